@@ -1,0 +1,41 @@
+//! The one error type of the portal's server functions.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use wharf_core::FieldErrors;
+
+use crate::model::FeedFormValues;
+
+/// Errors a server function reports to the portal; every message is fit to show.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum PortalError {
+    #[error("{0}")]
+    NotFound(String),
+    /// A form with fields to correct, and what it held.
+    #[error("Correct the fields marked below.")]
+    Invalid { errors: FieldErrors, values: FeedFormValues },
+    #[error("Something went wrong on the server: {0}. Try again; if it persists, check the server log.")]
+    Server(String),
+}
+
+impl PortalError {
+    /// The message for one form field, if the error is about it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            PortalError::Invalid { errors, .. } => errors.get(field).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for PortalError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        PortalError::Server(value.to_string())
+    }
+}

@@ -1,0 +1,65 @@
+//! Wharf's portal: the pages, their components and the server functions behind them.
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the WASM bundle.
+
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::layout::Layout,
+    pages::{ConnectPage, CreateFeedPage, FeedPage, FeedsPage, NotFound},
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The portal's routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/wharf.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Wharf".to_owned() } else { format!("{text} · Wharf") }/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=FeedsPage/>
+                    <Route path=path!("/:org/_artifacts") view=FeedsPage/>
+                    <Route path=path!("/:org/_artifacts/new") view=CreateFeedPage/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed") view=FeedPage/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/connect") view=ConnectPage/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed") view=FeedPage/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/connect") view=ConnectPage/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

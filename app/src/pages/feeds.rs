@@ -1,0 +1,78 @@
+//! The list of an organization's feeds.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds};
+
+#[component]
+pub fn FeedsPage() -> impl IntoView {
+    let org = current_org();
+    let feeds = Resource::new(move || org.get(), list_feeds);
+    view! {
+        <Title text="Feeds"/>
+        <div class="page-head">
+            <h1>"Feeds"</h1>
+            <a class="button button--primary" href=move || format!("/{}/_artifacts/new", org.get())>"Create feed"</a>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading feeds…"</p> }>
+            {move || Suspend::new(async move {
+                match feeds.await {
+                    Ok(list) if list.is_empty() => view! { <EmptyFeeds org=org.get()/> }.into_any(),
+                    Ok(list) => view! { <FeedTable feeds=list/> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EmptyFeeds(org: String) -> impl IntoView {
+    view! {
+        <section class="empty">
+            <h2>"No feeds yet"</h2>
+            <p>"A feed holds your team's crates and, if you like, everything you use from crates.io."</p>
+            <a class="button button--primary" href=format!("/{org}/_artifacts/new")>"Create your first feed"</a>
+        </section>
+    }
+}
+
+#[component]
+fn FeedTable(feeds: Vec<FeedView>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table" id="feeds">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Scope"</th>
+                        <th scope="col">"Visibility"</th>
+                        <th scope="col">"Upstream"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {feeds
+                        .into_iter()
+                        .map(|feed| {
+                            let loc = feed.location();
+                            view! {
+                                <tr data-feed=feed.name.clone()>
+                                    <td>
+                                        <a class="feed-link" href=loc.page_path()>{feed.name.clone()}</a>
+                                        <div class="muted small">{feed.description.clone()}</div>
+                                    </td>
+                                    <td>{feed.scope_label()}</td>
+                                    <td><span class=format!("badge badge--{}", feed.visibility.as_str())>{feed.visibility.label()}</span></td>
+                                    <td>{if feed.upstream_enabled { "crates.io" } else { "—" }}</td>
+                                    <td class="actions"><a href=loc.connect_path()>"Connect to feed"</a></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

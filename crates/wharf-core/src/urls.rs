@@ -1,0 +1,145 @@
+//! Every path and absolute URL Wharf hands out, built in one place.
+
+use std::fmt;
+
+/// The base every absolute URL is built from (scheme, host, port and an optional path
+/// prefix), without a trailing slash, e.g. `https://pkgs.example.com/wharf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Accepts an `http://` or `https://` base URL with no query or fragment.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let rest = raw
+            .strip_prefix("http://")
+            .or_else(|| raw.strip_prefix("https://"))
+            .ok_or_else(|| format!("the public URL must start with http:// or https:// (got {raw:?})"))?;
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(format!("the public URL has no host (got {raw:?})"));
+        }
+        if rest.contains(['?', '#', ' ']) {
+            return Err(format!("the public URL may not contain a query, fragment or space (got {raw:?})"));
+        }
+        Ok(Self(raw.trim_end_matches('/').to_owned()))
+    }
+
+    /// Joins an absolute path (starting with `/`) onto the base.
+    pub fn join(&self, path: &str) -> String {
+        debug_assert!(path.starts_with('/'), "{path} is not absolute");
+        format!("{}{path}", self.0)
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a feed sits: its organization, and its project unless it is organization-scoped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeedLocation {
+    pub org: String,
+    pub project: Option<String>,
+    pub feed: String,
+}
+
+impl FeedLocation {
+    /// `/{org}` or `/{org}/{project}`: the prefix of every URL of the feed's scope.
+    pub fn scope_path(&self) -> String {
+        match &self.project {
+            Some(project) => format!("/{}/{project}", self.org),
+            None => format!("/{}", self.org),
+        }
+    }
+
+    /// The sparse index root, with the trailing slash cargo insists on.
+    pub fn index_path(&self) -> String {
+        format!("{}/_packaging/{}/Cargo/index/", self.scope_path(), self.feed)
+    }
+
+    /// The base of cargo's web API (`api` in config.json), without a trailing slash.
+    pub fn api_path(&self) -> String {
+        format!("{}/_packaging/{}/Cargo", self.scope_path(), self.feed)
+    }
+
+    /// The download base (`dl` in config.json); cargo appends `/{crate}/{version}/download`.
+    pub fn download_path(&self) -> String {
+        format!("{}/api/v1/crates", self.api_path())
+    }
+
+    /// The management REST resource of the feed.
+    pub fn rest_path(&self) -> String {
+        format!("{}/_apis/packaging/feeds/{}", self.scope_path(), self.feed)
+    }
+
+    /// The feed's page in the portal.
+    pub fn page_path(&self) -> String {
+        format!("{}/_artifacts/feed/{}", self.scope_path(), self.feed)
+    }
+
+    /// The feed's Connect to feed page in the portal.
+    pub fn connect_path(&self) -> String {
+        format!("{}/connect", self.page_path())
+    }
+
+    /// The `sparse+…` index URL cargo is given.
+    pub fn index_url(&self, base: &PublicUrl) -> String {
+        format!("sparse+{}", base.join(&self.index_path()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project_feed() -> FeedLocation {
+        FeedLocation { org: "default".into(), project: Some("web".into()), feed: "team".into() }
+    }
+
+    fn org_feed() -> FeedLocation {
+        FeedLocation { org: "default".into(), project: None, feed: "shared".into() }
+    }
+
+    #[test]
+    fn public_url_is_normalised() {
+        assert_eq!(PublicUrl::parse("http://127.0.0.1:3000/").unwrap().as_str(), "http://127.0.0.1:3000");
+        assert_eq!(PublicUrl::parse("https://h.example/wharf/").unwrap().join("/x"), "https://h.example/wharf/x");
+        assert!(PublicUrl::parse("ftp://h").is_err());
+        assert!(PublicUrl::parse("http://").is_err());
+        assert!(PublicUrl::parse("http://h/?q").is_err());
+    }
+
+    #[test]
+    fn project_scoped_paths() {
+        let loc = project_feed();
+        assert_eq!(loc.index_path(), "/default/web/_packaging/team/Cargo/index/");
+        assert_eq!(loc.api_path(), "/default/web/_packaging/team/Cargo");
+        assert_eq!(loc.download_path(), "/default/web/_packaging/team/Cargo/api/v1/crates");
+        assert_eq!(loc.rest_path(), "/default/web/_apis/packaging/feeds/team");
+        assert_eq!(loc.connect_path(), "/default/web/_artifacts/feed/team/connect");
+    }
+
+    #[test]
+    fn organization_scoped_paths() {
+        let loc = org_feed();
+        assert_eq!(loc.index_path(), "/default/_packaging/shared/Cargo/index/");
+        assert_eq!(loc.rest_path(), "/default/_apis/packaging/feeds/shared");
+        assert_eq!(loc.page_path(), "/default/_artifacts/feed/shared");
+    }
+
+    #[test]
+    fn index_url_uses_the_public_base() {
+        let base = PublicUrl::parse("https://pkgs.example.com/wharf").unwrap();
+        assert_eq!(org_feed().index_url(&base), "sparse+https://pkgs.example.com/wharf/default/_packaging/shared/Cargo/index/");
+    }
+}

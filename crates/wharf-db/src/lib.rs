@@ -1,0 +1,124 @@
+//! Wharf's data layer. One [`Db`] handle over SQLite (the embedded default) or PostgreSQL,
+//! chosen at run time from the database URL; one small repository per aggregate.
+
+mod error;
+pub mod feeds;
+pub mod scopes;
+
+use std::str::FromStr;
+
+use sqlx::{
+    AnyPool,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+};
+
+pub use error::{DbError, DbResult};
+pub use feeds::{Feed, FeedRepo};
+pub use scopes::{Scope, ScopeRepo};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database engine behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the engine from a URL's scheme.
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(DbError::Config(format!(
+                "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+            ))),
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// A connection pool plus the engine it talks to. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects, applies pending migrations and creates the `default` organization and
+    /// project when they are missing.
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|e| DbError::Config(format!("invalid database URL: {e}")))?;
+        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await
+            .map_err(|e| DbError::Config(format!("cannot open the {backend:?} database: {e}")))?;
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        db.scopes().ensure_defaults().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(|e| DbError::Config(format!("database migration failed: {e}")))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn feeds(&self) -> FeedRepo<'_> {
+        FeedRepo::new(&self.pool)
+    }
+
+    pub fn scopes(&self) -> ScopeRepo<'_> {
+        ScopeRepo::new(&self.pool)
+    }
+
+    /// Closes every connection; pending work finishes first.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Seconds since the Unix epoch: the one timestamp format stored, identical on both engines.
+pub(crate) fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Reads a boolean column: PostgreSQL stores `BOOLEAN`, SQLite `INTEGER` 0/1 (the Any
+/// driver cannot map SQLite's `BOOLEAN` declared type).
+pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+}
+
+/// The migration files of both engines, for the test that keeps them in step.
+pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let list = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
+    (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
+}

@@ -1,0 +1,78 @@
+//! A fresh, empty database per test, on either engine.
+//!
+//! PostgreSQL tests use the server named by `WHARF_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). They fail, never skip, when it cannot be
+//! reached: a skipped backend would let the PostgreSQL code rot unseen.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection, Executor, PgConnection};
+
+/// The engines the data-layer and API tests run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test. Call [`TestDatabase::remove`] at the end of the test.
+pub struct TestDatabase {
+    pub url: String,
+    /// Keeps the SQLite file (and any crate storage a test puts beside it) alive.
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("WHARF_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDatabase {
+    pub async fn new(engine: Engine) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match engine {
+            Engine::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("wharf.db").display());
+                TestDatabase { url, dir, pg_name: None }
+            }
+            Engine::Postgres => {
+                static COUNTER: AtomicU32 = AtomicU32::new(0);
+                let name = format!(
+                    "wharf_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+                );
+                let admin = admin_url();
+                let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL tests need a server at {admin} (set WHARF_TEST_POSTGRES_URL): {e}")
+                });
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+                let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
+                TestDatabase { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL database (the SQLite file goes with the temporary directory).
+    pub async fn remove(self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
+                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            }
+        }
+    }
+}
+
+/// Declares one `#[tokio::test]` per engine for each listed `async fn(Engine)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name($crate::Engine::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name($crate::Engine::Postgres).await })*
+        }
+    };
+}

@@ -1,0 +1,88 @@
+//! The API's one error type: client errors carry a message a person can act on, in
+//! cargo's shape `{"errors":[{"detail":"…"}]}`; server errors are logged, never exposed.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use wharf_core::FieldErrors;
+use wharf_db::DbError;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// A single-field validation error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.push(field, message);
+        ApiError::Invalid(errors)
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound(message) => ApiError::NotFound(message),
+            DbError::Conflict(message) => ApiError::Conflict(message),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let errors = match &self {
+            ApiError::Invalid(fields) => fields
+                .0
+                .iter()
+                .map(|e| json!({ "detail": format!("{}: {}", e.field, e.message), "field": e.field }))
+                .collect(),
+            ApiError::Internal(source) => {
+                let mut chain = source.to_string();
+                let mut cause = source.source();
+                while let Some(c) = cause {
+                    chain.push_str(": ");
+                    chain.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                tracing::error!(error = %chain, "request failed");
+                vec![json!({ "detail": "Internal server error; the server log has the details." })]
+            }
+            other => vec![json!({ "detail": other.to_string() })],
+        };
+        (status, Json(json!({ "errors": errors }))).into_response()
+    }
+}

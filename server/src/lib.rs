@@ -1,0 +1,9 @@
+//! The `wharf` server: configuration, start-up, and the HTTP routes beside the portal.
+
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,82 @@
+//! Building the application and serving it.
+
+use std::{io, sync::Arc};
+
+use app::ssr::AppContext;
+use axum::{Router, serve::ListenerExt};
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use wharf_db::Db;
+
+use crate::{assets::Site, config::ServeConfig, routes, state::AppState};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: io::Error },
+    #[error(transparent)]
+    Database(#[from] wharf_db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: io::Error },
+    #[error("server error: {0}")]
+    Serve(io::Error),
+}
+
+/// The application with its state, ready to serve or to drive in tests.
+pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let db = Db::connect(&config.database_url).await?;
+    tracing::info!(backend = ?db.backend(), "database ready");
+    let site = Site::new(config.site_dir.clone());
+    if !site.has_bundle() {
+        tracing::warn!("the portal's WASM bundle is missing: pages will render but not hydrate (build with cargo leptos)");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("wharf")
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let state = AppState {
+        leptos,
+        ctx: AppContext { db: db.clone(), public_url: config.public_url.clone() },
+        site: Arc::new(site),
+    };
+    Ok((routes::router(state), db))
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    let (app, db) = build(&config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?
+        // Small responses must not wait for Nagle's algorithm.
+        .tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
+    tracing::info!(listen = %config.listen, public_url = %config.public_url, "Wharf is serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            sig.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

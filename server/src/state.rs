@@ -1,0 +1,17 @@
+//! The state every handler and server function shares.
+
+use std::sync::Arc;
+
+use app::ssr::AppContext;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::assets::Site;
+
+/// Cheap to clone: every field is a handle.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub ctx: AppContext,
+    pub site: Arc<Site>,
+}
