@@ -12,6 +12,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -54,10 +55,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=FeedsPage/>
                     <Route path=path!("/:org/_artifacts") view=FeedsPage/>
                     <Route path=path!("/:org/_artifacts/new") view=CreateFeedPage/>
-                    <Route path=path!("/:org/_artifacts/feed/:feed") view=FeedPage/>
-                    <Route path=path!("/:org/_artifacts/feed/:feed/connect") view=ConnectPage/>
-                    <Route path=path!("/:org/:project/_artifacts/feed/:feed") view=FeedPage/>
-                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/connect") view=ConnectPage/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed") view=FeedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/connect") view=ConnectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed") view=FeedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/connect") view=ConnectPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -57,7 +57,10 @@ pub async fn create_feed(
         scope: scope.clone().unwrap_or_default(),
         upstream: upstream.is_some(),
     };
-    let invalid = |errors: FieldErrors| PortalError::Invalid { errors, values: values.clone() };
+    let invalid = |errors: FieldErrors| {
+        refuse_with(422);
+        PortalError::Invalid { errors, values: values.clone() }
+    };
 
     let project = match scope.as_deref().map(str::trim) {
         Some(SCOPE_ORGANIZATION) => None,
@@ -94,4 +97,16 @@ pub async fn create_feed(
     tracing::info!(feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created in the portal");
     leptos_axum::redirect(&feed.location().connect_path());
     Ok(())
+}
+
+/// Sets the status of a refused server-function call, except for a plain form post
+/// (JavaScript off), which must stay the redirect back to the form.
+#[cfg(feature = "ssr")]
+fn refuse_with(status: u16) {
+    let accepts_html = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+        .is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")));
+    if !accepts_html {
+        crate::pages::set_status(status);
+    }
 }

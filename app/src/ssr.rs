@@ -47,7 +47,11 @@ pub fn rfc3339(unix: i64) -> String {
 impl From<DbError> for PortalError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::NotFound(message) => PortalError::NotFound(message),
+            DbError::NotFound(message) => {
+                // The status of the page being rendered, or of the server-function call.
+                crate::pages::set_status(404);
+                PortalError::NotFound(message)
+            }
             other => {
                 tracing::error!(error = ?other, "database error in a server function");
                 PortalError::Server("the database could not complete the request".into())

@@ -1,0 +1,49 @@
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// The server under test: the debug binary `cargo leptos build` made, on a fresh data
+// directory and a port of its own.
+const port = Number(process.env.WHARF_E2E_PORT ?? 3199);
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(__dirname, "..", "target");
+const bin = process.env.WHARF_BIN ?? join(targetDir, "debug", "wharf");
+const dataDir = mkdtempSync(join(tmpdir(), "wharf-e2e-"));
+
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir} --site-dir ${join(__dirname, "..", "target", "site")}`,
+    url: `${baseURL}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});

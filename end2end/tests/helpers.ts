@@ -1,0 +1,31 @@
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+/** A feed name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Waits until the WASM bundle has hydrated the page. */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(page.locator("main[data-hydrated=true]")).toHaveCount(1);
+}
+
+/** The snippet the Connect page must show, written out here independently of the server. */
+export function expectedConfig(base: string, name: string, project: string | null, upstream: boolean): string {
+  const scope = project ? `/default/${project}` : "/default";
+  let text = `[registries]\n${name} = { index = "sparse+${base}${scope}/_packaging/${name}/Cargo/index/" }\n`;
+  if (upstream) text += `\n[source.crates-io]\nreplace-with = "${name}"\n`;
+  return text;
+}
+
+/** Names of every feed of organization `default`, at any scope, read through the REST API. */
+export async function feedNames(request: APIRequestContext): Promise<string[]> {
+  const names: string[] = [];
+  for (const path of ["/default/_apis/packaging/feeds", "/default/default/_apis/packaging/feeds"]) {
+    const res = await request.get(path);
+    expect(res.status()).toBe(200);
+    const body = await res.json();
+    names.push(...body.value.map((f: { name: string }) => f.name));
+  }
+  return names;
+}
