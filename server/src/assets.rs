@@ -29,7 +29,6 @@ pub enum Site {
 struct Asset {
     bytes: std::borrow::Cow<'static, [u8]>,
     etag: String,
-    mime: String,
 }
 
 impl Site {
@@ -46,7 +45,6 @@ impl Site {
         match self {
             Site::Embedded => Embedded::get(path).map(|file| Asset {
                 etag: format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16])),
-                mime: file.metadata.mimetype().to_owned(),
                 bytes: file.data,
             }),
             Site::Dir(dir) => {
@@ -57,11 +55,7 @@ impl Site {
                     .ok()
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_nanos());
-                Some(Asset {
-                    etag: format!("\"{len:x}-{modified:x}\""),
-                    mime: mime_for(path).to_owned(),
-                    bytes: bytes.into(),
-                })
+                Some(Asset { etag: format!("\"{len:x}-{modified:x}\""), bytes: bytes.into() })
             }
         }
     }
@@ -81,22 +75,46 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `GET /pkg/{file}`: one asset, revalidated by ETag on every use (the names carry no hash).
+/// Release builds carry Brotli and gzip copies made once at build time; they are sent to
+/// clients that accept them.
 pub async fn serve_pkg(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    if file.contains("..") || file.starts_with('/') {
-        return ApiError::NotFound(format!("No asset named {file:?}.")).into_response();
+    let not_found = || ApiError::NotFound(format!("No asset named {file:?}.")).into_response();
+    if file.contains("..") || file.starts_with('/') || file.ends_with(".br") || file.ends_with(".gz") {
+        return not_found();
     }
-    let Some(asset) = state.site.get(&format!("pkg/{file}")) else {
-        return ApiError::NotFound(format!("No asset named {file:?}.")).into_response();
+    let path = format!("pkg/{file}");
+    let accepts = |coding: &str| {
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|c| c.split(';').next().unwrap_or("").trim() == coding))
+    };
+    let encoded = [("br", ".br"), ("gzip", ".gz")]
+        .into_iter()
+        .filter(|(coding, _)| accepts(coding))
+        .find_map(|(coding, ext)| state.site.get(&format!("{path}{ext}")).map(|a| (coding, a)));
+    let (encoding, asset) = match encoded {
+        Some((coding, asset)) => (Some(coding), asset),
+        None => match state.site.get(&path) {
+            Some(asset) => (None, asset),
+            None => return not_found(),
+        },
     };
     let etag = HeaderValue::from_str(&asset.etag).expect("hex etag");
-    let cache = HeaderValue::from_static("no-cache");
-    if headers.get(header::IF_NONE_MATCH) == Some(&etag) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
-    }
-    let mime = HeaderValue::from_str(&asset.mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    (
-        [(header::CONTENT_TYPE, mime), (header::ETAG, etag), (header::CACHE_CONTROL, cache)],
-        Body::from(asset.bytes.into_owned()),
-    )
-        .into_response()
+    let mut response = if headers.get(header::IF_NONE_MATCH) == Some(&etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = Body::from(asset.bytes.into_owned()).into_response();
+        let mime = HeaderValue::from_static(mime_for(&path));
+        r.headers_mut().insert(header::CONTENT_TYPE, mime);
+        if let Some(coding) = encoding {
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }

@@ -50,14 +50,17 @@ fn copy_to_clipboard(text: String, copied: RwSignal<bool>, status: RwSignal<Stri
     use std::time::Duration;
 
     leptos::task::spawn_local(async move {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let promise = window.navigator().clipboard().write_text(&text);
         match wasm_bindgen_futures::JsFuture::from(promise).await {
             Ok(_) => {
                 copied.set(true);
                 status.set("Copied to the clipboard.".to_owned());
             }
-            Err(_) => status.set("The browser refused the clipboard: select the text and copy it.".to_owned()),
+            Err(_) => status
+                .set("The browser refused the clipboard: select the text and copy it.".to_owned()),
         }
         set_timeout(
             move || {

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds};
+use crate::{
+    components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds,
+};
 
 #[component]
 pub fn FeedsPage() -> impl IntoView {

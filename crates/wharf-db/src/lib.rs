@@ -114,11 +114,16 @@ pub(crate) fn now() -> i64 {
 /// driver cannot map SQLite's `BOOLEAN` declared type).
 pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     use sqlx::Row;
-    row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+    row.try_get::<bool, _>(column)
+        .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
 }
 
 /// The migration files of both engines, for the test that keeps them in step.
 pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
-    let list = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
+    let list = |m: &Migrator| {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    };
     (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
 }

@@ -2,7 +2,6 @@
 
 pub mod api;
 
-
 use app::{App, shell};
 use axum::{
     Router,
@@ -53,4 +52,3 @@ pub fn router(state: AppState) -> Router {
         }))
         .with_state(state)
 }
-
