@@ -21,11 +21,7 @@ pub struct FeedView {
 
 impl FeedView {
     pub fn location(&self) -> FeedLocation {
-        FeedLocation {
-            org: self.org.clone(),
-            project: self.project.clone(),
-            feed: self.name.clone(),
-        }
+        FeedLocation { org: self.org.clone(), project: self.project.clone(), feed: self.name.clone() }
     }
 
     /// "Project default" or "Organization".

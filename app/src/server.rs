@@ -15,11 +15,7 @@ pub const SCOPE_PROJECT_PREFIX: &str = "project:";
 pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
     let ctx = AppContext::current()?;
     let scope = ctx.db.scopes().resolve(&org, None).await?;
-    let feeds = ctx
-        .db
-        .feeds()
-        .list(wharf_db::feeds::FeedFilter::WholeOrganization(scope.org_id))
-        .await?;
+    let feeds = ctx.db.feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(scope.org_id)).await?;
     Ok(feeds.iter().map(|f| ctx.feed_view(f)).collect())
 }
 
@@ -33,11 +29,7 @@ pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
 
 /// One feed; `project` is `None` for an organization-scoped feed.
 #[server(prefix = "/_fn", endpoint = "get_feed")]
-pub async fn get_feed(
-    org: String,
-    project: Option<String>,
-    feed: String,
-) -> Result<FeedView, PortalError> {
+pub async fn get_feed(org: String, project: Option<String>, feed: String) -> Result<FeedView, PortalError> {
     let ctx = AppContext::current()?;
     let scope = ctx.db.scopes().resolve(&org, project.as_deref()).await?;
     let feed = ctx.db.feeds().get(&scope, &feed).await?;
@@ -67,41 +59,26 @@ pub async fn create_feed(
     };
     let invalid = |errors: FieldErrors| {
         refuse_with(422);
-        PortalError::Invalid {
-            errors,
-            values: values.clone(),
-        }
+        PortalError::Invalid { errors, values: values.clone() }
     };
 
     let project = match scope.as_deref().map(str::trim) {
         Some(SCOPE_ORGANIZATION) => None,
-        Some(s) if s.starts_with(SCOPE_PROJECT_PREFIX) => {
-            Some(s[SCOPE_PROJECT_PREFIX.len()..].to_owned())
-        }
+        Some(s) if s.starts_with(SCOPE_PROJECT_PREFIX) => Some(s[SCOPE_PROJECT_PREFIX.len()..].to_owned()),
         _ => {
             let mut errors = FieldErrors::default();
-            errors.push(
-                "scope",
-                "Choose where the feed lives: a project or the whole organization.",
-            );
-            if let Err(more) = FeedDraft::parse(
-                &name,
-                description.as_deref(),
-                visibility.as_deref().unwrap_or(""),
-                false,
-            ) {
+            errors.push("scope", "Choose where the feed lives: a project or the whole organization.");
+            if let Err(more) =
+                FeedDraft::parse(&name, description.as_deref(), visibility.as_deref().unwrap_or(""), false)
+            {
                 errors.0.extend(more.0);
             }
             return Err(invalid(errors));
         }
     };
-    let draft = FeedDraft::parse(
-        &name,
-        description.as_deref(),
-        visibility.as_deref().unwrap_or(""),
-        upstream.is_some(),
-    )
-    .map_err(invalid)?;
+    let draft =
+        FeedDraft::parse(&name, description.as_deref(), visibility.as_deref().unwrap_or(""), upstream.is_some())
+            .map_err(invalid)?;
     let scope = match ctx.db.scopes().resolve(&org, project.as_deref()).await {
         Ok(scope) => scope,
         Err(DbError::NotFound(message)) => {

@@ -17,8 +17,7 @@ pub struct AppContext {
 impl AppContext {
     /// The context of the current request.
     pub fn current() -> Result<Self, PortalError> {
-        use_context::<AppContext>()
-            .ok_or_else(|| PortalError::Server("the server context is missing".into()))
+        use_context::<AppContext>().ok_or_else(|| PortalError::Server("the server context is missing".into()))
     }
 
     pub fn feed_view(&self, feed: &Feed) -> FeedView {
@@ -41,10 +40,7 @@ impl AppContext {
 pub fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
 

@@ -79,9 +79,7 @@ impl Cli {
         };
         args.resolve().unwrap_or_else(|message| {
             use clap::CommandFactory;
-            Cli::command()
-                .error(clap::error::ErrorKind::ValueValidation, message)
-                .exit()
+            Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit()
         })
     }
 }
@@ -91,15 +89,11 @@ impl ServeArgs {
     pub fn resolve(self) -> Result<ServeConfig, String> {
         let public_url = match &self.public_url {
             Some(url) => PublicUrl::parse(url).map_err(|e| format!("--public-url: {e}"))?,
-            None => PublicUrl::parse(&format!("http://{}", self.listen))
-                .map_err(|e| format!("--listen: {e}"))?,
+            None => PublicUrl::parse(&format!("http://{}", self.listen)).map_err(|e| format!("--listen: {e}"))?,
         };
         let database_url = match self.database_url {
             Some(url) => url,
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("wharf.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("wharf.db").display()),
         };
         Ok(ServeConfig {
             listen: self.listen,

@@ -25,10 +25,8 @@ pub enum StartError {
 
 /// The application with its state, ready to serve or to drive in tests.
 pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-        path: config.data_dir.display().to_string(),
-        source,
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(backend = ?db.backend(), "database ready");
     let site = Site::new(config.site_dir.clone());
@@ -37,17 +35,10 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
             "the portal's WASM bundle is missing: pages will render but not hydrate (build with cargo leptos)"
         );
     }
-    let leptos = LeptosOptions::builder()
-        .output_name("wharf")
-        .site_pkg_dir("pkg")
-        .site_addr(config.listen)
-        .build();
+    let leptos = LeptosOptions::builder().output_name("wharf").site_pkg_dir("pkg").site_addr(config.listen).build();
     let state = AppState {
         leptos,
-        ctx: AppContext {
-            db: db.clone(),
-            public_url: config.public_url.clone(),
-        },
+        ctx: AppContext { db: db.clone(), public_url: config.public_url.clone() },
         site: Arc::new(site),
     };
     Ok((routes::router(state), db))
@@ -58,19 +49,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let (app, db) = build(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind {
-            addr: config.listen.to_string(),
-            source,
-        })?
+        .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?
         // Small responses must not wait for Nagle's algorithm.
         .tap_io(|stream| {
             let _ = stream.set_nodelay(true);
         });
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "Wharf is serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
     db.close().await;
     Ok(())
 }
@@ -81,9 +66,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut sig) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             sig.recv().await;
         }
     };

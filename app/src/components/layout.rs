@@ -6,12 +6,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 /// The organization a page belongs to: the `org` path parameter, `default` on `/`.
 pub fn current_org() -> Memo<String> {
     let params = use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get("org")
-            .unwrap_or_else(|| "default".to_owned())
-    })
+    Memo::new(move |_| params.read().get("org").unwrap_or_else(|| "default".to_owned()))
 }
 
 #[component]

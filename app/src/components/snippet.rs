@@ -59,8 +59,7 @@ fn copy_to_clipboard(text: String, copied: RwSignal<bool>, status: RwSignal<Stri
                 copied.set(true);
                 status.set("Copied to the clipboard.".to_owned());
             }
-            Err(_) => status
-                .set("The browser refused the clipboard: select the text and copy it.".to_owned()),
+            Err(_) => status.set("The browser refused the clipboard: select the text and copy it.".to_owned()),
         }
         set_timeout(
             move || {

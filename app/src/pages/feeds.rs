@@ -3,9 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{
-    components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds,
-};
+use crate::{components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds};
 
 #[component]
 pub fn FeedsPage() -> impl IntoView {

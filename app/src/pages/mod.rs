@@ -18,10 +18,7 @@ use crate::{error::PortalError, model::FeedView, server::get_feed};
 /// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
 pub(crate) fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(res), Ok(code)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(code),
-    ) {
+    if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
         res.set_status(code);
     }
     #[cfg(not(feature = "ssr"))]
@@ -34,11 +31,7 @@ pub(crate) fn feed_resource() -> Resource<Result<FeedView, PortalError>> {
     Resource::new(
         move || {
             let p = params.read();
-            (
-                p.get("org").unwrap_or_default(),
-                p.get("project"),
-                p.get("feed").unwrap_or_default(),
-            )
+            (p.get("org").unwrap_or_default(), p.get("project"), p.get("feed").unwrap_or_default())
         },
         |(org, project, feed)| get_feed(org, project, feed),
     )

@@ -19,11 +19,7 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    pub const ALL: [Visibility; 3] = [
-        Visibility::Public,
-        Visibility::Organization,
-        Visibility::Private,
-    ];
+    pub const ALL: [Visibility; 3] = [Visibility::Public, Visibility::Organization, Visibility::Private];
 
     /// The value stored in the database and used in the API.
     pub fn as_str(self) -> &'static str {
@@ -56,9 +52,7 @@ impl FromStr for Visibility {
         Visibility::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!("Choose a visibility: public, organization or private (got {s:?}).")
-            })
+            .ok_or_else(|| format!("Choose a visibility: public, organization or private (got {s:?})."))
     }
 }
 
@@ -92,9 +86,7 @@ impl FromStr for ScopeKind {
         match s.trim().to_ascii_lowercase().as_str() {
             "organization" => Ok(ScopeKind::Organization),
             "project" => Ok(ScopeKind::Project),
-            _ => Err(format!(
-                "Choose a scope: project or organization (got {s:?})."
-            )),
+            _ => Err(format!("Choose a scope: project or organization (got {s:?}).")),
         }
     }
 }
@@ -112,18 +104,12 @@ pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.to_owned(), message: message.into() });
     }
 
     /// The first message about `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,21 +118,13 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was reported, otherwise the errors.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self)
-        }
+        if self.0.is_empty() { Ok(value()) } else { Err(self) }
     }
 }
 
 impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         f.write_str(&parts.join(" "))
     }
 }
@@ -169,24 +147,13 @@ impl FeedDraft {
         upstream_enabled: bool,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let name = FeedName::parse(name)
-            .map_err(|e| errors.push("name", e.to_string()))
-            .ok();
-        let description = Description::parse(description.unwrap_or_default())
-            .map_err(|e| errors.push("description", e))
-            .ok();
-        let visibility = visibility
-            .parse::<Visibility>()
-            .map_err(|e| errors.push("visibility", e))
-            .ok();
+        let name = FeedName::parse(name).map_err(|e| errors.push("name", e.to_string())).ok();
+        let description =
+            Description::parse(description.unwrap_or_default()).map_err(|e| errors.push("description", e)).ok();
+        let visibility = visibility.parse::<Visibility>().map_err(|e| errors.push("visibility", e)).ok();
         match (name, description, visibility) {
             (Some(name), Some(description), Some(visibility)) if errors.is_empty() => {
-                Ok(FeedDraft {
-                    name,
-                    description,
-                    visibility,
-                    upstream_enabled,
-                })
+                Ok(FeedDraft { name, description, visibility, upstream_enabled })
             }
             _ => Err(errors),
         }
@@ -211,24 +178,11 @@ impl FeedPatch {
         upstream_enabled: Option<bool>,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let name = name.and_then(|n| {
-            FeedName::parse(n)
-                .map_err(|e| errors.push("name", e.to_string()))
-                .ok()
-        });
-        let description = description.and_then(|d| {
-            Description::parse(d)
-                .map_err(|e| errors.push("description", e))
-                .ok()
-        });
-        let visibility =
-            visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
-        errors.into_result(|| FeedPatch {
-            name,
-            description,
-            visibility,
-            upstream_enabled,
-        })
+        let name = name.and_then(|n| FeedName::parse(n).map_err(|e| errors.push("name", e.to_string())).ok());
+        let description =
+            description.and_then(|d| Description::parse(d).map_err(|e| errors.push("description", e)).ok());
+        let visibility = visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
+        errors.into_result(|| FeedPatch { name, description, visibility, upstream_enabled })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -251,8 +205,7 @@ mod tests {
 
     #[test]
     fn draft_reports_every_bad_field() {
-        let errors =
-            FeedDraft::parse("bad name", Some(&"x".repeat(2000)), "secret", false).unwrap_err();
+        let errors = FeedDraft::parse("bad name", Some(&"x".repeat(2000)), "secret", false).unwrap_err();
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "description", "visibility"]);
     }
@@ -269,12 +222,6 @@ mod tests {
     #[test]
     fn patch_validates_only_present_fields() {
         assert!(FeedPatch::parse(None, None, None, None).unwrap().is_empty());
-        assert_eq!(
-            FeedPatch::parse(Some(""), None, Some("nope"), None)
-                .unwrap_err()
-                .0
-                .len(),
-            2
-        );
+        assert_eq!(FeedPatch::parse(Some(""), None, Some("nope"), None).unwrap_err().0.len(), 2);
     }
 }

@@ -25,15 +25,10 @@ impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NameError::Empty => f.write_str("Enter a name."),
-            NameError::TooLong { len } => write!(
-                f,
-                "The name is {len} characters long; use at most {MAX_NAME_LEN}."
-            ),
-            NameError::BadStart(c) => write!(
-                f,
-                "The name must start with a letter or a digit, not {}.",
-                describe_char(*c)
-            ),
+            NameError::TooLong { len } => write!(f, "The name is {len} characters long; use at most {MAX_NAME_LEN}."),
+            NameError::BadStart(c) => {
+                write!(f, "The name must start with a letter or a digit, not {}.", describe_char(*c))
+            }
             NameError::BadChar(c) => write!(
                 f,
                 "The name may contain only letters, digits, '-', '_' and '.'; {} is not allowed.",
@@ -68,9 +63,7 @@ impl FeedName {
         if !first.is_ascii_alphanumeric() {
             return Err(NameError::BadStart(first));
         }
-        if let Some(bad) =
-            chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        {
+        if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
             return Err(NameError::BadChar(bad));
         }
         Ok(Self(name.to_owned()))
@@ -104,18 +97,10 @@ impl Description {
         let text = raw.trim();
         let len = text.chars().count();
         if len > MAX_DESCRIPTION_LEN {
-            return Err(format!(
-                "The description is {len} characters long; use at most {MAX_DESCRIPTION_LEN}."
-            ));
+            return Err(format!("The description is {len} characters long; use at most {MAX_DESCRIPTION_LEN}."));
         }
-        if let Some(c) = text
-            .chars()
-            .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(format!(
-                "The description contains {}, which is not allowed.",
-                describe_char(c)
-            ));
+        if let Some(c) = text.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(format!("The description contains {}, which is not allowed.", describe_char(c)));
         }
         Ok(Self(text.to_owned()))
     }
@@ -131,15 +116,7 @@ mod tests {
 
     #[test]
     fn accepts_valid_names() {
-        for ok in [
-            "a",
-            "Z",
-            "7",
-            "team-feed",
-            "team_feed.v2",
-            "A1-b2_c3.d4",
-            &"x".repeat(64),
-        ] {
+        for ok in ["a", "Z", "7", "team-feed", "team_feed.v2", "A1-b2_c3.d4", &"x".repeat(64)] {
             let name = FeedName::parse(ok).unwrap_or_else(|e| panic!("{ok:?} refused: {e}"));
             assert_eq!(name.as_str(), ok);
         }
@@ -158,10 +135,7 @@ mod tests {
 
     #[test]
     fn refuses_long_names() {
-        assert_eq!(
-            FeedName::parse(&"x".repeat(65)),
-            Err(NameError::TooLong { len: 65 })
-        );
+        assert_eq!(FeedName::parse(&"x".repeat(65)), Err(NameError::TooLong { len: 65 }));
         assert_eq!(
             FeedName::parse(&"x".repeat(65)).unwrap_err().to_string(),
             "The name is 65 characters long; use at most 64."
@@ -170,25 +144,14 @@ mod tests {
 
     #[test]
     fn refuses_bad_first_characters() {
-        for (raw, c) in [
-            ("-feed", '-'),
-            ("_feed", '_'),
-            (".feed", '.'),
-            ("éfeed", 'é'),
-        ] {
+        for (raw, c) in [("-feed", '-'), ("_feed", '_'), (".feed", '.'), ("éfeed", 'é')] {
             assert_eq!(FeedName::parse(raw), Err(NameError::BadStart(c)), "{raw}");
         }
     }
 
     #[test]
     fn refuses_bad_characters() {
-        for (raw, c) in [
-            ("my feed", ' '),
-            ("feed/x", '/'),
-            ("fééd", 'é'),
-            ("a+b", '+'),
-            ("a\u{7}", '\u{7}'),
-        ] {
+        for (raw, c) in [("my feed", ' '), ("feed/x", '/'), ("fééd", 'é'), ("a+b", '+'), ("a\u{7}", '\u{7}')] {
             assert_eq!(FeedName::parse(raw), Err(NameError::BadChar(c)), "{raw}");
         }
         assert_eq!(
@@ -199,10 +162,7 @@ mod tests {
 
     #[test]
     fn keys_ignore_case() {
-        assert_eq!(
-            FeedName::parse("My-Feed").unwrap().key(),
-            FeedName::parse("my-FEED").unwrap().key()
-        );
+        assert_eq!(FeedName::parse("My-Feed").unwrap().key(), FeedName::parse("my-FEED").unwrap().key());
     }
 
     #[test]

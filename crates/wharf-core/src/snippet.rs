@@ -22,10 +22,7 @@ pub struct ConnectInfo {
 /// with a digit, and reserves `crates-io`; feed names may also contain `.` and start with
 /// a digit, so those are mapped to a name cargo takes.
 pub fn registry_name(feed: &str) -> String {
-    let mut name: String = feed
-        .chars()
-        .map(|c| if c == '.' { '-' } else { c })
-        .collect();
+    let mut name: String = feed.chars().map(|c| if c == '.' { '-' } else { c }).collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, "feed-");
     }
@@ -37,10 +34,7 @@ pub fn registry_name(feed: &str) -> String {
 
 /// The environment variable cargo reads the feed's token from (for CI).
 pub fn token_env_var(feed: &str) -> String {
-    format!(
-        "CARGO_REGISTRIES_{}_TOKEN",
-        registry_name(feed).to_ascii_uppercase().replace('-', "_")
-    )
+    format!("CARGO_REGISTRIES_{}_TOKEN", registry_name(feed).to_ascii_uppercase().replace('-', "_"))
 }
 
 impl ConnectInfo {
@@ -51,14 +45,9 @@ impl ConnectInfo {
     /// The project's `.cargo/config.toml`.
     pub fn project_config(&self) -> String {
         let name = self.registry_name();
-        let mut out = format!(
-            "[registries]\n{name} = {{ index = \"{}\" }}\n",
-            self.index_url
-        );
+        let mut out = format!("[registries]\n{name} = {{ index = \"{}\" }}\n", self.index_url);
         if self.upstream_enabled {
-            out.push_str(&format!(
-                "\n[source.crates-io]\nreplace-with = \"{name}\"\n"
-            ));
+            out.push_str(&format!("\n[source.crates-io]\nreplace-with = \"{name}\"\n"));
         }
         out
     }
@@ -66,10 +55,7 @@ impl ConnectInfo {
     /// How a `Cargo.toml` depends on a crate from this feed; needed when crates.io is not
     /// replaced by the feed.
     pub fn dependency_example(&self) -> String {
-        format!(
-            "[dependencies]\nmy-crate = {{ version = \"0.1\", registry = \"{}\" }}\n",
-            self.registry_name()
-        )
+        format!("[dependencies]\nmy-crate = {{ version = \"0.1\", registry = \"{}\" }}\n", self.registry_name())
     }
 
     /// Whether cargo must be set up with a token before it can read the feed.
@@ -103,18 +89,9 @@ mod tests {
     use super::*;
     use crate::urls::{FeedLocation, PublicUrl};
 
-    fn info(
-        project: Option<&str>,
-        feed: &str,
-        visibility: Visibility,
-        upstream: bool,
-    ) -> ConnectInfo {
+    fn info(project: Option<&str>, feed: &str, visibility: Visibility, upstream: bool) -> ConnectInfo {
         let base = PublicUrl::parse("https://pkgs.example.com").unwrap();
-        let loc = FeedLocation {
-            org: "default".into(),
-            project: project.map(Into::into),
-            feed: feed.into(),
-        };
+        let loc = FeedLocation { org: "default".into(), project: project.map(Into::into), feed: feed.into() };
         ConnectInfo {
             feed: feed.into(),
             index_url: loc.index_url(&base),
@@ -143,42 +120,22 @@ mod tests {
 
     #[test]
     fn project_public_with_upstream() {
-        insta::assert_snapshot!(page(&info(
-            Some("default"),
-            "team",
-            Visibility::Public,
-            true
-        )));
+        insta::assert_snapshot!(page(&info(Some("default"), "team", Visibility::Public, true)));
     }
 
     #[test]
     fn project_public_without_upstream() {
-        insta::assert_snapshot!(page(&info(
-            Some("default"),
-            "team",
-            Visibility::Public,
-            false
-        )));
+        insta::assert_snapshot!(page(&info(Some("default"), "team", Visibility::Public, false)));
     }
 
     #[test]
     fn project_organization_with_upstream() {
-        insta::assert_snapshot!(page(&info(
-            Some("default"),
-            "team",
-            Visibility::Organization,
-            true
-        )));
+        insta::assert_snapshot!(page(&info(Some("default"), "team", Visibility::Organization, true)));
     }
 
     #[test]
     fn project_private_without_upstream() {
-        insta::assert_snapshot!(page(&info(
-            Some("default"),
-            "team",
-            Visibility::Private,
-            false
-        )));
+        insta::assert_snapshot!(page(&info(Some("default"), "team", Visibility::Private, false)));
     }
 
     #[test]
@@ -193,12 +150,7 @@ mod tests {
 
     #[test]
     fn organization_private_with_upstream() {
-        insta::assert_snapshot!(page(&info(
-            None,
-            "Shared.Crates",
-            Visibility::Private,
-            true
-        )));
+        insta::assert_snapshot!(page(&info(None, "Shared.Crates", Visibility::Private, true)));
     }
 
     #[test]
@@ -207,9 +159,6 @@ mod tests {
         assert_eq!(registry_name("my.feed"), "my-feed");
         assert_eq!(registry_name("1st"), "feed-1st");
         assert_eq!(registry_name("Crates-IO"), "Crates-IO-feed");
-        assert_eq!(
-            token_env_var("my.feed-x"),
-            "CARGO_REGISTRIES_MY_FEED_X_TOKEN"
-        );
+        assert_eq!(token_env_var("my.feed-x"), "CARGO_REGISTRIES_MY_FEED_X_TOKEN");
     }
 }

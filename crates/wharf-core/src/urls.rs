@@ -14,16 +14,12 @@ impl PublicUrl {
         let rest = raw
             .strip_prefix("http://")
             .or_else(|| raw.strip_prefix("https://"))
-            .ok_or_else(|| {
-                format!("the public URL must start with http:// or https:// (got {raw:?})")
-            })?;
+            .ok_or_else(|| format!("the public URL must start with http:// or https:// (got {raw:?})"))?;
         if rest.is_empty() || rest.starts_with('/') {
             return Err(format!("the public URL has no host (got {raw:?})"));
         }
         if rest.contains(['?', '#', ' ']) {
-            return Err(format!(
-                "the public URL may not contain a query, fragment or space (got {raw:?})"
-            ));
+            return Err(format!("the public URL may not contain a query, fragment or space (got {raw:?})"));
         }
         Ok(Self(raw.trim_end_matches('/').to_owned()))
     }
@@ -68,11 +64,7 @@ impl FeedLocation {
 
     /// The sparse index root, with the trailing slash cargo insists on.
     pub fn index_path(&self) -> String {
-        format!(
-            "{}/_packaging/{}/Cargo/index/",
-            self.scope_path(),
-            self.feed
-        )
+        format!("{}/_packaging/{}/Cargo/index/", self.scope_path(), self.feed)
     }
 
     /// The base of cargo's web API (`api` in config.json), without a trailing slash.
@@ -111,33 +103,17 @@ mod tests {
     use super::*;
 
     fn project_feed() -> FeedLocation {
-        FeedLocation {
-            org: "default".into(),
-            project: Some("web".into()),
-            feed: "team".into(),
-        }
+        FeedLocation { org: "default".into(), project: Some("web".into()), feed: "team".into() }
     }
 
     fn org_feed() -> FeedLocation {
-        FeedLocation {
-            org: "default".into(),
-            project: None,
-            feed: "shared".into(),
-        }
+        FeedLocation { org: "default".into(), project: None, feed: "shared".into() }
     }
 
     #[test]
     fn public_url_is_normalised() {
-        assert_eq!(
-            PublicUrl::parse("http://127.0.0.1:3000/").unwrap().as_str(),
-            "http://127.0.0.1:3000"
-        );
-        assert_eq!(
-            PublicUrl::parse("https://h.example/wharf/")
-                .unwrap()
-                .join("/x"),
-            "https://h.example/wharf/x"
-        );
+        assert_eq!(PublicUrl::parse("http://127.0.0.1:3000/").unwrap().as_str(), "http://127.0.0.1:3000");
+        assert_eq!(PublicUrl::parse("https://h.example/wharf/").unwrap().join("/x"), "https://h.example/wharf/x");
         assert!(PublicUrl::parse("ftp://h").is_err());
         assert!(PublicUrl::parse("http://").is_err());
         assert!(PublicUrl::parse("http://h/?q").is_err());
@@ -146,20 +122,11 @@ mod tests {
     #[test]
     fn project_scoped_paths() {
         let loc = project_feed();
-        assert_eq!(
-            loc.index_path(),
-            "/default/web/_packaging/team/Cargo/index/"
-        );
+        assert_eq!(loc.index_path(), "/default/web/_packaging/team/Cargo/index/");
         assert_eq!(loc.api_path(), "/default/web/_packaging/team/Cargo");
-        assert_eq!(
-            loc.download_path(),
-            "/default/web/_packaging/team/Cargo/api/v1/crates"
-        );
+        assert_eq!(loc.download_path(), "/default/web/_packaging/team/Cargo/api/v1/crates");
         assert_eq!(loc.rest_path(), "/default/web/_apis/packaging/feeds/team");
-        assert_eq!(
-            loc.connect_path(),
-            "/default/web/_artifacts/feed/team/connect"
-        );
+        assert_eq!(loc.connect_path(), "/default/web/_artifacts/feed/team/connect");
     }
 
     #[test]

@@ -23,11 +23,7 @@ pub struct Feed {
 
 impl Feed {
     pub fn location(&self) -> FeedLocation {
-        FeedLocation {
-            org: self.org.clone(),
-            project: self.project.clone(),
-            feed: self.name.clone(),
-        }
+        FeedLocation { org: self.org.clone(), project: self.project.clone(), feed: self.name.clone() }
     }
 
     fn from_row(row: &AnyRow) -> DbResult<Self> {
@@ -38,9 +34,7 @@ impl Feed {
             project: row.try_get("project")?,
             name: row.try_get("name")?,
             description: row.try_get("description")?,
-            visibility: visibility
-                .parse()
-                .map_err(|e: String| DbError::Sqlx(sqlx::Error::Decode(e.into())))?,
+            visibility: visibility.parse().map_err(|e: String| DbError::Sqlx(sqlx::Error::Decode(e.into())))?,
             upstream_enabled: crate::get_bool(row, "upstream_enabled")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -68,26 +62,17 @@ pub struct FeedRepo<'a> {
 
 fn duplicate_message(name: &str, scope: &Scope) -> String {
     match &scope.project {
-        Some(project) => format!(
-            "A feed named '{name}' already exists in project '{project}'. Choose another name."
-        ),
-        None => format!(
-            "A feed named '{name}' already exists in organization '{}'. Choose another name.",
-            scope.org
-        ),
+        Some(project) => format!("A feed named '{name}' already exists in project '{project}'. Choose another name."),
+        None => format!("A feed named '{name}' already exists in organization '{}'. Choose another name.", scope.org),
     }
 }
 
 fn not_found_message(name: &str, scope: &Scope) -> String {
     match &scope.project {
-        Some(project) => format!(
-            "Feed '{name}' does not exist in project '{project}' of organization '{}'.",
-            scope.org
-        ),
-        None => format!(
-            "Feed '{name}' does not exist in organization '{}'.",
-            scope.org
-        ),
+        Some(project) => {
+            format!("Feed '{name}' does not exist in project '{project}' of organization '{}'.", scope.org)
+        }
+        None => format!("Feed '{name}' does not exist in organization '{}'.", scope.org),
     }
 }
 
@@ -120,10 +105,7 @@ impl<'a> FeedRepo<'a> {
     }
 
     async fn by_id(&self, id: i64) -> DbResult<Feed> {
-        let row = sqlx::query(&format!("{SELECT} WHERE f.id = $1"))
-            .bind(id)
-            .fetch_one(self.pool)
-            .await?;
+        let row = sqlx::query(&format!("{SELECT} WHERE f.id = $1")).bind(id).fetch_one(self.pool).await?;
         Feed::from_row(&row)
     }
 
@@ -146,19 +128,14 @@ impl<'a> FeedRepo<'a> {
         let order = "ORDER BY COALESCE(p.name_key, ''), f.name_key";
         let rows = match filter {
             FeedFilter::Scope(scope) => {
-                sqlx::query(&format!(
-                    "{SELECT} WHERE f.org_id = $1 AND COALESCE(f.project_id, 0) = $2 {order}"
-                ))
-                .bind(scope.org_id)
-                .bind(scope.project_id.unwrap_or(0))
-                .fetch_all(self.pool)
-                .await?
-            }
-            FeedFilter::WholeOrganization(org_id) => {
-                sqlx::query(&format!("{SELECT} WHERE f.org_id = $1 {order}"))
-                    .bind(org_id)
+                sqlx::query(&format!("{SELECT} WHERE f.org_id = $1 AND COALESCE(f.project_id, 0) = $2 {order}"))
+                    .bind(scope.org_id)
+                    .bind(scope.project_id.unwrap_or(0))
                     .fetch_all(self.pool)
                     .await?
+            }
+            FeedFilter::WholeOrganization(org_id) => {
+                sqlx::query(&format!("{SELECT} WHERE f.org_id = $1 {order}")).bind(org_id).fetch_all(self.pool).await?
             }
         };
         rows.iter().map(Feed::from_row).collect()
@@ -192,10 +169,7 @@ impl<'a> FeedRepo<'a> {
     /// Deletes the feed named `name` in `scope`.
     pub async fn delete(&self, scope: &Scope, name: &str) -> DbResult<()> {
         let feed = self.get(scope, name).await?;
-        let done = sqlx::query("DELETE FROM feeds WHERE id = $1")
-            .bind(feed.id)
-            .execute(self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM feeds WHERE id = $1").bind(feed.id).execute(self.pool).await?;
         if done.rows_affected() == 0 {
             return Err(DbError::NotFound(not_found_message(name, scope)));
         }

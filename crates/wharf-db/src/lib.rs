@@ -61,8 +61,8 @@ impl Db {
     pub async fn connect(url: &str) -> DbResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(url)
-            .map_err(|e| DbError::Config(format!("invalid database URL: {e}")))?;
+        let options =
+            AnyConnectOptions::from_str(url).map_err(|e| DbError::Config(format!("invalid database URL: {e}")))?;
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
@@ -114,16 +114,11 @@ pub(crate) fn now() -> i64 {
 /// driver cannot map SQLite's `BOOLEAN` declared type).
 pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     use sqlx::Row;
-    row.try_get::<bool, _>(column)
-        .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+    row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
 }
 
 /// The migration files of both engines, for the test that keeps them in step.
 pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
-    let list = |m: &Migrator| {
-        m.iter()
-            .map(|m| (m.version, m.description.to_string()))
-            .collect()
-    };
+    let list = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
     (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
 }

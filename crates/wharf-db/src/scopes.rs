@@ -62,30 +62,18 @@ impl<'a> ScopeRepo<'a> {
         let (project_id, project_name) = match project {
             None => (None, None),
             Some(project) => {
-                let row = sqlx::query(
-                    "SELECT id, name FROM projects WHERE org_id = $1 AND name_key = $2",
-                )
-                .bind(org_id)
-                .bind(project.to_ascii_lowercase())
-                .fetch_optional(self.pool)
-                .await?
-                .ok_or_else(|| {
-                    DbError::NotFound(format!(
-                        "Project '{project}' does not exist in organization '{org_name}'."
-                    ))
-                })?;
-                (
-                    Some(row.try_get::<i64, _>("id")?),
-                    Some(row.try_get::<String, _>("name")?),
-                )
+                let row = sqlx::query("SELECT id, name FROM projects WHERE org_id = $1 AND name_key = $2")
+                    .bind(org_id)
+                    .bind(project.to_ascii_lowercase())
+                    .fetch_optional(self.pool)
+                    .await?
+                    .ok_or_else(|| {
+                        DbError::NotFound(format!("Project '{project}' does not exist in organization '{org_name}'."))
+                    })?;
+                (Some(row.try_get::<i64, _>("id")?), Some(row.try_get::<String, _>("name")?))
             }
         };
-        Ok(Scope {
-            org_id,
-            org: org_name,
-            project_id,
-            project: project_name,
-        })
+        Ok(Scope { org_id, org: org_name, project_id, project: project_name })
     }
 
     /// The names of an organization's projects, sorted.
@@ -94,8 +82,6 @@ impl<'a> ScopeRepo<'a> {
             .bind(org_id)
             .fetch_all(self.pool)
             .await?;
-        rows.iter()
-            .map(|r| r.try_get("name").map_err(DbError::from))
-            .collect()
+        rows.iter().map(|r| r.try_get("name").map_err(DbError::from)).collect()
     }
 }

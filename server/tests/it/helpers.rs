@@ -37,66 +37,34 @@ impl TestApp {
             log_format: LogFormat::Text,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
-        TestApp {
-            router,
-            db,
-            test_db,
-        }
+        TestApp { router, db, test_db }
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
-        let res = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let res = self.router.clone().oneshot(request).await.expect("infallible");
         let status = res.status();
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
+        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let bytes = res.into_body().collect().await.expect("body").to_bytes().to_vec();
         (status, location, bytes)
     }
 
-    pub async fn raw(
-        &self,
-        method: Method,
-        path: &str,
-        content_type: Option<&str>,
-        body: &str,
-    ) -> TestResponse {
+    pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: &str) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(ct) = content_type {
             builder = builder.header(header::CONTENT_TYPE, ct);
         }
-        let (status, location, bytes) = self
-            .send(builder.body(Body::from(body.to_owned())).unwrap())
-            .await;
+        let (status, location, bytes) = self.send(builder.body(Body::from(body.to_owned())).unwrap()).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!("{status}: not JSON: {}", String::from_utf8_lossy(&bytes))
-            })
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("{status}: not JSON: {}", String::from_utf8_lossy(&bytes)))
         };
-        TestResponse {
-            status,
-            location,
-            body,
-        }
+        TestResponse { status, location, body }
     }
 
     pub async fn json(&self, method: Method, path: &str, body: Value) -> TestResponse {
-        self.raw(method, path, Some("application/json"), &body.to_string())
-            .await
+        self.raw(method, path, Some("application/json"), &body.to_string()).await
     }
 
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {
@@ -109,11 +77,7 @@ impl TestApp {
 
     /// A portal page: its status and HTML.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        let req = Request::builder()
-            .uri(path)
-            .header(header::ACCEPT, "text/html")
-            .body(Body::empty())
-            .unwrap();
+        let req = Request::builder().uri(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
         let (status, _, bytes) = self.send(req).await;
         (status, String::from_utf8(bytes).expect("utf-8 page"))
     }

@@ -6,9 +6,7 @@ use wharf_test_support::{Engine, TestDatabase, on_both_engines};
 
 async fn open(engine: Engine) -> (Db, TestDatabase) {
     let test_db = TestDatabase::new(engine).await;
-    let db = Db::connect(&test_db.url)
-        .await
-        .expect("connect and migrate");
+    let db = Db::connect(&test_db.url).await.expect("connect and migrate");
     (db, test_db)
 }
 
@@ -18,52 +16,25 @@ fn draft(name: &str, visibility: &str, upstream: bool) -> FeedDraft {
 
 async fn first_start_creates_default_scopes(engine: Engine) {
     let (db, test_db) = open(engine).await;
-    let scope = db
-        .scopes()
-        .resolve("default", Some("DEFAULT"))
-        .await
-        .unwrap();
-    assert_eq!(
-        (scope.org.as_str(), scope.project.as_deref()),
-        ("default", Some("default"))
-    );
-    assert_eq!(
-        db.scopes().projects(scope.org_id).await.unwrap(),
-        ["default"]
-    );
+    let scope = db.scopes().resolve("default", Some("DEFAULT")).await.unwrap();
+    assert_eq!((scope.org.as_str(), scope.project.as_deref()), ("default", Some("default")));
+    assert_eq!(db.scopes().projects(scope.org_id).await.unwrap(), ["default"]);
     // A second start (migrations and seeding again) changes nothing.
     db.close().await;
     let db = Db::connect(&test_db.url).await.unwrap();
-    assert_eq!(
-        db.scopes().projects(scope.org_id).await.unwrap(),
-        ["default"]
-    );
-    assert!(matches!(
-        db.scopes().resolve("nope", None).await,
-        Err(DbError::NotFound(_))
-    ));
-    assert!(matches!(
-        db.scopes().resolve("default", Some("nope")).await,
-        Err(DbError::NotFound(_))
-    ));
+    assert_eq!(db.scopes().projects(scope.org_id).await.unwrap(), ["default"]);
+    assert!(matches!(db.scopes().resolve("nope", None).await, Err(DbError::NotFound(_))));
+    assert!(matches!(db.scopes().resolve("default", Some("nope")).await, Err(DbError::NotFound(_))));
     db.close().await;
     test_db.remove().await;
 }
 
 async fn feeds_round_trip(engine: Engine) {
     let (db, test_db) = open(engine).await;
-    let project = db
-        .scopes()
-        .resolve("default", Some("default"))
-        .await
-        .unwrap();
+    let project = db.scopes().resolve("default", Some("default")).await.unwrap();
     let org = db.scopes().resolve("default", None).await.unwrap();
 
-    let created = db
-        .feeds()
-        .create(&project, &draft("Team", "private", true))
-        .await
-        .unwrap();
+    let created = db.feeds().create(&project, &draft("Team", "private", true)).await.unwrap();
     assert_eq!(created.name, "Team");
     assert_eq!(created.project.as_deref(), Some("default"));
     assert_eq!(created.visibility, Visibility::Private);
@@ -74,132 +45,54 @@ async fn feeds_round_trip(engine: Engine) {
     assert_eq!(fetched, created);
 
     // The same name at the other scope is a different feed.
-    let shared = db
-        .feeds()
-        .create(&org, &draft("team", "public", false))
-        .await
-        .unwrap();
+    let shared = db.feeds().create(&org, &draft("team", "public", false)).await.unwrap();
     assert_eq!(shared.project, None);
     assert!(!shared.upstream_enabled);
 
-    assert_eq!(
-        db.feeds().list(FeedFilter::Scope(&project)).await.unwrap(),
-        [created.clone()]
-    );
-    assert_eq!(
-        db.feeds().list(FeedFilter::Scope(&org)).await.unwrap(),
-        [shared.clone()]
-    );
-    assert_eq!(
-        db.feeds()
-            .list(FeedFilter::WholeOrganization(org.org_id))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap(), [created.clone()]);
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&org)).await.unwrap(), [shared.clone()]);
+    assert_eq!(db.feeds().list(FeedFilter::WholeOrganization(org.org_id)).await.unwrap().len(), 2);
     db.close().await;
     test_db.remove().await;
 }
 
 async fn duplicate_names_conflict_ignoring_case(engine: Engine) {
     let (db, test_db) = open(engine).await;
-    let project = db
-        .scopes()
-        .resolve("default", Some("default"))
-        .await
-        .unwrap();
-    db.feeds()
-        .create(&project, &draft("crates", "public", false))
-        .await
-        .unwrap();
-    let err = db
-        .feeds()
-        .create(&project, &draft("CRATES", "public", false))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, DbError::Conflict(m) if m.contains("already exists in project 'default'")),
-        "{err:?}"
-    );
-    assert_eq!(
-        db.feeds()
-            .list(FeedFilter::Scope(&project))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let project = db.scopes().resolve("default", Some("default")).await.unwrap();
+    db.feeds().create(&project, &draft("crates", "public", false)).await.unwrap();
+    let err = db.feeds().create(&project, &draft("CRATES", "public", false)).await.unwrap_err();
+    assert!(matches!(&err, DbError::Conflict(m) if m.contains("already exists in project 'default'")), "{err:?}");
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap().len(), 1);
     db.close().await;
     test_db.remove().await;
 }
 
 async fn update_and_delete(engine: Engine) {
     let (db, test_db) = open(engine).await;
-    let project = db
-        .scopes()
-        .resolve("default", Some("default"))
-        .await
-        .unwrap();
-    db.feeds()
-        .create(&project, &draft("one", "public", false))
-        .await
-        .unwrap();
-    db.feeds()
-        .create(&project, &draft("two", "public", false))
-        .await
-        .unwrap();
+    let project = db.scopes().resolve("default", Some("default")).await.unwrap();
+    db.feeds().create(&project, &draft("one", "public", false)).await.unwrap();
+    db.feeds().create(&project, &draft("two", "public", false)).await.unwrap();
 
-    let patch = FeedPatch::parse(
-        Some("uno"),
-        Some("renamed"),
-        Some("organization"),
-        Some(true),
-    )
-    .unwrap();
+    let patch = FeedPatch::parse(Some("uno"), Some("renamed"), Some("organization"), Some(true)).unwrap();
     let updated = db.feeds().update(&project, "ONE", &patch).await.unwrap();
     assert_eq!(
-        (
-            updated.name.as_str(),
-            updated.description.as_str(),
-            updated.visibility,
-            updated.upstream_enabled
-        ),
+        (updated.name.as_str(), updated.description.as_str(), updated.visibility, updated.upstream_enabled),
         ("uno", "renamed", Visibility::Organization, true)
     );
     // Only the fields given change.
     let patch = FeedPatch::parse(None, None, Some("private"), None).unwrap();
     let updated = db.feeds().update(&project, "uno", &patch).await.unwrap();
-    assert_eq!(
-        (updated.name.as_str(), updated.upstream_enabled),
-        ("uno", true)
-    );
+    assert_eq!((updated.name.as_str(), updated.upstream_enabled), ("uno", true));
 
     // Renaming onto another feed's name is a conflict and changes nothing.
     let clash = FeedPatch::parse(Some("Two"), None, None, None).unwrap();
-    assert!(matches!(
-        db.feeds().update(&project, "uno", &clash).await,
-        Err(DbError::Conflict(_))
-    ));
+    assert!(matches!(db.feeds().update(&project, "uno", &clash).await, Err(DbError::Conflict(_))));
     assert_eq!(db.feeds().get(&project, "uno").await.unwrap().name, "uno");
 
     db.feeds().delete(&project, "uno").await.unwrap();
-    assert!(matches!(
-        db.feeds().get(&project, "uno").await,
-        Err(DbError::NotFound(_))
-    ));
-    assert!(matches!(
-        db.feeds().delete(&project, "uno").await,
-        Err(DbError::NotFound(_))
-    ));
-    assert_eq!(
-        db.feeds()
-            .list(FeedFilter::Scope(&project))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(matches!(db.feeds().get(&project, "uno").await, Err(DbError::NotFound(_))));
+    assert!(matches!(db.feeds().delete(&project, "uno").await, Err(DbError::NotFound(_))));
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap().len(), 1);
     db.close().await;
     test_db.remove().await;
 }
@@ -216,8 +109,5 @@ on_both_engines!(
 fn migrations_are_in_step() {
     let (sqlite, postgres) = wharf_db::migration_versions();
     assert!(!sqlite.is_empty());
-    assert_eq!(
-        sqlite, postgres,
-        "migrations/sqlite and migrations/postgres differ"
-    );
+    assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
 }

@@ -25,11 +25,7 @@ pub struct FeedPath {
 
 impl FeedPath {
     async fn scope(&self, ctx: &AppContext) -> ApiResult<Scope> {
-        Ok(ctx
-            .db
-            .scopes()
-            .resolve(&self.org, self.project.as_deref())
-            .await?)
+        Ok(ctx.db.scopes().resolve(&self.org, self.project.as_deref()).await?)
     }
 
     fn feed(&self) -> &str {
@@ -82,21 +78,13 @@ impl FeedResource {
             description: feed.description.clone(),
             visibility: feed.visibility,
             scope: ScopeResource {
-                kind: if feed.project.is_some() {
-                    ScopeKind::Project
-                } else {
-                    ScopeKind::Organization
-                },
+                kind: if feed.project.is_some() { ScopeKind::Project } else { ScopeKind::Organization },
                 org: feed.org.clone(),
                 project: feed.project.clone(),
             },
             upstream_enabled: feed.upstream_enabled,
             upstream_sources: if feed.upstream_enabled {
-                vec![UpstreamSource {
-                    name: "crates.io",
-                    protocol: "cargo",
-                    location: "https://crates.io",
-                }]
+                vec![UpstreamSource { name: "crates.io", protocol: "cargo", location: "https://crates.io" }]
             } else {
                 Vec::new()
             },
@@ -138,17 +126,11 @@ pub struct UpdateFeed {
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
-pub async fn list(
-    State(ctx): State<AppContext>,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<FeedList>> {
+pub async fn list(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<Json<FeedList>> {
     let scope = path.scope(&ctx).await?;
     let feeds = ctx.db.feeds().list(FeedFilter::Scope(&scope)).await?;
     let value: Vec<_> = feeds.iter().map(|f| FeedResource::new(f, &ctx)).collect();
-    Ok(Json(FeedList {
-        count: value.len(),
-        value,
-    }))
+    Ok(Json(FeedList { count: value.len(), value }))
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %body.name))]
@@ -157,30 +139,17 @@ pub async fn create(
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<CreateFeed>,
 ) -> ApiResult<Response> {
-    let draft = FeedDraft::parse(
-        &body.name,
-        body.description.as_deref(),
-        &body.visibility,
-        body.upstream_enabled,
-    )
-    .map_err(crate::error::ApiError::Invalid)?;
+    let draft = FeedDraft::parse(&body.name, body.description.as_deref(), &body.visibility, body.upstream_enabled)
+        .map_err(crate::error::ApiError::Invalid)?;
     let scope = path.scope(&ctx).await?;
     let feed = ctx.db.feeds().create(&scope, &draft).await?;
     tracing::info!(feed.id = feed.id, "feed created");
     let resource = FeedResource::new(&feed, &ctx);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, resource.url.clone())],
-        Json(resource),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
-pub async fn get(
-    State(ctx): State<AppContext>,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<FeedResource>> {
+pub async fn get(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<Json<FeedResource>> {
     let scope = path.scope(&ctx).await?;
     let feed = ctx.db.feeds().get(&scope, path.feed()).await?;
     Ok(Json(FeedResource::new(&feed, &ctx)))
@@ -205,10 +174,7 @@ pub async fn update(
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
-pub async fn delete(
-    State(ctx): State<AppContext>,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<StatusCode> {
+pub async fn delete(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<StatusCode> {
     let scope = path.scope(&ctx).await?;
     ctx.db.feeds().delete(&scope, path.feed()).await?;
     tracing::info!("feed deleted");

@@ -18,20 +18,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
         if !(mime == "application/json" || mime.ends_with("+json")) {
             return Err(ApiError::UnsupportedMediaType(format!(
                 "Send the body as JSON with 'Content-Type: application/json' (got {:?}).",
-                if content_type.is_empty() {
-                    "no content type"
-                } else {
-                    content_type
-                }
+                if content_type.is_empty() { "no content type" } else { content_type }
             )));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {

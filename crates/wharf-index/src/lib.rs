@@ -1,0 +1,13 @@
+//! The Cargo sparse-registry format, the parts Wharf serves and proxies: where a crate's
+//! index file lives, what an index line says, how a feed's own lines merge with an
+//! upstream's file, `config.json`, and how an upstream's `dl` turns into a download URL.
+
+mod config;
+mod line;
+mod merge;
+mod path;
+
+pub use config::{DlTemplate, RegistryConfig};
+pub use line::{IndexLine, lines};
+pub use merge::merge;
+pub use path::{PathError, index_path, name_from_index_path, validate_crate_name};

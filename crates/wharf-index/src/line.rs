@@ -1,0 +1,37 @@
+//! Index lines, read only as far as Wharf needs: the rest of each line is passed on
+//! byte for byte, so fields this crate does not know (`rust_version`, `pubtime`, …) survive.
+
+use serde::Deserialize;
+
+/// The fields of an index line Wharf looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IndexLine {
+    pub name: String,
+    pub vers: String,
+    pub cksum: String,
+    #[serde(default)]
+    pub yanked: bool,
+}
+
+/// Each non-empty line of an index file with what it says; lines that do not parse are
+/// skipped (cargo skips them too).
+pub fn lines(body: &[u8]) -> impl Iterator<Item = (&[u8], IndexLine)> {
+    body.split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .filter_map(|l| serde_json::from_slice::<IndexLine>(l).ok().map(|parsed| (l, parsed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lines_and_keeps_their_bytes() {
+        let body = b"{\"name\":\"a\",\"vers\":\"1.0.0\",\"deps\":[],\"cksum\":\"ab\",\"rust_version\":\"1.60\"}\n\nnot json\n{\"name\":\"a\",\"vers\":\"1.1.0\",\"deps\":[],\"cksum\":\"cd\",\"yanked\":true}";
+        let got: Vec<_> = lines(body).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1.vers, "1.0.0");
+        assert!(got[0].0.ends_with(b"\"rust_version\":\"1.60\"}"));
+        assert!(got[1].1.yanked);
+    }
+}
