@@ -24,8 +24,7 @@ pub struct TestDatabase {
 }
 
 fn admin_url() -> String {
-    std::env::var("WHARF_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("WHARF_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 impl TestDatabase {
@@ -33,15 +32,8 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
         match engine {
             Engine::Sqlite => {
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("wharf.db").display()
-                );
-                TestDatabase {
-                    url,
-                    dir,
-                    pg_name: None,
-                }
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("wharf.db").display());
+                TestDatabase { url, dir, pg_name: None }
             }
             Engine::Postgres => {
                 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -49,27 +41,15 @@ impl TestDatabase {
                     "wharf_test_{}_{}_{}",
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::Relaxed),
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap()
-                        .subsec_nanos()
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
                 );
                 let admin = admin_url();
                 let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL tests need a server at {admin} (set WHARF_TEST_POSTGRES_URL): {e}")
                 });
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("create test database");
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin);
-                TestDatabase {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    pg_name: Some(name),
-                }
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+                let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
+                TestDatabase { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
             }
         }
     }
@@ -78,9 +58,7 @@ impl TestDatabase {
     pub async fn remove(self) {
         if let Some(name) = &self.pg_name {
             if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
-                let _ = conn
-                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await;
+                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
             }
         }
     }
