@@ -58,6 +58,27 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "WHARF_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Sparse index of the upstream feeds with "Include packages from crates.io" use.
+    /// Default: crates.io's (tame-index's CRATES_IO_HTTP_INDEX).
+    #[arg(long, env = "WHARF_UPSTREAM_INDEX")]
+    pub upstream_index: Option<String>,
+
+    /// Seconds an upstream index file is served from cache before it is revalidated.
+    #[arg(long, env = "WHARF_UPSTREAM_TTL", default_value_t = 300)]
+    pub upstream_ttl: u64,
+
+    /// Seconds to wait for the upstream's index before serving cached data instead.
+    #[arg(long, env = "WHARF_UPSTREAM_TIMEOUT", default_value_t = 10)]
+    pub upstream_timeout: u64,
+
+    /// PEM certificate chain: serve https (HTTP/2 and HTTP/1.1) instead of http.
+    #[arg(long, env = "WHARF_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "WHARF_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Settings resolved and checked, ready for [`crate::startup::serve`].
@@ -69,6 +90,30 @@ pub struct ServeConfig {
     pub database_url: String,
     pub site_dir: Option<PathBuf>,
     pub log_format: LogFormat,
+    pub upstream: UpstreamConfig,
+    /// Certificate chain and key files, when serving https.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Where and how feeds reach their upstream.
+#[derive(Debug, Clone)]
+pub struct UpstreamConfig {
+    /// The index root, `http(s)://…/` (without `sparse+`, with the final slash).
+    pub index: String,
+    pub ttl: std::time::Duration,
+    pub timeout: std::time::Duration,
+}
+
+impl UpstreamConfig {
+    /// Accepts `sparse+https://…` or `https://…`, with or without the final slash.
+    pub fn new(index: &str, ttl: std::time::Duration, timeout: std::time::Duration) -> Result<Self, String> {
+        let url = index.trim().strip_prefix("sparse+").unwrap_or(index.trim());
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("the upstream index must be an http(s) sparse index URL (got {index:?})"));
+        }
+        let index = if url.ends_with('/') { url.to_owned() } else { format!("{url}/") };
+        Ok(UpstreamConfig { index, ttl, timeout })
+    }
 }
 
 impl Cli {
@@ -95,6 +140,12 @@ impl ServeArgs {
             Some(url) => url,
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("wharf.db").display()),
         };
+        let upstream = UpstreamConfig::new(
+            self.upstream_index.as_deref().unwrap_or(tame_index::CRATES_IO_HTTP_INDEX),
+            std::time::Duration::from_secs(self.upstream_ttl),
+            std::time::Duration::from_secs(self.upstream_timeout.max(1)),
+        )
+        .map_err(|e| format!("--upstream-index: {e}"))?;
         Ok(ServeConfig {
             listen: self.listen,
             public_url,
@@ -102,6 +153,8 @@ impl ServeArgs {
             database_url,
             site_dir: self.site_dir,
             log_format: self.log_format,
+            upstream,
+            tls: self.tls_cert.zip(self.tls_key),
         })
     }
 }

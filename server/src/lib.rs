@@ -3,7 +3,10 @@
 pub mod assets;
 pub mod config;
 pub mod error;
+pub mod metrics;
+pub mod registry;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

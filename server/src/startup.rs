@@ -8,7 +8,15 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wharf_db::Db;
 
-use crate::{assets::Site, config::ServeConfig, routes, state::AppState};
+use crate::{
+    assets::Site,
+    config::ServeConfig,
+    metrics::Metrics,
+    registry::{Registry, upstream::Upstream},
+    routes,
+    state::AppState,
+    storage::Storage,
+};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +25,10 @@ pub enum StartError {
     DataDir { path: String, source: io::Error },
     #[error(transparent)]
     Database(#[from] wharf_db::DbError),
+    #[error("cannot open the crate storage in {path}: {source}")]
+    Storage { path: String, source: io::Error },
+    #[error("cannot load the TLS certificate or key: {0}")]
+    Tls(io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: io::Error },
     #[error("server error: {0}")]
@@ -36,10 +48,17 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
         );
     }
     let leptos = LeptosOptions::builder().output_name("wharf").site_pkg_dir("pkg").site_addr(config.listen).build();
+    let storage_root = config.data_dir.join("storage");
+    let storage = Storage::local(&storage_root)
+        .map_err(|source| StartError::Storage { path: storage_root.display().to_string(), source })?;
+    let metrics = Arc::new(Metrics::default());
+    let upstream = Upstream::new(config.upstream.clone(), metrics.clone());
+    tracing::info!(upstream = upstream.index_url(), "upstream index");
     let state = AppState {
         leptos,
         ctx: AppContext { db: db.clone(), public_url: config.public_url.clone() },
         site: Arc::new(site),
+        registry: Arc::new(Registry::new(db.clone(), storage, upstream, metrics)),
     };
     Ok((routes::router(state), db))
 }

@@ -6,7 +6,7 @@ use app::ssr::AppContext;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::assets::Site;
+use crate::{assets::Site, registry::Registry};
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -14,4 +14,5 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub ctx: AppContext,
     pub site: Arc<Site>,
+    pub registry: Arc<Registry>,
 }

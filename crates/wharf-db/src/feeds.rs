@@ -19,6 +19,8 @@ pub struct Feed {
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the feed last got an answer from its upstream (Unix seconds).
+    pub upstream_reached_at: Option<i64>,
 }
 
 impl Feed {
@@ -38,12 +40,13 @@ impl Feed {
             upstream_enabled: crate::get_bool(row, "upstream_enabled")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            upstream_reached_at: row.try_get("upstream_reached_at")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
-     f.upstream_enabled, f.created_at, f.updated_at \
+     f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
 
 /// Which feeds a listing returns.
@@ -164,6 +167,16 @@ impl<'a> FeedRepo<'a> {
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;
         self.by_id(feed.id).await
+    }
+
+    /// Records that the feed's upstream answered at `at` (Unix seconds).
+    pub async fn mark_upstream_reached(&self, feed_id: i64, at: i64) -> DbResult<()> {
+        sqlx::query("UPDATE feeds SET upstream_reached_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(feed_id)
+            .execute(self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Deletes the feed named `name` in `scope`.

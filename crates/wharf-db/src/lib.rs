@@ -3,6 +3,7 @@
 
 mod error;
 pub mod feeds;
+pub mod packages;
 pub mod scopes;
 
 use std::str::FromStr;
@@ -15,6 +16,7 @@ use sqlx::{
 
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
+pub use packages::{NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion};
 pub use scopes::{Scope, ScopeRepo};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -93,6 +95,10 @@ impl Db {
 
     pub fn feeds(&self) -> FeedRepo<'_> {
         FeedRepo::new(&self.pool)
+    }
+
+    pub fn packages(&self) -> PackageRepo<'_> {
+        PackageRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -1,6 +1,7 @@
 //! Every route of the server, wired in one place.
 
 pub mod api;
+pub mod cargo;
 
 use app::{App, shell};
 use axum::{
@@ -23,7 +24,9 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     Router::<AppState>::new()
         .merge(api::router())
+        .merge(cargo::router())
         .route("/pkg/{*file}", get(assets::serve_pkg))
+        .route("/_metrics", get(metrics))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -51,4 +54,9 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// `GET /_metrics`: counters in Prometheus' text format.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.registry.metrics().render())
 }

@@ -13,7 +13,9 @@ use tracing::instrument;
 use wharf_core::{FeedDraft, FeedPatch, ScopeKind, Visibility};
 use wharf_db::{Feed, Scope, feeds::FeedFilter};
 
-use crate::{error::ApiResult, routes::api::ApiJson};
+use std::sync::Arc;
+
+use crate::{error::ApiResult, registry::Registry, routes::api::ApiJson};
 
 /// The path parameters of every feed route; `project` and `feed` are absent on some.
 #[derive(Debug, Deserialize)]
@@ -158,6 +160,7 @@ pub async fn get(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> A
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
 pub async fn update(
     State(ctx): State<AppContext>,
+    State(registry): State<Arc<Registry>>,
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
@@ -170,13 +173,19 @@ pub async fn update(
     .map_err(crate::error::ApiError::Invalid)?;
     let scope = path.scope(&ctx).await?;
     let feed = ctx.db.feeds().update(&scope, path.feed(), &patch).await?;
+    registry.feeds_changed();
     Ok(Json(FeedResource::new(&feed, &ctx)))
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
-pub async fn delete(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(ctx): State<AppContext>,
+    State(registry): State<Arc<Registry>>,
+    Path(path): Path<FeedPath>,
+) -> ApiResult<StatusCode> {
     let scope = path.scope(&ctx).await?;
     ctx.db.feeds().delete(&scope, path.feed()).await?;
+    registry.feeds_changed();
     tracing::info!("feed deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,112 @@
+//! A feed's index file: the upstream's bytes plus the feed's own lines, rendered once
+//! (ETag, gzip) and served from memory until either side changes.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use wharf_db::{DbError, Feed};
+
+use super::{Registry, etag_of, gzip, upstream::CacheOutcome};
+use crate::metrics::inc;
+
+/// A rendered index file.
+#[derive(Debug)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub gzip: Bytes,
+    pub etag: String,
+    /// The upstream copy it was built from (0: none).
+    upstream_generation: u64,
+}
+
+impl Rendered {
+    pub(super) fn weight(&self) -> u32 {
+        (self.body.len() + self.gzip.len() + 256).try_into().unwrap_or(u32::MAX)
+    }
+}
+
+/// Why an index file cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("crate `{krate}` is not in feed `{feed}`")]
+    NotFound { krate: String, feed: String },
+    #[error("crate `{krate}` is not in feed `{feed}` yet and its upstream cannot be reached: {reason}")]
+    UpstreamDown { krate: String, feed: String, reason: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Registry {
+    /// The index file of `name` (lower-cased) in `feed`, and how the upstream part was had.
+    pub async fn index_file(&self, feed: &Feed, name: &str) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
+        let (upstream, outcome) = if feed.upstream_enabled {
+            match self.upstream.index_file(name).await {
+                Ok((file, outcome)) => {
+                    if outcome != CacheOutcome::Stale && outcome != CacheOutcome::Hit {
+                        self.upstream_reached(feed.id);
+                    }
+                    (Some(file), outcome)
+                }
+                Err(err) => {
+                    // Nothing cached and the upstream is down: the feed's own versions still count.
+                    tracing::warn!(krate = name, error = %err, "upstream index unavailable");
+                    let own = self.render(feed, name, None, None).await?;
+                    return own.map(|r| (r, CacheOutcome::Stale)).ok_or_else(|| IndexError::UpstreamDown {
+                        krate: name.to_owned(),
+                        feed: feed.name.clone(),
+                        reason: err.to_string(),
+                    });
+                }
+            }
+        } else {
+            (None, CacheOutcome::Hit)
+        };
+        match outcome {
+            CacheOutcome::Hit => inc(&self.metrics.index_hit),
+            CacheOutcome::Revalidated => inc(&self.metrics.index_revalidated),
+            CacheOutcome::Stale => inc(&self.metrics.index_stale),
+            CacheOutcome::Miss => inc(&self.metrics.index_miss),
+        }
+        let generation = upstream.as_ref().map_or(0, |f| f.generation);
+        let key = (feed.id, name.to_owned());
+        if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
+            return Ok((rendered, outcome));
+        }
+        let body = upstream.as_ref().and_then(|f| f.body.clone());
+        match self.render(feed, name, body.as_deref(), Some(generation)).await? {
+            Some(rendered) => Ok((rendered, outcome)),
+            None => Err(IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() }),
+        }
+    }
+
+    /// Merges the upstream's file (if any) with the feed's own lines. The result is cached
+    /// when `generation` says which upstream copy it was built from.
+    async fn render(
+        &self,
+        feed: &Feed,
+        name: &str,
+        upstream: Option<&[u8]>,
+        generation: Option<u64>,
+    ) -> Result<Option<Arc<Rendered>>, DbError> {
+        let own = self.db.packages().own_lines(feed.id, name).await?;
+        let own: Vec<&str> = own.iter().map(String::as_str).collect();
+        let Some(body) = wharf_index::merge(upstream, &own) else {
+            return Ok(None);
+        };
+        let rendered = Arc::new(Rendered {
+            etag: etag_of(&body),
+            gzip: gzip(&body),
+            body: Bytes::from(body),
+            upstream_generation: generation.unwrap_or(0),
+        });
+        if generation.is_some() {
+            self.rendered.insert((feed.id, name.to_owned()), rendered.clone());
+        }
+        Ok(Some(rendered))
+    }
+
+    /// Forgets a rendered index file after the feed's own versions of it changed.
+    pub(super) fn index_changed(&self, feed_id: i64, name: &str) {
+        self.rendered.invalidate(&(feed_id, name.to_owned()));
+    }
+}

@@ -1,0 +1,160 @@
+//! The Cargo side of a feed: its sparse index (own versions merged with the upstream's)
+//! and its crate files (saved from the upstream on first use).
+
+mod download;
+mod index;
+pub mod locks;
+pub mod upstream;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use wharf_db::{Db, DbError, Feed};
+
+pub use download::{Download, DownloadError};
+pub use index::{IndexError, Rendered};
+
+use crate::{metrics::Metrics, storage::Storage};
+use locks::KeyedLocks;
+use upstream::Upstream;
+
+/// How long a resolved feed is reused before it is read from the database again.
+const FEED_CACHE_TTL: Duration = Duration::from_secs(5);
+/// At most one "last used"/"upstream reached" write per package or feed in this time.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Which feed a Cargo request is for: organization, optional project, feed name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeedKey {
+    pub org: String,
+    pub project: Option<String>,
+    pub feed: String,
+}
+
+impl FeedKey {
+    pub fn new(org: &str, project: Option<&str>, feed: &str) -> Self {
+        FeedKey {
+            org: org.to_ascii_lowercase(),
+            project: project.map(str::to_ascii_lowercase),
+            feed: feed.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// Shared by every Cargo request.
+pub struct Registry {
+    db: Db,
+    storage: Storage,
+    upstream: Upstream,
+    metrics: Arc<Metrics>,
+    feeds: moka::sync::Cache<FeedKey, Arc<Feed>>,
+    /// Rendered index files per (feed id, lower-cased crate name).
+    rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
+    downloads: KeyedLocks<String>,
+    touched: Mutex<HashMap<(i64, String), Instant>>,
+}
+
+impl Registry {
+    pub fn new(db: Db, storage: Storage, upstream: Upstream, metrics: Arc<Metrics>) -> Self {
+        Registry {
+            db,
+            storage,
+            upstream,
+            metrics,
+            feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
+            rendered: moka::sync::Cache::builder()
+                .weigher(|_, v: &Arc<Rendered>| v.weight())
+                .max_capacity(64 * 1024 * 1024)
+                .build(),
+            downloads: KeyedLocks::new(),
+            touched: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The feed a Cargo URL names.
+    pub async fn feed(&self, key: &FeedKey) -> Result<Arc<Feed>, DbError> {
+        if let Some(feed) = self.feeds.get(key) {
+            return Ok(feed);
+        }
+        let scope = self.db.scopes().resolve(&key.org, key.project.as_deref()).await?;
+        let feed = Arc::new(self.db.feeds().get(&scope, &key.feed).await?);
+        self.feeds.insert(key.clone(), feed.clone());
+        Ok(feed)
+    }
+
+    /// Forgets cached feeds and index files after a feed changed or was deleted.
+    pub fn feeds_changed(&self) {
+        self.feeds.invalidate_all();
+        self.rendered.invalidate_all();
+    }
+
+    /// Whether `key` was touched less than [`TOUCH_INTERVAL`] ago; marks it touched if not.
+    fn recently_touched(&self, key: (i64, String)) -> bool {
+        let mut touched = self.touched.lock().expect("touch map poisoned");
+        let now = Instant::now();
+        if touched.len() > 10_000 {
+            touched.retain(|_, at| now.duration_since(*at) < TOUCH_INTERVAL);
+        }
+        match touched.get(&key) {
+            Some(at) if now.duration_since(*at) < TOUCH_INTERVAL => true,
+            _ => {
+                touched.insert(key, now);
+                false
+            }
+        }
+    }
+
+    /// Records, at most once a minute per feed, that its upstream answered.
+    fn upstream_reached(&self, feed_id: i64) {
+        if self.recently_touched((feed_id, String::new())) {
+            return;
+        }
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = db.feeds().mark_upstream_reached(feed_id, unix_now()).await {
+                tracing::warn!(error = ?e, "could not record that the upstream was reached");
+            }
+        });
+    }
+
+    /// Records, at most once a minute per package, that it was downloaded; never on the
+    /// download's critical path.
+    fn package_used(&self, feed_id: i64, name_key: &str) {
+        if self.recently_touched((feed_id, name_key.to_owned())) {
+            return;
+        }
+        let db = self.db.clone();
+        let name_key = name_key.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = db.packages().touch(feed_id, &name_key, unix_now()).await {
+                tracing::warn!(error = ?e, "could not record a package's last use");
+            }
+        });
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A strong validator for a body: its sha256, quoted.
+pub fn etag_of(body: &[u8]) -> String {
+    use sha2::Digest;
+    format!("\"{}\"", hex::encode(sha2::Sha256::digest(body)))
+}
+
+/// Gzip of a body, made once when it is cached.
+pub fn gzip(body: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::new(6));
+    encoder.write_all(body).expect("gzip into memory");
+    Bytes::from(encoder.finish().expect("gzip into memory"))
+}

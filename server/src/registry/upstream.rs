@@ -1,0 +1,297 @@
+//! The upstream registry (crates.io by default): its index files, cached with their
+//! validators and served stale when it fails, and its crate files.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::{StatusCode, header};
+use sha2::{Digest, Sha256};
+use tokio::sync::RwLock;
+use wharf_index::{DlTemplate, RegistryConfig, index_path};
+
+use crate::{
+    config::UpstreamConfig,
+    metrics::{Metrics, inc},
+    registry::locks::KeyedLocks,
+};
+
+/// Largest crate file fetched from an upstream.
+pub const MAX_CRATE_SIZE: usize = 128 * 1024 * 1024;
+/// How long an upstream "not found" is believed.
+const NOT_FOUND_TTL: Duration = Duration::from_secs(30);
+/// After a failed revalidation, how long the stale copy is served before trying again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
+/// How long the upstream's config.json is used before it is read again.
+const CONFIG_TTL: Duration = Duration::from_secs(3600);
+/// Memory given to cached upstream index files.
+const INDEX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// An upstream index file as last seen.
+#[derive(Debug)]
+pub struct UpstreamFile {
+    /// `None` when the upstream does not know the crate.
+    pub body: Option<Bytes>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    /// When the upstream last confirmed this copy.
+    checked_at: Instant,
+    /// How long after `checked_at` the copy is used without asking.
+    fresh_for: Duration,
+    /// Changes whenever the body changes.
+    pub generation: u64,
+}
+
+/// How an index request was answered, for logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    Hit,
+    Revalidated,
+    Stale,
+    Miss,
+}
+
+impl CacheOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheOutcome::Hit => "hit",
+            CacheOutcome::Revalidated => "revalidated",
+            CacheOutcome::Stale => "stale",
+            CacheOutcome::Miss => "miss",
+        }
+    }
+}
+
+/// Why the upstream could not give what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    #[error("the upstream registry could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the upstream registry answered {0}")]
+    Status(StatusCode),
+    #[error("the upstream registry served a .crate file whose sha256 is {actual}, but its index says {expected}")]
+    ChecksumMismatch { expected: String, actual: String },
+    #[error("the upstream's .crate file is larger than {MAX_CRATE_SIZE} bytes")]
+    TooLarge,
+    #[error("the upstream's config.json is invalid: {0}")]
+    BadConfig(String),
+}
+
+impl From<reqwest::Error> for UpstreamError {
+    fn from(e: reqwest::Error) -> Self {
+        let kind = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "connection failed"
+        } else {
+            "request failed"
+        };
+        UpstreamError::Unreachable(format!("{kind} ({})", e.without_url()))
+    }
+}
+
+/// The upstream registry client with its cache.
+pub struct Upstream {
+    http: reqwest::Client,
+    config: UpstreamConfig,
+    files: moka::sync::Cache<String, Arc<UpstreamFile>>,
+    locks: KeyedLocks<String>,
+    dl: RwLock<Option<(DlTemplate, Instant)>>,
+    generation: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+impl Upstream {
+    pub fn new(config: UpstreamConfig, metrics: Arc<Metrics>) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("wharf/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .tcp_nodelay(true)
+            .build()
+            .expect("HTTP client");
+        let files = moka::sync::Cache::builder()
+            .weigher(|k: &String, v: &Arc<UpstreamFile>| {
+                (k.len() + v.body.as_ref().map_or(0, Bytes::len) + 128).try_into().unwrap_or(u32::MAX)
+            })
+            .max_capacity(INDEX_CACHE_BYTES)
+            .build();
+        Upstream {
+            http,
+            config,
+            files,
+            locks: KeyedLocks::new(),
+            dl: RwLock::new(None),
+            generation: AtomicU64::new(1),
+            metrics,
+        }
+    }
+
+    pub fn index_url(&self) -> &str {
+        &self.config.index
+    }
+
+    /// The upstream's index file for `name` (lower-cased): from cache while fresh, else
+    /// revalidated; when the upstream fails, the last copy (stale). Concurrent callers
+    /// share one upstream request.
+    pub async fn index_file(&self, name: &str) -> Result<(Arc<UpstreamFile>, CacheOutcome), UpstreamError> {
+        if let Some(file) = self.files.get(name).filter(|f| f.checked_at.elapsed() < f.fresh_for) {
+            return Ok((file, CacheOutcome::Hit));
+        }
+        let _guard = self.locks.lock(&name.to_owned()).await;
+        let previous = self.files.get(name);
+        if let Some(file) = previous.as_ref().filter(|f| f.checked_at.elapsed() < f.fresh_for) {
+            // Another request refreshed it while this one waited.
+            return Ok((file.clone(), CacheOutcome::Hit));
+        }
+        match self.fetch_index(name, previous.as_deref()).await {
+            Ok((file, outcome)) => {
+                let file = Arc::new(file);
+                self.files.insert(name.to_owned(), file.clone());
+                Ok((file, outcome))
+            }
+            Err(err) => match previous {
+                Some(stale) => {
+                    tracing::warn!(krate = name, error = %err, "upstream index failed; serving the cached copy");
+                    let retry = Arc::new(UpstreamFile {
+                        body: stale.body.clone(),
+                        etag: stale.etag.clone(),
+                        last_modified: stale.last_modified.clone(),
+                        checked_at: Instant::now(),
+                        fresh_for: RETRY_AFTER_FAILURE,
+                        generation: stale.generation,
+                    });
+                    self.files.insert(name.to_owned(), retry.clone());
+                    Ok((retry, CacheOutcome::Stale))
+                }
+                None => Err(err),
+            },
+        }
+    }
+
+    async fn fetch_index(
+        &self,
+        name: &str,
+        previous: Option<&UpstreamFile>,
+    ) -> Result<(UpstreamFile, CacheOutcome), UpstreamError> {
+        inc(&self.metrics.upstream_index_fetches);
+        let url = format!("{}{}", self.config.index, index_path(name));
+        let mut request = self.http.get(&url).timeout(self.config.timeout);
+        if let Some(prev) = previous {
+            if let Some(etag) = &prev.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            } else if let Some(modified) = &prev.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, modified);
+            }
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let header_of =
+            |h: header::HeaderName| response.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (etag, last_modified) = (header_of(header::ETAG), header_of(header::LAST_MODIFIED));
+        let fresh = |body, generation| UpstreamFile {
+            body,
+            etag: etag.clone(),
+            last_modified: last_modified.clone(),
+            checked_at: Instant::now(),
+            fresh_for: self.config.ttl,
+            generation,
+        };
+        match status {
+            StatusCode::OK => {
+                let body = response.bytes().await?;
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
+                Ok((fresh(Some(body), generation), outcome))
+            }
+            StatusCode::NOT_MODIFIED => match previous {
+                Some(prev) => Ok((
+                    UpstreamFile {
+                        etag: etag.clone().or_else(|| prev.etag.clone()),
+                        last_modified: last_modified.clone().or_else(|| prev.last_modified.clone()),
+                        ..fresh(prev.body.clone(), prev.generation)
+                    },
+                    CacheOutcome::Revalidated,
+                )),
+                None => Err(UpstreamError::Status(status)),
+            },
+            StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => {
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
+                Ok((UpstreamFile { fresh_for: NOT_FOUND_TTL.min(self.config.ttl), ..fresh(None, generation) }, outcome))
+            }
+            other => Err(UpstreamError::Status(other)),
+        }
+    }
+
+    /// The upstream's download URL template, from its own config.json.
+    async fn dl_template(&self) -> Result<DlTemplate, UpstreamError> {
+        if let Some((dl, at)) = self.dl.read().await.as_ref()
+            && at.elapsed() < CONFIG_TTL
+        {
+            return Ok(dl.clone());
+        }
+        let mut slot = self.dl.write().await;
+        if let Some((dl, at)) = slot.as_ref()
+            && at.elapsed() < CONFIG_TTL
+        {
+            return Ok(dl.clone());
+        }
+        let url = format!("{}config.json", self.config.index);
+        let fetched = async {
+            let response = self.http.get(&url).timeout(self.config.timeout).send().await?;
+            if !response.status().is_success() {
+                return Err(UpstreamError::Status(response.status()));
+            }
+            let body = response.bytes().await?;
+            let config: RegistryConfig =
+                serde_json::from_slice(&body).map_err(|e| UpstreamError::BadConfig(e.to_string()))?;
+            Ok(DlTemplate::new(&config.dl))
+        }
+        .await;
+        match (fetched, slot.as_ref()) {
+            (Ok(dl), _) => {
+                *slot = Some((dl.clone(), Instant::now()));
+                Ok(dl)
+            }
+            (Err(err), Some((dl, _))) => {
+                tracing::warn!(error = %err, "upstream config.json failed; using the one read before");
+                Ok(dl.clone())
+            }
+            (Err(err), None) => Err(err),
+        }
+    }
+
+    /// Fetches one crate file and checks it against the index checksum.
+    pub async fn fetch_crate(&self, name: &str, version: &str, cksum: &str) -> Result<Bytes, UpstreamError> {
+        let url = self.dl_template().await?.url(name, version, cksum);
+        inc(&self.metrics.upstream_crate_fetches);
+        let response = self.http.get(&url).timeout(self.config.timeout.max(Duration::from_secs(60))).send().await?;
+        if !response.status().is_success() {
+            return Err(UpstreamError::Status(response.status()));
+        }
+        if response.content_length().is_some_and(|len| len > MAX_CRATE_SIZE as u64) {
+            return Err(UpstreamError::TooLarge);
+        }
+        let mut body = BytesMut::new();
+        let mut hasher = Sha256::new();
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_CRATE_SIZE {
+                return Err(UpstreamError::TooLarge);
+            }
+            hasher.update(&chunk);
+            body.extend_from_slice(&chunk);
+        }
+        let actual = hex::encode(hasher.finalize());
+        if actual != cksum {
+            inc(&self.metrics.upstream_checksum_mismatches);
+            return Err(UpstreamError::ChecksumMismatch { expected: cksum.to_owned(), actual });
+        }
+        Ok(body.freeze())
+    }
+}

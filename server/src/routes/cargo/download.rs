@@ -1,0 +1,42 @@
+//! `GET …/Cargo/api/v1/crates/{crate}/{version}/download`.
+
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use wharf_index::validate_crate_name;
+
+use super::{CargoPath, config::feed_error, text_error};
+use crate::{registry::DownloadError, state::AppState};
+
+#[tracing::instrument(name = "cargo.download", skip_all, fields(feed = %path.feed, krate = ?path.krate, version = ?path.version))]
+pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>) -> Response {
+    let (Some(krate), Some(version)) = (path.krate.as_deref(), path.version.as_deref()) else {
+        return text_error(StatusCode::NOT_FOUND, "not a download path");
+    };
+    if let Err(e) = validate_crate_name(krate) {
+        return text_error(StatusCode::NOT_FOUND, e.to_string());
+    }
+    let feed = match state.registry.feed(&path.key()).await {
+        Ok(feed) => feed,
+        Err(e) => return feed_error(e),
+    };
+    match state.registry.download(&feed, krate, version).await {
+        Ok(download) => {
+            tracing::debug!(saved = download.saved, "serving a crate file");
+            let mut response = Body::from_stream(download.body).into_response();
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(download.size));
+            response
+        }
+        Err(e @ DownloadError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e @ DownloadError::Upstream { .. }) => text_error(StatusCode::BAD_GATEWAY, e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "serving a crate file failed");
+            text_error(StatusCode::SERVICE_UNAVAILABLE, "The crate file could not be read; try again.")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! What cargo talks to, per feed and at both scopes: `config.json`, index files and
+//! downloads under `…/_packaging/{feed}/Cargo/`.
+
+mod config;
+mod download;
+mod index;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+
+use crate::{registry::FeedKey, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    for scope in ["/{org}", "/{org}/{project}"] {
+        let base = format!("{scope}/_packaging/{{feed}}/Cargo");
+        router = router
+            .route(&format!("{base}/index/config.json"), get(config::config_json))
+            .route(&format!("{base}/index/{{*path}}"), get(index::index_file))
+            .route(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), get(download::download));
+    }
+    router
+}
+
+/// The path parameters of the Cargo routes; which are present depends on the route.
+#[derive(Debug, Deserialize)]
+pub struct CargoPath {
+    org: String,
+    project: Option<String>,
+    feed: String,
+    path: Option<String>,
+    krate: Option<String>,
+    version: Option<String>,
+}
+
+impl CargoPath {
+    fn key(&self) -> FeedKey {
+        FeedKey::new(&self.org, self.project.as_deref(), &self.feed)
+    }
+}
+
+/// A plain-text error for cargo, which shows the body of errors other than 404.
+fn text_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.into()).into_response()
+}
+
+/// Whether the request's `If-None-Match` names `etag`.
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// Whether the client takes gzip.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|c| c.split(';').next().unwrap_or("").trim() == "gzip"))
+}
+
+/// A cached body with its validator: 304 when the client has it, gzip when it asks.
+fn cached_response(headers: &HeaderMap, etag: &str, body: bytes::Bytes, gzip: Option<bytes::Bytes>) -> Response {
+    let etag_value = HeaderValue::from_str(etag).expect("etag is ASCII");
+    if not_modified(headers, etag) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
+    }
+    let mut response = match gzip.filter(|_| accepts_gzip(headers)) {
+        Some(gz) => {
+            let mut r = Body::from(gz).into_response();
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        }
+        None => Body::from(body).into_response(),
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag_value);
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
