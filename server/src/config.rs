@@ -37,7 +37,7 @@ pub struct ServeArgs {
 
     /// Base of every absolute URL Wharf hands out (index URLs, snippets), e.g.
     /// https://pkgs.example.com or https://example.com/wharf behind a proxy.
-    /// Default: http://<listen>.
+    /// Default: http://<listen>, or https://<listen> with --tls-cert.
     #[arg(long, env = "WHARF_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -134,7 +134,10 @@ impl ServeArgs {
     pub fn resolve(self) -> Result<ServeConfig, String> {
         let public_url = match &self.public_url {
             Some(url) => PublicUrl::parse(url).map_err(|e| format!("--public-url: {e}"))?,
-            None => PublicUrl::parse(&format!("http://{}", self.listen)).map_err(|e| format!("--listen: {e}"))?,
+            None => {
+                let scheme = if self.tls_cert.is_some() { "https" } else { "http" };
+                PublicUrl::parse(&format!("{scheme}://{}", self.listen)).map_err(|e| format!("--listen: {e}"))?
+            }
         };
         let database_url = match self.database_url {
             Some(url) => url,

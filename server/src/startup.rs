@@ -65,16 +65,26 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(crate::tls::server_config(cert, key).map_err(StartError::Tls)?),
+        None => None,
+    };
     let (app, db) = build(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?
-        // Small responses must not wait for Nagle's algorithm.
-        .tap_io(|stream| {
-            let _ = stream.set_nodelay(true);
-        });
-    tracing::info!(listen = %config.listen, public_url = %config.public_url, "Wharf is serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
+        .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(listen = %config.listen, %scheme, public_url = %config.public_url, "Wharf is serving");
+    match tls {
+        Some(tls) => crate::tls::serve(listener, app, tls, shutdown_signal()).await.map_err(StartError::Serve)?,
+        None => {
+            // Small responses must not wait for Nagle's algorithm.
+            let listener = listener.tap_io(|stream| {
+                let _ = stream.set_nodelay(true);
+            });
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
+        }
+    }
     db.close().await;
     Ok(())
 }
