@@ -17,6 +17,21 @@ pub struct FeedView {
     pub tokens_url: String,
     /// RFC 3339.
     pub created_at: String,
+    /// When the upstream last answered for this feed (RFC 3339).
+    pub upstream_reached_at: Option<String>,
+}
+
+/// A package of a feed, as the feed page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageView {
+    pub name: String,
+    /// Versions the feed holds.
+    pub versions: i64,
+    pub latest: String,
+    /// `local`, `upstream` or `local+upstream`.
+    pub origin: String,
+    /// RFC 3339.
+    pub last_used: String,
 }
 
 impl FeedView {

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{error::PortalError, model::FeedView};
+use crate::{
+    error::PortalError,
+    model::{FeedView, PackageView},
+};
 #[cfg(feature = "ssr")]
 use crate::{model::FeedFormValues, ssr::AppContext};
 
@@ -34,6 +37,30 @@ pub async fn get_feed(org: String, project: Option<String>, feed: String) -> Res
     let scope = ctx.db.scopes().resolve(&org, project.as_deref()).await?;
     let feed = ctx.db.feeds().get(&scope, &feed).await?;
     Ok(ctx.feed_view(&feed))
+}
+
+/// The packages a feed holds whose name contains `query`.
+#[server(prefix = "/_fn", endpoint = "list_packages")]
+pub async fn list_packages(
+    org: String,
+    project: Option<String>,
+    feed: String,
+    query: String,
+) -> Result<Vec<PackageView>, PortalError> {
+    let ctx = AppContext::current()?;
+    let scope = ctx.db.scopes().resolve(&org, project.as_deref()).await?;
+    let feed = ctx.db.feeds().get(&scope, &feed).await?;
+    let packages = ctx.db.packages().list(feed.id, query.trim()).await?;
+    Ok(packages
+        .into_iter()
+        .map(|p| PackageView {
+            name: p.name,
+            versions: p.versions,
+            latest: p.latest,
+            origin: p.origins,
+            last_used: crate::ssr::rfc3339(p.last_used_at),
+        })
+        .collect())
 }
 
 /// Creates a feed from the form and sends the browser to its Connect page.

@@ -32,6 +32,7 @@ impl AppContext {
             index_url: feed.location().index_url(&self.public_url),
             tokens_url: self.public_url.join("/_user/tokens"),
             created_at: rfc3339(feed.created_at),
+            upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
         }
     }
 }

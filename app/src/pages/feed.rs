@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::{components::Form, hooks::use_query_map};
+
 use crate::{
-    model::FeedView,
+    model::{FeedView, PackageView},
     pages::{LoadError, feed_resource},
+    server::list_packages,
 };
 
 #[component]
@@ -51,17 +54,100 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
             <dt>"Created"</dt>
             <dd><time datetime=feed.created_at.clone()>{feed.created_at.clone()}</time></dd>
         </dl>
-        <section class="card">
-            <h2>"Packages"</h2>
-            <p class="muted">
-                "This feed holds no packages yet. "
-                <a href=loc.connect_path()>"Connect cargo to it"</a>
-                {if feed.upstream_enabled {
-                    " and build: every crate you use from crates.io is saved here on first use."
-                } else {
-                    " and publish with cargo publish."
+        {feed.upstream_enabled.then(|| view! {
+            <p class="muted small" id="upstream-status">
+                "Upstream crates.io last reached: "
+                {match feed.upstream_reached_at.clone() {
+                    Some(at) => view! { <time datetime=at.clone()>{at.clone()}</time> }.into_any(),
+                    None => view! { <span>"not yet"</span> }.into_any(),
                 }}
             </p>
+        })}
+        <Packages feed=feed.clone()/>
+    }
+}
+
+/// The feed's packages, searchable by name (a plain GET form, so it works without JavaScript).
+#[component]
+fn Packages(feed: FeedView) -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let (org, project, name) = (feed.org.clone(), feed.project.clone(), feed.name.clone());
+    let packages =
+        Resource::new(move || q.get(), move |q| list_packages(org.clone(), project.clone(), name.clone(), q));
+    let loc = feed.location();
+    let upstream = feed.upstream_enabled;
+    view! {
+        <section class="card" aria-labelledby="packages-title">
+            <div class="card__head">
+                <h2 id="packages-title">"Packages"</h2>
+                <Form method="GET" action="" attr:class="search" attr:role="search">
+                    <label for="package-search" class="visually-hidden">"Search packages by name"</label>
+                    <input id="package-search" type="search" name="q" placeholder="Search by name" value=move || q.get()/>
+                    <button type="submit" class="button button--small">"Search"</button>
+                </Form>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading packages…"</p> }>
+                {move || {
+                    let connect = loc.connect_path();
+                    Suspend::new(async move {
+                        match packages.await {
+                            Ok(list) if list.is_empty() && q.get().is_empty() => view! {
+                                <p class="muted">
+                                    "This feed holds no packages yet. "
+                                    <a href=connect>"Connect cargo to it"</a>
+                                    {if upstream {
+                                        " and build: every crate you use from crates.io is saved here on first use."
+                                    } else {
+                                        " and publish with cargo publish."
+                                    }}
+                                </p>
+                            }.into_any(),
+                            Ok(list) if list.is_empty() => view! {
+                                <p class="muted">"No package name contains “" {q.get()} "”."</p>
+                            }.into_any(),
+                            Ok(list) => view! { <PackageTable packages=list/> }.into_any(),
+                            Err(error) => view! { <p class="notice notice--error">{error.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
         </section>
+    }
+}
+
+#[component]
+fn PackageTable(packages: Vec<PackageView>) -> impl IntoView {
+    view! {
+        <div class="table-wrap table-wrap--flat">
+            <table class="table" id="packages">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Latest saved"</th>
+                        <th scope="col">"Versions"</th>
+                        <th scope="col">"Origin"</th>
+                        <th scope="col">"Last used"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {packages
+                        .into_iter()
+                        .map(|p| {
+                            let key = p.name.clone();
+                            view! {
+                            <tr data-package=key>
+                                <td class="mono">{p.name}</td>
+                                <td class="mono">{p.latest}</td>
+                                <td>{p.versions}</td>
+                                <td><span class="badge">{p.origin}</span></td>
+                                <td><time datetime=p.last_used.clone()>{p.last_used.clone()}</time></td>
+                            </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -111,3 +111,58 @@ fn migrations_are_in_step() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
 }
+
+mod packages {
+    use wharf_db::{NewVersion, Origin};
+    use wharf_test_support::{Engine, on_both_engines};
+
+    use super::{draft, open};
+
+    const LINE: &str = r#"{"name":"Serde_X","vers":"1.0.0","deps":[],"cksum":"aa"}"#;
+
+    async fn saved_versions_round_trip(engine: Engine) {
+        let (db, test_db) = open(engine).await;
+        let project = db.scopes().resolve("default", Some("default")).await.unwrap();
+        let feed = db.feeds().create(&project, &draft("team", "public", true)).await.unwrap();
+        let other = db.feeds().create(&project, &draft("other", "public", true)).await.unwrap();
+        let v1 = NewVersion {
+            name: "Serde_X",
+            version: "1.0.0",
+            origin: Origin::Upstream,
+            cksum: "aa",
+            size: 10,
+            index_line: LINE,
+        };
+        assert!(db.packages().record(feed.id, &v1).await.unwrap());
+        // Recording it again is harmless and says so.
+        assert!(!db.packages().record(feed.id, &v1).await.unwrap());
+        let v2 =
+            NewVersion { version: "1.1.0+meta", cksum: "bb", index_line: "{\"vers\":\"1.1.0+meta\"}", ..v1.clone() };
+        assert!(db.packages().record(feed.id, &v2).await.unwrap());
+
+        assert_eq!(db.packages().own_lines(feed.id, "serde_x").await.unwrap(), [LINE, "{\"vers\":\"1.1.0+meta\"}"]);
+        assert!(db.packages().own_lines(other.id, "serde_x").await.unwrap().is_empty());
+        let found = db.packages().find_version(feed.id, "serde_x", "1.1.0+meta").await.unwrap().unwrap();
+        assert_eq!((found.cksum.as_str(), found.size), ("bb", 10));
+        assert_eq!(db.packages().find_version(feed.id, "serde_x", "1.1.0").await.unwrap(), None);
+
+        let list = db.packages().list(feed.id, "SERDE").await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].name.as_str(), list[0].versions, list[0].latest.as_str()), ("Serde_X", 2, "1.1.0+meta"));
+        assert_eq!(list[0].origins, "upstream");
+        assert!(db.packages().list(feed.id, "tokio").await.unwrap().is_empty());
+
+        db.packages().touch(feed.id, "serde_x", i64::MAX / 2).await.unwrap();
+        assert_eq!(db.packages().list(feed.id, "").await.unwrap()[0].last_used_at, i64::MAX / 2);
+        db.feeds().mark_upstream_reached(feed.id, 1234).await.unwrap();
+        assert_eq!(db.feeds().get(&project, "team").await.unwrap().upstream_reached_at, Some(1234));
+
+        // Deleting the feed deletes its packages.
+        db.feeds().delete(&project, "team").await.unwrap();
+        assert!(db.packages().own_lines(feed.id, "serde_x").await.unwrap().is_empty());
+        db.close().await;
+        test_db.remove().await;
+    }
+
+    on_both_engines!(saved_versions_round_trip);
+}
