@@ -4,6 +4,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). They fail, never skip, when it cannot be
 //! reached: a skipped backend would let the PostgreSQL code rot unseen.
 
+pub mod upstream;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, Executor, PgConnection};

@@ -7,8 +7,10 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use serde_json::Value;
+use std::time::Duration;
 use tower::ServiceExt;
-use wharf::config::{LogFormat, ServeConfig};
+
+use wharf::config::{LogFormat, ServeConfig, UpstreamConfig};
 use wharf_core::PublicUrl;
 use wharf_db::Db;
 use wharf_test_support::{Engine, TestDatabase};
@@ -35,6 +37,13 @@ impl TestApp {
             database_url: test_db.url.clone(),
             site_dir: None,
             log_format: LogFormat::Text,
+            upstream: UpstreamConfig::new(
+                "http://127.0.0.1:9/index/",
+                Duration::from_secs(300),
+                Duration::from_secs(1),
+            )
+            .unwrap(),
+            tls: None,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
         TestApp { router, db, test_db }

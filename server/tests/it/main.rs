@@ -2,6 +2,8 @@
 //! PostgreSQL.
 
 mod helpers;
+mod registry;
+mod running;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

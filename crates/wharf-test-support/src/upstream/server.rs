@@ -1,0 +1,153 @@
+//! The HTTP side of the local upstream: one handler that records, then answers per mode.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::watch;
+
+use super::Mode;
+use super::index::sha256_hex;
+
+/// A body served as is, with its strong validator.
+pub(super) struct Served {
+    pub(super) body: Vec<u8>,
+    /// `"<sha256 of body>"`, quotes included.
+    pub(super) etag: String,
+}
+
+impl Served {
+    pub(super) fn new(body: Vec<u8>) -> Self {
+        let etag = format!("\"{}\"", sha256_hex(&body));
+        Served { body, etag }
+    }
+}
+
+/// Everything the handler reads, built once at start.
+pub(super) struct Shared {
+    pub(super) mode: Mutex<Mode>,
+    /// Raw request paths, in arrival order.
+    pub(super) requests: Mutex<Vec<String>>,
+    pub(super) config: Served,
+    /// Keyed by the path below `/index/`, e.g. `3/a/abc`.
+    pub(super) index: HashMap<String, Served>,
+    /// Keyed by (lowercased name, version).
+    pub(super) files: HashMap<(String, String), Served>,
+    /// Becomes `true` when the upstream stops: hanging requests then end.
+    pub(super) stopping: watch::Receiver<bool>,
+}
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// Routes by hand on the raw path, so that versions with `+` match whether or not the
+/// client percent-encoded it.
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    shared.requests.lock().expect("request log lock").push(path.clone());
+    let mode = *shared.mode.lock().expect("mode lock");
+    match mode {
+        Mode::Fail500 => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "local upstream: Mode::Fail500\n").into_response();
+        }
+        Mode::Hang => {
+            let mut stopping = shared.stopping.clone();
+            // Ends only when the upstream stops (or is dropped).
+            let _ = stopping.wait_for(|stop| *stop).await;
+            return (StatusCode::SERVICE_UNAVAILABLE, "local upstream stopped\n").into_response();
+        }
+        Mode::Normal | Mode::CorruptCrates => {}
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "only GET\n").into_response();
+    }
+
+    if path == "/index/config.json" {
+        return validated(&shared.config, "application/json", request.headers());
+    }
+    if let Some(rest) = path.strip_prefix("/index/") {
+        return match shared.index.get(&percent_decode(rest)) {
+            Some(served) => validated(served, "text/plain; charset=utf-8", request.headers()),
+            None => not_found(),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/files/") {
+        let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+        if let [name, version, download] = segments.as_slice()
+            && download == "download"
+            && let Some(served) = shared.files.get(&(name.to_lowercase(), version.clone()))
+        {
+            let mut body = served.body.clone();
+            if mode == Mode::CorruptCrates {
+                let middle = body.len() / 2;
+                body[middle] ^= 0xff;
+            }
+            return ([(header::CONTENT_TYPE, "application/octet-stream")], Body::from(body)).into_response();
+        }
+    }
+    not_found()
+}
+
+/// 200 with an `ETag`, or 304 when `If-None-Match` names it (or is `*`).
+fn validated(served: &Served, content_type: &'static str, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&served.etag).expect("an ETag is a valid header value");
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        // If-None-Match uses the weak comparison.
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == served.etag);
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type)), (header::ETAG, etag)],
+        Body::from(served.body.clone()),
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
+
+/// Decodes `%XX` escapes; anything malformed is kept as is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("1.0.1%2Bbuild5"), "1.0.1+build5");
+        assert_eq!(percent_decode("1.0.1+build5"), "1.0.1+build5");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%41%zz%"), "A%zz%");
+    }
+}

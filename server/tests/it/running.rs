@@ -1,0 +1,171 @@
+//! A real Wharf server on a real port (cargo must connect to it), and the real `cargo`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Output,
+    time::Duration,
+};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use wharf::config::{LogFormat, ServeConfig, UpstreamConfig};
+use wharf_core::PublicUrl;
+use wharf_db::Db;
+use wharf_test_support::{Engine, TestDatabase};
+
+/// Knobs of a test server.
+pub struct Options {
+    pub upstream_index: String,
+    pub ttl: Duration,
+    pub timeout: Duration,
+    /// PEM certificate and key: serve https.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+pub struct RunningWharf {
+    pub base: String,
+    pub db: Db,
+    http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    test_db: Option<TestDatabase>,
+}
+
+impl RunningWharf {
+    pub async fn start(engine: Engine, options: Options) -> Self {
+        let test_db = TestDatabase::new(engine).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let scheme = if options.tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{addr}");
+        let config = ServeConfig {
+            listen: addr,
+            public_url: PublicUrl::parse(&base).unwrap(),
+            data_dir: test_db.dir.path().join("data"),
+            database_url: test_db.url.clone(),
+            site_dir: None,
+            log_format: LogFormat::Text,
+            upstream: UpstreamConfig::new(&options.upstream_index, options.ttl, options.timeout).unwrap(),
+            tls: options.tls.clone(),
+        };
+        let (app, db) = wharf::startup::build(&config).await.expect("build the app");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = match &options.tls {
+            Some((cert, key)) => {
+                let tls = wharf::tls::server_config(cert, key).expect("TLS config");
+                tokio::spawn(async move {
+                    wharf::tls::serve(listener, app, tls, async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+                })
+            }
+            None => tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            }),
+        };
+        let mut http = reqwest::Client::builder();
+        if let Some((cert, _)) = &options.tls {
+            let pem = std::fs::read(cert).unwrap();
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+        }
+        RunningWharf { base, db, http: http.build().unwrap(), shutdown: Some(tx), task, test_db: Some(test_db) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Creates a project-scoped feed through the REST API.
+    pub async fn create_feed(&self, name: &str, upstream: bool) {
+        let res = self
+            .http
+            .post(self.url("/default/default/_apis/packaging/feeds"))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"name": name, "visibility": "public", "upstreamEnabled": upstream}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+
+    pub fn index_url(&self, feed: &str) -> String {
+        format!("sparse+{}/default/default/_packaging/{feed}/Cargo/index/", self.base)
+    }
+
+    /// One counter of `/_metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = self.http.get(self.url("/_metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no metric {name} in {text}"))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
+        self.db.close().await;
+        if let Some(db) = self.test_db.take() {
+            db.remove().await;
+        }
+    }
+}
+
+/// A consumer project depending on the sample crates, through `index_url` with crates.io
+/// replaced.
+pub fn consumer_project(dir: &Path, index_url: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         top = { version = \"0.1\", features = [\"extra\"] }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() { println!(\"{}\", top::value()); }\n").unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        format!("[registries]\nfeed = {{ index = \"{index_url}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
+    )
+    .unwrap();
+}
+
+/// Runs the real cargo in `dir` with its own `CARGO_HOME`.
+pub async fn cargo(dir: &Path, cargo_home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = tokio::process::Command::new(cargo);
+    cmd.args(args)
+        .current_dir(dir)
+        .env("CARGO_HOME", cargo_home)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env("CARGO_NET_RETRY", "0")
+        .env("CARGO_HTTP_TIMEOUT", "30")
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().await.expect("run cargo")
+}
+
+/// Panics with cargo's output unless it succeeded.
+pub fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
