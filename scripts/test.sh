@@ -22,7 +22,7 @@ cargo fmt --all --check
 
 log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
-INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-db -p wharf
+INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-test-support -p wharf
 
 log "building the portal (server + WASM)"
 cargo leptos build
