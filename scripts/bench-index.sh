@@ -17,7 +17,7 @@ trap 'kill $(jobs -p) 2>/dev/null; nginx -c "$work/nginx.conf" -s stop 2>/dev/nu
 
 log "building the release server"
 cargo build --release -p wharf >&2
-bin=${CARGO_TARGET_DIR:-target}/release/wharf
+bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/wharf
 "$bin" serve --listen 127.0.0.1:$PORT --data-dir "$work/data" --upstream-ttl 3600 2>"$work/wharf.log" &
 wharf_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done

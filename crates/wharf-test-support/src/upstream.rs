@@ -40,6 +40,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use index::index_path;
+pub use sample::SAMPLE_RESOLVED;
 
 use server::{Served, Shared};
 

@@ -7,23 +7,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wharf_test_support::upstream::{CrateSpec, DepSpec, LocalUpstream, Mode, index_path};
+use wharf_test_support::upstream::{CrateSpec, DepSpec, LocalUpstream, Mode, SAMPLE_RESOLVED, index_path};
 
-/// Every crate version a consumer of `top` (feature `extra`) resolves to.
-const RESOLVED: &[(&str, &str)] = &[
-    ("a", "1.0.0"),
-    ("ab", "1.0.0"),
-    ("abc", "1.0.0"),
-    ("Upper_Leaf", "1.0.0"),
-    ("chain-mid", "0.3.0"),
-    ("real-name", "0.2.0"),
-    ("opt-dep", "1.0.0"),
-    ("unix-only", "1.0.0"),
-    ("beta", "2.0.0-beta.1"),
-    ("meta", "1.0.1+build5"),
-    ("build-helper", "1.0.0"),
-    ("top", "0.1.0"),
-];
+const RESOLVED: &[(&str, &str)] = SAMPLE_RESOLVED;
 
 /// A consumer project whose crates.io is replaced by `upstream`, with its own `CARGO_HOME`.
 struct Consumer {

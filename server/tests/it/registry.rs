@@ -1,30 +1,50 @@
 //! The sparse index and downloads of a feed with an upstream, with the real `cargo`
 //! against a local upstream registry the tests build (no host outside this machine).
 
-use std::time::{Duration, Instant};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use wharf_test_support::{
     Engine,
-    upstream::{LocalUpstream, Mode},
+    upstream::{LocalUpstream, Mode, SAMPLE_RESOLVED},
 };
 
 use crate::running::{Options, RunningWharf, assert_ok, cargo, consumer_project};
 
-/// Every crate the sample consumer resolves (name, version).
-const RESOLVED: [(&str, &str); 12] = [
-    ("a", "1.0.0"),
-    ("ab", "1.0.0"),
-    ("abc", "1.0.0"),
-    ("upper_leaf", "1.0.0"),
-    ("chain-mid", "0.3.0"),
-    ("real-name", "0.2.0"),
-    ("opt-dep", "1.0.0"),
-    ("unix-only", "1.0.0"),
-    ("beta", "2.0.0-beta.1"),
-    ("meta", "1.0.1+build5"),
-    ("build-helper", "1.0.0"),
-    ("top", "0.1.0"),
-];
+const RESOLVED: &[(&str, &str)] = SAMPLE_RESOLVED;
+
+/// A local upstream with the sample crates, a Wharf whose feed `team` has it as upstream,
+/// and a consumer project pointed at the feed.
+struct Setup {
+    upstream: LocalUpstream,
+    wharf: RunningWharf,
+    work: tempfile::TempDir,
+    project: PathBuf,
+}
+
+impl Setup {
+    async fn new(tweak: impl FnOnce(Options) -> Options) -> Self {
+        let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+        let wharf = RunningWharf::start(Engine::Sqlite, tweak(options(&upstream))).await;
+        wharf.create_feed("team", true).await;
+        let work = tempfile::tempdir().unwrap();
+        let project = work.path().join("consumer");
+        consumer_project(&project, &wharf.index_url("team"));
+        Setup { upstream, wharf, work, project }
+    }
+
+    /// Runs cargo in the consumer with the `CARGO_HOME` named `home`.
+    async fn cargo(&self, home: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        cargo(&self.project, &self.work.path().join(home), args, env).await
+    }
+
+    async fn finish(self) {
+        self.upstream.stop().await;
+        self.wharf.stop().await;
+    }
+}
 
 fn options(upstream: &LocalUpstream) -> Options {
     Options {
@@ -37,127 +57,97 @@ fn options(upstream: &LocalUpstream) -> Options {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cargo_builds_through_the_feed_and_every_version_is_saved() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     // TTL 0: every index request revalidates, so the steps below also exercise 304s
     // and, once the upstream is gone, stale serving.
-    let wharf = RunningWharf::start(Engine::Sqlite, Options { ttl: Duration::ZERO, ..options(&upstream) }).await;
-    wharf.create_feed("team", true).await;
-    let work = tempfile::tempdir().unwrap();
-    let project = work.path().join("consumer");
-    consumer_project(&project, &wharf.index_url("team"));
-
-    let out = cargo(&project, &work.path().join("home1"), &["generate-lockfile"], &[]).await;
-    assert_ok(&out, "cargo generate-lockfile");
-    let lock = std::fs::read_to_string(project.join("Cargo.lock")).unwrap();
+    let s = Setup::new(|o| Options { ttl: Duration::ZERO, ..o }).await;
+    assert_ok(&s.cargo("home1", &["generate-lockfile"], &[]).await, "cargo generate-lockfile");
+    let lock = std::fs::read_to_string(s.project.join("Cargo.lock")).unwrap();
     for (name, version) in RESOLVED {
-        let real = if name == "upper_leaf" { "Upper_Leaf" } else { name };
         assert!(
-            lock.contains(&format!("name = \"{real}\"\nversion = \"{version}\"")),
+            lock.contains(&format!("name = \"{name}\"\nversion = \"{version}\"")),
             "{name} {version} not in\n{lock}"
         );
     }
-    assert_ok(&cargo(&project, &work.path().join("home2"), &["fetch"], &[]).await, "cargo fetch");
-    assert_ok(&cargo(&project, &work.path().join("home3"), &["build"], &[]).await, "cargo build");
+    assert_ok(&s.cargo("home2", &["fetch"], &[]).await, "cargo fetch");
+    assert_ok(&s.cargo("home3", &["build"], &[]).await, "cargo build");
 
     // Every resolved version is saved, with the upstream's checksum.
-    let feed_id = {
-        let scope = wharf.db.scopes().resolve("default", Some("default")).await.unwrap();
-        wharf.db.feeds().get(&scope, "team").await.unwrap().id
-    };
+    let scope = s.wharf.db.scopes().resolve("default", Some("default")).await.unwrap();
+    let feed_id = s.wharf.db.feeds().get(&scope, "team").await.unwrap().id;
     for (name, version) in RESOLVED {
-        let versions = wharf.db.packages().versions(feed_id, name).await.unwrap();
-        let expected = (version.to_owned(), "upstream".to_owned(), upstream.cksum(name, version));
+        let versions = s.wharf.db.packages().versions(feed_id, &name.to_ascii_lowercase()).await.unwrap();
+        let expected = (version.to_string(), "upstream".to_owned(), s.upstream.cksum(name, version));
         assert_eq!(versions, [expected], "{name}");
     }
     // Each file came from the upstream once, however many CARGO_HOMEs asked.
-    assert_eq!(upstream.hits("/files/top/0.1.0/download"), 1);
-    // The portal lists them.
-    let page = wharf.http().get(wharf.url("/default/default/_artifacts/feed/team")).send().await.unwrap();
+    assert_eq!(s.upstream.hits("/files/top/0.1.0/download"), 1);
+    // The portal lists them, and finds them by name.
+    let page = s.wharf.http().get(s.wharf.url("/default/default/_artifacts/feed/team")).send().await.unwrap();
     let html = page.text().await.unwrap();
     for (name, _) in RESOLVED {
-        let shown = if name == "upper_leaf" { "Upper_Leaf" } else { name };
-        assert!(html.contains(&format!("data-package=\"{shown}\"")), "{name} not on the feed page");
+        assert!(html.contains(&format!("data-package=\"{name}\"")), "{name} not on the feed page");
     }
-    let found = wharf.http().get(wharf.url("/default/default/_artifacts/feed/team?q=chain")).send().await.unwrap();
-    let html = found.text().await.unwrap();
+    let url = s.wharf.url("/default/default/_artifacts/feed/team?q=chain");
+    let html = s.wharf.http().get(url).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-package=\"chain-mid\"") && !html.contains("data-package=\"top\""));
 
     // The upstream goes away: a fresh CARGO_HOME still builds, and still resolves.
-    upstream.stop().await;
-    assert_ok(&cargo(&project, &work.path().join("home4"), &["build"], &[]).await, "cargo build, upstream down");
-    std::fs::remove_file(project.join("Cargo.lock")).unwrap();
-    let out = cargo(&project, &work.path().join("home5"), &["generate-lockfile"], &[]).await;
-    assert_ok(&out, "cargo generate-lockfile, upstream down");
-    assert!(wharf.metric("wharf_index_requests_stale_total").await > 0);
-    wharf.stop().await;
+    s.upstream.stop().await;
+    assert_ok(&s.cargo("home4", &["build"], &[]).await, "cargo build, upstream down");
+    std::fs::remove_file(s.project.join("Cargo.lock")).unwrap();
+    assert_ok(&s.cargo("home5", &["generate-lockfile"], &[]).await, "cargo generate-lockfile, upstream down");
+    assert!(s.wharf.metric("wharf_index_requests_stale_total").await > 0);
+    s.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_corrupted_upstream_crate_is_refused_and_nothing_is_saved() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let wharf = RunningWharf::start(Engine::Sqlite, options(&upstream)).await;
-    wharf.create_feed("team", true).await;
-    let work = tempfile::tempdir().unwrap();
-    let project = work.path().join("consumer");
-    consumer_project(&project, &wharf.index_url("team"));
-    assert_ok(&cargo(&project, &work.path().join("h1"), &["generate-lockfile"], &[]).await, "generate-lockfile");
+    let s = Setup::new(|o| o).await;
+    assert_ok(&s.cargo("h1", &["generate-lockfile"], &[]).await, "generate-lockfile");
 
-    upstream.set_mode(Mode::CorruptCrates);
-    let out = cargo(&project, &work.path().join("h2"), &["fetch"], &[]).await;
+    s.upstream.set_mode(Mode::CorruptCrates);
+    let out = s.cargo("h2", &["fetch"], &[]).await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("502"), "{stderr}");
     assert!(stderr.contains("served a .crate file whose sha256 is"), "{stderr}");
-    let feed_id = wharf.db.feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(1)).await.unwrap()[0].id;
-    assert!(wharf.db.packages().list(feed_id, "").await.unwrap().is_empty(), "something was saved");
-    assert!(wharf.metric("wharf_upstream_checksum_mismatches_total").await > 0);
+    let feed_id = s.wharf.db.feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(1)).await.unwrap()[0].id;
+    assert!(s.wharf.db.packages().list(feed_id, "").await.unwrap().is_empty(), "something was saved");
+    assert!(s.wharf.metric("wharf_upstream_checksum_mismatches_total").await > 0);
 
     // A good upstream afterwards works.
-    upstream.set_mode(Mode::Normal);
-    assert_ok(&cargo(&project, &work.path().join("h3"), &["fetch"], &[]).await, "fetch after repair");
-    assert_eq!(wharf.db.packages().list(feed_id, "").await.unwrap().len(), RESOLVED.len());
-    upstream.stop().await;
-    wharf.stop().await;
+    s.upstream.set_mode(Mode::Normal);
+    assert_ok(&s.cargo("h3", &["fetch"], &[]).await, "fetch after repair");
+    assert_eq!(s.wharf.db.packages().list(feed_id, "").await.unwrap().len(), RESOLVED.len());
+    s.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_or_hanging_upstream_gets_cached_data_in_bounded_time() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let wharf = RunningWharf::start(Engine::Sqlite, Options { ttl: Duration::ZERO, ..options(&upstream) }).await;
-    wharf.create_feed("team", true).await;
-    let work = tempfile::tempdir().unwrap();
-    let project = work.path().join("consumer");
-    consumer_project(&project, &wharf.index_url("team"));
-    assert_ok(&cargo(&project, &work.path().join("h1"), &["generate-lockfile"], &[]).await, "generate-lockfile");
+    let s = Setup::new(|o| Options { ttl: Duration::ZERO, ..o }).await;
+    assert_ok(&s.cargo("h1", &["generate-lockfile"], &[]).await, "generate-lockfile");
 
     for (mode, home) in [(Mode::Fail500, "h2"), (Mode::Hang, "h3")] {
-        upstream.set_mode(mode);
+        s.upstream.set_mode(mode);
         let started = Instant::now();
-        let out = cargo(&project, &work.path().join(home), &["generate-lockfile"], &[]).await;
+        let out = s.cargo(home, &["generate-lockfile"], &[]).await;
         assert_ok(&out, &format!("generate-lockfile with the upstream in {mode:?}"));
         // The upstream timeout is 2 s and the dependency chain 5 deep.
         assert!(started.elapsed() < Duration::from_secs(20), "{mode:?} took {:?}", started.elapsed());
     }
-    assert!(wharf.metric("wharf_index_requests_stale_total").await >= RESOLVED.len() as u64);
-    upstream.set_mode(Mode::Normal);
-    upstream.stop().await;
-    wharf.stop().await;
+    assert!(s.wharf.metric("wharf_index_requests_stale_total").await >= RESOLVED.len() as u64);
+    s.upstream.set_mode(Mode::Normal);
+    s.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_resolution_revalidates_with_304s() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let wharf = RunningWharf::start(Engine::Sqlite, options(&upstream)).await;
-    wharf.create_feed("team", true).await;
-    let work = tempfile::tempdir().unwrap();
-    let project = work.path().join("consumer");
-    consumer_project(&project, &wharf.index_url("team"));
-    let home = work.path().join("home");
-    assert_ok(&cargo(&project, &home, &["generate-lockfile"], &[]).await, "first generate-lockfile");
-    assert_eq!(wharf.metric("wharf_index_not_modified_total").await, 0);
+    let s = Setup::new(|o| o).await;
+    assert_ok(&s.cargo("home", &["generate-lockfile"], &[]).await, "first generate-lockfile");
+    assert_eq!(s.wharf.metric("wharf_index_not_modified_total").await, 0);
 
     let debug = [("CARGO_HTTP_DEBUG", "true"), ("CARGO_LOG", "network=debug")];
-    let out = cargo(&project, &home, &["generate-lockfile"], &debug).await;
+    let out = s.cargo("home", &["generate-lockfile"], &debug).await;
     assert_ok(&out, "second generate-lockfile");
     let log = String::from_utf8_lossy(&out.stderr);
     let not_modified = log.lines().filter(|l| l.contains("< HTTP/1.1 304")).count();
@@ -165,37 +155,33 @@ async fn a_second_resolution_revalidates_with_304s() {
     assert!(not_modified >= RESOLVED.len(), "only {not_modified} 304s:\n{log}");
     // cargo fetches config.json without a validator; nothing else comes in full.
     assert_eq!(log.matches("< HTTP/1.1 200").count(), 1, "something was sent again in full:\n{log}");
-    assert!(wharf.metric("wharf_index_not_modified_total").await >= RESOLVED.len() as u64);
-    upstream.stop().await;
-    wharf.stop().await;
+    assert!(s.wharf.metric("wharf_index_not_modified_total").await >= RESOLVED.len() as u64);
+    s.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_first_downloads_fetch_from_the_upstream_once() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let wharf = RunningWharf::start(Engine::Sqlite, options(&upstream)).await;
-    wharf.create_feed("team", true).await;
-    let url = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/chain-mid/0.3.0/download");
+    let s = Setup::new(|o| o).await;
+    let url = s.wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/chain-mid/0.3.0/download");
     let requests = (0..24).map(|_| {
-        let (http, url) = (wharf.http().clone(), url.clone());
+        let (http, url) = (s.wharf.http().clone(), url.clone());
         tokio::spawn(async move {
             let res = http.get(url).send().await.unwrap();
             (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
         })
     });
-    let expected = upstream.crate_bytes("chain-mid", "0.3.0");
+    let expected = s.upstream.crate_bytes("chain-mid", "0.3.0");
     for result in futures_util::future::join_all(requests).await {
         let (status, body) = result.unwrap();
         assert_eq!(status, 200);
         assert!(body == expected, "a download differs from the upstream's bytes");
     }
-    assert_eq!(upstream.hits("/files/chain-mid/0.3.0/download"), 1);
+    assert_eq!(s.upstream.hits("/files/chain-mid/0.3.0/download"), 1);
     // Byte-identical later too, whatever the upstream does.
-    upstream.set_mode(Mode::CorruptCrates);
-    let again = wharf.http().get(&url).send().await.unwrap().bytes().await.unwrap();
+    s.upstream.set_mode(Mode::CorruptCrates);
+    let again = s.wharf.http().get(&url).send().await.unwrap().bytes().await.unwrap();
     assert!(again.as_ref() == expected.as_slice());
-    upstream.stop().await;
-    wharf.stop().await;
+    s.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -270,27 +256,21 @@ async fn feed_endpoints_speak_cargo() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cargo_uses_http2_over_native_tls() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     let certs = tempfile::tempdir().unwrap();
     let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
     let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     std::fs::write(&cert, generated.cert.pem()).unwrap();
     std::fs::write(&key, generated.key_pair.serialize_pem()).unwrap();
-    let wharf =
-        RunningWharf::start(Engine::Sqlite, Options { tls: Some((cert.clone(), key)), ..options(&upstream) }).await;
-    assert!(wharf.base.starts_with("https://"));
-    wharf.create_feed("team", true).await;
-    let work = tempfile::tempdir().unwrap();
-    let project = work.path().join("consumer");
-    consumer_project(&project, &wharf.index_url("team"));
+    let tls = Some((cert.clone(), key));
+    let s = Setup::new(|o| Options { tls, ..o }).await;
+    assert!(s.wharf.base.starts_with("https://"));
     let env =
         [("CARGO_HTTP_CAINFO", cert.to_str().unwrap()), ("CARGO_HTTP_DEBUG", "true"), ("CARGO_LOG", "network=debug")];
-    let out = cargo(&project, &work.path().join("home"), &["fetch"], &env).await;
+    let out = s.cargo("home", &["fetch"], &env).await;
     assert_ok(&out, "cargo fetch over https");
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("ALPN: server accepted h2"), "no HTTP/2:\n{log}");
     assert!(!log.contains("HTTP/1.1 200"), "some request used HTTP/1.1");
-    assert_eq!(upstream.hits("/files/top/0.1.0/download"), 1);
-    upstream.stop().await;
-    wharf.stop().await;
+    assert_eq!(s.upstream.hits("/files/top/0.1.0/download"), 1);
+    s.finish().await;
 }

@@ -2,6 +2,22 @@
 
 use super::{CrateSpec, DepSpec};
 
+/// Every crate version a consumer of `top` (feature `extra`) resolves to, names as published.
+pub const SAMPLE_RESOLVED: &[(&str, &str)] = &[
+    ("a", "1.0.0"),
+    ("ab", "1.0.0"),
+    ("abc", "1.0.0"),
+    ("Upper_Leaf", "1.0.0"),
+    ("chain-mid", "0.3.0"),
+    ("real-name", "0.2.0"),
+    ("opt-dep", "1.0.0"),
+    ("unix-only", "1.0.0"),
+    ("beta", "2.0.0-beta.1"),
+    ("meta", "1.0.1+build5"),
+    ("build-helper", "1.0.0"),
+    ("top", "0.1.0"),
+];
+
 /// See [`LocalUpstream::sample_crates`](super::LocalUpstream::sample_crates) for the graph.
 pub(super) fn sample_crates() -> Vec<CrateSpec> {
     vec![
