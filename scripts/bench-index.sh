@@ -26,6 +26,7 @@ curl -fs -X POST "http://127.0.0.1:$PORT/default/_apis/packaging/feeds" -H 'cont
 index="/default/_packaging/bench/Cargo/index"
 
 mkdir -p "$work/root"
+chmod 755 "$work"  # nginx workers run unprivileged
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;
@@ -45,13 +46,22 @@ for path in se/rd/serde it/oa/itoa; do
   # Warm Wharf's cache, and give nginx the very bytes Wharf serves.
   mkdir -p "$work/root$index/$(dirname "$path")"
   curl -fs "http://127.0.0.1:$PORT$index/$path" -o "$work/root$index/$path"
+  chmod -R a+rX "$work/root"
   bytes=$(stat -c %s "$work/root$index/$path")
   [ -f "$work/nginx.pid" ] || nginx -c "$work/nginx.conf"
   sleep 0.3
+  for url in "http://127.0.0.1:$PORT$index/$path" "http://127.0.0.1:$NGINX_PORT$index/$path"; do
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url")
+    [ "$got" = "200 $bytes" ] || { echo "$url answered $got, expected 200 $bytes" >&2; exit 1; }
+  done
   w=$(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT$index/$path")
   n=$(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT$index/$path")
   rps() { awk '/Requests\/sec/ {print $2}'; }
   p99() { awk '$1 == "99%" {print $2}'; }
+  for out in "$w" "$n"; do
+    if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers during the run:"$'\n'"$out" >&2; exit 1; fi
+  done
+  echo "$w" > "$work/wrk-wharf-$(basename "$path").txt"
   wr=$(rps <<<"$w"); nr=$(rps <<<"$n")
   rss=$(awk '/VmHWM/ {print $2 " kB"}' /proc/$wharf_pid/status)
   printf '%-8s %8s %12s %10s %12s %10s %8.2f %10s\n' "$(basename "$path")" "$bytes" "$wr" "$(p99 <<<"$w")" "$nr" "$(p99 <<<"$n")" \

@@ -9,7 +9,7 @@ cd "$ROOT"
 source scripts/setup.sh
 REPEAT=${REPEAT:-2}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"; true' EXIT
 
 log "building the release server"
 cargo build --release -p wharf >&2
@@ -60,29 +60,34 @@ run() { # label [index-url]
     mkdir -p "$work/project/.cargo"
     printf '[registries]\nbench = { index = "%s" }\n[source.crates-io]\nreplace-with = "bench"\n' "$2" > "$work/project/.cargo/config.toml"
   fi
-  local t0 t1
+  local t0 t1 t2
   t0=$(date +%s.%N)
-  (cd "$work/project" && CARGO_HOME=$home CARGO_HTTP_CAINFO=$work/cert.pem cargo generate-lockfile -q && \
-    CARGO_HOME=$home CARGO_HTTP_CAINFO=$work/cert.pem cargo fetch -q)
+  (cd "$work/project" && CARGO_HOME=$home CARGO_HTTP_CAINFO=$work/cert.pem cargo generate-lockfile -q)
   t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}'
+  (cd "$work/project" && CARGO_HOME=$home CARGO_HTTP_CAINFO=$work/cert.pem cargo fetch -q)
+  t2=$(date +%s.%N)
+  # "total lock fetch" in seconds; fetch includes cargo unpacking every crate locally.
+  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "%.2f %.2f %.2f", c - a, b - a, c - b}'
 }
 
-printf '%-28s %8s %8s\n' run seconds ratio
+row() { # label "total lock fetch" direct-total direct-lock
+  read -r total lock fetch <<<"$2"
+  printf '%-22s %7s %7s %7s %8.2f %8.2f\n' "$1" "$total" "$lock" "$fetch" \
+    "$(awk -v a="$total" -v b="$3" 'BEGIN {print a / b}')" "$(awk -v a="$lock" -v b="$4" 'BEGIN {print a / b}')"
+}
+
+printf '%-22s %7s %7s %7s %8s %8s\n' run total lock fetch ratio lock_ratio
 for i in $(seq "$REPEAT"); do
   start_wharf $((3400 + i * 2)) https "$work/data-https-$i"
   start_wharf $((3401 + i * 2)) http "$work/data-http-$i"
   https="sparse+https://127.0.0.1:$((3400 + i * 2))/default/_packaging/bench/Cargo/index/"
   http="sparse+http://127.0.0.1:$((3401 + i * 2))/default/_packaging/bench/Cargo/index/"
   direct=$(run direct)
-  crates=$(grep -c '^name = ' "$work/project/Cargo.lock")
-  printf '%-28s %8s %8s   (%s crates)\n' "direct (crates.io)" "$direct" 1.00 "$crates"
-  for label in "https fresh feed" "https warm feed"; do
-    s=$(run "$label" "$https"); printf '%-28s %8s %8.2f\n' "$label" "$s" "$(awk -v a="$s" -v b="$direct" 'BEGIN {print a / b}')"
-  done
-  for label in "http fresh feed" "http warm feed"; do
-    s=$(run "$label" "$http"); printf '%-28s %8s %8.2f\n' "$label" "$s" "$(awk -v a="$s" -v b="$direct" 'BEGIN {print a / b}')"
-  done
+  read -r dt dl _ <<<"$direct"
+  row "direct (crates.io)" "$direct" "$dt" "$dl"
+  for label in "https fresh feed" "https warm feed"; do row "$label" "$(run "$label" "$https")" "$dt" "$dl"; done
+  for label in "http fresh feed" "http warm feed"; do row "$label" "$(run "$label" "$http")" "$dt" "$dl"; done
+  echo "($(grep -c '^name = ' "$work/project/Cargo.lock") crates in the lockfile)"
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
 done
