@@ -22,6 +22,11 @@ use crate::{
     pages::{ConnectPage, CreateFeedPage, FeedPage, FeedsPage, NotFound},
 };
 
+/// Called by the WASM entry crate so that this crate's code, with the hydration functions of
+/// its islands, is linked into the bundle (the linker keeps only what something references).
+#[cfg(feature = "hydrate")]
+pub fn link_islands() {}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -32,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="data:,"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -49,12 +54,14 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/wharf.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Wharf".to_owned() } else { format!("{text} · Wharf") }/>
+        // Every page renders whole on the server before it is sent (SsrMode::Async): the
+        // portal works without JavaScript, which out-of-order streaming would need.
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=FeedsPage/>
-                    <Route path=path!("/:org/_artifacts") view=FeedsPage/>
-                    <Route path=path!("/:org/_artifacts/new") view=CreateFeedPage/>
+                    <Route path=path!("/") view=FeedsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts") view=FeedsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/new") view=CreateFeedPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed") view=FeedPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/connect") view=ConnectPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed") view=FeedPage ssr=SsrMode::Async/>

@@ -119,6 +119,14 @@ test.describe("without JavaScript", () => {
     // No JavaScript, no Copy button: the snippet is plain selectable text.
     await expect(page.locator("#snippet-config button")).toBeHidden();
     expect(await feedNames(request)).toContain(name);
+
+    // The other pages are whole without JavaScript too.
+    await page.goto("/default/_artifacts");
+    await expect(page.locator(`tr[data-feed="${name}"]`)).toContainText("Organization");
+    await page.locator(`tr[data-feed="${name}"] a.feed-link`).click();
+    await expect(page).toHaveURL(new RegExp(`/default/_artifacts/feed/${name}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+    await expect(page.locator("#packages-title")).toHaveText("Packages");
   });
 
   test("a refused form comes back with its messages and values", async ({ page, request }) => {

@@ -7,7 +7,7 @@ export function uniqueName(prefix: string): string {
 
 /** Waits until the WASM bundle has hydrated the page. */
 export async function waitForHydration(page: Page): Promise<void> {
-  await expect(page.locator("main[data-hydrated=true]")).toHaveCount(1);
+  await expect(page.locator("#hydrated[data-hydrated=true]")).toHaveCount(1);
 }
 
 /** The snippet the Connect page must show, written out here independently of the server. */

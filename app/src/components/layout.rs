@@ -11,10 +11,6 @@ pub fn current_org() -> Memo<String> {
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Effects run only in the browser, so this marks the page as interactive once hydrated
-    // (tests wait for it; styles could too).
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -33,7 +29,17 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </nav>
             </div>
         </header>
-        <main id="main" class="site-main" tabindex="-1" data-hydrated=move || hydrated.get().then_some("true")>{children()}</main>
+        <main id="main" class="site-main" tabindex="-1">{children()}</main>
+        <HydrationMarker/>
         <footer class="site-footer">"Wharf — Cargo feeds for your team"</footer>
     }
+}
+
+/// Marks the page as interactive once the WASM bundle has hydrated its islands: effects run
+/// only in the browser, after every island of the page is hydrated (tests wait for this).
+#[island]
+pub fn HydrationMarker() -> impl IntoView {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    view! { <span id="hydrated" hidden data-hydrated=move || hydrated.get().then_some("true")></span> }
 }

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 
 /// Shows `text` as selectable preformatted text and, once the page is interactive, a Copy
-/// button that puts exactly `text` on the clipboard and says so.
-#[component]
+/// button that puts exactly `text` on the clipboard and says so. An island: the only part
+/// of the Connect page that runs in the browser.
+#[island]
 pub fn Snippet(
     /// Short label above the text, e.g. the file it goes in.
     #[prop(into)]

@@ -9,6 +9,7 @@ use crate::{
     components::layout::current_org,
     error::PortalError,
     model::FeedFormValues,
+    pages::LoadError,
     server::{CreateFeed, SCOPE_ORGANIZATION, SCOPE_PROJECT_PREFIX, list_projects},
 };
 
@@ -23,9 +24,38 @@ fn visibility_hint(v: Visibility) -> &'static str {
 #[component]
 pub fn CreateFeedPage() -> impl IntoView {
     let org = current_org();
-    let action = ServerAction::<CreateFeed>::new();
     let projects = Resource::new(move || org.get(), list_projects);
-    let error = move || action.value().get().and_then(Result::err);
+    // A form posted without JavaScript comes back with its error in the URL; the server
+    // reads it here and hands it to the island, which cannot see the URL itself.
+    let initial_error = ServerAction::<CreateFeed>::new().value().get_untracked().and_then(Result::err);
+    view! {
+        <Title text="Create feed"/>
+        <h1>"Create feed"</h1>
+        <p class="lead">"A feed stores your crates and, if you choose, the crates.io crates your builds use."</p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let initial_error = initial_error.clone();
+                Suspend::new(async move {
+                    match projects.await {
+                        Ok(projects) => view! { <CreateFeedForm org=org.get_untracked() projects initial_error/> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The form itself: an island, so it validates and submits without a page load when
+/// JavaScript runs, and is a plain form post when it does not.
+#[island]
+fn CreateFeedForm(org: String, projects: Vec<String>, initial_error: Option<PortalError>) -> impl IntoView {
+    let action = ServerAction::<CreateFeed>::new();
+    let initial_error = StoredValue::new(initial_error);
+    let error = move || match action.value().get() {
+        Some(result) => result.err(),
+        None => initial_error.get_value(),
+    };
     let values = move || match error() {
         Some(PortalError::Invalid { values, .. }) => values,
         _ => FeedFormValues {
@@ -38,12 +68,9 @@ pub fn CreateFeedPage() -> impl IntoView {
     let field_error = move |field: &'static str| move || error().and_then(|e| e.field(field));
 
     view! {
-        <Title text="Create feed"/>
-        <h1>"Create feed"</h1>
-        <p class="lead">"A feed stores your crates and, if you choose, the crates.io crates your builds use."</p>
         {move || error().map(|e| view! { <p class="notice notice--error" role="alert" id="form-error">{e.to_string()}</p> })}
         <ActionForm action attr:class="form" attr:id="create-feed" attr:novalidate="">
-            <input type="hidden" name="org" value=move || org.get()/>
+            <input type="hidden" name="org" value=org.clone()/>
 
             <div class="field">
                 <label for="feed-name">"Name"</label>
@@ -96,34 +123,29 @@ pub fn CreateFeedPage() -> impl IntoView {
 
             <fieldset class="field" aria-describedby="feed-scope-error">
                 <legend>"Scope"</legend>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let projects = projects.await.unwrap_or_default();
-                        projects
-                            .into_iter()
-                            .map(|p| {
-                                let value = format!("{SCOPE_PROJECT_PREFIX}{p}");
-                                let id = format!("scope-project-{p}");
-                                let checked_value = value.clone();
-                                view! {
-                                    <div class="choice">
-                                        <input
-                                            type="radio"
-                                            id=id.clone()
-                                            name="scope"
-                                            value=value
-                                            checked=move || values().scope == checked_value
-                                        />
-                                        <label for=id>
-                                            "Project " <strong>{p.clone()}</strong>
-                                            <span class="hint">"Lives in the project; its URLs include the project."</span>
-                                        </label>
-                                    </div>
-                                }
-                            })
-                            .collect_view()
-                    })}
-                </Suspense>
+                {projects
+                    .into_iter()
+                    .map(|p| {
+                        let value = format!("{SCOPE_PROJECT_PREFIX}{p}");
+                        let id = format!("scope-project-{p}");
+                        let checked_value = value.clone();
+                        view! {
+                            <div class="choice">
+                                <input
+                                    type="radio"
+                                    id=id.clone()
+                                    name="scope"
+                                    value=value
+                                    checked=move || values().scope == checked_value
+                                />
+                                <label for=id>
+                                    "Project " <strong>{p.clone()}</strong>
+                                    <span class="hint">"Lives in the project; its URLs include the project."</span>
+                                </label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
                 <div class="choice">
                     <input
                         type="radio"
@@ -153,7 +175,7 @@ pub fn CreateFeedPage() -> impl IntoView {
                 <button type="submit" class="button button--primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating…" } else { "Create" }}
                 </button>
-                <a class="button" href=move || format!("/{}/_artifacts", org.get())>"Cancel"</a>
+                <a class="button" href=format!("/{org}/_artifacts")>"Cancel"</a>
             </div>
         </ActionForm>
     }
