@@ -17,8 +17,9 @@ fi
 psql -q -At "$WHARF_TEST_POSTGRES_URL" -c "SELECT datname FROM pg_database WHERE datname LIKE 'wharf_test_%'" |
   while read -r db; do psql -q "$WHARF_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 
-log "checking formatting"
+log "checking formatting and lints"
 cargo fmt --all --check
+cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-test-support -p wharf --all-targets -- -D warnings
 
 log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.

@@ -17,7 +17,7 @@ pub enum PortalError {
     NotFound(String),
     /// A form with fields to correct, and what it held.
     #[error("Correct the fields marked below.")]
-    Invalid { errors: FieldErrors, values: FeedFormValues },
+    Invalid { errors: FieldErrors, values: Box<FeedFormValues> },
     #[error("Something went wrong on the server: {0}. Try again; if it persists, check the server log.")]
     Server(String),
 }

@@ -68,3 +68,11 @@ pub struct FeedFormValues {
     pub scope: String,
     pub upstream: bool,
 }
+
+/// An RFC 3339 UTC timestamp as people read it: `2026-11-24 06:16 UTC`.
+pub fn human_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}

@@ -86,7 +86,7 @@ pub async fn create_feed(
     };
     let invalid = |errors: FieldErrors| {
         refuse_with(422);
-        PortalError::Invalid { errors, values: values.clone() }
+        PortalError::Invalid { errors, values: Box::new(values.clone()) }
     };
 
     let project = match scope.as_deref().map(str::trim) {

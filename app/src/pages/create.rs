@@ -57,7 +57,7 @@ fn CreateFeedForm(org: String, projects: Vec<String>, initial_error: Option<Port
         None => initial_error.get_value(),
     };
     let values = move || match error() {
-        Some(PortalError::Invalid { values, .. }) => values,
+        Some(PortalError::Invalid { values, .. }) => *values,
         _ => FeedFormValues {
             visibility: Visibility::Organization.as_str().to_owned(),
             scope: format!("{SCOPE_PROJECT_PREFIX}default"),

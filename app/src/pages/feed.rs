@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
-    model::{FeedView, PackageView},
+    model::{FeedView, PackageView, human_time},
     pages::{LoadError, feed_resource},
     server::list_packages,
 };
@@ -52,13 +52,13 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
             <dt>"Index URL"</dt>
             <dd><code>{feed.index_url.clone()}</code></dd>
             <dt>"Created"</dt>
-            <dd><time datetime=feed.created_at.clone()>{feed.created_at.clone()}</time></dd>
+            <dd><time datetime=feed.created_at.clone()>{human_time(&feed.created_at)}</time></dd>
         </dl>
         {feed.upstream_enabled.then(|| view! {
             <p class="muted small" id="upstream-status">
                 "Upstream crates.io last reached: "
                 {match feed.upstream_reached_at.clone() {
-                    Some(at) => view! { <time datetime=at.clone()>{at.clone()}</time> }.into_any(),
+                    Some(at) => view! { <time datetime=at.clone()>{human_time(&at)}</time> }.into_any(),
                     None => view! { <span>"not yet"</span> }.into_any(),
                 }}
             </p>
@@ -141,7 +141,7 @@ fn PackageTable(packages: Vec<PackageView>) -> impl IntoView {
                                 <td class="mono">{p.latest}</td>
                                 <td>{p.versions}</td>
                                 <td><span class="badge">{p.origin}</span></td>
-                                <td><time datetime=p.last_used.clone()>{p.last_used.clone()}</time></td>
+                                <td><time datetime=p.last_used.clone()>{human_time(&p.last_used)}</time></td>
                             </tr>
                             }
                         })

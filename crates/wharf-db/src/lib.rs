@@ -123,8 +123,11 @@ pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sq
     row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
 }
 
-/// The migration files of both engines, for the test that keeps them in step.
-pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+/// Version and description of each migration of one engine.
+pub type MigrationList = Vec<(i64, String)>;
+
+/// The migration files of both engines (SQLite, PostgreSQL), for the test that keeps them in step.
+pub fn migration_versions() -> (MigrationList, MigrationList) {
     let list = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
     (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
 }

@@ -58,10 +58,10 @@ impl TestDatabase {
 
     /// Drops the PostgreSQL database (the SQLite file goes with the temporary directory).
     pub async fn remove(self) {
-        if let Some(name) = &self.pg_name {
-            if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
-                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-            }
+        if let Some(name) = &self.pg_name
+            && let Ok(mut conn) = PgConnection::connect(&admin_url()).await
+        {
+            let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
         }
     }
 }

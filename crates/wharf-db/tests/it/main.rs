@@ -49,8 +49,8 @@ async fn feeds_round_trip(engine: Engine) {
     assert_eq!(shared.project, None);
     assert!(!shared.upstream_enabled);
 
-    assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap(), [created.clone()]);
-    assert_eq!(db.feeds().list(FeedFilter::Scope(&org)).await.unwrap(), [shared.clone()]);
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap(), std::slice::from_ref(&created));
+    assert_eq!(db.feeds().list(FeedFilter::Scope(&org)).await.unwrap(), std::slice::from_ref(&shared));
     assert_eq!(db.feeds().list(FeedFilter::WholeOrganization(org.org_id)).await.unwrap().len(), 2);
     db.close().await;
     test_db.remove().await;
