@@ -80,6 +80,8 @@ pub enum UpstreamError {
     TooLarge,
     #[error("the upstream's config.json is invalid: {0}")]
     BadConfig(String),
+    #[error("{0} (a few seconds ago; not retried yet)")]
+    RecentlyFailed(String),
 }
 
 impl From<reqwest::Error> for UpstreamError {
@@ -100,6 +102,9 @@ pub struct Upstream {
     http: reqwest::Client,
     config: UpstreamConfig,
     files: moka::sync::Cache<String, Arc<UpstreamFile>>,
+    /// Recent failures for crates with no cached copy, so that a dead upstream costs one
+    /// timeout per crate per [`RETRY_AFTER_FAILURE`], not one per request.
+    failures: moka::sync::Cache<String, String>,
     locks: KeyedLocks<String>,
     dl: RwLock<Option<(DlTemplate, Instant)>>,
     generation: AtomicU64,
@@ -124,6 +129,7 @@ impl Upstream {
             http,
             config,
             files,
+            failures: moka::sync::Cache::builder().time_to_live(RETRY_AFTER_FAILURE).max_capacity(100_000).build(),
             locks: KeyedLocks::new(),
             dl: RwLock::new(None),
             generation: AtomicU64::new(1),
@@ -148,6 +154,11 @@ impl Upstream {
             // Another request refreshed it while this one waited.
             return Ok((file.clone(), CacheOutcome::Hit));
         }
+        if previous.is_none()
+            && let Some(failure) = self.failures.get(name)
+        {
+            return Err(UpstreamError::RecentlyFailed(failure));
+        }
         match self.fetch_index(name, previous.as_deref()).await {
             Ok((file, outcome)) => {
                 let file = Arc::new(file);
@@ -168,7 +179,10 @@ impl Upstream {
                     self.files.insert(name.to_owned(), retry.clone());
                     Ok((retry, CacheOutcome::Stale))
                 }
-                None => Err(err),
+                None => {
+                    self.failures.insert(name.to_owned(), err.to_string());
+                    Err(err)
+                }
             },
         }
     }

@@ -101,6 +101,27 @@ async fn cargo_builds_through_the_feed_and_every_version_is_saved() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn saved_versions_survive_a_restart_with_the_upstream_gone() {
+    let Setup { upstream, wharf, work, project } = Setup::new(|o| o).await;
+    assert_ok(&cargo(&project, &work.path().join("h1"), &["generate-lockfile"], &[]).await, "generate-lockfile");
+    assert_ok(&cargo(&project, &work.path().join("h1"), &["fetch"], &[]).await, "fetch");
+    upstream.stop().await;
+
+    // A new process: no cache, no upstream; only what was stored.
+    let wharf = wharf.restart().await;
+    assert_ok(&cargo(&project, &work.path().join("h2"), &["build"], &[]).await, "build after restart, upstream gone");
+    std::fs::remove_file(project.join("Cargo.lock")).unwrap();
+    assert_ok(
+        &cargo(&project, &work.path().join("h3"), &["generate-lockfile"], &[]).await,
+        "generate-lockfile after restart, upstream gone",
+    );
+    let url = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/meta/1.0.1+build5/download");
+    let body = wharf.http().get(url).send().await.unwrap().bytes().await.unwrap();
+    assert!(body.as_ref() == upstream.crate_bytes("meta", "1.0.1+build5").as_slice(), "not byte-identical");
+    wharf.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_corrupted_upstream_crate_is_refused_and_nothing_is_saved() {
     let s = Setup::new(|o| o).await;
     assert_ok(&s.cargo("h1", &["generate-lockfile"], &[]).await, "generate-lockfile");

@@ -13,6 +13,7 @@ use wharf_db::Db;
 use wharf_test_support::{Engine, TestDatabase};
 
 /// Knobs of a test server.
+#[derive(Clone)]
 pub struct Options {
     pub upstream_index: String,
     pub ttl: Duration,
@@ -28,12 +29,27 @@ pub struct RunningWharf {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     test_db: Option<TestDatabase>,
+    options: Options,
 }
 
 impl RunningWharf {
     pub async fn start(engine: Engine, options: Options) -> Self {
         let test_db = TestDatabase::new(engine).await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(test_db, options, "127.0.0.1:0").await
+    }
+
+    /// Stops the server and starts a new one on the same port, database and storage:
+    /// nothing survives but what was stored.
+    pub async fn restart(mut self) -> Self {
+        let addr = self.base.rsplit('/').next().unwrap().to_owned();
+        let test_db = self.test_db.take().unwrap();
+        let options = self.options.clone();
+        self.stop_server().await;
+        Self::start_on(test_db, options, &addr).await
+    }
+
+    async fn start_on(test_db: TestDatabase, options: Options, addr: &str) -> Self {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let scheme = if options.tls.is_some() { "https" } else { "http" };
         let base = format!("{scheme}://{addr}");
@@ -74,7 +90,15 @@ impl RunningWharf {
             let pem = std::fs::read(cert).unwrap();
             http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
         }
-        RunningWharf { base, db, http: http.build().unwrap(), shutdown: Some(tx), task, test_db: Some(test_db) }
+        RunningWharf {
+            base,
+            db,
+            http: http.build().unwrap(),
+            shutdown: Some(tx),
+            task,
+            test_db: Some(test_db),
+            options,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -110,12 +134,16 @@ impl RunningWharf {
             .unwrap_or_else(|| panic!("no metric {name} in {text}"))
     }
 
-    pub async fn stop(mut self) {
+    async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
         self.db.close().await;
+    }
+
+    pub async fn stop(mut self) {
+        self.stop_server().await;
         if let Some(db) = self.test_db.take() {
             db.remove().await;
         }
