@@ -34,7 +34,7 @@ impl Registry {
     pub async fn download(&self, feed: &Feed, name: &str, version: &str) -> Result<Download, DownloadError> {
         let key = name.to_ascii_lowercase();
         if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-            return self.serve_stored(feed, &key, &stored.cksum, false).await;
+            return self.serve_stored(feed, &key, &stored.cksum).await;
         }
         let not_found =
             || DownloadError::NotFound { krate: name.to_owned(), version: version.to_owned(), feed: feed.name.clone() };
@@ -49,11 +49,19 @@ impl Registry {
         let body = file.body.clone().ok_or_else(not_found)?;
         let (line, entry) = lines(&body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
         let line = String::from_utf8_lossy(line).trim_end().to_owned();
+        // The checksum names the stored file: only a real sha256 may.
+        if !(entry.cksum.len() == 64 && entry.cksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {
+            return Err(DownloadError::Upstream {
+                krate: name.to_owned(),
+                version: version.to_owned(),
+                source: UpstreamError::BadIndex(format!("its index gives {:?} as the checksum", entry.cksum)),
+            });
+        }
 
         // One upstream fetch per file, however many requests ask at once.
         let _guard = self.downloads.lock(&entry.cksum).await;
         if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-            return self.serve_stored(feed, &key, &stored.cksum, false).await;
+            return self.serve_stored(feed, &key, &stored.cksum).await;
         }
         let bytes = match self.storage_has(&entry.cksum).await {
             Some(bytes) => bytes,
@@ -97,10 +105,10 @@ impl Registry {
         (hex::encode(sha2::Sha256::digest(&out)) == cksum).then(|| out.freeze())
     }
 
-    async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str, saved: bool) -> Result<Download, DownloadError> {
+    async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str) -> Result<Download, DownloadError> {
         let (size, stream) = self.storage.get(cksum).await?;
         self.package_used(feed.id, key);
         inc(&self.metrics.downloads);
-        Ok(Download { size, body: stream.map(|r| r.map_err(std::io::Error::other)).boxed(), saved })
+        Ok(Download { size, body: stream.map(|r| r.map_err(std::io::Error::other)).boxed(), saved: false })
     }
 }

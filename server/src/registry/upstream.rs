@@ -80,6 +80,8 @@ pub enum UpstreamError {
     TooLarge,
     #[error("the upstream's config.json is invalid: {0}")]
     BadConfig(String),
+    #[error("the upstream's index is invalid: {0}")]
+    BadIndex(String),
     #[error("{0} (a few seconds ago; not retried yet)")]
     RecentlyFailed(String),
 }
