@@ -19,6 +19,79 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default when no command is given).
     Serve(ServeArgs),
+    /// Manage accounts and tokens; works while the server runs.
+    Admin(AdminArgs),
+}
+
+/// Where Wharf keeps its data; shared by `serve` and `admin`.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory for the SQLite database and stored crate files.
+    #[arg(long, env = "WHARF_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    /// Default: SQLite file wharf.db in the data directory.
+    #[arg(long, env = "WHARF_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The database URL, defaulting to the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("wharf.db").display()),
+        }
+    }
+}
+
+/// `wharf admin …`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account, a member of organization `default`; the password is read from stdin.
+    CreateUser {
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the account an instance administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create a personal access token for a user and print it (alone on the last line).
+    CreateToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// read (Packaging: read) or write (Packaging: read & write).
+        #[arg(long, value_parser = parse_scope)]
+        scope: wharf_core::TokenScope,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// Revoke a user's token by name; effective at once, also for a running server.
+    RevokeToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_scope(s: &str) -> Result<wharf_core::TokenScope, String> {
+    s.parse()
 }
 
 /// Log output format.
@@ -41,14 +114,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WHARF_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Directory for the SQLite database and stored crate files.
-    #[arg(long, env = "WHARF_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-    /// Default: SQLite file wharf.db in the data directory.
-    #[arg(long, env = "WHARF_DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     /// Serve the portal's CSS/JS/WASM from this directory instead of the copy built into
     /// the binary (for development).
@@ -116,12 +183,22 @@ impl UpstreamConfig {
     }
 }
 
+/// What the command line asks for.
+pub enum Invocation {
+    Serve(ServeConfig),
+    Admin(AdminArgs),
+}
+
 impl Cli {
-    pub fn into_serve_config(self) -> ServeConfig {
-        let args = match self.command {
-            Some(Command::Serve(args)) => args,
-            None => self.serve,
-        };
+    pub fn into_invocation(self) -> Invocation {
+        match self.command {
+            Some(Command::Admin(args)) => Invocation::Admin(args),
+            Some(Command::Serve(args)) => Invocation::Serve(Self::checked(args)),
+            None => Invocation::Serve(Self::checked(self.serve)),
+        }
+    }
+
+    fn checked(args: ServeArgs) -> ServeConfig {
         args.resolve().unwrap_or_else(|message| {
             use clap::CommandFactory;
             Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit()
@@ -139,10 +216,7 @@ impl ServeArgs {
                 PublicUrl::parse(&format!("{scheme}://{}", self.listen)).map_err(|e| format!("--listen: {e}"))?
             }
         };
-        let database_url = match self.database_url {
-            Some(url) => url,
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("wharf.db").display()),
-        };
+        let database_url = self.store.database_url();
         let upstream = UpstreamConfig::new(
             self.upstream_index.as_deref().unwrap_or(tame_index::CRATES_IO_HTTP_INDEX),
             std::time::Duration::from_secs(self.upstream_ttl),
@@ -152,7 +226,7 @@ impl ServeArgs {
         Ok(ServeConfig {
             listen: self.listen,
             public_url,
-            data_dir: self.data_dir,
+            data_dir: self.store.data_dir,
             database_url,
             site_dir: self.site_dir,
             log_format: self.log_format,

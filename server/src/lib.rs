@@ -1,6 +1,8 @@
 //! The `wharf` server: configuration, start-up, and the HTTP routes beside the portal.
 
+pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod metrics;

@@ -1,18 +1,34 @@
+use std::process::ExitCode;
+
 use clap::Parser;
+use wharf::{
+    config::{Cli, Invocation},
+    startup, telemetry,
+};
 
-use wharf::{config::Cli, startup, telemetry};
-
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let config = cli.into_serve_config();
-    telemetry::init(config.log_format);
+fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    match runtime.block_on(startup::serve(config)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("{err:#}");
-            eprintln!("wharf: {err}");
-            std::process::ExitCode::FAILURE
+    match Cli::parse().into_invocation() {
+        Invocation::Serve(config) => {
+            telemetry::init(config.log_format);
+            match runtime.block_on(startup::serve(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    tracing::error!("{err:#}");
+                    eprintln!("wharf: {err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
+        Invocation::Admin(args) => match runtime.block_on(wharf::admin::run(args, std::io::stdin())) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("wharf admin: {err}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -1,11 +1,13 @@
 //! Wharf's domain: the vocabulary shared by the server, the database layer and the
 //! portal (which compiles this crate to WASM too, so it stays free of I/O).
 
+pub mod access;
 pub mod feed;
 pub mod name;
 pub mod snippet;
 pub mod urls;
 
+pub use access::{Role, TokenScope};
 pub use feed::{FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
 pub use urls::{FeedLocation, PublicUrl};

@@ -5,6 +5,8 @@ mod error;
 pub mod feeds;
 pub mod packages;
 pub mod scopes;
+pub mod tokens;
+pub mod users;
 
 use std::str::FromStr;
 
@@ -18,6 +20,8 @@ pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
 pub use packages::{NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion};
 pub use scopes::{Scope, ScopeRepo};
+pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
+pub use users::{User, UserRepo};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -99,6 +103,14 @@ impl Db {
 
     pub fn packages(&self) -> PackageRepo<'_> {
         PackageRepo::new(&self.pool)
+    }
+
+    pub fn users(&self) -> UserRepo<'_> {
+        UserRepo::new(&self.pool)
+    }
+
+    pub fn tokens(&self) -> TokenRepo<'_> {
+        TokenRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -91,6 +91,14 @@ impl TestApp {
         (status, String::from_utf8(bytes).expect("utf-8 page"))
     }
 
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn test_db(&self) -> &TestDatabase {
+        &self.test_db
+    }
+
     pub async fn finish(self) {
         self.db.close().await;
         self.test_db.remove().await;

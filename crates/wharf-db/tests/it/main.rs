@@ -166,3 +166,67 @@ mod packages {
 
     on_both_engines!(saved_versions_round_trip);
 }
+
+mod accounts {
+    use wharf_core::TokenScope;
+    use wharf_db::{DbError, NewToken, TokenRef};
+    use wharf_test_support::{Engine, on_both_engines};
+
+    use super::open;
+
+    async fn users_are_unique_and_members_of_default(engine: Engine) {
+        let (db, test_db) = open(engine).await;
+        assert_eq!(db.users().count().await.unwrap(), 0);
+        let ada = db.users().create("Ada", "$argon2id$fake", true).await.unwrap();
+        assert!(ada.is_admin);
+        let err = db.users().create("ADA", "$argon2id$other", false).await.unwrap_err();
+        assert!(matches!(&err, DbError::Conflict(m) if m == "A user named 'ADA' already exists."), "{err:?}");
+        let (found, hash) = db.users().by_name("ada").await.unwrap();
+        assert_eq!((found, hash.as_str()), (ada.clone(), "$argon2id$fake"));
+        let org = db.scopes().resolve("default", None).await.unwrap();
+        assert!(db.users().is_member(org.org_id, ada.id).await.unwrap());
+        assert_eq!(db.users().count().await.unwrap(), 1);
+        assert!(matches!(db.users().by_name("nobody").await, Err(DbError::NotFound(_))));
+        db.close().await;
+        test_db.remove().await;
+    }
+
+    async fn tokens_authenticate_until_revoked_or_expired(engine: Engine) {
+        let (db, test_db) = open(engine).await;
+        let user = db.users().create("bob", "$argon2id$x", false).await.unwrap();
+        let new = |name, hash, expires_at| NewToken {
+            user_id: user.id,
+            name,
+            token_hash: hash,
+            prefix: "wharf_abcd",
+            scope: TokenScope::Read,
+            expires_at,
+        };
+        let ci = db.tokens().create(&new("ci", "h1", None)).await.unwrap();
+        assert_eq!((ci.name.as_str(), ci.scope, ci.revoked_at), ("ci", TokenScope::Read, None));
+        // One live token per name.
+        assert!(matches!(db.tokens().create(&new("CI", "h2", None)).await, Err(DbError::Conflict(_))));
+        db.tokens().create(&new("old", "h3", Some(1))).await.unwrap();
+
+        let (info, owner) = db.tokens().authenticate("h1").await.unwrap().unwrap();
+        assert_eq!((info.id, owner.name.as_str()), (ci.id, "bob"));
+        assert!(db.tokens().authenticate("h3").await.unwrap().is_none(), "an expired token worked");
+        assert!(db.tokens().authenticate("nope").await.unwrap().is_none());
+        db.tokens().touch(ci.id, 42).await.unwrap();
+
+        db.tokens().revoke(user.id, TokenRef::Name("CI")).await.unwrap();
+        assert!(db.tokens().authenticate("h1").await.unwrap().is_none(), "a revoked token worked");
+        assert!(matches!(db.tokens().revoke(user.id, TokenRef::Name("ci")).await, Err(DbError::NotFound(_))));
+        // The name is free again once revoked.
+        let again = db.tokens().create(&new("ci", "h4", None)).await.unwrap();
+        db.tokens().revoke(user.id, TokenRef::Id(again.id)).await.unwrap();
+        let listed = db.tokens().list(user.id).await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed.iter().find(|t| t.id == ci.id).unwrap().last_used_at, Some(42));
+        assert!(listed.iter().filter(|t| t.name.eq_ignore_ascii_case("ci")).all(|t| t.revoked_at.is_some()));
+        db.close().await;
+        test_db.remove().await;
+    }
+
+    on_both_engines!(users_are_unique_and_members_of_default, tokens_authenticate_until_revoked_or_expired);
+}

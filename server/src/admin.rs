@@ -1,0 +1,93 @@
+//! `wharf admin …`: accounts and tokens from the command line, for headless servers and
+//! automation. Talks to the database directly, so it works while the server runs; the
+//! server reads tokens from the database on every request, so a revocation takes effect
+//! at once.
+
+use std::io::Read;
+
+use wharf_core::FeedName;
+use wharf_db::{Db, DbError, NewToken, TokenRef};
+
+use crate::{
+    auth::{PasswordError, generate_token, hash_password},
+    config::{AdminArgs, AdminCommand},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// Runs one admin command; returns what to print.
+pub async fn run(args: AdminArgs, stdin: impl Read) -> Result<String, AdminError> {
+    if args.store.database_url.is_none() {
+        std::fs::create_dir_all(&args.store.data_dir).map_err(|e| {
+            AdminError::Invalid(format!("cannot create the data directory {}: {e}", args.store.data_dir.display()))
+        })?;
+    }
+    let db = Db::connect(&args.store.database_url()).await?;
+    let result = run_on(&db, args.command, stdin).await;
+    db.close().await;
+    result
+}
+
+async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<String, AdminError> {
+    match command {
+        AdminCommand::CreateUser { name, password_stdin: _, admin } => {
+            let name = FeedName::parse(&name).map_err(|e| AdminError::Invalid(format!("--name: {e}")))?;
+            let mut password = String::new();
+            stdin.read_to_string(&mut password).map_err(AdminError::Stdin)?;
+            // One trailing newline from `echo` or a here-string is not part of the password.
+            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            let hash = hash_password(password)?;
+            let user = db.users().create(name.as_str(), &hash, admin).await?;
+            let role = if user.is_admin { "administrator" } else { "user" };
+            Ok(format!("Created {role} '{}', a member of organization 'default'.", user.name))
+        }
+        AdminCommand::CreateToken { user, name, scope, expires_days } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 64 {
+                return Err(AdminError::Invalid("--name: give the token a name of 1 to 64 characters.".into()));
+            }
+            let (user, _) = db.users().by_name(&user).await?;
+            let token = generate_token();
+            let expires_at = expires_days.map(|d| unix_now() + i64::from(d) * 86_400);
+            db.tokens()
+                .create(&NewToken {
+                    user_id: user.id,
+                    name,
+                    token_hash: &token.hash,
+                    prefix: &token.display_prefix,
+                    scope,
+                    expires_at,
+                })
+                .await?;
+            let expiry = match expires_days {
+                Some(d) => format!("expires in {d} days"),
+                None => "never expires".to_owned(),
+            };
+            Ok(format!(
+                "Token '{name}' for {} ({}; {expiry}). It is shown only this once:\n{}",
+                user.name,
+                scope.label(),
+                token.secret
+            ))
+        }
+        AdminCommand::RevokeToken { user, name } => {
+            let (user, _) = db.users().by_name(&user).await?;
+            db.tokens().revoke(user.id, TokenRef::Name(&name)).await?;
+            Ok(format!("Revoked token '{name}' of {}.", user.name))
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
