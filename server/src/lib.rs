@@ -1,5 +1,6 @@
 //! The `wharf` server: configuration, start-up, and the HTTP routes beside the portal.
 
+pub mod access;
 pub mod admin;
 pub mod assets;
 pub mod auth;

@@ -21,6 +21,8 @@ pub struct Feed {
     pub updated_at: i64,
     /// When the feed last got an answer from its upstream (Unix seconds).
     pub upstream_reached_at: Option<i64>,
+    /// Public feeds: whether anonymous users may save versions from the upstream.
+    pub allow_anonymous_saves: bool,
 }
 
 impl Feed {
@@ -41,12 +43,14 @@ impl Feed {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             upstream_reached_at: row.try_get("upstream_reached_at")?,
+            allow_anonymous_saves: crate::get_bool(row, "allow_anonymous_saves")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
-     f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at \
+     f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
+     f.allow_anonymous_saves \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
 
 /// Which feeds a listing returns.

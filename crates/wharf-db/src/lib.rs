@@ -4,6 +4,7 @@
 mod error;
 pub mod feeds;
 pub mod packages;
+pub mod roles;
 pub mod scopes;
 pub mod tokens;
 pub mod users;
@@ -19,6 +20,7 @@ use sqlx::{
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
 pub use packages::{NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion};
+pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use users::{User, UserRepo};
@@ -107,6 +109,10 @@ impl Db {
 
     pub fn users(&self) -> UserRepo<'_> {
         UserRepo::new(&self.pool)
+    }
+
+    pub fn roles(&self) -> RoleRepo<'_> {
+        RoleRepo::new(&self.pool)
     }
 
     pub fn tokens(&self) -> TokenRepo<'_> {

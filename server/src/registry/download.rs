@@ -21,6 +21,8 @@ pub struct Download {
 pub enum DownloadError {
     #[error("version {version} of crate `{krate}` is not in feed `{feed}`")]
     NotFound { krate: String, version: String, feed: String },
+    #[error("version {version} of crate `{krate}` is not saved in this feed yet, and you may not save it: {reason}")]
+    SaveForbidden { krate: String, version: String, reason: String },
     #[error("version {version} of crate `{krate}` could not be saved from the upstream: {source}")]
     Upstream { krate: String, version: String, source: UpstreamError },
     #[error("storage error: {0}")]
@@ -30,8 +32,15 @@ pub enum DownloadError {
 }
 
 impl Registry {
-    /// The file of `name` (as requested) at `version` in `feed`.
-    pub async fn download(&self, feed: &Feed, name: &str, version: &str) -> Result<Download, DownloadError> {
+    /// The file of `name` (as requested) at `version` in `feed`. Saving it from the upstream
+    /// first happens only when `may_save` is `Ok`; its `Err` says why not.
+    pub async fn download(
+        &self,
+        feed: &Feed,
+        name: &str,
+        version: &str,
+        may_save: Result<(), String>,
+    ) -> Result<Download, DownloadError> {
         let key = name.to_ascii_lowercase();
         if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
             return self.serve_stored(feed, &key, &stored.cksum).await;
@@ -48,6 +57,9 @@ impl Registry {
         })?;
         let body = file.body.clone().ok_or_else(not_found)?;
         let (line, entry) = lines(&body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
+        if let Err(reason) = may_save {
+            return Err(DownloadError::SaveForbidden { krate: name.to_owned(), version: version.to_owned(), reason });
+        }
         let line = String::from_utf8_lossy(line).trim_end().to_owned();
         // The checksum names the stored file: only a real sha256 may.
         if !(entry.cksum.len() == 64 && entry.cksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {

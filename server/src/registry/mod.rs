@@ -125,6 +125,20 @@ impl Registry {
         });
     }
 
+    /// Records, at most once a minute per token, that it was used.
+    pub fn token_used(&self, token_id: i64) {
+        // `#` cannot appear in a crate name, so this key never meets a package's.
+        if self.recently_touched((token_id, "#token".to_owned())) {
+            return;
+        }
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = db.tokens().touch(token_id, unix_now()).await {
+                tracing::warn!(error = ?e, "could not record a token's last use");
+            }
+        });
+    }
+
     /// Records, at most once a minute per package, that it was downloaded; never on the
     /// download's critical path.
     fn package_used(&self, feed_id: i64, name_key: &str) {

@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod admin;
+mod cargo_auth;
 mod helpers;
 mod registry;
 mod running;

@@ -8,7 +8,7 @@ use axum::{
 use wharf_index::RegistryConfig;
 
 use super::{CargoPath, cached_response, text_error};
-use crate::{metrics::inc, registry::etag_of, state::AppState};
+use crate::{access::FeedAction, metrics::inc, registry::etag_of, state::AppState};
 
 #[tracing::instrument(name = "cargo.config", skip_all, fields(feed = %path.feed))]
 pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
@@ -16,11 +16,14 @@ pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPa
         Ok(feed) => feed,
         Err(e) => return feed_error(e),
     };
+    if let Err(refused) = super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
+        return refused;
+    }
     let loc = feed.location();
     let config = RegistryConfig {
         dl: state.ctx.public_url.join(&loc.download_path()),
         api: Some(state.ctx.public_url.join(&loc.api_path())),
-        auth_required: false,
+        auth_required: feed.visibility.requires_auth(),
     };
     let body = serde_json::to_vec(&config).expect("config.json serialises");
     let etag = etag_of(&body);

@@ -3,16 +3,20 @@
 use axum::{
     body::Body,
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use wharf_index::validate_crate_name;
 
 use super::{CargoPath, config::feed_error, text_error};
-use crate::{registry::DownloadError, state::AppState};
+use crate::{
+    access::{Denied, FeedAction, authorize},
+    registry::DownloadError,
+    state::AppState,
+};
 
 #[tracing::instrument(name = "cargo.download", skip_all, fields(feed = %path.feed, krate = ?path.krate, version = ?path.version))]
-pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>) -> Response {
+pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
     let (Some(krate), Some(version)) = (path.krate.as_deref(), path.version.as_deref()) else {
         return text_error(StatusCode::NOT_FOUND, "not a download path");
     };
@@ -23,7 +27,16 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Ok(feed) => feed,
         Err(e) => return feed_error(e),
     };
-    match state.registry.download(&feed, krate, version).await {
+    let (principal, standing) = match super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    // Saving a version the feed does not hold yet takes more than reading.
+    let may_save = authorize(&principal, &standing, FeedAction::SaveFromUpstream).map_err(|denied| match denied {
+        Denied::Forbidden(message) => message,
+        Denied::Unauthenticated => "Saving new versions from the upstream needs a token.".to_owned(),
+    });
+    match state.registry.download(&feed, krate, version, may_save).await {
         Ok(download) => {
             tracing::debug!(saved = download.saved, "serving a crate file");
             let mut response = Body::from_stream(download.body).into_response();
@@ -34,6 +47,7 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         }
         Err(e @ DownloadError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e @ DownloadError::Upstream { .. }) => text_error(StatusCode::BAD_GATEWAY, e.to_string()),
+        Err(e @ DownloadError::SaveForbidden { .. }) => text_error(StatusCode::FORBIDDEN, e.to_string()),
         Err(e) => {
             tracing::error!(error = %e, "serving a crate file failed");
             text_error(StatusCode::SERVICE_UNAVAILABLE, "The crate file could not be read; try again.")

@@ -9,7 +9,7 @@ use tracing::field::Empty;
 use wharf_index::name_from_index_path;
 
 use super::{CargoPath, cached_response, config::feed_error, text_error};
-use crate::{metrics::inc, registry::IndexError, state::AppState};
+use crate::{access::FeedAction, metrics::inc, registry::IndexError, state::AppState};
 
 #[tracing::instrument(name = "cargo.index", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
 pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
@@ -24,6 +24,9 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
         Ok(feed) => feed,
         Err(e) => return feed_error(e),
     };
+    if let Err(refused) = super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
+        return refused;
+    }
     match state.registry.index_file(&feed, &name).await {
         Ok((rendered, outcome)) => {
             span.record("cache", outcome.as_str());

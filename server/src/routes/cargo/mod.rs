@@ -1,6 +1,7 @@
 //! What cargo talks to, per feed and at both scopes: `config.json`, index files and
 //! downloads under `…/_packaging/{feed}/Cargo/`.
 
+mod auth;
 mod config;
 mod download;
 mod index;

@@ -1,0 +1,178 @@
+//! The one place that decides who may do what with a feed. Every route that touches a
+//! feed asks [`authorize`]; nothing else compares roles or visibilities.
+
+use wharf_core::{Role, TokenScope, Visibility};
+use wharf_db::User;
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    /// A user, through a personal access token of this scope.
+    Token {
+        user: User,
+        scope: TokenScope,
+    },
+}
+
+impl Principal {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Token { user, .. } => Some(user),
+        }
+    }
+}
+
+/// What the caller wants to do with a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedAction {
+    /// Read the index and the versions the feed holds.
+    Read,
+    /// Save a version from the upstream into the feed (on first download).
+    SaveFromUpstream,
+    /// Publish, yank, unyank.
+    Write,
+    /// Change settings and permissions.
+    Administer,
+}
+
+impl FeedAction {
+    /// The least role that allows the action.
+    fn min_role(self) -> Role {
+        match self {
+            FeedAction::Read => Role::Reader,
+            FeedAction::SaveFromUpstream => Role::Collaborator,
+            FeedAction::Write => Role::Contributor,
+            FeedAction::Administer => Role::Administrator,
+        }
+    }
+
+    fn needs_write_scope(self) -> bool {
+        matches!(self, FeedAction::Write | FeedAction::Administer)
+    }
+}
+
+/// What is known of the caller's standing on one feed.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedStanding {
+    pub visibility: Visibility,
+    pub allow_anonymous_saves: bool,
+    /// The caller's role on the feed.
+    pub role: Option<Role>,
+    /// Whether the caller is a member of the feed's organization.
+    pub member: bool,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Sign in or present a token (HTTP 401).
+    Unauthenticated,
+    /// Known, but not allowed (HTTP 403); the message says what is missing.
+    Forbidden(String),
+}
+
+/// Decides whether `principal` may do `action` on a feed.
+pub fn authorize(principal: &Principal, feed: &FeedStanding, action: FeedAction) -> Result<(), Denied> {
+    let public_read = feed.visibility == Visibility::Public && action == FeedAction::Read;
+    let public_save =
+        feed.visibility == Visibility::Public && feed.allow_anonymous_saves && action == FeedAction::SaveFromUpstream;
+    let (user, scope) = match principal {
+        Principal::Anonymous if public_read || public_save => return Ok(()),
+        Principal::Anonymous => return Err(Denied::Unauthenticated),
+        Principal::Token { user, scope } => (user, *scope),
+    };
+    if action.needs_write_scope() && scope == TokenScope::Read {
+        return Err(Denied::Forbidden(
+            "This token has the Packaging: read scope; this needs Packaging: read & write.".into(),
+        ));
+    }
+    if user.is_admin || public_read || public_save || feed.role.is_some_and(|r| r >= action.min_role()) {
+        return Ok(());
+    }
+    if action == FeedAction::Read && feed.visibility == Visibility::Organization && feed.member {
+        return Ok(());
+    }
+    Err(Denied::Forbidden(match feed.role {
+        Some(role) => {
+            format!("{} has the {role} role on this feed; this needs {} or more.", user.name, action.min_role())
+        }
+        None => format!("{} has no role on this feed; this needs {} or more.", user.name, action.min_role()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(admin: bool) -> Principal {
+        let user = User { id: 1, name: "ada".into(), is_admin: admin, created_at: 0 };
+        Principal::Token { user, scope: TokenScope::Write }
+    }
+
+    fn standing(visibility: Visibility, role: Option<Role>, member: bool) -> FeedStanding {
+        FeedStanding { visibility, allow_anonymous_saves: true, role, member }
+    }
+
+    /// Every visibility × caller × action, from one table: `.` allowed, `4` Unauthenticated,
+    /// `3` Forbidden. Callers: anonymous, member without role, Reader, Collaborator,
+    /// Contributor, Administrator, Owner, instance admin. Actions: Read, Save, Write, Admin.
+    #[test]
+    fn the_matrix() {
+        let callers: [(&str, Principal, Option<Role>, bool); 8] = [
+            ("anonymous", Principal::Anonymous, None, false),
+            ("member", user(false), None, true),
+            ("reader", user(false), Some(Role::Reader), true),
+            ("collaborator", user(false), Some(Role::Collaborator), true),
+            ("contributor", user(false), Some(Role::Contributor), true),
+            ("administrator", user(false), Some(Role::Administrator), true),
+            ("owner", user(false), Some(Role::Owner), true),
+            ("instance admin", user(true), None, false),
+        ];
+        let actions = [FeedAction::Read, FeedAction::SaveFromUpstream, FeedAction::Write, FeedAction::Administer];
+        let expected: [(Visibility, [&str; 8]); 3] = [
+            //                        anon   member reader collab contrib admin  owner  iadmin
+            (Visibility::Public, ["..44", "..33", "..33", "..33", "...3", "....", "....", "...."]),
+            (Visibility::Organization, ["4444", ".333", ".333", "..33", "...3", "....", "....", "...."]),
+            (Visibility::Private, ["4444", "3333", ".333", "..33", "...3", "....", "....", "...."]),
+        ];
+        for (visibility, row) in expected {
+            for ((label, principal, role, member), cells) in callers.iter().zip(row) {
+                for (action, cell) in actions.iter().zip(cells.chars()) {
+                    let got = match authorize(principal, &standing(visibility, *role, *member), *action) {
+                        Ok(()) => '.',
+                        Err(Denied::Unauthenticated) => '4',
+                        Err(Denied::Forbidden(_)) => '3',
+                    };
+                    assert_eq!(got, cell, "{visibility:?} feed, {label}, {action:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn anonymous_saves_on_public_feeds_can_be_turned_off() {
+        let feed =
+            FeedStanding { visibility: Visibility::Public, allow_anonymous_saves: false, role: None, member: false };
+        assert_eq!(authorize(&Principal::Anonymous, &feed, FeedAction::Read), Ok(()));
+        assert_eq!(authorize(&Principal::Anonymous, &feed, FeedAction::SaveFromUpstream), Err(Denied::Unauthenticated));
+        assert!(matches!(authorize(&user(false), &feed, FeedAction::SaveFromUpstream), Err(Denied::Forbidden(_))));
+    }
+
+    #[test]
+    fn read_tokens_cannot_write() {
+        let owner = FeedStanding {
+            visibility: Visibility::Private,
+            allow_anonymous_saves: true,
+            role: Some(Role::Owner),
+            member: true,
+        };
+        let user = User { id: 1, name: "ada".into(), is_admin: true, created_at: 0 };
+        let reader = Principal::Token { user, scope: TokenScope::Read };
+        assert_eq!(authorize(&reader, &owner, FeedAction::SaveFromUpstream), Ok(()));
+        assert!(
+            matches!(authorize(&reader, &owner, FeedAction::Write), Err(Denied::Forbidden(m)) if m.contains("read & write"))
+        );
+    }
+}

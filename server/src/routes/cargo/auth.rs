@@ -1,0 +1,95 @@
+//! Who a Cargo request comes from, and whether [`authorize`] lets it through.
+
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use wharf_db::Feed;
+
+use super::text_error;
+use crate::{
+    access::{Denied, FeedAction, FeedStanding, Principal, authorize},
+    auth::{hash_token, token_from_header},
+    state::AppState,
+};
+
+/// The caller of a Cargo request, if it may do `action` on `feed`; otherwise the 401 or
+/// 403 answer cargo understands.
+pub(super) async fn check(
+    state: &AppState,
+    headers: &HeaderMap,
+    feed: &Feed,
+    action: FeedAction,
+) -> Result<(Principal, FeedStanding), Response> {
+    let principal = principal(state, headers).await?;
+    let standing = standing(state, &principal, feed).await?;
+    match authorize(&principal, &standing, action) {
+        Ok(()) => Ok((principal, standing)),
+        Err(Denied::Unauthenticated) => Err(unauthorized(
+            state,
+            "This feed needs a personal access token: configure a credential provider and run `cargo login --registry <name>`.",
+        )),
+        Err(Denied::Forbidden(message)) => Err(text_error(StatusCode::FORBIDDEN, message)),
+    }
+}
+
+async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let Some(token) = token_from_header(headers) else {
+        return Ok(Principal::Anonymous);
+    };
+    // Looked up on every request: a revoked token stops working at once.
+    match state.ctx.db.tokens().authenticate(&hash_token(&token)).await {
+        Ok(Some((info, user))) => {
+            state.registry.token_used(info.id);
+            Ok(Principal::Token { user, scope: info.scope })
+        }
+        Ok(None) => Err(unauthorized(
+            state,
+            "The token is invalid, expired or revoked: create a new one and run `cargo login` again.",
+        )),
+        Err(e) => {
+            tracing::error!(error = ?e, "checking a token failed");
+            Err(text_error(StatusCode::SERVICE_UNAVAILABLE, "The token could not be checked; try again."))
+        }
+    }
+}
+
+async fn standing(state: &AppState, principal: &Principal, feed: &Feed) -> Result<FeedStanding, Response> {
+    let mut standing = FeedStanding {
+        visibility: feed.visibility,
+        allow_anonymous_saves: feed.allow_anonymous_saves,
+        role: None,
+        member: false,
+    };
+    if let Some(user) = principal.user() {
+        let db = &state.ctx.db;
+        let looked_up = async {
+            let scope = db.scopes().resolve(&feed.org, None).await?;
+            Ok::<_, wharf_db::DbError>((
+                db.roles().role_of(feed.id, user.id).await?,
+                db.users().is_member(scope.org_id, user.id).await?,
+            ))
+        };
+        match looked_up.await {
+            Ok((role, member)) => {
+                standing.role = role;
+                standing.member = member;
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "reading a feed role failed");
+                return Err(text_error(StatusCode::SERVICE_UNAVAILABLE, "Permissions could not be read; try again."));
+            }
+        }
+    }
+    Ok(standing)
+}
+
+/// 401 with the header that starts cargo's login flow.
+fn unauthorized(state: &AppState, message: &str) -> Response {
+    let login_url = state.ctx.public_url.join("/_user/tokens");
+    let mut response = text_error(StatusCode::UNAUTHORIZED, format!("{message} Tokens: {login_url}"));
+    if let Ok(value) = HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
+    response.into_response()
+}
