@@ -167,6 +167,8 @@ pub struct FeedPatch {
     pub description: Option<Description>,
     pub visibility: Option<Visibility>,
     pub upstream_enabled: Option<bool>,
+    /// Public feeds: whether anonymous users may save versions from the upstream.
+    pub allow_anonymous_saves: Option<bool>,
 }
 
 impl FeedPatch {
@@ -182,7 +184,13 @@ impl FeedPatch {
         let description =
             description.and_then(|d| Description::parse(d).map_err(|e| errors.push("description", e)).ok());
         let visibility = visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
-        errors.into_result(|| FeedPatch { name, description, visibility, upstream_enabled })
+        errors.into_result(|| FeedPatch {
+            name,
+            description,
+            visibility,
+            upstream_enabled,
+            allow_anonymous_saves: None,
+        })
     }
 
     pub fn is_empty(&self) -> bool {

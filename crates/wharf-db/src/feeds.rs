@@ -158,13 +158,15 @@ impl<'a> FeedRepo<'a> {
         sqlx::query(
             "UPDATE feeds SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
              description = COALESCE($3, description), visibility = COALESCE($4, visibility), \
-             upstream_enabled = COALESCE($5, upstream_enabled), updated_at = $6 WHERE id = $7",
+             upstream_enabled = COALESCE($5, upstream_enabled), allow_anonymous_saves = COALESCE($6, allow_anonymous_saves), \
+             updated_at = $7 WHERE id = $8",
         )
         .bind(new_name.map(|n| n.as_str().to_owned()))
         .bind(new_name.map(|n| n.key()))
         .bind(patch.description.as_ref().map(|d| d.as_str().to_owned()))
         .bind(patch.visibility.map(|v| v.as_str()))
         .bind(patch.upstream_enabled)
+        .bind(patch.allow_anonymous_saves)
         .bind(now())
         .bind(feed.id)
         .execute(self.pool)

@@ -186,3 +186,34 @@ async fn auth_answers_speak_cargo() {
     p.upstream.stop().await;
     p.wharf.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_feeds_can_stop_anonymous_saves() {
+    let p = Private::new("public").await;
+    let (_, collaborator) = p.user("cole", Some(Role::Collaborator)).await;
+    let http = p.wharf.http();
+    let res = http
+        .patch(p.wharf.url("/default/default/_apis/packaging/feeds/secret"))
+        .header("content-type", "application/json")
+        .body(r#"{"allowAnonymousSaves": false}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let dl = p.wharf.url("/default/default/_packaging/secret/Cargo/api/v1/crates/abc/1.0.0/download");
+    // Anyone reads the public index, but an anonymous download may not save a new version…
+    let index = p.wharf.url("/default/default/_packaging/secret/Cargo/index/3/a/abc");
+    assert_eq!(http.get(&index).send().await.unwrap().status(), 200);
+    let res = http.get(&dl).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("is not saved in this feed yet, and you may not save it"));
+    assert_eq!(p.upstream.hits("/files/abc/1.0.0/download"), 0);
+    // …a Collaborator's may, and from then on everyone gets the saved file.
+    assert_eq!(http.get(&dl).header("authorization", &collaborator).send().await.unwrap().status(), 200);
+    let res = http.get(&dl).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().as_ref() == p.upstream.crate_bytes("abc", "1.0.0").as_slice());
+    p.upstream.stop().await;
+    p.wharf.stop().await;
+}

@@ -41,6 +41,7 @@ async fn create_returns_the_feed(engine: Engine) {
             "visibility": "private",
             "scope": {"type": "project", "org": "default", "project": "default"},
             "upstreamEnabled": true,
+            "allowAnonymousSaves": true,
             "upstreamSources": [{"name": "crates.io", "protocol": "cargo", "location": "https://crates.io"}],
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",
             "connectUrl": "http://wharf.test/default/default/_artifacts/feed/Team/connect",
@@ -174,6 +175,9 @@ async fn list_get_patch_delete(engine: Engine) {
         (&res.body["name"], &res.body["description"], &res.body["visibility"], &res.body["upstreamEnabled"]),
         (&json!("Alpha"), &json!("first"), &json!("organization"), &json!(true))
     );
+    // The anonymous-saves setting of public feeds.
+    let res = app.json(Method::PATCH, &format!("{PROJECT_FEEDS}/alpha"), json!({"allowAnonymousSaves": false})).await;
+    assert_eq!(res.body["allowAnonymousSaves"], json!(false));
     // Rename, then the old name is gone.
     let res = app.json(Method::PATCH, &format!("{PROJECT_FEEDS}/alpha"), json!({"name": "gamma"})).await;
     assert_eq!(res.body["name"], json!("gamma"));

@@ -63,6 +63,7 @@ pub struct FeedResource {
     visibility: Visibility,
     scope: ScopeResource,
     upstream_enabled: bool,
+    allow_anonymous_saves: bool,
     upstream_sources: Vec<UpstreamSource>,
     index_url: String,
     connect_url: String,
@@ -85,6 +86,7 @@ impl FeedResource {
                 project: feed.project.clone(),
             },
             upstream_enabled: feed.upstream_enabled,
+            allow_anonymous_saves: feed.allow_anonymous_saves,
             upstream_sources: if feed.upstream_enabled {
                 vec![UpstreamSource { name: "crates.io", protocol: "cargo", location: "https://crates.io" }]
             } else {
@@ -125,6 +127,8 @@ pub struct UpdateFeed {
     description: Option<String>,
     visibility: Option<String>,
     upstream_enabled: Option<bool>,
+    /// Public feeds: may anonymous users save versions from the upstream?
+    allow_anonymous_saves: Option<bool>,
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
@@ -164,13 +168,16 @@ pub async fn update(
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
-    let patch = FeedPatch::parse(
-        body.name.as_deref(),
-        body.description.as_deref(),
-        body.visibility.as_deref(),
-        body.upstream_enabled,
-    )
-    .map_err(crate::error::ApiError::Invalid)?;
+    let patch = FeedPatch {
+        allow_anonymous_saves: body.allow_anonymous_saves,
+        ..FeedPatch::parse(
+            body.name.as_deref(),
+            body.description.as_deref(),
+            body.visibility.as_deref(),
+            body.upstream_enabled,
+        )
+        .map_err(crate::error::ApiError::Invalid)?
+    };
     let scope = path.scope(&ctx).await?;
     let feed = ctx.db.feeds().update(&scope, path.feed(), &patch).await?;
     registry.feeds_changed();
