@@ -2,7 +2,7 @@
 //! feed asks [`authorize`]; nothing else compares roles or visibilities.
 
 use wharf_core::{Role, TokenScope, Visibility};
-use wharf_db::User;
+use wharf_db::{Db, DbError, Feed, User};
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,23 @@ pub struct FeedStanding {
     pub role: Option<Role>,
     /// Whether the caller is a member of the feed's organization.
     pub member: bool,
+}
+
+/// The caller's standing on `feed`, read from the database (roles and membership matter
+/// only for a signed-in caller).
+pub async fn standing(db: &Db, principal: &Principal, feed: &Feed) -> Result<FeedStanding, DbError> {
+    let mut standing = FeedStanding {
+        visibility: feed.visibility,
+        allow_anonymous_saves: feed.allow_anonymous_saves,
+        role: None,
+        member: false,
+    };
+    if let Some(user) = principal.user() {
+        let org = db.scopes().resolve(&feed.org, None).await?;
+        standing.role = db.roles().role_of(feed.id, user.id).await?;
+        standing.member = db.users().is_member(org.org_id, user.id).await?;
+    }
+    Ok(standing)
 }
 
 /// Why an action is refused.

@@ -31,26 +31,35 @@ impl<'a> RoleRepo<'a> {
 
     /// Gives `user_id` a role on `feed_id` (replacing any), or removes it with `None`.
     pub async fn set(&self, feed_id: i64, user_id: i64, role: Option<Role>) -> DbResult<()> {
-        match role {
-            Some(role) => {
-                sqlx::query(
-                    "INSERT INTO feed_roles (feed_id, user_id, role) VALUES ($1, $2, $3) \
-                     ON CONFLICT (feed_id, user_id) DO UPDATE SET role = excluded.role",
-                )
-                .bind(feed_id)
-                .bind(user_id)
-                .bind(role.as_str())
-                .execute(self.pool)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM feed_roles WHERE feed_id = $1 AND user_id = $2")
+        self.set_many(feed_id, &[(user_id, role)]).await
+    }
+
+    /// Applies several role changes in one transaction: all or none.
+    pub async fn set_many(&self, feed_id: i64, changes: &[(i64, Option<Role>)]) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (user_id, role) in changes {
+            match role {
+                Some(role) => {
+                    sqlx::query(
+                        "INSERT INTO feed_roles (feed_id, user_id, role) VALUES ($1, $2, $3) \
+                         ON CONFLICT (feed_id, user_id) DO UPDATE SET role = excluded.role",
+                    )
                     .bind(feed_id)
-                    .bind(user_id)
-                    .execute(self.pool)
+                    .bind(*user_id)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
                     .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM feed_roles WHERE feed_id = $1 AND user_id = $2")
+                        .bind(feed_id)
+                        .bind(*user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
         }
+        tx.commit().await?;
         Ok(())
     }
 

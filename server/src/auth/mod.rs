@@ -2,7 +2,9 @@
 //! elsewhere; this module only establishes who is calling.
 
 mod password;
+mod principal;
 mod token;
 
 pub use password::{PasswordError, hash_password, verify_password};
+pub use principal::{PrincipalError, principal_from_headers};
 pub use token::{GeneratedToken, TOKEN_PREFIX, generate_token, hash_token, token_from_header};

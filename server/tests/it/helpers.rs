@@ -58,7 +58,22 @@ impl TestApp {
     }
 
     pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: &str) -> TestResponse {
+        self.raw_as(None, method, path, content_type, body).await
+    }
+
+    /// A request with `Authorization: Bearer <token>` when `token` is given.
+    pub async fn raw_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
         if let Some(ct) = content_type {
             builder = builder.header(header::CONTENT_TYPE, ct);
         }
@@ -74,6 +89,38 @@ impl TestApp {
 
     pub async fn json(&self, method: Method, path: &str, body: Value) -> TestResponse {
         self.raw(method, path, Some("application/json"), &body.to_string()).await
+    }
+
+    pub async fn json_as(&self, token: &str, method: Method, path: &str, body: Value) -> TestResponse {
+        self.raw_as(Some(token), method, path, Some("application/json"), &body.to_string()).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
+        self.raw_as(Some(token), Method::GET, path, None, "").await
+    }
+
+    /// A user with a token of `scope`; returns the token.
+    pub async fn user_with_token(&self, name: &str, scope: wharf_core::TokenScope) -> String {
+        let user = match self.db.users().by_name(name).await {
+            Ok((user, _)) => user,
+            Err(_) => self
+                .db
+                .users()
+                .create(name, &wharf::auth::hash_password("a long password").unwrap(), false)
+                .await
+                .unwrap(),
+        };
+        let token = wharf::auth::generate_token();
+        let new = wharf_db::NewToken {
+            user_id: user.id,
+            name: &format!("t-{}", &token.hash[..8]),
+            token_hash: &token.hash,
+            prefix: &token.display_prefix,
+            scope,
+            expires_at: None,
+        };
+        self.db.tokens().create(&new).await.unwrap();
+        token.secret
     }
 
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {

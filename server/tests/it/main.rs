@@ -1,6 +1,7 @@
 //! The management REST API, driven in-process through the real router, on SQLite and on
 //! PostgreSQL.
 
+mod access_api;
 mod admin;
 mod cargo_auth;
 mod helpers;

@@ -15,6 +15,7 @@ use wharf_db::{Feed, Scope, feeds::FeedFilter};
 
 use std::sync::Arc;
 
+use super::caller::Caller;
 use crate::{error::ApiResult, registry::Registry, routes::api::ApiJson};
 
 /// The path parameters of every feed route; `project` and `feed` are absent on some.
@@ -26,11 +27,11 @@ pub struct FeedPath {
 }
 
 impl FeedPath {
-    async fn scope(&self, ctx: &AppContext) -> ApiResult<Scope> {
+    pub(super) async fn scope(&self, ctx: &AppContext) -> ApiResult<Scope> {
         Ok(ctx.db.scopes().resolve(&self.org, self.project.as_deref()).await?)
     }
 
-    fn feed(&self) -> &str {
+    pub(super) fn feed(&self) -> &str {
         self.feed.as_deref().unwrap_or_default()
     }
 }
@@ -142,6 +143,7 @@ pub async fn list(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %body.name))]
 pub async fn create(
     State(ctx): State<AppContext>,
+    caller: Caller,
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<CreateFeed>,
 ) -> ApiResult<Response> {
@@ -149,6 +151,10 @@ pub async fn create(
         .map_err(crate::error::ApiError::Invalid)?;
     let scope = path.scope(&ctx).await?;
     let feed = ctx.db.feeds().create(&scope, &draft).await?;
+    // The creator owns the feed.
+    if let Some(user) = caller.0.user() {
+        ctx.db.roles().set(feed.id, user.id, Some(wharf_core::Role::Owner)).await?;
+    }
     tracing::info!(feed.id = feed.id, "feed created");
     let resource = FeedResource::new(&feed, &ctx);
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())

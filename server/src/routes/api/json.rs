@@ -14,10 +14,28 @@ use crate::error::ApiError;
 /// shape.
 pub struct ApiJson<T>(pub T);
 
+/// [`ApiJson`] for bodies that are a JSON array of `T`.
+pub struct ApiJsonList<T>(pub Vec<T>);
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, false).await.map(ApiJson)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJsonList<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, true).await.map(ApiJsonList)
+    }
+}
+
+/// Reads a JSON body that must be an object (or, with `array`, an array).
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S, array: bool) -> Result<T, ApiError> {
+    {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
         if !(mime == "application/json" || mime.ends_with("+json")) {
@@ -38,7 +56,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         let json: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
-        if !json.is_object() {
+        if array && !json.is_array() {
+            return Err(ApiError::invalid("body", "The body must be a JSON array."));
+        }
+        if !array && !json.is_object() {
             return Err(ApiError::invalid("body", "The body must be a JSON object."));
         }
         let value = serde_path_to_error::deserialize(json).map_err(|err| {
@@ -46,6 +67,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             let field = if path == "." { "body".to_owned() } else { path };
             ApiError::invalid(&field, err.into_inner().to_string())
         })?;
-        Ok(ApiJson(value))
+        Ok(value)
     }
 }

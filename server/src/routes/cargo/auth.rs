@@ -8,8 +8,8 @@ use wharf_db::Feed;
 
 use super::text_error;
 use crate::{
-    access::{Denied, FeedAction, FeedStanding, Principal, authorize},
-    auth::{hash_token, token_from_header},
+    access::{self, Denied, FeedAction, FeedStanding, Principal, authorize},
+    auth::{PrincipalError, principal_from_headers},
     state::AppState,
 };
 
@@ -34,20 +34,18 @@ pub(super) async fn check(
 }
 
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
-    let Some(token) = token_from_header(headers) else {
-        return Ok(Principal::Anonymous);
-    };
-    // Looked up on every request: a revoked token stops working at once.
-    match state.ctx.db.tokens().authenticate(&hash_token(&token)).await {
-        Ok(Some((info, user))) => {
-            state.registry.token_used(info.id);
-            Ok(Principal::Token { user, scope: info.scope })
+    match principal_from_headers(&state.ctx.db, headers).await {
+        Ok((principal, token_id)) => {
+            if let Some(id) = token_id {
+                state.registry.token_used(id);
+            }
+            Ok(principal)
         }
-        Ok(None) => Err(unauthorized(
+        Err(PrincipalError::InvalidToken) => Err(unauthorized(
             state,
             "The token is invalid, expired or revoked: create a new one and run `cargo login` again.",
         )),
-        Err(e) => {
+        Err(PrincipalError::Unavailable(e)) => {
             tracing::error!(error = ?e, "checking a token failed");
             Err(text_error(StatusCode::SERVICE_UNAVAILABLE, "The token could not be checked; try again."))
         }
@@ -55,33 +53,10 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, R
 }
 
 async fn standing(state: &AppState, principal: &Principal, feed: &Feed) -> Result<FeedStanding, Response> {
-    let mut standing = FeedStanding {
-        visibility: feed.visibility,
-        allow_anonymous_saves: feed.allow_anonymous_saves,
-        role: None,
-        member: false,
-    };
-    if let Some(user) = principal.user() {
-        let db = &state.ctx.db;
-        let looked_up = async {
-            let scope = db.scopes().resolve(&feed.org, None).await?;
-            Ok::<_, wharf_db::DbError>((
-                db.roles().role_of(feed.id, user.id).await?,
-                db.users().is_member(scope.org_id, user.id).await?,
-            ))
-        };
-        match looked_up.await {
-            Ok((role, member)) => {
-                standing.role = role;
-                standing.member = member;
-            }
-            Err(e) => {
-                tracing::error!(error = ?e, "reading a feed role failed");
-                return Err(text_error(StatusCode::SERVICE_UNAVAILABLE, "Permissions could not be read; try again."));
-            }
-        }
-    }
-    Ok(standing)
+    access::standing(&state.ctx.db, principal, feed).await.map_err(|e| {
+        tracing::error!(error = ?e, "reading a feed role failed");
+        text_error(StatusCode::SERVICE_UNAVAILABLE, "Permissions could not be read; try again.")
+    })
 }
 
 /// 401 with the header that starts cargo's login flow.

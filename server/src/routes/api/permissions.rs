@@ -1,0 +1,101 @@
+//! `…/feeds/{feed}/permissions`: who holds which role on a feed.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use serde::{Deserialize, Serialize};
+use wharf_core::Role;
+use wharf_db::Feed;
+
+use super::{
+    ApiJsonList,
+    caller::{Caller, unauthenticated},
+    feeds::FeedPath,
+};
+use crate::{
+    access::{self, Denied, FeedAction, authorize},
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
+
+#[derive(Debug, Serialize)]
+pub struct Permission {
+    user: String,
+    role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PermissionList {
+    count: usize,
+    value: Vec<Permission>,
+}
+
+/// One change: a role for a user, or `null` to remove theirs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionChange {
+    user: String,
+    role: Option<String>,
+}
+
+/// The feed at `path`, if the caller may administer it.
+async fn administered_feed(state: &AppState, caller: &Caller, path: &FeedPath) -> ApiResult<Feed> {
+    let db = &state.ctx.db;
+    let scope = path.scope(&state.ctx).await?;
+    let feed = db.feeds().get(&scope, path.feed()).await?;
+    let standing = access::standing(db, &caller.0, &feed).await?;
+    authorize(&caller.0, &standing, FeedAction::Administer).map_err(|denied| match denied {
+        Denied::Unauthenticated => unauthenticated(),
+        Denied::Forbidden(message) => ApiError::Forbidden(message),
+    })?;
+    Ok(feed)
+}
+
+async fn list_of(state: &AppState, feed: &Feed) -> ApiResult<Json<PermissionList>> {
+    let value: Vec<_> =
+        state.ctx.db.roles().list(feed.id).await?.into_iter().map(|(user, role)| Permission { user, role }).collect();
+    Ok(Json(PermissionList { count: value.len(), value }))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+) -> ApiResult<Json<PermissionList>> {
+    let feed = administered_feed(&state, &caller, &path).await?;
+    list_of(&state, &feed).await
+}
+
+/// Applies every change or none: each user and role is checked first.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+    ApiJsonList(changes): ApiJsonList<PermissionChange>,
+) -> ApiResult<Json<PermissionList>> {
+    let feed = administered_feed(&state, &caller, &path).await?;
+    let db = &state.ctx.db;
+    let mut resolved = Vec::with_capacity(changes.len());
+    let mut errors = wharf_core::FieldErrors::default();
+    for (i, change) in changes.iter().enumerate() {
+        let role = match change.role.as_deref().map(str::parse::<Role>).transpose() {
+            Ok(role) => role,
+            Err(message) => {
+                errors.push(&format!("[{i}].role"), message);
+                continue;
+            }
+        };
+        match db.users().by_name(&change.user).await {
+            Ok((user, _)) => resolved.push((user.id, role)),
+            Err(wharf_db::DbError::NotFound(message)) => errors.push(&format!("[{i}].user"), message),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    db.roles().set_many(feed.id, &resolved).await?;
+    tracing::info!(feed = %feed.name, changes = resolved.len(), "feed permissions changed");
+    list_of(&state, &feed).await
+}

@@ -1,0 +1,102 @@
+//! Feed permissions and personal access tokens over the REST API.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use wharf_core::TokenScope;
+use wharf_test_support::{Engine, on_both_engines};
+
+use crate::helpers::TestApp;
+
+const FEEDS: &str = "/default/default/_apis/packaging/feeds";
+const PERMISSIONS: &str = "/default/default/_apis/packaging/feeds/team/permissions";
+
+async fn owners_manage_permissions(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = app.user_with_token("ada", TokenScope::Write).await;
+    let ada_read = app.user_with_token("ada", TokenScope::Read).await;
+    let bob = app.user_with_token("bob", TokenScope::Write).await;
+    // The creator of a feed is its Owner.
+    let res = app.json_as(&ada, Method::POST, FEEDS, json!({"name": "team", "visibility": "private"})).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let owners = json!({"count": 1, "value": [{"user": "ada", "role": "owner"}]});
+    assert_eq!(app.get_as(&ada, PERMISSIONS).await.body, owners);
+
+    // Anonymous: 401. No role: 403 saying why. A read-scoped token: 403.
+    assert_eq!(app.get(PERMISSIONS).await.status, StatusCode::UNAUTHORIZED);
+    let res = app.get_as(&bob, PERMISSIONS).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.body["errors"][0]["detail"], "bob has no role on this feed; this needs administrator or more.");
+    let res = app.get_as(&ada_read, PERMISSIONS).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("read & write"));
+    let res = app.get_as("wharf_not-a-token", PERMISSIONS).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+
+    // All changes or none: an unknown user or role refuses the whole list.
+    let bad = json!([{"user": "bob", "role": "reader"}, {"user": "nobody", "role": "reader"}, {"user": "bob", "role": "god"}]);
+    let res = app.json_as(&ada, Method::PATCH, PERMISSIONS, bad).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let details: Vec<_> =
+        res.body["errors"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap()).collect();
+    assert_eq!(
+        details,
+        [
+            "[1].user: User 'nobody' does not exist.",
+            "[2].role: Unknown role \"god\": use reader, collaborator, contributor, administrator or owner."
+        ]
+    );
+    assert_eq!(app.get_as(&ada, PERMISSIONS).await.body, owners);
+    let res = app.json_as(&ada, Method::PATCH, PERMISSIONS, json!({"user": "bob"})).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = app.json_as(&ada, Method::PATCH, PERMISSIONS, json!([{"user": "BOB", "role": "contributor"}])).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["value"], json!([{"user": "ada", "role": "owner"}, {"user": "bob", "role": "contributor"}]));
+    // A Contributor may not administer; null removes a role.
+    assert_eq!(app.get_as(&bob, PERMISSIONS).await.status, StatusCode::FORBIDDEN);
+    let res = app.json_as(&ada, Method::PATCH, PERMISSIONS, json!([{"user": "bob", "role": null}])).await;
+    assert_eq!(res.body, owners);
+    app.finish().await;
+}
+
+async fn tokens_over_rest(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = app.user_with_token("ada", TokenScope::Write).await;
+    let ada_read = app.user_with_token("ada", TokenScope::Read).await;
+
+    let body = json!({"name": "laptop", "scope": "read", "expiresInDays": 30});
+    assert_eq!(app.json(Method::POST, "/_apis/tokens", body.clone()).await.status, StatusCode::UNAUTHORIZED);
+    let res = app.json_as(&ada, Method::POST, "/_apis/tokens", body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let secret = res.body["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("wharf_"));
+    assert_eq!((&res.body["name"], &res.body["scope"]), (&json!("laptop"), &json!("read")));
+    let id = res.body["id"].as_i64().unwrap();
+
+    // Listed without the secret; the new token works.
+    let list = app.get_as(&secret, "/_apis/tokens").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let laptop = list.body.as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
+    assert!(laptop.get("token").is_none() && laptop["prefix"].as_str().unwrap().len() < 20);
+
+    // Refusals: bad input (422, nothing stored), a read token minting a write token (403).
+    let before = app.get_as(&ada, "/_apis/tokens").await.body.as_array().unwrap().len();
+    let res = app
+        .json_as(&ada, Method::POST, "/_apis/tokens", json!({"name": " ", "scope": "all", "expiresInDays": 0}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.body["errors"].as_array().unwrap().len(), 3);
+    let res = app.json_as(&ada_read, Method::POST, "/_apis/tokens", json!({"name": "x", "scope": "write"})).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as(&ada, "/_apis/tokens").await.body.as_array().unwrap().len(), before);
+
+    // Revoked: gone at once.
+    let res = app.raw_as(Some(&ada), Method::DELETE, &format!("/_apis/tokens/{id}"), None, "").await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get_as(&secret, "/_apis/tokens").await.status, StatusCode::UNAUTHORIZED);
+    let res = app.raw_as(Some(&ada), Method::DELETE, &format!("/_apis/tokens/{id}"), None, "").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+
+on_both_engines!(owners_manage_permissions, tokens_over_rest);
