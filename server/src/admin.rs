@@ -6,10 +6,10 @@
 use std::io::Read;
 
 use wharf_core::FeedName;
-use wharf_db::{Db, DbError, NewToken, TokenRef};
+use wharf_db::{Db, DbError, TokenRef};
 
 use crate::{
-    auth::{PasswordError, generate_token, hash_password},
+    auth::{IssueError, PasswordError, hash_password, issue_token},
     config::{AdminArgs, AdminCommand},
 };
 
@@ -52,32 +52,20 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
             Ok(format!("Created {role} '{}', a member of organization 'default'.", user.name))
         }
         AdminCommand::CreateToken { user, name, scope, expires_days } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 64 {
-                return Err(AdminError::Invalid("--name: give the token a name of 1 to 64 characters.".into()));
-            }
             let (user, _) = db.users().by_name(&user).await?;
-            let token = generate_token();
-            let expires_at = expires_days.map(|d| unix_now() + i64::from(d) * 86_400);
-            db.tokens()
-                .create(&NewToken {
-                    user_id: user.id,
-                    name,
-                    token_hash: &token.hash,
-                    prefix: &token.display_prefix,
-                    scope,
-                    expires_at,
-                })
-                .await?;
+            let (info, secret) = issue_token(db, user.id, &name, scope, expires_days).await.map_err(|e| match e {
+                IssueError::Invalid(errors) => AdminError::Invalid(errors.to_string()),
+                IssueError::Db(e) => AdminError::Db(e),
+            })?;
             let expiry = match expires_days {
                 Some(d) => format!("expires in {d} days"),
                 None => "never expires".to_owned(),
             };
             Ok(format!(
-                "Token '{name}' for {} ({}; {expiry}). It is shown only this once:\n{}",
+                "Token '{}' for {} ({}; {expiry}). It is shown only this once:\n{secret}",
+                info.name,
                 user.name,
-                scope.label(),
-                token.secret
+                scope.label()
             ))
         }
         AdminCommand::RevokeToken { user, name } => {
@@ -86,8 +74,4 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
             Ok(format!("Revoked token '{name}' of {}.", user.name))
         }
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

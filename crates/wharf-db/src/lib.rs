@@ -130,9 +130,11 @@ impl Db {
 }
 
 /// Seconds since the Unix epoch: the one timestamp format stored, identical on both engines.
-pub(crate) fn now() -> i64 {
+pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
+
+pub(crate) use unix_now as now;
 
 /// Reads a boolean column: PostgreSQL stores `BOOLEAN`, SQLite `INTEGER` 0/1 (the Any
 /// driver cannot map SQLite's `BOOLEAN` declared type).

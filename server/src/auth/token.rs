@@ -3,6 +3,8 @@
 
 use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
+use wharf_core::{FieldErrors, TokenScope};
+use wharf_db::{Db, DbError, NewToken, TokenInfo};
 
 /// Every token starts with this, so leaked ones are easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "wharf_";
@@ -21,6 +23,57 @@ pub fn generate_token() -> GeneratedToken {
     getrandom::fill(&mut bytes).expect("the operating system's random number generator");
     let secret = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
     GeneratedToken { hash: hash_token(&secret), display_prefix: secret[..DISPLAY_PREFIX_LEN].to_owned(), secret }
+}
+
+/// Longest token lifetime accepted, in days.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// Why a token could not be issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What is wrong with a token's name and lifetime, if anything.
+pub fn check_token_request(name: &str, expires_in_days: Option<u32>) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        errors.push("name", "Give the token a name of 1 to 64 characters.");
+    }
+    if expires_in_days.is_some_and(|d| d == 0 || d > MAX_EXPIRY_DAYS) {
+        errors.push("expiresInDays", format!("Choose 1 to {MAX_EXPIRY_DAYS} days, or none for no expiry."));
+    }
+    errors
+}
+
+/// Creates and stores a token for `user_id`; returns what is stored and the secret, to be
+/// shown once. The one place tokens are minted (portal, REST and CLI).
+pub async fn issue_token(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    scope: TokenScope,
+    expires_in_days: Option<u32>,
+) -> Result<(TokenInfo, String), IssueError> {
+    let errors = check_token_request(name, expires_in_days);
+    if !errors.is_empty() {
+        return Err(IssueError::Invalid(errors));
+    }
+    let name = name.trim();
+    let token = generate_token();
+    let new = NewToken {
+        user_id,
+        name,
+        token_hash: &token.hash,
+        prefix: &token.display_prefix,
+        scope,
+        expires_at: expires_in_days.map(|d| wharf_db::unix_now() + i64::from(d) * 86_400),
+    };
+    Ok((db.tokens().create(&new).await?, token.secret))
 }
 
 /// The stored form of a token.

@@ -13,7 +13,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use wharf_db::{Db, DbError, Feed};
+use wharf_db::{Db, DbError, Feed, unix_now};
 
 pub use download::{Download, DownloadError};
 pub use index::{IndexError, Rendered};
@@ -153,10 +153,6 @@ impl Registry {
             }
         });
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A strong validator for a body: its sha256, quoted.

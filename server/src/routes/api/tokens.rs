@@ -8,17 +8,14 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use wharf_core::TokenScope;
-use wharf_db::{NewToken, TokenInfo, TokenRef};
+use wharf_db::{TokenInfo, TokenRef};
 
 use super::{ApiJson, caller::Caller};
 use crate::{
-    auth::generate_token,
+    auth::{IssueError, check_token_request, issue_token},
     error::{ApiError, ApiResult},
     state::AppState,
 };
-
-/// Longest token lifetime accepted, in days.
-const MAX_EXPIRY_DAYS: u32 = 3650;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -67,39 +64,22 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateToken>,
 ) -> ApiResult<Response> {
     let (user, caller_scope) = caller.require_user()?;
-    let mut errors = wharf_core::FieldErrors::default();
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        errors.push("name", "Give the token a name of 1 to 64 characters.");
-    }
+    let mut errors = check_token_request(&body.name, body.expires_in_days);
     let scope = body.scope.parse::<TokenScope>().map_err(|e| errors.push("scope", e)).ok();
-    if body.expires_in_days.is_some_and(|d| d == 0 || d > MAX_EXPIRY_DAYS) {
-        errors.push("expiresInDays", format!("Choose 1 to {MAX_EXPIRY_DAYS} days, or leave it out for no expiry."));
-    }
     let Some(scope) = scope.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
     if scope > caller_scope {
         return Err(ApiError::Forbidden("A Packaging: read token cannot create a read & write token.".into()));
     }
-    let token = generate_token();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let info = state
-        .ctx
-        .db
-        .tokens()
-        .create(&NewToken {
-            user_id: user.id,
-            name,
-            token_hash: &token.hash,
-            prefix: &token.display_prefix,
-            scope,
-            expires_at: body.expires_in_days.map(|d| now + i64::from(d) * 86_400),
-        })
-        .await?;
+    let (info, secret) =
+        issue_token(&state.ctx.db, user.id, &body.name, scope, body.expires_in_days).await.map_err(|e| match e {
+            IssueError::Invalid(errors) => ApiError::Invalid(errors),
+            IssueError::Db(e) => e.into(),
+        })?;
     tracing::info!(user = %user.name, token.id = info.id, "token created");
     let mut resource = TokenResource::from(info);
-    resource.token = Some(token.secret);
+    resource.token = Some(secret);
     Ok((StatusCode::CREATED, Json(resource)).into_response())
 }
 
