@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // The server under test: the debug binary `cargo leptos build` made, on a fresh data
-// directory and a port of its own.
+// directory and a port of its own. It finds the bundle through its built-in asset lookup
+// (debug builds read target/site from disk), the same code a release binary embeds with.
 const port = Number(process.env.WHARF_E2E_PORT ?? 3199);
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(__dirname, "..", "target");
 const bin = process.env.WHARF_BIN ?? join(targetDir, "debug", "wharf");
@@ -39,7 +40,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir} --site-dir ${join(__dirname, "..", "target", "site")}`,
+    command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir}`,
     url: `${baseURL}/`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -8,6 +8,7 @@ cd "$ROOT"
 source scripts/setup.sh
 
 log "building Wharf (release)"
-cargo leptos build --release
+# --precompress: the bundle is built (and compressed once) before the server, which embeds it.
+cargo leptos build --release --precompress
 log "starting Wharf: open http://127.0.0.1:3000/"
 exec "${CARGO_TARGET_DIR:-target}/release/wharf" serve "$@"

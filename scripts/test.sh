@@ -30,3 +30,9 @@ cargo leptos build
 
 log "browser tests"
 (cd end2end && npx playwright test)
+
+# The release bundle is what users get, and release-only hydration bugs exist: run the
+# browser tests again with it (the debug server reads target/site from disk).
+log "browser tests with the release bundle"
+cargo leptos build --release --frontend-only
+(cd end2end && npx playwright test)

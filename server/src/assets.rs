@@ -16,7 +16,7 @@ use crate::{error::ApiError, state::AppState};
 /// The site cargo-leptos builds into `target/site`. Release builds embed it; debug builds
 /// read it from disk so a rebuilt bundle is served without recompiling the server.
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../target/site"]
+#[folder = "../target/site"]
 #[allow_missing = true]
 struct Embedded;
 
