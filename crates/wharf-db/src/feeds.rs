@@ -90,7 +90,13 @@ impl<'a> FeedRepo<'a> {
 
     /// Creates a feed in `scope`; a name already used there (ignoring case) is a conflict.
     pub async fn create(&self, scope: &Scope, draft: &FeedDraft) -> DbResult<Feed> {
+        self.create_owned(scope, draft, None).await
+    }
+
+    /// Creates a feed and, in the same transaction, makes `owner` (a user id) its Owner.
+    pub async fn create_owned(&self, scope: &Scope, draft: &FeedDraft, owner: Option<i64>) -> DbResult<Feed> {
         let ts = now();
+        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO feeds (org_id, project_id, name, name_key, description, visibility, upstream_enabled, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -104,10 +110,19 @@ impl<'a> FeedRepo<'a> {
         .bind(draft.upstream_enabled)
         .bind(ts)
         .bind(ts)
-        .fetch_one(self.pool)
+        .fetch_one(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(draft.name.as_str(), scope))?
         .try_get("id")?;
+        if let Some(user_id) = owner {
+            sqlx::query("INSERT INTO feed_roles (feed_id, user_id, role) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(user_id)
+                .bind(wharf_core::Role::Owner.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         self.by_id(id).await
     }
 

@@ -150,11 +150,8 @@ pub async fn create(
     let draft = FeedDraft::parse(&body.name, body.description.as_deref(), &body.visibility, body.upstream_enabled)
         .map_err(crate::error::ApiError::Invalid)?;
     let scope = path.scope(&ctx).await?;
-    let feed = ctx.db.feeds().create(&scope, &draft).await?;
     // The creator owns the feed.
-    if let Some(user) = caller.0.user() {
-        ctx.db.roles().set(feed.id, user.id, Some(wharf_core::Role::Owner)).await?;
-    }
+    let feed = ctx.db.feeds().create_owned(&scope, &draft, caller.0.user().map(|u| u.id)).await?;
     tracing::info!(feed.id = feed.id, "feed created");
     let resource = FeedResource::new(&feed, &ctx);
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
