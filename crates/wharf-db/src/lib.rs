@@ -123,6 +123,12 @@ impl Db {
         ScopeRepo::new(&self.pool)
     }
 
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes every connection; pending work finishes first.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cargo::router())
         .route("/pkg/{*file}", get(assets::serve_pkg))
         .route("/_metrics", get(metrics))
+        .route("/_health", get(health))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -59,4 +60,16 @@ pub fn router(state: AppState) -> Router {
 /// `GET /_metrics`: counters in Prometheus' text format.
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.registry.metrics().render())
+}
+
+/// `GET /_health`: 200 when the database answers, 503 otherwise (for load balancers).
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    match state.ctx.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
+        }
+    }
 }

@@ -242,6 +242,8 @@ async fn portal_pages_render_with_statuses(engine: Engine) {
     assert!(page.1.contains("cargo login --registry team"));
     assert_eq!(app.page("/default/default/_artifacts/feed/missing/connect").await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.page("/no/such/page/here").await.0, StatusCode::NOT_FOUND);
+    let health = app.page("/_health").await;
+    assert_eq!(health, (StatusCode::OK, "ok\n".to_owned()));
     let home = app.page("/").await;
     assert_eq!(home.0, StatusCode::OK);
     assert!(home.1.contains("data-feed=\"team\""));
