@@ -15,6 +15,18 @@ use crate::model::FeedFormValues;
 pub enum PortalError {
     #[error("{0}")]
     NotFound(String),
+    /// Sign in first (HTTP 401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed (HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The form as a whole was refused (wrong password, expired form, too many attempts).
+    #[error("{0}")]
+    Refused(String),
+    /// Fields to correct, by field name.
+    #[error("Correct the fields marked below.")]
+    Fields(FieldErrors),
     /// A form with fields to correct, and what it held.
     #[error("Correct the fields marked below.")]
     Invalid { errors: FieldErrors, values: Box<FeedFormValues> },
@@ -26,7 +38,7 @@ impl PortalError {
     /// The message for one form field, if the error is about it.
     pub fn field(&self, field: &str) -> Option<String> {
         match self {
-            PortalError::Invalid { errors, .. } => errors.get(field).map(str::to_owned),
+            PortalError::Invalid { errors, .. } | PortalError::Fields(errors) => errors.get(field).map(str::to_owned),
             _ => None,
         }
     }

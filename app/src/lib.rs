@@ -19,7 +19,10 @@ use leptos_router::{
 
 use crate::{
     components::layout::Layout,
-    pages::{ConnectPage, CreateFeedPage, FeedPage, FeedsPage, NotFound},
+    pages::{
+        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedsPage, MembersPage, NotFound,
+        SetupPage, SignInPage, TokensPage,
+    },
 };
 
 /// Called by the WASM entry crate so that this crate's code, with the hydration functions of
@@ -66,6 +69,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/_artifacts/feed/:feed/connect") view=ConnectPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed") view=FeedPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/connect") view=ConnectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings") view=FeedSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings") view=FeedSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_settings/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/_setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/_signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/_user/tokens") view=TokensPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -19,6 +19,10 @@ pub struct FeedView {
     pub created_at: String,
     /// When the upstream last answered for this feed (RFC 3339).
     pub upstream_reached_at: Option<String>,
+    /// Public feeds: may anonymous users save versions from the upstream?
+    pub allow_anonymous_saves: bool,
+    /// Whether the viewer may change the feed's settings and permissions.
+    pub can_administer: bool,
 }
 
 /// A package of a feed, as the feed page lists it.
@@ -75,4 +79,74 @@ pub fn human_time(rfc3339: &str) -> String {
         (Some(date), Some(time)) => format!("{date} {time} UTC"),
         _ => rfc3339.to_owned(),
     }
+}
+
+/// The signed-in user as the portal shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// Who is looking at the portal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub user: Option<UserView>,
+    /// The CSRF token for this session's forms (empty for a visitor who has no session).
+    pub csrf: String,
+    /// No account exists yet: every page leads to the setup page.
+    pub needs_setup: bool,
+}
+
+/// A personal access token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    /// "Packaging: read" or "Packaging: read & write".
+    pub scope: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+    pub expired: bool,
+}
+
+/// What the tokens page shows: the tokens, and a token just created (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensView {
+    pub tokens: Vec<TokenView>,
+    pub created: Option<CreatedToken>,
+}
+
+/// A token just created: its secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub name: String,
+    pub secret: String,
+}
+
+/// A member of an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub name: String,
+    pub is_admin: bool,
+    pub joined_at: String,
+}
+
+/// The members page: the members, and the accounts that could be added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub members: Vec<MemberView>,
+    pub others: Vec<String>,
+}
+
+/// Who holds which role on a feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionView {
+    pub user: String,
+    /// `reader` … `owner`.
+    pub role: String,
 }

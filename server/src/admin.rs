@@ -5,11 +5,11 @@
 
 use std::io::Read;
 
-use wharf_core::FeedName;
+use wharf_auth::accounts;
 use wharf_db::{Db, DbError, TokenRef};
 
 use crate::{
-    auth::{IssueError, PasswordError, hash_password, issue_token},
+    auth::{IssueError, issue_token},
     config::{AdminArgs, AdminCommand},
 };
 
@@ -17,8 +17,6 @@ use crate::{
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
-    #[error(transparent)]
-    Password(#[from] PasswordError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("cannot read the password from standard input: {0}")]
@@ -41,13 +39,18 @@ pub async fn run(args: AdminArgs, stdin: impl Read) -> Result<String, AdminError
 async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<String, AdminError> {
     match command {
         AdminCommand::CreateUser { name, password_stdin: _, admin } => {
-            let name = FeedName::parse(&name).map_err(|e| AdminError::Invalid(format!("--name: {e}")))?;
             let mut password = String::new();
             stdin.read_to_string(&mut password).map_err(AdminError::Stdin)?;
             // One trailing newline from `echo` or a here-string is not part of the password.
             let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
-            let hash = hash_password(password)?;
-            let user = db.users().create(name.as_str(), &hash, admin).await?;
+            let user = accounts::create(db, accounts::Kind::User { admin }, &name, password, None).await.map_err(
+                |e| match e {
+                    accounts::AccountError::Invalid(errors) => AdminError::Invalid(
+                        errors.0.iter().map(|e| format!("--{}: {}", e.field, e.message)).collect::<Vec<_>>().join(" "),
+                    ),
+                    accounts::AccountError::Db(e) => AdminError::Db(e),
+                },
+            )?;
             let role = if user.is_admin { "administrator" } else { "user" };
             Ok(format!("Created {role} '{}', a member of organization 'default'.", user.name))
         }

@@ -67,6 +67,35 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<wharf_auth::Denied> for ApiError {
+    fn from(denied: wharf_auth::Denied) -> Self {
+        match denied {
+            wharf_auth::Denied::Unauthenticated => crate::routes::api::unauthenticated(),
+            wharf_auth::Denied::Forbidden(message) => ApiError::Forbidden(message),
+        }
+    }
+}
+
+impl From<wharf_auth::CheckError> for ApiError {
+    fn from(err: wharf_auth::CheckError) -> Self {
+        match err {
+            wharf_auth::CheckError::Denied(denied) => denied.into(),
+            wharf_auth::CheckError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<wharf_auth::roles::RoleChangeError> for ApiError {
+    fn from(err: wharf_auth::roles::RoleChangeError) -> Self {
+        use wharf_auth::roles::RoleChangeError as E;
+        match err {
+            E::Denied(denied) => denied.into(),
+            E::Invalid(errors) => ApiError::Invalid(errors),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

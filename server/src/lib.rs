@@ -1,9 +1,7 @@
 //! The `wharf` server: configuration, start-up, and the HTTP routes beside the portal.
 
-pub mod access;
 pub mod admin;
 pub mod assets;
-pub mod auth;
 pub mod config;
 pub mod error;
 pub mod metrics;
@@ -14,3 +12,5 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod tls;
+
+pub use wharf_auth::{self as auth, access};

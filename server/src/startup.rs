@@ -54,11 +54,20 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
     let metrics = Arc::new(Metrics::default());
     let upstream = Upstream::new(config.upstream.clone(), metrics.clone());
     tracing::info!(upstream = upstream.index_url(), "upstream index");
+    let registry = Arc::new(Registry::new(db.clone(), storage, upstream, metrics));
+    let feeds_changed = {
+        let registry = Arc::downgrade(&registry);
+        Arc::new(move || {
+            if let Some(registry) = registry.upgrade() {
+                registry.feeds_changed();
+            }
+        })
+    };
     let state = AppState {
         leptos,
-        ctx: AppContext { db: db.clone(), public_url: config.public_url.clone() },
+        ctx: AppContext { db: db.clone(), public_url: config.public_url.clone(), feeds_changed },
         site: Arc::new(site),
-        registry: Arc::new(Registry::new(db.clone(), storage, upstream, metrics)),
+        registry,
     };
     Ok((routes::router(state), db))
 }
@@ -70,6 +79,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
         None => None,
     };
     let (app, db) = build(&config).await?;
+    spawn_session_sweeper(db.clone());
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?;
@@ -82,11 +92,30 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             let listener = listener.tap_io(|stream| {
                 let _ = stream.set_nodelay(true);
             });
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)?;
+            // The peer address feeds the per-address sign-in limit.
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(StartError::Serve)?;
         }
     }
     db.close().await;
     Ok(())
+}
+
+/// Deletes expired sessions every hour (any replica may; the deletes are idempotent).
+fn spawn_session_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match db.sessions().delete_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+                Err(e) => tracing::warn!(error = ?e, "deleting expired sessions failed"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,7 @@
 //! crate requests over one HTTP/2 connection.
 
 use std::{future::Future, io, path::Path, sync::Arc, time::Duration};
+use tower::ServiceExt;
 
 use axum::Router;
 use hyper_util::{
@@ -66,7 +67,13 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
         let builder = builder.clone();
-        let service = TowerToHyperService::new(app.clone());
+        // The peer address feeds the per-address sign-in limit, as without TLS.
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        ));
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

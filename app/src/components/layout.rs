@@ -1,7 +1,13 @@
-//! The frame around every page: header with the organization, navigation, main area.
+//! The frame around every page: header with the organization, navigation and the signed-in
+//! user, main area. While no account exists, every page leads to the setup page.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_location, use_params_map},
+};
+
+use crate::{error::PortalError, model::SessionView, server::session_info};
 
 /// The organization a page belongs to: the `org` path parameter, `default` on `/`.
 pub fn current_org() -> Memo<String> {
@@ -9,8 +15,20 @@ pub fn current_org() -> Memo<String> {
     Memo::new(move |_| params.read().get("org").unwrap_or_else(|| "default".to_owned()))
 }
 
+/// Who is looking at the page; provided by [`Layout`] to every page.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<SessionView, PortalError>>);
+
+/// The viewer's session, loaded once per page.
+pub fn use_session() -> Resource<Result<SessionView, PortalError>> {
+    expect_context::<SessionResource>().0
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let session = Resource::new(|| (), |()| session_info());
+    provide_context(SessionResource(session));
+    let location = use_location();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -27,11 +45,60 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/default/_artifacts" exact=true>"Feeds"</A>
                     <A href="/default/_artifacts/new">"Create feed"</A>
                 </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let path = location.pathname.get_untracked();
+                        match session.await {
+                            Ok(s) if s.needs_setup && path != "/_setup" => {
+                                #[cfg(feature = "ssr")]
+                                leptos_axum::redirect("/_setup");
+                                ().into_any()
+                            }
+                            Ok(s) => view! { <UserMenu session=s path/> }.into_any(),
+                            Err(_) => ().into_any(),
+                        }
+                    })}
+                </Suspense>
             </div>
         </header>
         <main id="main" class="site-main" tabindex="-1">{children()}</main>
         <HydrationMarker/>
         <footer class="site-footer">"Wharf — Cargo feeds for your team"</footer>
+    }
+}
+
+/// The signed-in user's name and links, or a Sign in link.
+#[component]
+fn UserMenu(session: SessionView, path: String) -> impl IntoView {
+    match session.user {
+        Some(user) => view! {
+            <div class="user-menu">
+                {user.is_admin.then(|| view! { <a href="/default/_settings/members">"Members"</a> })}
+                <a href="/_user/tokens">"Access tokens"</a>
+                <span class="user-menu__name" id="signed-in-user">{user.name}</span>
+                <form method="post" action="/_fn/sign_out" class="inline-form">
+                    <input type="hidden" name="csrf" value=session.csrf/>
+                    <button type="submit" class="button button--small" id="sign-out">"Sign out"</button>
+                </form>
+            </div>
+        }
+        .into_any(),
+        None if path == "/_signin" || path == "/_setup" => ().into_any(),
+        None => view! {
+            <div class="user-menu">
+                <a class="button button--small" id="sign-in" href=sign_in_href(&path)>"Sign in"</a>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The sign-in page, coming back to `path` afterwards.
+pub fn sign_in_href(path: &str) -> String {
+    if path.is_empty() || path == "/" {
+        "/_signin".to_owned()
+    } else {
+        format!("/_signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use wharf_core::{Visibility, name::MAX_NAME_LEN};
 
 use crate::{
-    components::layout::current_org,
+    components::layout::{current_org, use_session},
     error::PortalError,
     model::FeedFormValues,
     pages::LoadError,
@@ -24,6 +24,7 @@ fn visibility_hint(v: Visibility) -> &'static str {
 #[component]
 pub fn CreateFeedPage() -> impl IntoView {
     let org = current_org();
+    let session = use_session();
     let projects = Resource::new(move || org.get(), list_projects);
     // A form posted without JavaScript comes back with its error in the URL; the server
     // reads it here and hands it to the island, which cannot see the URL itself.
@@ -36,8 +37,11 @@ pub fn CreateFeedPage() -> impl IntoView {
             {move || {
                 let initial_error = initial_error.clone();
                 Suspend::new(async move {
+                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                     match projects.await {
-                        Ok(projects) => view! { <CreateFeedForm org=org.get_untracked() projects initial_error/> }.into_any(),
+                        Ok(projects) => {
+                            view! { <CreateFeedForm org=org.get_untracked() projects initial_error csrf/> }.into_any()
+                        }
                         Err(error) => view! { <LoadError error/> }.into_any(),
                     }
                 })
@@ -49,7 +53,12 @@ pub fn CreateFeedPage() -> impl IntoView {
 /// The form itself: an island, so it validates and submits without a page load when
 /// JavaScript runs, and is a plain form post when it does not.
 #[island]
-fn CreateFeedForm(org: String, projects: Vec<String>, initial_error: Option<PortalError>) -> impl IntoView {
+fn CreateFeedForm(
+    org: String,
+    projects: Vec<String>,
+    initial_error: Option<PortalError>,
+    csrf: String,
+) -> impl IntoView {
     let action = ServerAction::<CreateFeed>::new();
     let initial_error = StoredValue::new(initial_error);
     let error = move || match action.value().get() {
@@ -70,6 +79,7 @@ fn CreateFeedForm(org: String, projects: Vec<String>, initial_error: Option<Port
     view! {
         {move || error().map(|e| view! { <p class="notice notice--error" role="alert" id="form-error">{e.to_string()}</p> })}
         <ActionForm action attr:class="form" attr:id="create-feed" attr:novalidate="">
+            <input type="hidden" name="csrf" value=csrf/>
             <input type="hidden" name="org" value=org.clone()/>
 
             <div class="field">

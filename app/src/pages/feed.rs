@@ -45,7 +45,12 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
                     {feed.upstream_enabled.then(|| view! { <span class="badge badge--upstream">"crates.io upstream"</span> })}
                 </p>
             </div>
-            <a class="button button--primary" href=loc.connect_path()>"Connect to feed"</a>
+            <div class="page-head__actions">
+                {feed.can_administer.then(|| view! {
+                    <a class="button" id="feed-settings-link" href=format!("{}/settings", loc.page_path())>"Settings"</a>
+                })}
+                <a class="button button--primary" href=loc.connect_path()>"Connect to feed"</a>
+            </div>
         </div>
         {(!feed.description.is_empty()).then(|| view! { <p class="lead">{feed.description.clone()}</p> })}
         <dl class="facts">

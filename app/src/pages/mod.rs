@@ -1,17 +1,23 @@
 //! One module per page.
 
+mod account;
 mod connect;
 mod create;
 mod feed;
 mod feeds;
+mod members;
+mod settings;
 
+pub use account::{SetupPage, SignInPage, TokensPage};
 pub use connect::ConnectPage;
 pub use create::CreateFeedPage;
 pub use feed::FeedPage;
 pub use feeds::FeedsPage;
+pub use members::MembersPage;
+pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 
-use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{error::PortalError, model::FeedView, server::get_feed};
 
@@ -42,16 +48,49 @@ pub(crate) fn feed_resource() -> Resource<Result<FeedView, PortalError>> {
 pub(crate) fn LoadError(error: PortalError) -> impl IntoView {
     let (title, status) = match &error {
         PortalError::NotFound(_) => ("Not found", 404),
+        PortalError::Unauthorized(_) => ("Sign in", 401),
+        PortalError::Forbidden(_) => ("Not allowed", 403),
         _ => ("Something went wrong", 500),
     };
     set_status(status);
+    let path = use_location().pathname.get_untracked();
+    let action = match &error {
+        PortalError::Unauthorized(_) => view! {
+            <p><a class="button button--primary" href=crate::components::layout::sign_in_href(&path)>"Sign in"</a></p>
+        }
+        .into_any(),
+        _ => view! { <p><a href="/">"Back to the feeds"</a></p> }.into_any(),
+    };
     view! {
-        <section class="notice notice--error" role="alert">
+        <section class="notice notice--error" role="alert" id="load-error" data-status=status.to_string()>
             <h1>{title}</h1>
             <p>{error.to_string()}</p>
-            <p><a href="/">"Back to the feeds"</a></p>
+            {action}
         </section>
     }
+}
+
+/// The error of a plain form post to server function `S` that came back refused (it
+/// travels in the URL the browser is sent back to).
+pub(crate) fn form_error<S>() -> Option<PortalError>
+where
+    S: ServerFn<Error = PortalError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    ServerAction::<S>::new().value().get_untracked().and_then(Result::err)
+}
+
+/// The message of a refused form, above it.
+#[component]
+pub(crate) fn FormError(error: Option<PortalError>) -> impl IntoView {
+    error.map(|e| view! { <p class="notice notice--error" role="alert" id="form-error">{e.to_string()}</p> })
+}
+
+/// The message for one field of a refused form, beside it.
+#[component]
+pub(crate) fn FieldError(error: Option<PortalError>, field: &'static str) -> impl IntoView {
+    let message = error.and_then(|e| e.field(field));
+    view! { <p class="field-error" id=format!("{field}-error")>{message}</p> }
 }
 
 /// The page for URLs that match no route.

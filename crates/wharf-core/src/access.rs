@@ -4,6 +4,11 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted (hashing is deliberately slow; unbounded input is a DoS).
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
 /// A role on a feed; each includes the ones below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,7 +7,7 @@ pub mod name;
 pub mod snippet;
 pub mod urls;
 
-pub use access::{Role, TokenScope};
+pub use access::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Role, TokenScope};
 pub use feed::{FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
 pub use urls::{FeedLocation, PublicUrl};

@@ -6,6 +6,7 @@ pub mod feeds;
 pub mod packages;
 pub mod roles;
 pub mod scopes;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 
@@ -22,6 +23,7 @@ pub use feeds::{Feed, FeedRepo};
 pub use packages::{NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion};
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
+pub use sessions::{SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use users::{User, UserRepo};
 
@@ -117,6 +119,14 @@ impl Db {
 
     pub fn tokens(&self) -> TokenRepo<'_> {
         TokenRepo::new(&self.pool)
+    }
+
+    pub fn sessions(&self) -> SessionRepo<'_> {
+        SessionRepo::new(&self.pool)
+    }
+
+    pub fn sign_in_failures(&self) -> SignInFailureRepo<'_> {
+        SignInFailureRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -63,6 +63,15 @@ impl<'a> RoleRepo<'a> {
         Ok(())
     }
 
+    /// Every role a user holds, by feed id.
+    pub async fn of_user(&self, user_id: i64) -> DbResult<std::collections::HashMap<i64, Role>> {
+        let rows = sqlx::query("SELECT feed_id, role FROM feed_roles WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("feed_id")?, decode(r.try_get("role")?)?))).collect()
+    }
+
     /// Everyone with a role on a feed, by user name.
     pub async fn list(&self, feed_id: i64) -> DbResult<Vec<(String, Role)>> {
         let rows = sqlx::query(

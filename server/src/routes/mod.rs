@@ -2,32 +2,57 @@
 
 pub mod api;
 pub mod cargo;
+mod table;
 
 use app::{App, shell};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderValue, header},
-    routing::get,
+    http::{HeaderValue, Method, header},
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use wharf_auth::session::{COOKIE_NAME, DbSessionStore, SIGNED_IN_FOR};
 
 use crate::{assets, state::AppState};
+use table::RouteTable;
 
 /// Largest request body accepted by the management API and the portal's forms.
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// Routes beside the portal, the API and cargo's.
+fn service_routes() -> RouteTable {
+    RouteTable::default().get("/pkg/{*file}", assets::serve_pkg).get("/_metrics", metrics).get("/_health", health)
+}
+
+/// Every route the server answers, as (method, path pattern): the axum routes, the
+/// portal's pages and its server functions. The authorization matrix test checks each.
+pub fn inventory() -> Vec<(Method, String)> {
+    let mut all = Vec::new();
+    for table in [api::routes(), cargo::routes(), service_routes()] {
+        all.extend(table.into_parts().1);
+    }
+    all.extend(generate_route_list(App).iter().map(|r| (Method::GET, r.path().to_owned())));
+    all.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path.to_owned())));
+    all
+}
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx = state.ctx.clone();
     let leptos_options = state.leptos.clone();
-    Router::<AppState>::new()
-        .merge(api::router())
-        .merge(cargo::router())
-        .route("/pkg/{*file}", get(assets::serve_pkg))
-        .route("/_metrics", get(metrics))
-        .route("/_health", get(health))
+    // Browser sessions, kept in the database so replicas share them. Cargo's routes sit
+    // outside this layer: they authenticate with tokens only and stay cookie-free.
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.ctx.db.clone()))
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.ctx.public_url.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(SIGNED_IN_FOR));
+    let portal = Router::<AppState>::new()
+        .merge(api::routes().into_parts().0)
         .leptos_routes_with_context(
             &state,
             routes,
@@ -45,6 +70,11 @@ pub fn router(state: AppState) -> Router {
                 move || shell(leptos_options.clone())
             },
         ))
+        .layer(sessions);
+    Router::<AppState>::new()
+        .merge(cargo::routes().into_parts().0)
+        .merge(service_routes().into_parts().0)
+        .merge(portal)
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -138,6 +138,36 @@ impl TestApp {
         (status, String::from_utf8(bytes).expect("utf-8 page"))
     }
 
+    /// A browser session stored the way the session layer stores them: for `user`, or a
+    /// visitor's (no user). Returns the `Cookie` header value and the session's CSRF token.
+    pub async fn session_for(&self, user: Option<&wharf_db::User>) -> (String, String) {
+        use tower_sessions::{
+            SessionStore,
+            session::{Id, Record},
+        };
+        let csrf = hex::encode(wharf::auth::generate_token().hash.as_bytes())[..32].to_owned();
+        let mut data = std::collections::HashMap::new();
+        data.insert("csrf".to_owned(), serde_json::json!(csrf));
+        if let Some(user) = user {
+            data.insert("user_id".to_owned(), serde_json::json!(user.id));
+        }
+        let mut record =
+            Record { id: Id::default(), data, expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1) };
+        wharf_auth::session::DbSessionStore::new(self.db.clone()).create(&mut record).await.unwrap();
+        (format!("{}={}", wharf_auth::session::COOKIE_NAME, record.id), csrf)
+    }
+
+    /// Sends `request` as is; answers status, `Location` and body text.
+    pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, Option<String>, String) {
+        let (status, location, bytes) = self.send(request).await;
+        (status, location, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Where the test database keeps crate files.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.test_db.dir.path().join("data")
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -5,6 +5,7 @@ mod access_api;
 mod admin;
 mod cargo_auth;
 mod helpers;
+mod matrix;
 mod registry;
 mod running;
 

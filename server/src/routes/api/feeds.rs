@@ -16,7 +16,12 @@ use wharf_db::{Feed, Scope, feeds::FeedFilter};
 use std::sync::Arc;
 
 use super::caller::Caller;
-use crate::{error::ApiResult, registry::Registry, routes::api::ApiJson};
+use crate::{
+    access::{self, FeedAction, OrgAction},
+    error::ApiResult,
+    registry::Registry,
+    routes::api::ApiJson,
+};
 
 /// The path parameters of every feed route; `project` and `feed` are absent on some.
 #[derive(Debug, Deserialize)]
@@ -33,6 +38,19 @@ impl FeedPath {
 
     pub(super) fn feed(&self) -> &str {
         self.feed.as_deref().unwrap_or_default()
+    }
+
+    /// The feed named by the path.
+    pub(super) async fn load(&self, ctx: &AppContext) -> ApiResult<Feed> {
+        let scope = self.scope(ctx).await?;
+        Ok(ctx.db.feeds().get(&scope, self.feed()).await?)
+    }
+
+    /// The feed named by the path, if `caller` may do `action` on it.
+    async fn authorized(&self, ctx: &AppContext, caller: &Caller, action: FeedAction) -> ApiResult<Feed> {
+        let feed = self.load(ctx).await?;
+        access::check(&ctx.db, &caller.0, &feed, action).await?;
+        Ok(feed)
     }
 }
 
@@ -133,9 +151,15 @@ pub struct UpdateFeed {
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
-pub async fn list(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<Json<FeedList>> {
+pub async fn list(
+    State(ctx): State<AppContext>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+) -> ApiResult<Json<FeedList>> {
     let scope = path.scope(&ctx).await?;
     let feeds = ctx.db.feeds().list(FeedFilter::Scope(&scope)).await?;
+    // Only the feeds the caller may read: others are not even named.
+    let feeds = access::readable(&ctx.db, &caller.0, scope.org_id, feeds).await?;
     let value: Vec<_> = feeds.iter().map(|f| FeedResource::new(f, &ctx)).collect();
     Ok(Json(FeedList { count: value.len(), value }))
 }
@@ -150,6 +174,7 @@ pub async fn create(
     let draft = FeedDraft::parse(&body.name, body.description.as_deref(), &body.visibility, body.upstream_enabled)
         .map_err(crate::error::ApiError::Invalid)?;
     let scope = path.scope(&ctx).await?;
+    access::check_org(&ctx.db, &caller.0, scope.org_id, OrgAction::CreateFeed).await?;
     // The creator owns the feed.
     let feed = ctx.db.feeds().create_owned(&scope, &draft, caller.0.user().map(|u| u.id)).await?;
     tracing::info!(feed.id = feed.id, "feed created");
@@ -158,9 +183,12 @@ pub async fn create(
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
-pub async fn get(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> ApiResult<Json<FeedResource>> {
-    let scope = path.scope(&ctx).await?;
-    let feed = ctx.db.feeds().get(&scope, path.feed()).await?;
+pub async fn get(
+    State(ctx): State<AppContext>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+) -> ApiResult<Json<FeedResource>> {
+    let feed = path.authorized(&ctx, &caller, FeedAction::Read).await?;
     Ok(Json(FeedResource::new(&feed, &ctx)))
 }
 
@@ -168,9 +196,11 @@ pub async fn get(State(ctx): State<AppContext>, Path(path): Path<FeedPath>) -> A
 pub async fn update(
     State(ctx): State<AppContext>,
     State(registry): State<Arc<Registry>>,
+    caller: Caller,
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
+    path.authorized(&ctx, &caller, FeedAction::Administer).await?;
     let patch = FeedPatch {
         allow_anonymous_saves: body.allow_anonymous_saves,
         ..FeedPatch::parse(
@@ -191,8 +221,10 @@ pub async fn update(
 pub async fn delete(
     State(ctx): State<AppContext>,
     State(registry): State<Arc<Registry>>,
+    caller: Caller,
     Path(path): Path<FeedPath>,
 ) -> ApiResult<StatusCode> {
+    path.authorized(&ctx, &caller, FeedAction::Own).await?;
     let scope = path.scope(&ctx).await?;
     ctx.db.feeds().delete(&scope, path.feed()).await?;
     registry.feeds_changed();

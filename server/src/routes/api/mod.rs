@@ -6,29 +6,28 @@ mod json;
 mod permissions;
 mod tokens;
 
-use axum::{
-    Router,
-    routing::{delete, get},
-};
-
+pub use caller::{Caller, unauthenticated};
 pub use json::{ApiJson, ApiJsonList};
 
-use crate::state::AppState;
+use super::table::RouteTable;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/{org}/_apis/packaging/feeds", get(feeds::list).post(feeds::create))
-        .route("/{org}/_apis/packaging/feeds/{feed}", get(feeds::get).patch(feeds::update).delete(feeds::delete))
-        .route("/{org}/{project}/_apis/packaging/feeds", get(feeds::list).post(feeds::create))
-        .route(
-            "/{org}/{project}/_apis/packaging/feeds/{feed}",
-            get(feeds::get).patch(feeds::update).delete(feeds::delete),
-        )
-        .route("/{org}/_apis/packaging/feeds/{feed}/permissions", get(permissions::get).patch(permissions::update))
-        .route(
-            "/{org}/{project}/_apis/packaging/feeds/{feed}/permissions",
-            get(permissions::get).patch(permissions::update),
-        )
-        .route("/_apis/tokens", get(tokens::list).post(tokens::create))
-        .route("/_apis/tokens/{id}", delete(tokens::revoke))
+pub fn routes() -> RouteTable {
+    let mut table = RouteTable::default();
+    for scope in ["/{org}", "/{org}/{project}"] {
+        let feeds = format!("{scope}/_apis/packaging/feeds");
+        let feed = format!("{feeds}/{{feed}}");
+        let permissions = format!("{feed}/permissions");
+        table = table
+            .get(&feeds, feeds::list)
+            .post(&feeds, feeds::create)
+            .get(&feed, feeds::get)
+            .patch(&feed, feeds::update)
+            .delete(&feed, feeds::delete)
+            .get(&permissions, permissions::get)
+            .patch(&permissions, permissions::update);
+    }
+    table
+        .get("/_apis/tokens", tokens::list)
+        .post("/_apis/tokens", tokens::create)
+        .delete("/_apis/tokens/{id}", tokens::revoke)
 }

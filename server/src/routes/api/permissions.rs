@@ -8,13 +8,11 @@ use serde::{Deserialize, Serialize};
 use wharf_core::Role;
 use wharf_db::Feed;
 
-use super::{
-    ApiJsonList,
-    caller::{Caller, unauthenticated},
-    feeds::FeedPath,
-};
+use wharf_auth::roles::change_roles;
+
+use super::{ApiJsonList, caller::Caller, feeds::FeedPath};
 use crate::{
-    access::{self, Denied, FeedAction, authorize},
+    access::{self, FeedAction},
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -41,14 +39,8 @@ pub struct PermissionChange {
 
 /// The feed at `path`, if the caller may administer it.
 async fn administered_feed(state: &AppState, caller: &Caller, path: &FeedPath) -> ApiResult<Feed> {
-    let db = &state.ctx.db;
-    let scope = path.scope(&state.ctx).await?;
-    let feed = db.feeds().get(&scope, path.feed()).await?;
-    let standing = access::standing(db, &caller.0, &feed).await?;
-    authorize(&caller.0, &standing, FeedAction::Administer).map_err(|denied| match denied {
-        Denied::Unauthenticated => unauthenticated(),
-        Denied::Forbidden(message) => ApiError::Forbidden(message),
-    })?;
+    let feed = path.load(&state.ctx).await?;
+    access::check(&state.ctx.db, &caller.0, &feed, FeedAction::Administer).await?;
     Ok(feed)
 }
 
@@ -74,28 +66,19 @@ pub async fn update(
     Path(path): Path<FeedPath>,
     ApiJsonList(changes): ApiJsonList<PermissionChange>,
 ) -> ApiResult<Json<PermissionList>> {
-    let feed = administered_feed(&state, &caller, &path).await?;
-    let db = &state.ctx.db;
-    let mut resolved = Vec::with_capacity(changes.len());
+    let scope = path.scope(&state.ctx).await?;
+    let feed = state.ctx.db.feeds().get(&scope, path.feed()).await?;
+    let mut parsed = Vec::with_capacity(changes.len());
     let mut errors = wharf_core::FieldErrors::default();
-    for (i, change) in changes.iter().enumerate() {
-        let role = match change.role.as_deref().map(str::parse::<Role>).transpose() {
-            Ok(role) => role,
-            Err(message) => {
-                errors.push(&format!("[{i}].role"), message);
-                continue;
-            }
-        };
-        match db.users().by_name(&change.user).await {
-            Ok((user, _)) => resolved.push((user.id, role)),
-            Err(wharf_db::DbError::NotFound(message)) => errors.push(&format!("[{i}].user"), message),
-            Err(other) => return Err(other.into()),
+    for (i, change) in changes.into_iter().enumerate() {
+        match change.role.as_deref().map(str::parse::<Role>).transpose() {
+            Ok(role) => parsed.push((change.user, role)),
+            Err(message) => errors.push(&format!("[{i}].role"), message),
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    db.roles().set_many(feed.id, &resolved).await?;
-    tracing::info!(feed = %feed.name, changes = resolved.len(), "feed permissions changed");
+    change_roles(&state.ctx.db, &caller.0, &feed, &parsed).await?;
     list_of(&state, &feed).await
 }

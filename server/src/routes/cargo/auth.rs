@@ -41,6 +41,7 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, R
             }
             Ok(principal)
         }
+        Err(e @ PrincipalError::WrongPrefix) => Err(unauthorized(state, &e.to_string())),
         Err(PrincipalError::InvalidToken) => Err(unauthorized(
             state,
             "The token is invalid, expired or revoked: create a new one and run `cargo login` again.",

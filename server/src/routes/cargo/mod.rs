@@ -7,26 +7,25 @@ mod download;
 mod index;
 
 use axum::{
-    Router,
     body::Body,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use serde::Deserialize;
 
-use crate::{registry::FeedKey, state::AppState};
+use super::table::RouteTable;
+use crate::registry::FeedKey;
 
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes() -> RouteTable {
+    let mut table = RouteTable::default();
     for scope in ["/{org}", "/{org}/{project}"] {
         let base = format!("{scope}/_packaging/{{feed}}/Cargo");
-        router = router
-            .route(&format!("{base}/index/config.json"), get(config::config_json))
-            .route(&format!("{base}/index/{{*path}}"), get(index::index_file))
-            .route(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), get(download::download));
+        table = table
+            .get(&format!("{base}/index/config.json"), config::config_json)
+            .get(&format!("{base}/index/{{*path}}"), index::index_file)
+            .get(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), download::download);
     }
-    router
+    table
 }
 
 /// The path parameters of the Cargo routes; which are present depends on the route.

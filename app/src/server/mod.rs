@@ -1,4 +1,12 @@
-//! Server functions: the portal's calls into the server.
+//! Server functions: the portal's calls into the server. Each one that reads a feed asks
+//! the one authorization function; each one that changes something checks the form's CSRF
+//! token first.
+
+mod account;
+mod admin;
+
+pub use account::*;
+pub use admin::*;
 
 use leptos::prelude::*;
 
@@ -7,7 +15,10 @@ use crate::{
     model::{FeedView, PackageView},
 };
 #[cfg(feature = "ssr")]
-use crate::{model::FeedFormValues, ssr::AppContext};
+use crate::{
+    model::FeedFormValues,
+    ssr::{AppContext, refuse_with},
+};
 
 /// The value of the Scope radio for a project (`project:NAME`) or the organization.
 pub const SCOPE_ORGANIZATION: &str = "organization";
@@ -17,16 +28,21 @@ pub const SCOPE_PROJECT_PREFIX: &str = "project:";
 #[server(prefix = "/_fn", endpoint = "list_feeds")]
 pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
     let ctx = AppContext::current()?;
+    let principal = crate::ssr::principal(&ctx.db).await?;
     let scope = ctx.db.scopes().resolve(&org, None).await?;
     let feeds = ctx.db.feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(scope.org_id)).await?;
-    Ok(feeds.iter().map(|f| ctx.feed_view(f)).collect())
+    // Only the feeds the caller may read: the others are not even named.
+    let feeds = wharf_auth::access::readable(&ctx.db, &principal, scope.org_id, feeds).await?;
+    Ok(feeds.iter().map(|f| ctx.feed_view(f, false)).collect())
 }
 
-/// The projects of an organization, for the Scope choice.
+/// The projects of an organization, for the Scope choice: for those who may create feeds.
 #[server(prefix = "/_fn", endpoint = "list_projects")]
 pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
     let ctx = AppContext::current()?;
+    let (principal, _) = crate::ssr::signed_in(&ctx.db).await?;
     let scope = ctx.db.scopes().resolve(&org, None).await?;
+    wharf_auth::check_org(&ctx.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed).await?;
     Ok(ctx.db.scopes().projects(scope.org_id).await?)
 }
 
@@ -34,9 +50,8 @@ pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
 #[server(prefix = "/_fn", endpoint = "get_feed")]
 pub async fn get_feed(org: String, project: Option<String>, feed: String) -> Result<FeedView, PortalError> {
     let ctx = AppContext::current()?;
-    let scope = ctx.db.scopes().resolve(&org, project.as_deref()).await?;
-    let feed = ctx.db.feeds().get(&scope, &feed).await?;
-    Ok(ctx.feed_view(&feed))
+    let (feed, _, can_administer) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
+    Ok(ctx.feed_view(&feed, can_administer))
 }
 
 /// The packages a feed holds whose name contains `query`.
@@ -48,8 +63,7 @@ pub async fn list_packages(
     query: String,
 ) -> Result<Vec<PackageView>, PortalError> {
     let ctx = AppContext::current()?;
-    let scope = ctx.db.scopes().resolve(&org, project.as_deref()).await?;
-    let feed = ctx.db.feeds().get(&scope, &feed).await?;
+    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
     let packages = ctx.db.packages().list(feed.id, query.trim()).await?;
     Ok(packages
         .into_iter()
@@ -66,6 +80,7 @@ pub async fn list_packages(
 /// Creates a feed from the form and sends the browser to its Connect page.
 #[server(prefix = "/_fn", endpoint = "create_feed")]
 pub async fn create_feed(
+    csrf: String,
     org: String,
     name: String,
     description: Option<String>,
@@ -77,6 +92,8 @@ pub async fn create_feed(
     use wharf_db::DbError;
 
     let ctx = AppContext::current()?;
+    crate::ssr::check_csrf(&csrf).await?;
+    let (principal, user) = crate::ssr::signed_in(&ctx.db).await?;
     let values = FeedFormValues {
         name: name.clone(),
         description: description.clone().unwrap_or_default(),
@@ -115,7 +132,9 @@ pub async fn create_feed(
         }
         Err(other) => return Err(other.into()),
     };
-    let feed = match ctx.db.feeds().create(&scope, &draft).await {
+    wharf_auth::check_org(&ctx.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed).await?;
+    // The creator owns the feed.
+    let feed = match ctx.db.feeds().create_owned(&scope, &draft, Some(user.id)).await {
         Ok(feed) => feed,
         Err(DbError::Conflict(message)) => {
             let mut errors = FieldErrors::default();
@@ -127,16 +146,4 @@ pub async fn create_feed(
     tracing::info!(feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created in the portal");
     leptos_axum::redirect(&feed.location().connect_path());
     Ok(())
-}
-
-/// Sets the status of a refused server-function call, except for a plain form post
-/// (JavaScript off), which must stay the redirect back to the form.
-#[cfg(feature = "ssr")]
-fn refuse_with(status: u16) {
-    let accepts_html = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
-        .is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")));
-    if !accepts_html {
-        crate::pages::set_status(status);
-    }
 }

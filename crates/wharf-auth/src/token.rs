@@ -1,7 +1,7 @@
 //! Personal access tokens: `wharf_` and 64 hex digits (256 random bits). Only their sha256
 //! is stored; the token itself is shown once.
 
-use axum::http::{HeaderMap, header};
+use http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 use wharf_core::{FieldErrors, TokenScope};
 use wharf_db::{Db, DbError, NewToken, TokenInfo};
@@ -104,7 +104,7 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
+    use http::HeaderValue;
 
     use super::*;
 

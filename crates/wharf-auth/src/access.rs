@@ -1,5 +1,5 @@
-//! The one place that decides who may do what with a feed. Every route that touches a
-//! feed asks [`authorize`]; nothing else compares roles or visibilities.
+//! The one place that decides who may do what with a feed. Every route and server function
+//! that touches a feed asks [`authorize`]; nothing else compares roles or visibilities.
 
 use wharf_core::{Role, TokenScope, Visibility};
 use wharf_db::{Db, DbError, Feed, User};
@@ -8,8 +8,9 @@ use wharf_db::{Db, DbError, Feed, User};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
-    /// A user, through a personal access token of this scope.
-    Token {
+    /// A signed-in user: through a personal access token of this scope, or through a
+    /// browser session (which has the write scope).
+    User {
         user: User,
         scope: TokenScope,
     },
@@ -19,7 +20,7 @@ impl Principal {
     pub fn user(&self) -> Option<&User> {
         match self {
             Principal::Anonymous => None,
-            Principal::Token { user, .. } => Some(user),
+            Principal::User { user, .. } => Some(user),
         }
     }
 }
@@ -35,6 +36,8 @@ pub enum FeedAction {
     Write,
     /// Change settings and permissions.
     Administer,
+    /// Delete the feed; grant or remove the Owner role.
+    Own,
 }
 
 impl FeedAction {
@@ -45,11 +48,12 @@ impl FeedAction {
             FeedAction::SaveFromUpstream => Role::Collaborator,
             FeedAction::Write => Role::Contributor,
             FeedAction::Administer => Role::Administrator,
+            FeedAction::Own => Role::Owner,
         }
     }
 
     fn needs_write_scope(self) -> bool {
-        matches!(self, FeedAction::Write | FeedAction::Administer)
+        matches!(self, FeedAction::Write | FeedAction::Administer | FeedAction::Own)
     }
 }
 
@@ -67,18 +71,101 @@ pub struct FeedStanding {
 /// The caller's standing on `feed`, read from the database (roles and membership matter
 /// only for a signed-in caller).
 pub async fn standing(db: &Db, principal: &Principal, feed: &Feed) -> Result<FeedStanding, DbError> {
-    let mut standing = FeedStanding {
-        visibility: feed.visibility,
-        allow_anonymous_saves: feed.allow_anonymous_saves,
-        role: None,
-        member: false,
+    let Some(user) = principal.user() else {
+        return Ok(FeedStanding::of(feed, None, false));
     };
-    if let Some(user) = principal.user() {
-        let org = db.scopes().resolve(&feed.org, None).await?;
-        standing.role = db.roles().role_of(feed.id, user.id).await?;
-        standing.member = db.users().is_member(org.org_id, user.id).await?;
+    let org = db.scopes().resolve(&feed.org, None).await?;
+    let role = db.roles().role_of(feed.id, user.id).await?;
+    let member = db.users().is_member(org.org_id, user.id).await?;
+    Ok(FeedStanding::of(feed, role, member))
+}
+
+impl FeedStanding {
+    /// The standing of a caller with `role` on `feed`, `member` of its organization or not.
+    pub fn of(feed: &Feed, role: Option<Role>, member: bool) -> Self {
+        FeedStanding { visibility: feed.visibility, allow_anonymous_saves: feed.allow_anonymous_saves, role, member }
     }
+}
+
+/// Why [`check`] refused, or could not decide.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0:?}")]
+    Denied(Denied),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Reads the caller's standing on `feed` and asks [`authorize`] about `action`.
+pub async fn check(
+    db: &Db,
+    principal: &Principal,
+    feed: &Feed,
+    action: FeedAction,
+) -> Result<FeedStanding, CheckError> {
+    let standing = standing(db, principal, feed).await?;
+    authorize(principal, &standing, action).map_err(CheckError::Denied)?;
     Ok(standing)
+}
+
+/// What a caller wants to do in an organization (not on one feed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgAction {
+    /// List the organization's projects and feeds (each feed still checked on its own).
+    Browse,
+    /// Create a feed.
+    CreateFeed,
+    /// Create accounts, add and remove members: instance administrators only.
+    ManageMembers,
+}
+
+/// Decides whether `principal`, `member` of the organization or not, may do `action` there.
+pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> Result<(), Denied> {
+    let (user, scope) = match principal {
+        Principal::Anonymous if action == OrgAction::Browse => return Ok(()),
+        Principal::Anonymous => return Err(Denied::Unauthenticated),
+        Principal::User { user, scope } => (user, *scope),
+    };
+    if action != OrgAction::Browse && scope == TokenScope::Read {
+        return Err(Denied::Forbidden(
+            "This token has the Packaging: read scope; this needs Packaging: read & write.".into(),
+        ));
+    }
+    match action {
+        OrgAction::Browse => Ok(()),
+        _ if user.is_admin => Ok(()),
+        OrgAction::CreateFeed if member => Ok(()),
+        OrgAction::CreateFeed => {
+            Err(Denied::Forbidden(format!("{} is not a member of this organization; ask an administrator.", user.name)))
+        }
+        OrgAction::ManageMembers => {
+            Err(Denied::Forbidden("Only Wharf administrators manage accounts and members.".into()))
+        }
+    }
+}
+
+/// Checks [`authorize_org`] for the organization `org_id`, reading the membership.
+pub async fn check_org(db: &Db, principal: &Principal, org_id: i64, action: OrgAction) -> Result<(), CheckError> {
+    let member = match principal.user() {
+        Some(user) => db.users().is_member(org_id, user.id).await?,
+        None => false,
+    };
+    authorize_org(principal, member, action).map_err(CheckError::Denied)
+}
+
+/// The feeds of `feeds` the caller may read (one query for roles, one for membership).
+pub async fn readable(db: &Db, principal: &Principal, org_id: i64, feeds: Vec<Feed>) -> Result<Vec<Feed>, DbError> {
+    let (roles, member) = match principal.user() {
+        Some(user) => (db.roles().of_user(user.id).await?, db.users().is_member(org_id, user.id).await?),
+        None => (Default::default(), false),
+    };
+    Ok(feeds
+        .into_iter()
+        .filter(|f| {
+            let standing = FeedStanding::of(f, roles.get(&f.id).copied(), member);
+            authorize(principal, &standing, FeedAction::Read).is_ok()
+        })
+        .collect())
 }
 
 /// Why an action is refused.
@@ -98,7 +185,7 @@ pub fn authorize(principal: &Principal, feed: &FeedStanding, action: FeedAction)
     let (user, scope) = match principal {
         Principal::Anonymous if public_read || public_save => return Ok(()),
         Principal::Anonymous => return Err(Denied::Unauthenticated),
-        Principal::Token { user, scope } => (user, *scope),
+        Principal::User { user, scope } => (user, *scope),
     };
     if action.needs_write_scope() && scope == TokenScope::Read {
         return Err(Denied::Forbidden(
@@ -125,7 +212,7 @@ mod tests {
 
     fn user(admin: bool) -> Principal {
         let user = User { id: 1, name: "ada".into(), is_admin: admin, created_at: 0 };
-        Principal::Token { user, scope: TokenScope::Write }
+        Principal::User { user, scope: TokenScope::Write }
     }
 
     fn standing(visibility: Visibility, role: Option<Role>, member: bool) -> FeedStanding {
@@ -134,7 +221,8 @@ mod tests {
 
     /// Every visibility × caller × action, from one table: `.` allowed, `4` Unauthenticated,
     /// `3` Forbidden. Callers: anonymous, member without role, Reader, Collaborator,
-    /// Contributor, Administrator, Owner, instance admin. Actions: Read, Save, Write, Admin.
+    /// Contributor, Administrator, Owner, instance admin. Actions: Read, Save, Write,
+    /// Administer, Own.
     #[test]
     fn the_matrix() {
         let callers: [(&str, Principal, Option<Role>, bool); 8] = [
@@ -147,12 +235,18 @@ mod tests {
             ("owner", user(false), Some(Role::Owner), true),
             ("instance admin", user(true), None, false),
         ];
-        let actions = [FeedAction::Read, FeedAction::SaveFromUpstream, FeedAction::Write, FeedAction::Administer];
+        let actions = [
+            FeedAction::Read,
+            FeedAction::SaveFromUpstream,
+            FeedAction::Write,
+            FeedAction::Administer,
+            FeedAction::Own,
+        ];
         let expected: [(Visibility, [&str; 8]); 3] = [
-            //                        anon   member reader collab contrib admin  owner  iadmin
-            (Visibility::Public, ["..44", "..33", "..33", "..33", "...3", "....", "....", "...."]),
-            (Visibility::Organization, ["4444", ".333", ".333", "..33", "...3", "....", "....", "...."]),
-            (Visibility::Private, ["4444", "3333", ".333", "..33", "...3", "....", "....", "...."]),
+            //                          anon     member   reader   collab   contrib  admin    owner    iadmin
+            (Visibility::Public, ["..444", "..333", "..333", "..333", "...33", "....3", ".....", "....."]),
+            (Visibility::Organization, ["44444", ".3333", ".3333", "..333", "...33", "....3", ".....", "....."]),
+            (Visibility::Private, ["44444", "33333", ".3333", "..333", "...33", "....3", ".....", "....."]),
         ];
         for (visibility, row) in expected {
             for ((label, principal, role, member), cells) in callers.iter().zip(row) {
@@ -186,7 +280,7 @@ mod tests {
             member: true,
         };
         let user = User { id: 1, name: "ada".into(), is_admin: true, created_at: 0 };
-        let reader = Principal::Token { user, scope: TokenScope::Read };
+        let reader = Principal::User { user, scope: TokenScope::Read };
         assert_eq!(authorize(&reader, &owner, FeedAction::SaveFromUpstream), Ok(()));
         assert!(
             matches!(authorize(&reader, &owner, FeedAction::Write), Err(Denied::Forbidden(m)) if m.contains("read & write"))

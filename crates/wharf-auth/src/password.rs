@@ -5,10 +5,7 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD_LEN: usize = 8;
-/// Longest password accepted (hashing is deliberately slow; unbounded input is a DoS).
-pub const MAX_PASSWORD_LEN: usize = 1024;
+pub use wharf_core::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PasswordError {
@@ -20,8 +17,8 @@ pub enum PasswordError {
     Hash(String),
 }
 
-/// Hashes a password with Argon2id and a random salt.
-pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+/// Whether a new password is acceptable.
+pub(crate) fn check(password: &str) -> Result<(), PasswordError> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
         return Err(PasswordError::TooShort);
@@ -29,6 +26,12 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     if len > MAX_PASSWORD_LEN {
         return Err(PasswordError::TooLong);
     }
+    Ok(())
+}
+
+/// Hashes a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    check(password)?;
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

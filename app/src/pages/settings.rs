@@ -1,0 +1,254 @@
+//! A feed's settings and its Permissions page (Administrators and Owners).
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use wharf_core::{Role, Visibility};
+
+use crate::{
+    components::layout::use_session,
+    error::PortalError,
+    model::{FeedView, PermissionView},
+    pages::{FieldError, FormError, LoadError, feed_resource, form_error},
+    server::{SetRole, UpdateFeedSettings, list_permissions},
+};
+
+/// Breadcrumbs and tabs shared by the settings pages.
+#[component]
+fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
+    let page = feed.location().page_path();
+    let tab = move |href: String, label: &'static str| {
+        let here = label == current;
+        view! { <a href=href class="tab" aria-current=here.then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            " / "
+            <a href=page.clone()>{feed.name.clone()}</a>
+            " / "
+            <span aria-current="page">"Settings"</span>
+        </nav>
+        <h1>"Feed settings: " <span class="feed-name">{feed.name.clone()}</span></h1>
+        <nav class="tabs" aria-label="Settings">
+            {tab(format!("{page}/settings"), "General")}
+            {tab(format!("{page}/settings/permissions"), "Permissions")}
+        </nav>
+    }
+}
+
+/// The project of a feed as a form value (empty for an organization feed).
+fn project_value(feed: &FeedView) -> String {
+    feed.project.clone().unwrap_or_default()
+}
+
+#[component]
+pub fn FeedSettingsPage() -> impl IntoView {
+    let feed = feed_resource();
+    let session = use_session();
+    let error = form_error::<UpdateFeedSettings>();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let error = error.clone();
+                Suspend::new(async move {
+                    let session = session.await.unwrap_or_default();
+                    let (csrf, signed_in) = (session.csrf, session.user.is_some());
+                    match feed.await {
+                        Ok(feed) if feed.can_administer => view! { <GeneralSettings feed csrf error/> }.into_any(),
+                        Ok(_) => view! { <LoadError error=not_administrator(signed_in)/> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Why a reader of the feed does not see its settings: not signed in (401), or no
+/// Administrator role (403).
+fn not_administrator(signed_in: bool) -> PortalError {
+    if signed_in {
+        PortalError::Forbidden("Only the feed's Administrators and Owners change its settings.".into())
+    } else {
+        PortalError::Unauthorized("Sign in to change the feed's settings.".into())
+    }
+}
+
+#[component]
+fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> impl IntoView {
+    view! {
+        <Title text=format!("Settings of {}", feed.name)/>
+        <SettingsHead feed=feed.clone() current="General"/>
+        <FormError error=error.clone()/>
+        <form method="post" action=UpdateFeedSettings::PATH class="form card" id="feed-settings" novalidate="">
+            <input type="hidden" name="csrf" value=csrf/>
+            <input type="hidden" name="org" value=feed.org.clone()/>
+            <input type="hidden" name="project" value=project_value(&feed)/>
+            <input type="hidden" name="feed" value=feed.name.clone()/>
+            <div class="field">
+                <label for="settings-description">"Description"</label>
+                <textarea id="settings-description" name="description" rows="2">{feed.description.clone()}</textarea>
+                <FieldError error=error.clone() field="description"/>
+            </div>
+            <fieldset class="field">
+                <legend>"Visibility"</legend>
+                {Visibility::ALL
+                    .into_iter()
+                    .map(|v| {
+                        let id = format!("settings-visibility-{}", v.as_str());
+                        view! {
+                            <div class="choice">
+                                <input type="radio" id=id.clone() name="visibility" value=v.as_str() checked=feed.visibility == v/>
+                                <label for=id>{v.label()}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                <FieldError error=error.clone() field="visibility"/>
+            </fieldset>
+            <div class="field">
+                <div class="choice">
+                    <input type="checkbox" id="settings-upstream" name="upstream" value="on" checked=feed.upstream_enabled/>
+                    <label for="settings-upstream">"Include packages from crates.io"</label>
+                </div>
+            </div>
+            <div class="field">
+                <div class="choice">
+                    <input
+                        type="checkbox"
+                        id="settings-anonymous-saves"
+                        name="anonymous_saves"
+                        value="on"
+                        checked=feed.allow_anonymous_saves
+                    />
+                    <label for="settings-anonymous-saves">
+                        "Allow anonymous users to save packages from upstream"
+                        <span class="hint">
+                            "Public feeds only: cargo without a token may save crates.io versions into the feed on first use. Off, only Collaborators and above save new versions; anyone still reads saved ones."
+                        </span>
+                    </label>
+                </div>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button button--primary">"Save"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+pub fn FeedPermissionsPage() -> impl IntoView {
+    let feed = feed_resource();
+    let session = use_session();
+    let error = form_error::<SetRole>();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let error = error.clone();
+                Suspend::new(async move {
+                    let session = session.await.unwrap_or_default();
+                    let (csrf, signed_in) = (session.csrf, session.user.is_some());
+                    let feed = match feed.await {
+                        Ok(feed) if feed.can_administer => feed,
+                        Ok(_) => return view! { <LoadError error=not_administrator(signed_in)/> }.into_any(),
+                        Err(error) => return view! { <LoadError error/> }.into_any(),
+                    };
+                    match list_permissions(feed.org.clone(), feed.project.clone(), feed.name.clone()).await {
+                        Ok(list) => view! { <Permissions feed list csrf error/> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: Option<PortalError>) -> impl IntoView {
+    let hidden = {
+        let (csrf, feed) = (csrf.clone(), feed.clone());
+        move || {
+            view! {
+                <input type="hidden" name="csrf" value=csrf.clone()/>
+                <input type="hidden" name="org" value=feed.org.clone()/>
+                <input type="hidden" name="project" value=project_value(&feed)/>
+                <input type="hidden" name="feed" value=feed.name.clone()/>
+            }
+        }
+    };
+    view! {
+        <Title text=format!("Permissions of {}", feed.name)/>
+        <SettingsHead feed=feed.clone() current="Permissions"/>
+        <FormError error=error.clone()/>
+        <section class="card" aria-labelledby="permissions-title">
+            <h2 id="permissions-title">"Who has access"</h2>
+            <p class="muted">
+                "Reader reads the feed; Collaborator also saves packages from upstream; Contributor also publishes and yanks; Administrator also changes settings and permissions; Owner also deletes the feed and manages Owners."
+            </p>
+            <div class="table-wrap table-wrap--flat">
+                <table class="table" id="permissions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"User"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|p| {
+                                let hidden = hidden.clone();
+                                view! {
+                                    <tr data-user=p.user.clone() data-role=p.role.clone()>
+                                        <td>{p.user.clone()}</td>
+                                        <td>{capitalized(&p.role)}</td>
+                                        <td class="actions">
+                                            <form method="post" action=SetRole::PATH class="inline-form">
+                                                {hidden()}
+                                                <input type="hidden" name="user" value=p.user.clone()/>
+                                                <input type="hidden" name="role" value=""/>
+                                                <button type="submit" class="button button--small button--danger">
+                                                    {format!("Remove {}", p.user)}
+                                                </button>
+                                            </form>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="grant-title">
+            <h2 id="grant-title">"Grant a role"</h2>
+            <form method="post" action=SetRole::PATH class="form" id="grant-role" novalidate="">
+                {hidden()}
+                <div class="field">
+                    <label for="grant-user">"User name"</label>
+                    <input id="grant-user" name="user" type="text" autocomplete="off"/>
+                    <FieldError error=error.clone() field="user"/>
+                </div>
+                <div class="field">
+                    <label for="grant-role-select">"Role"</label>
+                    <select id="grant-role-select" name="role">
+                        {Role::ALL
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str() selected=r == Role::Reader>{capitalized(r.as_str())}</option> })
+                            .collect_view()}
+                    </select>
+                    <FieldError error=error.clone() field="role"/>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="button button--primary">"Grant"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,418 @@
+//! The authorization matrix: every route of the server — portal pages, server functions,
+//! the REST API, cargo's config.json, index files and downloads, and whatever is added
+//! later — × 8 callers × 3 feed visibilities, with the expected answer of each cell written
+//! in one table. A route the server answers that has no row here fails the test, and so
+//! does a row for a route the server no longer has.
+//!
+//! Cells: `.` 2xx, `>` redirect (3xx), `U` 401, `F` 403, `N` 404, `C` 409, and for
+//! listings `v` 200 naming the cell's feed, `h` 200 not naming it.
+//! Callers, in column order: anonymous (a visitor's session, no user; no token), a member
+//! of the organization with no role on the feed, Reader, Collaborator, Contributor,
+//! Administrator, Owner, and a Wharf administrator with no role. Browsers' routes (pages,
+//! server functions) are called with the caller's session cookie and CSRF token; the REST
+//! API and cargo's routes with the caller's read & write token.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use sha2::{Digest, Sha256};
+use wharf_core::{Role, TokenScope};
+use wharf_db::{NewVersion, Origin, User};
+use wharf_test_support::{Engine, on_both_engines};
+
+use crate::helpers::TestApp;
+
+const CALLERS: [&str; 8] =
+    ["anonymous", "nobody", "reader", "collaborator", "contributor", "administrator", "owner", "root"];
+const ROLES: [Option<Role>; 8] = [
+    None,
+    None,
+    Some(Role::Reader),
+    Some(Role::Collaborator),
+    Some(Role::Contributor),
+    Some(Role::Administrator),
+    Some(Role::Owner),
+    None,
+];
+
+/// The expected cells of a route: one row for every visibility, or one per visibility
+/// (Public, Organization, Private).
+#[derive(Clone, Copy)]
+enum Row {
+    All(&'static str),
+    ByVisibility([&'static str; 3]),
+}
+
+const READ: Row = Row::ByVisibility(["........", "U.......", "UF......"]);
+const ADMINISTER: Row = Row::All("UFFFF...");
+const OWN: Row = Row::All("UFFFFF..");
+const SIGNED_IN: Row = Row::All("U.......");
+const EVERYONE: Row = Row::All("........");
+const LISTED: Row = Row::ByVisibility(["vvvvvvvv", "hvvvvvvv", "hhvvvvvv"]);
+const FORM_SIGNED_IN: Row = Row::All("U>>>>>>>");
+const FORM_ADMINISTER: Row = Row::All("UFFFF>>>");
+const FORM_INSTANCE_ADMIN: Row = Row::All("UFFFFFF>");
+
+/// The table: (method, route pattern) → expected cells. Patterns are axum's, as the
+/// server's route inventory names them; the project-scoped and organization-scoped forms
+/// of a feed route have the same rules.
+fn table() -> Vec<(Method, &'static str, Row)> {
+    use Method as M;
+    let mut rows = Vec::new();
+    for (scope, api, cargo, page) in [
+        ("org", "/{org}/_apis/packaging/feeds", "/{org}/_packaging/{feed}/Cargo", "/{org}/_artifacts/feed/{feed}"),
+        (
+            "project",
+            "/{org}/{project}/_apis/packaging/feeds",
+            "/{org}/{project}/_packaging/{feed}/Cargo",
+            "/{org}/{project}/_artifacts/feed/{feed}",
+        ),
+    ] {
+        let _ = scope;
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        rows.extend([
+            (M::GET, api, LISTED),
+            (M::POST, api, Row::All("U.......")),
+            (M::GET, leak(format!("{api}/{{feed}}")), READ),
+            (M::PATCH, leak(format!("{api}/{{feed}}")), ADMINISTER),
+            (M::DELETE, leak(format!("{api}/{{feed}}")), OWN),
+            (M::GET, leak(format!("{api}/{{feed}}/permissions")), ADMINISTER),
+            (M::PATCH, leak(format!("{api}/{{feed}}/permissions")), ADMINISTER),
+            (M::GET, leak(format!("{cargo}/index/config.json")), READ),
+            (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
+            (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
+            (M::GET, page, READ),
+            (M::GET, leak(format!("{page}/connect")), READ),
+            (M::GET, leak(format!("{page}/settings")), ADMINISTER),
+            (M::GET, leak(format!("{page}/settings/permissions")), ADMINISTER),
+        ]);
+    }
+    rows.extend([
+        (M::GET, "/_apis/tokens", SIGNED_IN),
+        (M::POST, "/_apis/tokens", SIGNED_IN),
+        (M::DELETE, "/_apis/tokens/{id}", SIGNED_IN),
+        // Static assets, metrics and health are for everyone (no bundle in tests: 404).
+        (M::GET, "/pkg/{*file}", Row::All("NNNNNNNN")),
+        (M::GET, "/_metrics", EVERYONE),
+        (M::GET, "/_health", EVERYONE),
+        // Portal pages.
+        (M::GET, "/", EVERYONE),
+        (M::GET, "/{org}/_artifacts", EVERYONE),
+        (M::GET, "/{org}/_artifacts/new", SIGNED_IN),
+        (M::GET, "/{org}/_settings/members", Row::All("UFFFFFF.")),
+        (M::GET, "/_setup", EVERYONE),
+        (M::GET, "/_signin", EVERYONE),
+        (M::GET, "/_user/tokens", SIGNED_IN),
+        // Server functions.
+        (M::POST, "/_fn/session_info", EVERYONE),
+        (M::POST, "/_fn/form_token", EVERYONE),
+        (M::POST, "/_fn/list_feeds", LISTED),
+        (M::POST, "/_fn/list_projects", SIGNED_IN),
+        (M::POST, "/_fn/get_feed", READ),
+        (M::POST, "/_fn/list_packages", READ),
+        (M::POST, "/_fn/create_feed", FORM_SIGNED_IN),
+        (M::POST, "/_fn/setup", Row::All("CCCCCCCC")),
+        (M::POST, "/_fn/sign_in", Row::All("UUUUUUUU")),
+        (M::POST, "/_fn/sign_out", Row::All(">>>>>>>>")),
+        (M::POST, "/_fn/list_tokens", SIGNED_IN),
+        (M::POST, "/_fn/create_token", FORM_SIGNED_IN),
+        (M::POST, "/_fn/revoke_token", FORM_SIGNED_IN),
+        (M::POST, "/_fn/list_members", Row::All("UFFFFFF.")),
+        (M::POST, "/_fn/create_member", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/add_member", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/remove_member", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/update_feed_settings", FORM_ADMINISTER),
+        (M::POST, "/_fn/list_permissions", ADMINISTER),
+        (M::POST, "/_fn/set_role", FORM_ADMINISTER),
+    ]);
+    rows
+}
+
+/// One caller: their account, token and session.
+struct Caller {
+    user: Option<User>,
+    token: Option<String>,
+    cookie: String,
+    csrf: String,
+}
+
+struct Cx<'a> {
+    app: &'a TestApp,
+    callers: Vec<Caller>,
+    counter: std::sync::atomic::AtomicUsize,
+}
+
+impl Cx<'_> {
+    fn unique(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// A fresh feed of `visibility` (project- or organization-scoped) with the callers'
+    /// roles, holding one saved version of crate `seeded`.
+    async fn feed(&self, visibility: &str, project: bool) -> String {
+        let name = self.unique("f");
+        let db = self.app.db();
+        let scope = db.scopes().resolve("default", project.then_some("default")).await.unwrap();
+        let draft = wharf_core::FeedDraft::parse(&name, None, visibility, false).unwrap();
+        let feed = db.feeds().create(&scope, &draft).await.unwrap();
+        for (caller, role) in self.callers.iter().zip(ROLES) {
+            if let (Some(user), Some(role)) = (&caller.user, role) {
+                db.roles().set(feed.id, user.id, Some(role)).await.unwrap();
+            }
+        }
+        let bytes = format!("crate bytes of {name}").into_bytes();
+        let cksum = hex::encode(Sha256::digest(&bytes));
+        let line =
+            format!(r#"{{"name":"seeded","vers":"1.0.0","deps":[],"cksum":"{cksum}","features":{{}},"yanked":false}}"#);
+        let storage = wharf::storage::Storage::local(&self.app.data_dir().join("storage")).unwrap();
+        storage.put(&cksum, bytes.clone().into()).await.unwrap();
+        let version = NewVersion {
+            name: "seeded",
+            version: "1.0.0",
+            origin: Origin::Upstream,
+            cksum: &cksum,
+            size: bytes.len() as i64,
+            index_line: &line,
+        };
+        db.packages().record(feed.id, &version).await.unwrap();
+        name
+    }
+}
+
+/// The concrete request for one cell.
+async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize, feed: &str) -> Request<Body> {
+    let c = &cx.callers[caller];
+    // Server functions are called for a project-scoped feed.
+    let project = if pattern.contains("{project}") || pattern.starts_with("/_fn/") { "default" } else { "" };
+    let path = pattern
+        .replace("{org}", "default")
+        .replace("{project}", "default")
+        .replace("{feed}", feed)
+        .replace("{*path}", "se/ed/seeded")
+        .replace("{krate}", "seeded")
+        .replace("{version}", "1.0.0")
+        .replace("{*file}", "wharf.css");
+    let (csrf, user_name) = (c.csrf.as_str(), c.user.as_ref().map_or("anonymous", |u| u.name.as_str()));
+    let form = |pairs: &[(&str, &str)]| -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    };
+    let feed_args = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![("csrf", csrf), ("org", "default"), ("feed", feed)];
+        if !project.is_empty() {
+            pairs.push(("project", project));
+        }
+        pairs.extend_from_slice(extra);
+        form(&pairs)
+    };
+    let is_browser = !pattern.contains("/_apis/") && !pattern.contains("/Cargo/");
+    let (path, body, content_type): (String, String, Option<&str>) = match (method.as_str(), pattern) {
+        // REST and cargo.
+        ("POST", p) if p.ends_with("/_apis/packaging/feeds") => {
+            let body = serde_json::json!({"name": cx.unique("new"), "visibility": "private"});
+            (path, body.to_string(), Some("application/json"))
+        }
+        ("PATCH", p) if p.ends_with("/permissions") => {
+            (path, r#"[{"user":"target","role":"reader"}]"#.into(), Some("application/json"))
+        }
+        ("PATCH", _) => (path, r#"{"description":"changed"}"#.into(), Some("application/json")),
+        ("POST", "/_apis/tokens") => {
+            let body = serde_json::json!({"name": cx.unique("t"), "scope": "read"});
+            (path, body.to_string(), Some("application/json"))
+        }
+        ("DELETE", "/_apis/tokens/{id}") => (path.replace("{id}", &spare_token(cx, caller).await), String::new(), None),
+        ("GET" | "DELETE", p) if !p.starts_with("/_fn/") => (path, String::new(), None),
+        // Server functions, as a browser's fetch sends them.
+        ("POST", "/_fn/session_info" | "/_fn/form_token" | "/_fn/list_tokens") => (path, String::new(), None),
+        ("POST", "/_fn/list_feeds" | "/_fn/list_projects" | "/_fn/list_members") => {
+            (path, form(&[("org", "default")]), None)
+        }
+        ("POST", "/_fn/get_feed" | "/_fn/list_permissions") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/list_packages") => (path, feed_args(&[("query", "")]), None),
+        ("POST", "/_fn/create_feed") => {
+            let name = cx.unique("p");
+            let body = form(&[
+                ("csrf", csrf),
+                ("org", "default"),
+                ("name", &name),
+                ("visibility", "private"),
+                ("scope", "project:default"),
+            ]);
+            (path, body, None)
+        }
+        ("POST", "/_fn/setup") => (
+            path,
+            form(&[("csrf", csrf), ("name", "late"), ("password", "long enough"), ("password2", "long enough")]),
+            None,
+        ),
+        ("POST", "/_fn/sign_in") => {
+            (path, form(&[("csrf", csrf), ("name", user_name), ("password", "wrong!wrong!")]), None)
+        }
+        ("POST", "/_fn/sign_out") => {
+            // Signing out ends the session: use a session of its own.
+            let (cookie, csrf) = cx.app.session_for(c.user.as_ref()).await;
+            let req = Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form(&[("csrf", &csrf)])))
+                .unwrap();
+            return req;
+        }
+        ("POST", "/_fn/create_token") => {
+            let name = cx.unique("t");
+            (path, form(&[("csrf", csrf), ("name", &name), ("scope", "read"), ("expires_in_days", "30")]), None)
+        }
+        ("POST", "/_fn/revoke_token") => {
+            let id = spare_token(cx, caller).await;
+            (path, form(&[("csrf", csrf), ("id", &id)]), None)
+        }
+        ("POST", "/_fn/create_member") => {
+            let name = cx.unique("m");
+            (path, form(&[("csrf", csrf), ("org", "default"), ("name", &name), ("password", "long enough")]), None)
+        }
+        ("POST", "/_fn/add_member" | "/_fn/remove_member") => {
+            let name = cx.unique("d");
+            let db = cx.app.db();
+            let user = db.users().create(&name, "x", false).await.unwrap();
+            if pattern.ends_with("add_member") {
+                let org = db.scopes().resolve("default", None).await.unwrap();
+                db.users().remove_member(org.org_id, &user).await.unwrap();
+            }
+            (path, form(&[("csrf", csrf), ("org", "default"), ("name", &name)]), None)
+        }
+        ("POST", "/_fn/update_feed_settings") => {
+            (path, feed_args(&[("description", "changed"), ("visibility", "private")]), None)
+        }
+        ("POST", "/_fn/set_role") => (path, feed_args(&[("user", "target"), ("role", "reader")]), None),
+        _ => panic!(
+            "the authorization matrix test has no request for {method} {pattern}: add one, and a row to the table"
+        ),
+    };
+    let mut req = Request::builder().method(method.clone()).uri(path);
+    if is_browser {
+        req = req.header(header::COOKIE, &c.cookie);
+        if pattern.starts_with("/_fn/") {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        } else {
+            req = req.header(header::ACCEPT, "text/html");
+        }
+    } else if let Some(token) = &c.token {
+        // Raw, as cargo sends it; the REST API takes the same.
+        req = req.header(header::AUTHORIZATION, token);
+    }
+    if let Some(ct) = content_type {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+/// A token of the caller's besides the one they authenticate with (to revoke); any id
+/// for anonymous.
+async fn spare_token(cx: &Cx<'_>, caller: usize) -> String {
+    let Some(user) = &cx.callers[caller].user else { return "1".into() };
+    let (info, _) =
+        wharf::auth::issue_token(cx.app.db(), user.id, &cx.unique("spare"), TokenScope::Read, None).await.unwrap();
+    info.id.to_string()
+}
+
+fn cell_of(status: StatusCode, location: Option<&str>, body: &str, feed: &str) -> char {
+    match status.as_u16() {
+        // A server function called by fetch answers 200 with the redirect in `Location`.
+        200 if location.is_some() => '>',
+        200..=299 if body.contains(&format!("\"{feed}\"")) => 'v',
+        200..=299 => '.',
+        300..=399 => '>',
+        401 => 'U',
+        403 => 'F',
+        404 => 'N',
+        409 => 'C',
+        _ => '?',
+    }
+}
+
+async fn every_route_obeys_the_matrix(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let db = app.db();
+    let mut callers = Vec::new();
+    for (i, name) in CALLERS.iter().enumerate() {
+        let user = match i {
+            0 => None,
+            _ => Some(db.users().create(name, "not a real hash", *name == "root").await.unwrap()),
+        };
+        let token = match &user {
+            Some(user) => {
+                Some(wharf::auth::issue_token(db, user.id, "matrix", TokenScope::Write, None).await.unwrap().1)
+            }
+            None => None,
+        };
+        let (cookie, csrf) = app.session_for(user.as_ref()).await;
+        callers.push(Caller { user, token, cookie, csrf });
+    }
+    db.users().create("target", "not a real hash", false).await.unwrap();
+    let cx = Cx { app: &app, callers, counter: Default::default() };
+
+    // Every route the server has is in the table, and every row names a route it has.
+    let inventory: Vec<(Method, String)> = wharf::routes::inventory();
+    let table = table();
+    let mut missing = Vec::new();
+    for (method, path) in &inventory {
+        if !table.iter().any(|(m, p, _)| m == method && p == path) {
+            missing.push(format!("{method} {path}"));
+        }
+    }
+    assert!(missing.is_empty(), "routes without a row in the authorization matrix: {missing:#?}");
+    let stale: Vec<_> = table
+        .iter()
+        .filter(|(m, p, _)| !inventory.iter().any(|(im, ip)| im == m && ip == p))
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect();
+    assert!(stale.is_empty(), "rows for routes the server does not have: {stale:#?}");
+
+    let mut failures = BTreeMap::new();
+    for (method, pattern, row) in &table {
+        for (v, visibility) in ["public", "organization", "private"].into_iter().enumerate() {
+            let expected = match row {
+                Row::All(cells) => *cells,
+                Row::ByVisibility(rows) => rows[v],
+            };
+            let mut got = String::new();
+            for caller in 0..CALLERS.len() {
+                let feed = cx.feed(visibility, pattern.contains("{project}") || pattern.starts_with("/_fn/")).await;
+                let req = request_for(&cx, method, pattern, caller, &feed).await;
+                let (status, location, body) = app.send_raw(req).await;
+                let cell = cell_of(status, location.as_deref(), &body, &feed);
+                // A plain 2xx counts where the row expects a listing cell only if the
+                // route is not a listing; `v`/`h` are checked exactly.
+                let cell = match (expected.as_bytes()[caller] as char, cell) {
+                    ('h', '.') => 'h',
+                    ('.', 'v') => '.',
+                    (_, c) => c,
+                };
+                if cell != expected.as_bytes()[caller] as char {
+                    failures.insert(
+                        format!("{method} {pattern} [{visibility}] {}", CALLERS[caller]),
+                        format!(
+                            "expected {}, got {status}: {}",
+                            expected.as_bytes()[caller] as char,
+                            body.chars().take(200).collect::<String>()
+                        ),
+                    );
+                }
+                got.push(cell);
+            }
+            if got != expected {
+                eprintln!("{method} {pattern} [{visibility}]: expected {expected}, got {got}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells differ from the matrix: {failures:#?}", failures.len());
+    app.finish().await;
+}
+
+on_both_engines!(every_route_obeys_the_matrix);
