@@ -22,7 +22,7 @@ async fn owners_manage_permissions(engine: Engine) {
     assert_eq!(app.get_as(&ada, PERMISSIONS).await.body, owners);
 
     // Anonymous: 401. No role: 403 saying why. A read-scoped token: 403.
-    assert_eq!(app.get(PERMISSIONS).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.raw(Method::GET, PERMISSIONS, None, "").await.status, StatusCode::UNAUTHORIZED);
     let res = app.get_as(&bob, PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(res.body["errors"][0]["detail"], "bob has no role on this feed; this needs administrator or more.");
@@ -65,7 +65,7 @@ async fn tokens_over_rest(engine: Engine) {
     let ada_read = app.user_with_token("ada", TokenScope::Read).await;
 
     let body = json!({"name": "laptop", "scope": "read", "expiresInDays": 30});
-    assert_eq!(app.json(Method::POST, "/_apis/tokens", body.clone()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.json_anon(Method::POST, "/_apis/tokens", body.clone()).await.status, StatusCode::UNAUTHORIZED);
     let res = app.json_as(&ada, Method::POST, "/_apis/tokens", body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let secret = res.body["token"].as_str().unwrap().to_owned();

@@ -30,6 +30,7 @@ impl Private {
         let res = wharf
             .http()
             .post(wharf.url("/default/default/_apis/packaging/feeds"))
+            .bearer_auth(&wharf.admin_token)
             .header("content-type", "application/json")
             .body(format!(r#"{{"name":"secret","visibility":"{visibility}","upstreamEnabled":true}}"#))
             .send()
@@ -194,6 +195,7 @@ async fn public_feeds_can_stop_anonymous_saves() {
     let http = p.wharf.http();
     let res = http
         .patch(p.wharf.url("/default/default/_apis/packaging/feeds/secret"))
+        .bearer_auth(&p.wharf.admin_token)
         .header("content-type", "application/json")
         .body(r#"{"allowAnonymousSaves": false}"#)
         .send()

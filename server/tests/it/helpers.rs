@@ -19,6 +19,8 @@ pub struct TestApp {
     router: Router,
     db: Db,
     test_db: TestDatabase,
+    /// A read & write token of `root`, a Wharf administrator: what [`TestApp::json`] sends.
+    pub admin_token: String,
 }
 
 pub struct TestResponse {
@@ -46,7 +48,8 @@ impl TestApp {
             tls: None,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
-        TestApp { router, db, test_db }
+        let admin_token = admin_token(&db).await;
+        TestApp { router, db, test_db, admin_token }
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -87,7 +90,13 @@ impl TestApp {
         TestResponse { status, location, body }
     }
 
+    /// A JSON API request as the Wharf administrator `root`.
     pub async fn json(&self, method: Method, path: &str, body: Value) -> TestResponse {
+        self.raw_as(Some(&self.admin_token), method, path, Some("application/json"), &body.to_string()).await
+    }
+
+    /// A JSON API request without credentials.
+    pub async fn json_anon(&self, method: Method, path: &str, body: Value) -> TestResponse {
         self.raw(method, path, Some("application/json"), &body.to_string()).await
     }
 
@@ -123,17 +132,29 @@ impl TestApp {
         token.secret
     }
 
+    /// A request without a body as the Wharf administrator `root`.
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {
-        self.raw(method, path, None, "").await
+        self.raw_as(Some(&self.admin_token), method, path, None, "").await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(Method::GET, path).await
     }
 
-    /// A portal page: its status and HTML.
+    /// A portal page as the Wharf administrator `root`: its status and HTML.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        let req = Request::builder().uri(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+        let root = self.db.users().by_name("root").await.unwrap().0;
+        let (cookie, _) = self.session_for(Some(&root)).await;
+        self.page_with(Some(&cookie), path).await
+    }
+
+    /// A portal page with a session cookie, or as a visitor.
+    pub async fn page_with(&self, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+        let mut req = Request::builder().uri(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let req = req.body(Body::empty()).unwrap();
         let (status, _, bytes) = self.send(req).await;
         (status, String::from_utf8(bytes).expect("utf-8 page"))
     }
@@ -180,4 +201,15 @@ impl TestApp {
         self.db.close().await;
         self.test_db.remove().await;
     }
+}
+
+/// A read & write token of `root`, a Wharf administrator created on first use.
+pub async fn admin_token(db: &Db) -> String {
+    let user = match db.users().by_name("root").await {
+        Ok((user, _)) => user,
+        Err(_) => db.users().create("root", "not a real hash", true).await.unwrap(),
+    };
+    let name =
+        format!("admin-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None).await.unwrap().1
 }

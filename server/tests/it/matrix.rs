@@ -26,7 +26,7 @@ use wharf_test_support::{Engine, on_both_engines};
 use crate::helpers::TestApp;
 
 const CALLERS: [&str; 8] =
-    ["anonymous", "nobody", "reader", "collaborator", "contributor", "administrator", "owner", "root"];
+    ["anonymous", "nobody", "reader", "collaborator", "contributor", "administrator", "owner", "superuser"];
 const ROLES: [Option<Role>; 8] = [
     None,
     None,
@@ -343,7 +343,7 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
     for (i, name) in CALLERS.iter().enumerate() {
         let user = match i {
             0 => None,
-            _ => Some(db.users().create(name, "not a real hash", *name == "root").await.unwrap()),
+            _ => Some(db.users().create(name, "not a real hash", *name == "superuser").await.unwrap()),
         };
         let token = match &user {
             Some(user) => {

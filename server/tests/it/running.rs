@@ -30,6 +30,8 @@ pub struct RunningWharf {
     task: JoinHandle<()>,
     test_db: Option<TestDatabase>,
     options: Options,
+    /// A read & write token of `root`, a Wharf administrator.
+    pub admin_token: String,
 }
 
 impl RunningWharf {
@@ -64,6 +66,7 @@ impl RunningWharf {
             tls: options.tls.clone(),
         };
         let (app, db) = wharf::startup::build(&config).await.expect("build the app");
+        let admin_token = crate::helpers::admin_token(&db).await;
         let (tx, rx) = oneshot::channel::<()>();
         let task = match &options.tls {
             Some((cert, key)) => {
@@ -98,6 +101,7 @@ impl RunningWharf {
             task,
             test_db: Some(test_db),
             options,
+            admin_token,
         }
     }
 
@@ -114,6 +118,7 @@ impl RunningWharf {
         let res = self
             .http
             .post(self.url("/default/default/_apis/packaging/feeds"))
+            .bearer_auth(&self.admin_token)
             .header("content-type", "application/json")
             .body(serde_json::json!({"name": name, "visibility": "public", "upstreamEnabled": upstream}).to_string())
             .send()

@@ -66,11 +66,17 @@ pub async fn update(
     Path(path): Path<FeedPath>,
     ApiJsonList(changes): ApiJsonList<PermissionChange>,
 ) -> ApiResult<Json<PermissionList>> {
-    let scope = path.scope(&state.ctx).await?;
-    let feed = state.ctx.db.feeds().get(&scope, path.feed()).await?;
+    // Authorize before looking at the changes: refused callers learn nothing about users.
+    let feed = administered_feed(&state, &caller, &path).await?;
+    // Every bad user and role is reported at once; nothing changes unless all are good.
     let mut parsed = Vec::with_capacity(changes.len());
     let mut errors = wharf_core::FieldErrors::default();
     for (i, change) in changes.into_iter().enumerate() {
+        match state.ctx.db.users().by_name(&change.user).await {
+            Ok(_) => {}
+            Err(wharf_db::DbError::NotFound(message)) => errors.push(&format!("[{i}].user"), message),
+            Err(other) => return Err(other.into()),
+        }
         match change.role.as_deref().map(str::parse::<Role>).transpose() {
             Ok(role) => parsed.push((change.user, role)),
             Err(message) => errors.push(&format!("[{i}].role"), message),
