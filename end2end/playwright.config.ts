@@ -12,6 +12,9 @@ const bin = process.env.WHARF_BIN ?? join(targetDir, "debug", "wharf");
 const dataDir = mkdtempSync(join(tmpdir(), "wharf-e2e-"));
 
 export const baseURL = `http://127.0.0.1:${port}`;
+// The first-run setup test signs the administrator in and leaves the session here for
+// the other tests.
+export const adminState = join(__dirname, ".auth", "admin.json");
 
 export default defineConfig({
   testDir: "./tests",
@@ -39,6 +42,10 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: "setup", testMatch: /setup\.spec\.ts/ },
+    { name: "portal", testIgnore: /setup\.spec\.ts/, dependencies: ["setup"], use: { storageState: adminState } },
+  ],
   webServer: {
     command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir}`,
     url: `${baseURL}/`,

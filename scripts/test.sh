@@ -19,11 +19,11 @@ psql -q -At "$WHARF_TEST_POSTGRES_URL" -c "SELECT datname FROM pg_database WHERE
 
 log "checking formatting and lints"
 cargo fmt --all --check
-cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-test-support -p wharf --all-targets -- -D warnings
+cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-test-support -p wharf --all-targets -- -D warnings
 
 log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
-INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-test-support -p wharf
+INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-test-support -p wharf
 
 log "building the portal (server + WASM)"
 cargo leptos build

@@ -67,8 +67,8 @@ test.describe("with JavaScript", () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`cargo login --registry ${name}`);
   });
 
-  test("invalid input shows the messages beside the fields and creates nothing", async ({ page, request }) => {
-    const before = await feedNames(request);
+  test("invalid input shows the messages beside the fields and creates nothing", async ({ page }) => {
+    const before = await feedNames(page.request);
     await page.goto("/default/_artifacts/new");
     await waitForHydration(page);
 
@@ -91,7 +91,7 @@ test.describe("with JavaScript", () => {
 
     // A name taken in the same scope, in another case.
     const taken = uniqueName("Taken");
-    const created = await request.post("/default/default/_apis/packaging/feeds", {
+    const created = await page.request.post("/default/default/_apis/packaging/feeds", {
       data: { name: taken, visibility: "public", upstreamEnabled: false },
     });
     expect(created.status()).toBe(201);
@@ -100,14 +100,14 @@ test.describe("with JavaScript", () => {
     await expect(page.locator("#feed-name-error")).toContainText("already exists in project 'default'");
     await expect(page).toHaveURL(/\/default\/_artifacts\/new/);
 
-    expect((await feedNames(request)).sort()).toEqual([...before, taken].sort());
+    expect((await feedNames(page.request)).sort()).toEqual([...before, taken].sort());
   });
 });
 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("the form still creates a feed", async ({ page, baseURL, request }) => {
+  test("the form still creates a feed", async ({ page, baseURL }) => {
     const name = uniqueName("nojs");
     await page.goto("/default/_artifacts/new");
     await page.getByLabel("Name").fill(name);
@@ -118,7 +118,7 @@ test.describe("without JavaScript", () => {
     expect(await page.locator("#snippet-config pre").textContent()).toBe(expectedConfig(baseURL!, name, null, true));
     // No JavaScript, no Copy button: the snippet is plain selectable text.
     await expect(page.locator("#snippet-config button")).toBeHidden();
-    expect(await feedNames(request)).toContain(name);
+    expect(await feedNames(page.request)).toContain(name);
 
     // The other pages are whole without JavaScript too.
     await page.goto("/default/_artifacts");
@@ -129,8 +129,8 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#packages-title")).toHaveText("Packages");
   });
 
-  test("a refused form comes back with its messages and values", async ({ page, request }) => {
-    const before = await feedNames(request);
+  test("a refused form comes back with its messages and values", async ({ page }) => {
+    const before = await feedNames(page.request);
     await page.goto("/default/_artifacts/new");
     await page.getByLabel("Name").fill("-bad");
     await page.getByLabel("Description").fill("kept");
@@ -141,6 +141,6 @@ test.describe("without JavaScript", () => {
     await expect(page.getByLabel("Name")).toHaveValue("-bad");
     await expect(page.getByLabel("Description")).toHaveValue("kept");
     await expect(page.getByRole("group", { name: "Visibility" }).getByLabel(/^Private/)).toBeChecked();
-    expect((await feedNames(request)).sort()).toEqual(before.sort());
+    expect((await feedNames(page.request)).sort()).toEqual(before.sort());
   });
 });

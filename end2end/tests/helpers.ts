@@ -22,10 +22,22 @@ export function expectedConfig(base: string, name: string, project: string | nul
 export async function feedNames(request: APIRequestContext): Promise<string[]> {
   const names: string[] = [];
   for (const path of ["/default/_apis/packaging/feeds", "/default/default/_apis/packaging/feeds"]) {
-    const res = await request.get(path);
+    const res = await request.get(path); // signed in: the storage state holds the session
     expect(res.status()).toBe(200);
     const body = await res.json();
     names.push(...body.value.map((f: { name: string }) => f.name));
   }
   return names;
+}
+
+/** The first administrator the setup test creates. */
+export const ADMIN = { name: "admin", password: "an admin password" };
+
+/** Signs in on the sign-in page of `page`'s context. */
+export async function signIn(page: Page, name: string, password: string): Promise<void> {
+  await page.goto("/_signin");
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#signed-in-user")).toHaveText(name);
 }

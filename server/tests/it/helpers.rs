@@ -30,11 +30,24 @@ pub struct TestResponse {
 }
 
 impl TestApp {
+    /// The app with a Wharf administrator `root` (and its token).
     pub async fn spawn(engine: Engine) -> Self {
+        let mut app = Self::spawn_empty(engine).await;
+        app.admin_token = admin_token(&app.db).await;
+        app
+    }
+
+    /// The app as installed: no account at all.
+    pub async fn spawn_empty(engine: Engine) -> Self {
+        Self::spawn_at(engine, "http://wharf.test").await
+    }
+
+    /// The app as installed, known to its users at `public_url`.
+    pub async fn spawn_at(engine: Engine, public_url: &str) -> Self {
         let test_db = TestDatabase::new(engine).await;
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            public_url: PublicUrl::parse("http://wharf.test").unwrap(),
+            public_url: PublicUrl::parse(public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),
             database_url: test_db.url.clone(),
             site_dir: None,
@@ -48,8 +61,7 @@ impl TestApp {
             tls: None,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
-        let admin_token = admin_token(&db).await;
-        TestApp { router, db, test_db, admin_token }
+        TestApp { router, db, test_db, admin_token: String::new() }
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -189,6 +201,10 @@ impl TestApp {
         self.test_db.dir.path().join("data")
     }
 
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }
@@ -212,4 +228,9 @@ pub async fn admin_token(db: &Db) -> String {
     let name =
         format!("admin-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
     wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None).await.unwrap().1
+}
+
+/// A response body as text.
+pub async fn body_text(res: axum::http::Response<Body>) -> String {
+    String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod access_api;
+mod accounts;
 mod admin;
 mod cargo_auth;
 mod helpers;
