@@ -48,6 +48,15 @@ impl FromServerFnError for PortalError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        PortalError::Server(value.to_string())
+        match value {
+            // On the server: arguments the portal's own forms never send (a client error,
+            // not the server's).
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
+                crate::ssr::refuse_with(400);
+                PortalError::Refused(format!("The request is incomplete or malformed: {message}"))
+            }
+            other => PortalError::Server(other.to_string()),
+        }
     }
 }

@@ -25,7 +25,11 @@ use crate::{error::PortalError, model::FeedView, server::get_feed};
 pub(crate) fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
-        res.set_status(code);
+        // A redirect already decided (to the setup page) stands.
+        let redirecting = res.0.read().unwrap_or_else(|e| e.into_inner()).status.is_some_and(|s| s.is_redirection());
+        if !redirecting {
+            res.set_status(code);
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;

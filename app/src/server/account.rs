@@ -55,7 +55,12 @@ fn account_error(e: wharf_auth::accounts::AccountError) -> PortalError {
 
 /// Creates the first administrator (only while no account exists) and signs them in.
 #[server(prefix = "/_fn", endpoint = "setup")]
-pub async fn setup(csrf: String, name: String, password: String, password2: String) -> Result<(), PortalError> {
+pub async fn setup(
+    #[server(default)] csrf: String,
+    name: String,
+    password: String,
+    password2: String,
+) -> Result<(), PortalError> {
     use wharf_auth::accounts::{Kind, create};
     let ctx = AppContext::current()?;
     let session = check_csrf(&csrf).await?;
@@ -68,7 +73,12 @@ pub async fn setup(csrf: String, name: String, password: String, password2: Stri
 
 /// Signs in with a name and password; goes on to `next` (a path of this site).
 #[server(prefix = "/_fn", endpoint = "sign_in")]
-pub async fn sign_in(csrf: String, name: String, password: String, next: Option<String>) -> Result<(), PortalError> {
+pub async fn sign_in(
+    #[server(default)] csrf: String,
+    name: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), PortalError> {
     use wharf_auth::sign_in::SignInError;
     let ctx = AppContext::current()?;
     let session = check_csrf(&csrf).await?;
@@ -93,7 +103,7 @@ pub async fn sign_in(csrf: String, name: String, password: String, next: Option<
 
 /// Signs out: the session is deleted from the database and its cookie cleared.
 #[server(prefix = "/_fn", endpoint = "sign_out")]
-pub async fn sign_out(csrf: String) -> Result<(), PortalError> {
+pub async fn sign_out(#[server(default)] csrf: String) -> Result<(), PortalError> {
     let session = check_csrf(&csrf).await?;
     wharf_auth::session::sign_out(&session).await.map_err(server_error)?;
     redirect_to("/");
@@ -134,7 +144,7 @@ pub async fn list_tokens() -> Result<TokensView, PortalError> {
 /// the tokens page only, which shows it once (with or without JavaScript).
 #[server(prefix = "/_fn", endpoint = "create_token")]
 pub async fn create_token(
-    csrf: String,
+    #[server(default)] csrf: String,
     name: String,
     scope: Option<String>,
     expires_in_days: Option<String>,
@@ -195,7 +205,7 @@ pub async fn create_token(
 
 /// Revokes one of the signed-in user's tokens; it stops working at once.
 #[server(prefix = "/_fn", endpoint = "revoke_token")]
-pub async fn revoke_token(csrf: String, id: i64) -> Result<(), PortalError> {
+pub async fn revoke_token(#[server(default)] csrf: String, id: i64) -> Result<(), PortalError> {
     let ctx = AppContext::current()?;
     check_csrf(&csrf).await?;
     let (_, user) = signed_in(&ctx.db).await?;

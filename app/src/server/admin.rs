@@ -46,7 +46,7 @@ pub async fn list_members(org: String) -> Result<MembersView, PortalError> {
 /// Creates an account (a member of `default`) and adds it to `org` too.
 #[server(prefix = "/_fn", endpoint = "create_member")]
 pub async fn create_member(
-    csrf: String,
+    #[server(default)] csrf: String,
     org: String,
     name: String,
     password: String,
@@ -74,7 +74,7 @@ pub async fn create_member(
 
 /// Adds an existing account to the organization.
 #[server(prefix = "/_fn", endpoint = "add_member")]
-pub async fn add_member(csrf: String, org: String, name: String) -> Result<(), PortalError> {
+pub async fn add_member(#[server(default)] csrf: String, org: String, name: String) -> Result<(), PortalError> {
     let ctx = AppContext::current()?;
     check_csrf(&csrf).await?;
     let scope = managed_org(&ctx, &org).await?;
@@ -86,7 +86,7 @@ pub async fn add_member(csrf: String, org: String, name: String) -> Result<(), P
 
 /// Removes an account from the organization (the account stays).
 #[server(prefix = "/_fn", endpoint = "remove_member")]
-pub async fn remove_member(csrf: String, org: String, name: String) -> Result<(), PortalError> {
+pub async fn remove_member(#[server(default)] csrf: String, org: String, name: String) -> Result<(), PortalError> {
     let ctx = AppContext::current()?;
     check_csrf(&csrf).await?;
     let scope = managed_org(&ctx, &org).await?;
@@ -111,7 +111,7 @@ fn conflict(e: wharf_db::DbError) -> PortalError {
 #[server(prefix = "/_fn", endpoint = "update_feed_settings")]
 #[allow(clippy::too_many_arguments)]
 pub async fn update_feed_settings(
-    csrf: String,
+    #[server(default)] csrf: String,
     org: String,
     project: Option<String>,
     feed: String,
@@ -162,7 +162,7 @@ pub async fn list_permissions(
 /// Gives `user` a role on a feed, or removes theirs when `role` is empty.
 #[server(prefix = "/_fn", endpoint = "set_role")]
 pub async fn set_role(
-    csrf: String,
+    #[server(default)] csrf: String,
     org: String,
     project: Option<String>,
     feed: String,

@@ -80,7 +80,7 @@ pub async fn list_packages(
 /// Creates a feed from the form and sends the browser to its Connect page.
 #[server(prefix = "/_fn", endpoint = "create_feed")]
 pub async fn create_feed(
-    csrf: String,
+    #[server(default)] csrf: String,
     org: String,
     name: String,
     description: Option<String>,
