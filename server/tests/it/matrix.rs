@@ -382,7 +382,7 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
                 Row::ByVisibility(rows) => rows[v],
             };
             let mut got = String::new();
-            for caller in 0..CALLERS.len() {
+            for (caller, caller_name) in CALLERS.iter().enumerate() {
                 let feed = cx.feed(visibility, pattern.contains("{project}") || pattern.starts_with("/_fn/")).await;
                 let req = request_for(&cx, method, pattern, caller, &feed).await;
                 let (status, location, body) = app.send_raw(req).await;
@@ -396,7 +396,7 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
                 };
                 if cell != expected.as_bytes()[caller] as char {
                     failures.insert(
-                        format!("{method} {pattern} [{visibility}] {}", CALLERS[caller]),
+                        format!("{method} {pattern} [{visibility}] {caller_name}"),
                         format!(
                             "expected {}, got {status}: {}",
                             expected.as_bytes()[caller] as char,
