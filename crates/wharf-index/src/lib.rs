@@ -3,9 +3,11 @@
 //! upstream's file, `config.json`, and how an upstream's `dl` turns into a download URL.
 
 mod config;
+pub mod crate_file;
 mod line;
 mod merge;
 mod path;
+pub mod publish;
 
 pub use config::{DlTemplate, RegistryConfig};
 pub use line::{IndexLine, lines};

@@ -94,7 +94,7 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::GET, "/_apis/tokens", SIGNED_IN),
         (M::POST, "/_apis/tokens", SIGNED_IN),
         (M::DELETE, "/_apis/tokens/{id}", SIGNED_IN),
-        // Static assets, metrics and health are for everyone (no bundle in tests: 404).
+        // Static assets, metrics and health are for everyone (a missing asset is 404).
         (M::GET, "/pkg/{*file}", Row::All("NNNNNNNN")),
         (M::GET, "/_metrics", EVERYONE),
         (M::GET, "/_health", EVERYONE),
@@ -194,7 +194,7 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         .replace("{*path}", "se/ed/seeded")
         .replace("{krate}", "seeded")
         .replace("{version}", "1.0.0")
-        .replace("{*file}", "wharf.css");
+        .replace("{*file}", "no-such-file.css");
     let (csrf, user_name) = (c.csrf.as_str(), c.user.as_ref().map_or("anonymous", |u| u.name.as_str()));
     let form = |pairs: &[(&str, &str)]| -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());
@@ -385,7 +385,10 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
             for (caller, caller_name) in CALLERS.iter().enumerate() {
                 let feed = cx.feed(visibility, pattern.contains("{project}") || pattern.starts_with("/_fn/")).await;
                 let req = request_for(&cx, method, pattern, caller, &feed).await;
-                let (status, location, body) = app.send_raw(req).await;
+                let sent = tokio::time::timeout(std::time::Duration::from_secs(30), app.send_raw(req)).await;
+                let (status, location, body) = sent.unwrap_or_else(|_| {
+                    panic!("{method} {pattern} [{visibility}] as {caller_name}: no answer within 30 s")
+                });
                 let cell = cell_of(status, location.as_deref(), &body, &feed);
                 // A plain 2xx counts where the row expects a listing cell only if the
                 // route is not a listing; `v`/`h` are checked exactly.

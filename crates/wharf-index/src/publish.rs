@@ -1,0 +1,244 @@
+//! What `cargo publish` sends (`PUT …/api/v1/crates/new`) and the index line made from it.
+//!
+//! The body is a little-endian u32 length, that many bytes of JSON metadata, another u32
+//! length, and the `.crate` file. Publish metadata is not an index line: a renamed
+//! dependency arrives with its real name in `name` and the alias in
+//! `explicit_name_in_toml`, its requirement in `version_req`; the index wants `name` = the
+//! alias, `package` = the real name, `req` = the requirement, and the server's checksum.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Largest metadata JSON accepted (cargo sends a few KiB; a README rides in the `.crate`).
+pub const MAX_METADATA_LEN: usize = 1024 * 1024;
+
+/// Why a publish body was refused; `Display` is the message for the person publishing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the publish request is truncated: {0}")]
+    Truncated(&'static str),
+    #[error("the publish metadata is {0} bytes; at most {MAX_METADATA_LEN} are accepted")]
+    MetadataTooLarge(usize),
+    #[error("the .crate file is {size} bytes; this feed accepts at most {limit} bytes")]
+    CrateTooLarge { size: usize, limit: usize },
+    #[error("the publish request has {0} bytes after the .crate file")]
+    TrailingBytes(usize),
+    #[error("the publish metadata is not valid: {0}")]
+    Metadata(String),
+}
+
+/// The two parts of a publish body: metadata JSON and `.crate` bytes, with every length
+/// checked against what is actually there and against the limits.
+pub fn split_body(body: &[u8], max_crate_len: usize) -> Result<(&[u8], &[u8]), BodyError> {
+    let (json_len, rest) = read_len(body, "no metadata length")?;
+    if json_len > MAX_METADATA_LEN {
+        return Err(BodyError::MetadataTooLarge(json_len));
+    }
+    let json = rest.get(..json_len).ok_or(BodyError::Truncated("the metadata is shorter than its length says"))?;
+    let (crate_len, rest) = read_len(&rest[json_len..], "no .crate length after the metadata")?;
+    if crate_len > max_crate_len {
+        return Err(BodyError::CrateTooLarge { size: crate_len, limit: max_crate_len });
+    }
+    let krate = rest.get(..crate_len).ok_or(BodyError::Truncated("the .crate file is shorter than its length says"))?;
+    if rest.len() > crate_len {
+        return Err(BodyError::TrailingBytes(rest.len() - crate_len));
+    }
+    Ok((json, krate))
+}
+
+fn read_len<'a>(bytes: &'a [u8], what: &'static str) -> Result<(usize, &'a [u8]), BodyError> {
+    let (len, rest) = bytes.split_first_chunk::<4>().ok_or(BodyError::Truncated(what))?;
+    Ok((u32::from_le_bytes(*len) as usize, rest))
+}
+
+/// The metadata cargo sends with a publish (fields Wharf uses; others are ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PublishMetadata {
+    pub name: String,
+    pub vers: String,
+    #[serde(default)]
+    pub deps: Vec<PublishDependency>,
+    #[serde(default)]
+    pub features: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub links: Option<String>,
+    #[serde(default)]
+    pub rust_version: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub repository: Option<String>,
+    #[serde(default)]
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    #[serde(default)]
+    pub readme_file: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// One dependency as `cargo publish` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PublishDependency {
+    /// The real package name.
+    pub name: String,
+    pub version_req: String,
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default = "yes")]
+    pub default_features: bool,
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `normal`, `build` or `dev`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The index URL of another registry; absent for this one.
+    #[serde(default)]
+    pub registry: Option<String>,
+    /// The name the depending crate uses, when it renamed the dependency.
+    #[serde(default)]
+    pub explicit_name_in_toml: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl PublishMetadata {
+    /// Parses the metadata JSON (an object), with messages that say what is wrong.
+    pub fn parse(json: &[u8]) -> Result<Self, BodyError> {
+        let value: Value = serde_json::from_slice(json).map_err(|e| BodyError::Metadata(e.to_string()))?;
+        if !value.is_object() {
+            return Err(BodyError::Metadata("it must be a JSON object".into()));
+        }
+        serde_json::from_value(value).map_err(|e| BodyError::Metadata(e.to_string()))
+    }
+
+    /// The index line for this version of a `.crate` with sha256 `cksum` (lower-case hex).
+    /// Features using `dep:` or `?/` go to `features2` with `v: 2`, as crates.io does.
+    pub fn index_line(&self, cksum: &str) -> String {
+        let deps: Vec<Value> = self
+            .deps
+            .iter()
+            .map(|d| {
+                let (name, package) = match &d.explicit_name_in_toml {
+                    Some(alias) if alias != &d.name => (alias.clone(), Some(d.name.clone())),
+                    _ => (d.name.clone(), None),
+                };
+                let mut dep = Map::new();
+                dep.insert("name".into(), json!(name));
+                dep.insert("req".into(), json!(d.version_req));
+                dep.insert("features".into(), json!(d.features));
+                dep.insert("optional".into(), json!(d.optional));
+                dep.insert("default_features".into(), json!(d.default_features));
+                dep.insert("target".into(), json!(d.target));
+                dep.insert("kind".into(), json!(d.kind.as_deref().unwrap_or("normal")));
+                if let Some(registry) = &d.registry {
+                    dep.insert("registry".into(), json!(registry));
+                }
+                if let Some(package) = package {
+                    dep.insert("package".into(), json!(package));
+                }
+                Value::Object(dep)
+            })
+            .collect();
+        let (plain, new_syntax): (BTreeMap<_, _>, BTreeMap<_, _>) = self
+            .features
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .partition(|(_, values)| !values.iter().any(|v| v.starts_with("dep:") || v.contains("?/")));
+        let mut line = Map::new();
+        line.insert("name".into(), json!(self.name));
+        line.insert("vers".into(), json!(self.vers));
+        line.insert("deps".into(), Value::Array(deps));
+        line.insert("cksum".into(), json!(cksum));
+        line.insert("features".into(), json!(plain));
+        if !new_syntax.is_empty() {
+            line.insert("features2".into(), json!(new_syntax));
+        }
+        line.insert("yanked".into(), json!(false));
+        if let Some(links) = &self.links {
+            line.insert("links".into(), json!(links));
+        }
+        if let Some(rust_version) = &self.rust_version {
+            line.insert("rust_version".into(), json!(rust_version));
+        }
+        line.insert("v".into(), json!(if new_syntax.is_empty() { 1 } else { 2 }));
+        Value::Object(line).to_string()
+    }
+}
+
+/// An index line with its `yanked` flag set: the rest is kept as it was.
+pub fn with_yanked(line: &str, yanked: bool) -> Result<String, serde_json::Error> {
+    let mut value: Value = serde_json::from_str(line)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("yanked".into(), json!(yanked));
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &[u8], krate: &[u8]) -> Vec<u8> {
+        let mut b = (json.len() as u32).to_le_bytes().to_vec();
+        b.extend_from_slice(json);
+        b.extend_from_slice(&(krate.len() as u32).to_le_bytes());
+        b.extend_from_slice(krate);
+        b
+    }
+
+    #[test]
+    fn bodies_are_split_with_every_length_checked() {
+        let good = body(b"{}", b"crate");
+        assert_eq!(split_body(&good, 100), Ok((&b"{}"[..], &b"crate"[..])));
+        assert!(matches!(split_body(&good[..3], 100), Err(BodyError::Truncated(_))));
+        assert!(matches!(split_body(&good[..good.len() - 1], 100), Err(BodyError::Truncated(_))));
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert_eq!(split_body(&trailing, 100), Err(BodyError::TrailingBytes(1)));
+        assert!(matches!(split_body(&good, 4), Err(BodyError::CrateTooLarge { size: 5, limit: 4 })));
+        let mut lying = good.clone();
+        lying[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(split_body(&lying, 100), Err(BodyError::MetadataTooLarge(_))));
+        assert!(matches!(PublishMetadata::parse(b"[1]"), Err(BodyError::Metadata(m)) if m.contains("object")));
+    }
+
+    #[test]
+    fn renamed_optional_target_build_and_dev_dependencies_become_index_deps() {
+        let meta = PublishMetadata::parse(
+            br#"{"name":"app","vers":"1.0.0","features":{"default":["fast"],"fast":[],"json":["dep:serde_json","serde?/std"]},
+                "deps":[
+                  {"name":"serde","version_req":"^1","features":["derive"],"optional":true,"default_features":false,"kind":"normal","registry":"https://github.com/rust-lang/crates.io-index"},
+                  {"name":"rand","version_req":"^0.8","explicit_name_in_toml":"random","kind":"normal"},
+                  {"name":"winapi","version_req":"^0.3","target":"cfg(windows)","kind":"normal"},
+                  {"name":"cc","version_req":"^1","kind":"build"},
+                  {"name":"proptest","version_req":"^1","kind":"dev"}
+                ],"rust_version":"1.70","links":"z","unknown":1}"#,
+        )
+        .unwrap();
+        let line: Value = serde_json::from_str(&meta.index_line("ab12")).unwrap();
+        assert_eq!(line["cksum"], "ab12");
+        assert_eq!(line["v"], 2);
+        assert_eq!(line["features"], json!({"default": ["fast"], "fast": []}));
+        assert_eq!(line["features2"], json!({"json": ["dep:serde_json", "serde?/std"]}));
+        assert_eq!((line["rust_version"].clone(), line["links"].clone()), (json!("1.70"), json!("z")));
+        let deps = line["deps"].as_array().unwrap();
+        assert_eq!(deps[0]["registry"], "https://github.com/rust-lang/crates.io-index");
+        assert_eq!((deps[0]["optional"].clone(), deps[0]["default_features"].clone()), (json!(true), json!(false)));
+        assert_eq!((deps[1]["name"].clone(), deps[1]["package"].clone()), (json!("random"), json!("rand")));
+        assert_eq!(deps[1]["req"], "^0.8");
+        assert_eq!(deps[2]["target"], "cfg(windows)");
+        assert_eq!((deps[3]["kind"].clone(), deps[4]["kind"].clone()), (json!("build"), json!("dev")));
+        assert!(deps[2].get("registry").is_none() && deps[2].get("package").is_none());
+        assert_eq!(with_yanked(&meta.index_line("ab12"), true).unwrap().contains(r#""yanked":true"#), true);
+    }
+}
