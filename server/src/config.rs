@@ -146,6 +146,10 @@ pub struct ServeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "WHARF_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Largest .crate file a publish may carry, in bytes.
+    #[arg(long, env = "WHARF_MAX_CRATE_SIZE", default_value_t = crate::registry::publish::DEFAULT_MAX_CRATE_SIZE)]
+    pub max_crate_size: usize,
 }
 
 /// Settings resolved and checked, ready for [`crate::startup::serve`].
@@ -160,6 +164,8 @@ pub struct ServeConfig {
     pub upstream: UpstreamConfig,
     /// Certificate chain and key files, when serving https.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Largest .crate file a publish may carry, in bytes.
+    pub max_crate_size: usize,
 }
 
 /// Where and how feeds reach their upstream.
@@ -232,6 +238,7 @@ impl ServeArgs {
             log_format: self.log_format,
             upstream,
             tls: self.tls_cert.zip(self.tls_key),
+            max_crate_size: self.max_crate_size,
         })
     }
 }

@@ -35,6 +35,7 @@ counters! {
     upstream_checksum_mismatches => "wharf_upstream_checksum_mismatches_total", "Upstream crate files refused for a wrong checksum.";
     crates_saved => "wharf_crates_saved_total", "Versions saved into a feed from the upstream.";
     downloads => "wharf_downloads_total", "Crate files served.";
+    publishes => "wharf_publishes_total", "Versions published to feeds.";
 }
 
 /// Adds one.

@@ -54,7 +54,7 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
     let metrics = Arc::new(Metrics::default());
     let upstream = Upstream::new(config.upstream.clone(), metrics.clone());
     tracing::info!(upstream = upstream.index_url(), "upstream index");
-    let registry = Arc::new(Registry::new(db.clone(), storage, upstream, metrics));
+    let registry = Arc::new(Registry::new(db.clone(), storage, upstream, metrics, config.max_crate_size));
     let feeds_changed = {
         let registry = Arc::downgrade(&registry);
         Arc::new(move || {

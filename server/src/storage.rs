@@ -49,6 +49,14 @@ impl Storage {
         Ok(())
     }
 
+    /// Removes a crate file (after a publish that did not complete); absent is fine.
+    pub async fn delete(&self, cksum: &str) -> object_store::Result<()> {
+        match self.store.delete(&key(cksum)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A stored crate file as a stream of chunks, and its size.
     pub async fn get(
         &self,

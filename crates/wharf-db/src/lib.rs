@@ -20,7 +20,9 @@ use sqlx::{
 
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
-pub use packages::{NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion};
+pub use packages::{
+    LocalVersion, NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion, canonical_key, version_key,
+};
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
 pub use sessions::{SessionRepo, SignInFailureRepo};

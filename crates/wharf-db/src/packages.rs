@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, Row};
 
-use crate::{DbResult, now};
+use crate::{DbError, DbResult, error::OnConflict, now};
 
 /// Where a version came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,31 @@ pub struct NewVersion<'a> {
     pub cksum: &'a str,
     pub size: i64,
     pub index_line: &'a str,
+}
+
+/// A version published to a feed.
+#[derive(Debug, Clone)]
+pub struct LocalVersion<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub cksum: &'a str,
+    pub size: i64,
+    pub index_line: &'a str,
+    pub published_by: i64,
+    pub description: Option<&'a str>,
+    /// The publish metadata, as JSON.
+    pub metadata: &'a str,
+    pub readme: Option<&'a str>,
+}
+
+/// A crate name as crates.io compares them: lower case, `-` as `_`.
+pub fn canonical_key(name: &str) -> String {
+    name.to_ascii_lowercase().replace('-', "_")
+}
+
+/// A version without its build metadata (`1.0.0+abc` → `1.0.0`).
+pub fn version_key(version: &str) -> String {
+    version.split('+').next().unwrap_or(version).to_owned()
 }
 
 /// One package of a feed, for listings.
@@ -93,19 +118,21 @@ impl<'a> PackageRepo<'a> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO packages (feed_id, name, name_key, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (feed_id, name_key) DO UPDATE SET last_used_at = excluded.last_used_at",
         )
         .bind(feed_id)
         .bind(v.name)
         .bind(v.name.to_ascii_lowercase())
+        .bind(canonical_key(v.name))
         .bind(ts)
         .bind(ts)
         .execute(&mut *tx)
         .await?;
         let done = sqlx::query(
-            "INSERT INTO package_versions (package_id, version, origin, cksum, size, index_line, created_at) \
-             SELECT id, $1, $2, $3, $4, $5, $6 FROM packages WHERE feed_id = $7 AND name_key = $8 \
+            "INSERT INTO package_versions (package_id, version, version_key, origin, cksum, size, index_line, created_at) \
+             SELECT id, $1, $9, $2, $3, $4, $5, $6 FROM packages WHERE feed_id = $7 AND name_key = $8 \
              ON CONFLICT (package_id, version) DO NOTHING",
         )
         .bind(v.version)
@@ -116,10 +143,145 @@ impl<'a> PackageRepo<'a> {
         .bind(ts)
         .bind(feed_id)
         .bind(v.name.to_ascii_lowercase())
+        .bind(version_key(v.version))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Publishes a local version, in one transaction, once its file is stored. Refused
+    /// (`Conflict`, with the message to show) when the feed has the name in another
+    /// spelling (case, `-`/`_`), or the version already (ignoring build metadata).
+    pub async fn publish(&self, feed_id: i64, v: &LocalVersion<'_>) -> DbResult<()> {
+        let ts = now();
+        let mut tx = self.pool.begin().await?;
+        let existing = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
+            .bind(feed_id)
+            .bind(canonical_key(v.name))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let package_id: i64 = match existing {
+            Some(row) => {
+                let name: String = row.try_get("name")?;
+                if name != v.name {
+                    return Err(DbError::Conflict(format!(
+                        "This feed already has a crate named `{name}`; names are unique ignoring case and `-`/`_`. \
+                         Publish it as `{name}` or choose another name."
+                    )));
+                }
+                row.try_get("id")?
+            }
+            None => sqlx::query(
+                "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(feed_id)
+            .bind(v.name)
+            .bind(v.name.to_ascii_lowercase())
+            .bind(canonical_key(v.name))
+            .bind(ts)
+            .bind(ts)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?,
+        };
+        let key = version_key(v.version);
+        let taken =
+            sqlx::query("SELECT version, origin FROM package_versions WHERE package_id = $1 AND version_key = $2")
+                .bind(package_id)
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(row) = taken {
+            let version: String = row.try_get("version")?;
+            let origin: String = row.try_get("origin")?;
+            let how = if origin == "upstream" { " (saved from the upstream)" } else { "" };
+            let why = if version == v.version {
+                String::new()
+            } else {
+                " Versions that differ only in build metadata (after `+`) are the same version.".to_owned()
+            };
+            return Err(DbError::Conflict(format!(
+                "Version {version} of `{}` already exists in this feed{how}.{why} Bump the version in Cargo.toml and publish again.",
+                v.name
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO package_versions (package_id, version, version_key, origin, cksum, size, index_line, created_at, \
+             published_by, description, metadata, readme) VALUES ($1, $2, $3, 'local', $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(package_id)
+        .bind(v.version)
+        .bind(&key)
+        .bind(v.cksum)
+        .bind(v.size)
+        .bind(v.index_line)
+        .bind(ts)
+        .bind(v.published_by)
+        .bind(v.description)
+        .bind(v.metadata)
+        .bind(v.readme)
+        .execute(&mut *tx)
+        .await
+        .on_conflict(|| format!("Version {} of `{}` was published a moment ago by someone else.", v.version, v.name))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A local version's id, index line and yanked flag (name compared lower-cased).
+    pub async fn local_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<(i64, String, bool)> {
+        let row = sqlx::query(
+            "SELECT v.id, v.origin, v.index_line, v.yanked FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .bind(version)
+        .fetch_optional(self.pool)
+        .await?
+        .ok_or_else(|| DbError::NotFound(format!("This feed has no version {version} of `{name_key}`.")))?;
+        let origin: String = row.try_get("origin")?;
+        if origin != "local" {
+            return Err(DbError::Conflict(format!(
+                "Version {version} of `{name_key}` was saved from the upstream; only versions published to this feed \
+                 can be yanked here."
+            )));
+        }
+        Ok((row.try_get("id")?, row.try_get("index_line")?, crate::get_bool(&row, "yanked")?))
+    }
+
+    /// Sets a version's yanked flag and the index line that says so.
+    pub async fn set_yanked(&self, version_id: i64, yanked: bool, index_line: &str) -> DbResult<()> {
+        sqlx::query("UPDATE package_versions SET yanked = $1, index_line = $2 WHERE id = $3")
+            .bind(yanked)
+            .bind(index_line)
+            .bind(version_id)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The description of a package's newest local version, if any.
+    pub async fn description(&self, feed_id: i64, name_key: &str) -> DbResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT v.description FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' ORDER BY v.id DESC LIMIT 1",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .fetch_optional(self.pool)
+        .await?;
+        Ok(row.and_then(|r| r.try_get::<Option<String>, _>("description").ok().flatten()))
+    }
+
+    /// Whether any version of any feed still refers to a stored file.
+    pub async fn cksum_in_use(&self, cksum: &str) -> DbResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM package_versions WHERE cksum = $1 LIMIT 1")
+            .bind(cksum)
+            .fetch_optional(self.pool)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Notes that a package was used (downloaded) at `at` (Unix seconds).

@@ -78,3 +78,14 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// The body of `PUT …/api/v1/crates/new` as cargo sends it: u32 LE length, metadata JSON,
+/// u32 LE length, `.crate` bytes.
+pub fn publish_body(metadata: &serde_json::Value, krate: &[u8]) -> Vec<u8> {
+    let json = metadata.to_string().into_bytes();
+    let mut body = (json.len() as u32).to_le_bytes().to_vec();
+    body.extend_from_slice(&json);
+    body.extend_from_slice(&(krate.len() as u32).to_le_bytes());
+    body.extend_from_slice(krate);
+    body
+}

@@ -201,6 +201,11 @@ impl CrateSpec {
     }
 
     /// Sets `rust-version`, e.g. `.rust_version("1.60")`.
+    /// The `.crate` file of this crate, the same bytes every time.
+    pub fn crate_file(&self) -> Vec<u8> {
+        crate_file::build(self)
+    }
+
     pub fn rust_version(mut self, version: impl Into<String>) -> Self {
         self.rust_version = Some(version.into());
         self

@@ -4,6 +4,7 @@
 mod download;
 mod index;
 pub mod locks;
+pub mod publish;
 pub mod upstream;
 
 use std::{
@@ -56,10 +57,12 @@ pub struct Registry {
     rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
     downloads: KeyedLocks<String>,
     touched: Mutex<HashMap<(i64, String), Instant>>,
+    /// Largest `.crate` a publish may carry.
+    pub max_crate_size: usize,
 }
 
 impl Registry {
-    pub fn new(db: Db, storage: Storage, upstream: Upstream, metrics: Arc<Metrics>) -> Self {
+    pub fn new(db: Db, storage: Storage, upstream: Upstream, metrics: Arc<Metrics>, max_crate_size: usize) -> Self {
         Registry {
             db,
             storage,
@@ -72,6 +75,7 @@ impl Registry {
                 .build(),
             downloads: KeyedLocks::new(),
             touched: Mutex::new(HashMap::new()),
+            max_crate_size,
         }
     }
 

@@ -59,6 +59,7 @@ impl TestApp {
             )
             .unwrap(),
             tls: None,
+            max_crate_size: 64 * 1024,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
         TestApp { router, db, test_db, admin_token: String::new() }

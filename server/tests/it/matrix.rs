@@ -4,7 +4,7 @@
 //! in one table. A route the server answers that has no row here fails the test, and so
 //! does a row for a route the server no longer has.
 //!
-//! Cells: `.` 2xx, `>` redirect (3xx), `U` 401, `F` 403, `N` 404, `C` 409, and for
+//! Cells: `.` 2xx, `>` redirect (3xx), `B` 400, `U` 401, `F` 403, `N` 404, `C` 409, and for
 //! listings `v` 200 naming the cell's feed, `h` 200 not naming it.
 //! Callers, in column order: anonymous (a visitor's session, no user; no token), a member
 //! of the organization with no role on the feed, Reader, Collaborator, Contributor,
@@ -52,6 +52,9 @@ const OWN: Row = Row::All("UFFFFF..");
 const SIGNED_IN: Row = Row::All("U.......");
 const EVERYONE: Row = Row::All("........");
 const LISTED: Row = Row::ByVisibility(["vvvvvvvv", "hvvvvvvv", "hhvvvvvv"]);
+const WRITE: Row = Row::All("UFFF....");
+/// Changing crate owners is refused with a pointer to feed roles, for those who may read.
+const OWNERS_CHANGE: Row = Row::ByVisibility(["BBBBBBBB", "UBBBBBBB", "UFBBBBBB"]);
 const FORM_SIGNED_IN: Row = Row::All("U>>>>>>>");
 const FORM_ADMINISTER: Row = Row::All("UFFFF>>>");
 const FORM_INSTANCE_ADMIN: Row = Row::All("UFFFFFF>");
@@ -84,6 +87,13 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
+            (M::PUT, leak(format!("{cargo}/api/v1/crates/new")), WRITE),
+            (M::DELETE, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/yank")), WRITE),
+            (M::PUT, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/unyank")), WRITE),
+            (M::GET, leak(format!("{cargo}/api/v1/crates")), READ),
+            (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/owners")), READ),
+            (M::PUT, leak(format!("{cargo}/api/v1/crates/{{krate}}/owners")), OWNERS_CHANGE),
+            (M::DELETE, leak(format!("{cargo}/api/v1/crates/{{krate}}/owners")), OWNERS_CHANGE),
             (M::GET, page, READ),
             (M::GET, leak(format!("{page}/connect")), READ),
             (M::GET, leak(format!("{page}/settings")), ADMINISTER),
@@ -172,7 +182,7 @@ impl Cx<'_> {
         let version = NewVersion {
             name: "seeded",
             version: "1.0.0",
-            origin: Origin::Upstream,
+            origin: Origin::Local,
             cksum: &cksum,
             size: bytes.len() as i64,
             index_line: &line,
@@ -222,6 +232,17 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, r#"[{"user":"target","role":"reader"}]"#.into(), Some("application/json"))
         }
         ("PATCH", _) => (path, r#"{"description":"changed"}"#.into(), Some("application/json")),
+        ("PUT", p) if p.ends_with("/crates/new") => {
+            let name = cx.unique("fresh");
+            let spec = wharf_test_support::upstream::CrateSpec::new(&name, "1.0.0");
+            let meta = serde_json::json!({"name": name, "vers": "1.0.0", "deps": [], "features": {}});
+            let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
+            return authorized(Request::put(path), c.token.as_deref()).body(Body::from(body)).unwrap();
+        }
+        ("PUT" | "DELETE", p) if p.ends_with("/owners") => {
+            (path, r#"{"users":["someone"]}"#.into(), Some("application/json"))
+        }
+        ("PUT", p) if p.ends_with("/unyank") => (path, String::new(), None),
         ("POST", "/_apis/tokens") => {
             let body = serde_json::json!({"name": cx.unique("t"), "scope": "read"});
             (path, body.to_string(), Some("application/json"))
@@ -312,6 +333,14 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
     req.body(Body::from(body)).unwrap()
 }
 
+/// `req` with the caller's token as cargo sends it (raw), if any.
+fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::http::request::Builder {
+    match token {
+        Some(token) => req.header(header::AUTHORIZATION, token),
+        None => req,
+    }
+}
+
 /// A token of the caller's besides the one they authenticate with (to revoke); any id
 /// for anonymous.
 async fn spare_token(cx: &Cx<'_>, caller: usize) -> String {
@@ -328,6 +357,7 @@ fn cell_of(status: StatusCode, location: Option<&str>, body: &str, feed: &str) -
         200..=299 if body.contains(&format!("\"{feed}\"")) => 'v',
         200..=299 => '.',
         300..=399 => '>',
+        400 => 'B',
         401 => 'U',
         403 => 'F',
         404 => 'N',

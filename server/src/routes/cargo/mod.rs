@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod download;
 mod index;
+mod web;
 
 use axum::{
     body::Body,
@@ -23,7 +24,14 @@ pub fn routes() -> RouteTable {
         table = table
             .get(&format!("{base}/index/config.json"), config::config_json)
             .get(&format!("{base}/index/{{*path}}"), index::index_file)
-            .get(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), download::download);
+            .get(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), download::download)
+            .put(&format!("{base}/api/v1/crates/new"), web::publish)
+            .delete(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/yank"), web::yank)
+            .put(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/unyank"), web::unyank)
+            .get(&format!("{base}/api/v1/crates"), web::search)
+            .get(&format!("{base}/api/v1/crates/{{krate}}/owners"), web::owners)
+            .put(&format!("{base}/api/v1/crates/{{krate}}/owners"), web::change_owners)
+            .delete(&format!("{base}/api/v1/crates/{{krate}}/owners"), web::change_owners);
     }
     table
 }

@@ -1,0 +1,16 @@
+-- Publishing: crate names are unique per feed ignoring case and '-'/'_' (canonical_key);
+-- local versions are unique ignoring build metadata (version_key).
+ALTER TABLE packages ADD COLUMN canonical_key TEXT NOT NULL DEFAULT '';
+UPDATE packages SET canonical_key = REPLACE(name_key, '-', '_');
+CREATE UNIQUE INDEX packages_canonical ON packages (feed_id, canonical_key);
+
+ALTER TABLE package_versions ADD COLUMN version_key TEXT NOT NULL DEFAULT '';
+UPDATE package_versions SET version_key = split_part(version, '+', 1);
+CREATE UNIQUE INDEX package_versions_local_key ON package_versions (package_id, version_key) WHERE origin = 'local';
+
+ALTER TABLE package_versions ADD COLUMN yanked BOOLEAN NOT NULL DEFAULT FALSE;
+-- Who published a local version, and what the package page shows of it.
+ALTER TABLE package_versions ADD COLUMN published_by BIGINT REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE package_versions ADD COLUMN description TEXT;
+ALTER TABLE package_versions ADD COLUMN metadata TEXT;
+ALTER TABLE package_versions ADD COLUMN readme TEXT;

@@ -1,0 +1,112 @@
+//! Publishing to a feed: the body is checked in full, the file stored durably, and only
+//! then the version recorded, in one transaction; a refused publish leaves nothing.
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use wharf_db::{DbError, Feed, LocalVersion, User};
+use wharf_index::{
+    crate_file::{self, CrateError},
+    publish::{BodyError, PublishMetadata, split_body, with_yanked},
+    validate_crate_name,
+};
+
+use super::Registry;
+
+/// Largest `.crate` accepted unless configured otherwise.
+pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
+
+/// Why a publish, yank or unyank was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{0}")]
+    Body(#[from] BodyError),
+    #[error("{0}")]
+    Crate(#[from] CrateError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the crate file could not be stored")]
+    Storage(#[source] object_store::Error),
+    #[error("the database could not complete the publish")]
+    Db(#[source] DbError),
+}
+
+impl From<DbError> for PublishError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Conflict(message) => PublishError::Conflict(message),
+            DbError::NotFound(message) => PublishError::NotFound(message),
+            other => PublishError::Db(other),
+        }
+    }
+}
+
+/// A version just published.
+#[derive(Debug)]
+pub struct Published {
+    pub name: String,
+    pub version: String,
+}
+
+impl Registry {
+    /// Publishes the body of `PUT …/api/v1/crates/new` to `feed` as `user`.
+    pub async fn publish(&self, feed: &Feed, user: &User, body: Bytes) -> Result<Published, PublishError> {
+        let (json, krate) = split_body(&body, self.max_crate_size)?;
+        let meta = PublishMetadata::parse(json)?;
+        validate_crate_name(&meta.name).map_err(|e| PublishError::Invalid(format!("{e}.")))?;
+        if let Err(e) = semver::Version::parse(&meta.vers) {
+            return Err(PublishError::Invalid(format!("`{}` is not a semantic version ({e}).", meta.vers)));
+        }
+        let krate = body.slice_ref(krate);
+        let contents = {
+            let (krate, name, vers, readme) =
+                (krate.clone(), meta.name.clone(), meta.vers.clone(), meta.readme_file.clone());
+            tokio::task::spawn_blocking(move || crate_file::inspect(&krate, &name, &vers, readme.as_deref()))
+                .await
+                .map_err(|e| PublishError::Invalid(format!("the .crate could not be read: {e}")))??
+        };
+        let cksum = hex::encode(Sha256::digest(&krate));
+        let size = krate.len() as i64;
+        let was_stored = self.db.packages().cksum_in_use(&cksum).await?;
+        self.storage.put(&cksum, krate).await.map_err(PublishError::Storage)?;
+        let line = meta.index_line(&cksum);
+        let metadata = serde_json::to_string(&meta).unwrap_or_default();
+        let version = LocalVersion {
+            name: &meta.name,
+            version: &meta.vers,
+            cksum: &cksum,
+            size,
+            index_line: &line,
+            published_by: user.id,
+            description: meta.description.as_deref(),
+            metadata: &metadata,
+            readme: contents.readme.as_deref(),
+        };
+        if let Err(e) = self.db.packages().publish(feed.id, &version).await {
+            // Nothing may stay behind: the file goes unless another version holds it.
+            if !was_stored && !self.db.packages().cksum_in_use(&cksum).await.unwrap_or(true) {
+                if let Err(e) = self.storage.delete(&cksum).await {
+                    tracing::warn!(error = %e, %cksum, "could not remove the file of a refused publish");
+                }
+            }
+            return Err(e.into());
+        }
+        self.rendered.invalidate(&(feed.id, meta.name.to_ascii_lowercase()));
+        crate::metrics::inc(&self.metrics.publishes);
+        tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
+        Ok(Published { name: meta.name, version: meta.vers })
+    }
+
+    /// Yanks (`true`) or unyanks a version published to `feed`.
+    pub async fn set_yanked(&self, feed: &Feed, name: &str, version: &str, yanked: bool) -> Result<(), PublishError> {
+        let name_key = name.to_ascii_lowercase();
+        let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
+        let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        self.db.packages().set_yanked(id, yanked, &line).await?;
+        self.rendered.invalidate(&(feed.id, name_key));
+        Ok(())
+    }
+}
