@@ -87,10 +87,11 @@ impl Registry {
         };
         if let Err(e) = self.db.packages().publish(feed.id, &version).await {
             // Nothing may stay behind: the file goes unless another version holds it.
-            if !was_stored && !self.db.packages().cksum_in_use(&cksum).await.unwrap_or(true) {
-                if let Err(e) = self.storage.delete(&cksum).await {
-                    tracing::warn!(error = %e, %cksum, "could not remove the file of a refused publish");
-                }
+            if !was_stored
+                && !self.db.packages().cksum_in_use(&cksum).await.unwrap_or(true)
+                && let Err(e) = self.storage.delete(&cksum).await
+            {
+                tracing::warn!(error = %e, %cksum, "could not remove the file of a refused publish");
             }
             return Err(e.into());
         }

@@ -113,6 +113,14 @@ impl TestApp {
         self.raw(method, path, Some("application/json"), &body.to_string()).await
     }
 
+    /// A `PUT` of raw bytes with a token, as cargo publishes; the answer parsed as JSON.
+    pub async fn put_bytes(&self, token: &str, path: &str, body: Vec<u8>) -> TestResponse {
+        let req = Request::put(path).header(header::AUTHORIZATION, token).body(Body::from(body)).unwrap();
+        let (status, location, bytes) = self.send(req).await;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse { status, location, body }
+    }
+
     pub async fn json_as(&self, token: &str, method: Method, path: &str, body: Value) -> TestResponse {
         self.raw_as(Some(token), method, path, Some("application/json"), &body.to_string()).await
     }

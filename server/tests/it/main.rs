@@ -7,6 +7,8 @@ mod admin;
 mod cargo_auth;
 mod helpers;
 mod matrix;
+mod publish;
+mod publish_bodies;
 mod registry;
 mod running;
 

@@ -61,6 +61,9 @@ fn user_of(principal: &Principal) -> ApiResult<&User> {
 impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> Self {
         match e {
+            PublishError::Body(e @ wharf_index::publish::BodyError::CrateTooLarge { .. }) => {
+                ApiError::PayloadTooLarge(sentence(&e.to_string()))
+            }
             PublishError::Body(e) => ApiError::BadRequest(sentence(&e.to_string())),
             PublishError::Crate(e) => ApiError::BadRequest(sentence(&e.to_string())),
             PublishError::Invalid(message) => ApiError::BadRequest(message),

@@ -1,0 +1,233 @@
+//! The publishing lifecycle with the real `cargo`: a workspace of crates depending on each
+//! other and on the local upstream (renamed, optional, target-specific, build and dev
+//! dependencies) is published to a feed, a consumer builds against it, and yank, search,
+//! owner and every refusal are checked in cargo's own output.
+
+use std::{path::Path, time::Duration};
+
+use axum::http::StatusCode;
+use wharf_core::{Role, TokenScope};
+use wharf_test_support::{Engine, upstream::LocalUpstream};
+
+use crate::running::{Options, RunningWharf, assert_ok, cargo};
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A crate of the workspace: its manifest body (after `[package]`) and library.
+fn member(root: &Path, name: &str, version: &str, rest: &str) {
+    write(
+        &root.join(name).join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+             description = \"The {name} crate\"\n\n{rest}"
+        ),
+    );
+    write(&root.join(name).join("src/lib.rs"), "pub fn value() -> u32 { 42 }\n");
+}
+
+fn config(root: &Path, index_url: &str) {
+    write(
+        &root.join(".cargo/config.toml"),
+        &format!("[registries]\nteam = {{ index = \"{index_url}\" }}\n\n[source.crates-io]\nreplace-with = \"team\"\n"),
+    );
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[tokio::test]
+async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let options = Options {
+        upstream_index: upstream.index_url(),
+        ttl: Duration::from_secs(300),
+        timeout: Duration::from_secs(5),
+        tls: None,
+    };
+    let wharf = RunningWharf::start(Engine::Sqlite, options).await;
+    wharf.create_feed("team", true).await;
+    let db = &wharf.db;
+    let scope = db.scopes().resolve("default", Some("default")).await.unwrap();
+    let feed = db.feeds().get(&scope, "team").await.unwrap();
+    let mut tokens = Vec::new();
+    for (name, role) in [("dev", Role::Contributor), ("viewer", Role::Reader)] {
+        let user = db.users().create(name, "not a real hash", false).await.unwrap();
+        db.roles().set(feed.id, user.id, Some(role)).await.unwrap();
+        tokens.push(wharf::auth::issue_token(db, user.id, "cargo", TokenScope::Write, None).await.unwrap().1);
+    }
+    let (dev, viewer) = (tokens[0].clone(), tokens[1].clone());
+    let index_url = wharf.index_url("team");
+    let work = tempfile::tempdir().unwrap();
+    let ws = work.path().join("ws");
+    let home = work.path().join("cargo-home");
+    write(&ws.join("Cargo.toml"), "[workspace]\nmembers = [\"ws-core\", \"ws-app\"]\nresolver = \"2\"\n");
+    member(
+        &ws,
+        "ws-core",
+        "0.1.0",
+        "[dependencies]\nchain-mid = \"0.3\"\naliased = { package = \"real-name\", version = \"0.2\" }\n\
+         opt-dep = { version = \"1\", optional = true }\n\n[target.'cfg(unix)'.dependencies]\nunix-only = \"1\"\n\n\
+         [build-dependencies]\nbuild-helper = \"1\"\n\n[dev-dependencies]\na = \"1\"\n\n[features]\nextra = [\"dep:opt-dep\"]\n",
+    );
+    member(
+        &ws,
+        "ws-app",
+        "0.1.0",
+        "[dependencies]\nws-core = { version = \"0.1\", path = \"../ws-core\", registry = \"team\" }\n",
+    );
+    config(&ws, &index_url);
+    let env = |token: &str| {
+        vec![
+            ("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS", "cargo:token".to_owned()),
+            ("CARGO_REGISTRIES_TEAM_TOKEN", token.to_owned()),
+        ]
+    };
+    let run = |dir: std::path::PathBuf, args: Vec<&'static str>, token: String| {
+        let home = home.clone();
+        async move {
+            let env = env(&token);
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            cargo(&dir, &home, &args, &env).await
+        }
+    };
+
+    // Too little role: cargo prints the server's reason.
+    let out =
+        run(ws.clone(), vec!["publish", "--registry", "team", "-p", "ws-core", "--no-verify"], viewer.clone()).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("viewer has the reader role on this feed; this needs contributor or more"),
+        "{}",
+        text(&out)
+    );
+
+    for krate in ["ws-core", "ws-app"] {
+        let out = run(ws.clone(), vec!["publish", "--registry", "team", "-p", krate, "--no-verify"], dev.clone()).await;
+        assert_ok(&out, &format!("publish {krate}"));
+    }
+
+    // The index lines as published: renamed, optional, target, build and dev deps.
+    let lines =
+        wharf.http().get(wharf.url("/default/default/_packaging/team/Cargo/index/ws/-c/ws-core")).send().await.unwrap();
+    let body = lines.text().await.unwrap();
+    let line: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
+    let mut deps: Vec<_> = line["deps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_owned(),
+                d["package"].as_str().map(str::to_owned),
+                d["req"].as_str().unwrap().to_owned(),
+                d["kind"].as_str().unwrap().to_owned(),
+                d["optional"].as_bool().unwrap(),
+                d["target"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    deps.sort();
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        deps,
+        vec![
+            (s("a"), None, s("^1"), s("dev"), false, None),
+            (s("aliased"), Some(s("real-name")), s("^0.2"), s("normal"), false, None),
+            (s("build-helper"), None, s("^1"), s("build"), false, None),
+            (s("chain-mid"), None, s("^0.3"), s("normal"), false, None),
+            (s("opt-dep"), None, s("^1"), s("normal"), true, None),
+            (s("unix-only"), None, s("^1"), s("normal"), false, Some(s("cfg(unix)"))),
+        ]
+    );
+    assert_eq!(line["features2"], serde_json::json!({"extra": ["dep:opt-dep"]}));
+    assert_eq!(line["v"], 2);
+    let stored = db.packages().versions(feed.id, "ws-core").await.unwrap();
+    assert_eq!(stored[0].1, "local");
+    assert_eq!(line["cksum"], stored[0].2);
+
+    // A consumer builds against the published crates and the upstream ones, through the feed.
+    let consumer = work.path().join("consumer");
+    write(
+        &consumer.join("Cargo.toml"),
+        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nws-app = { version = \"0.1\", registry = \"team\" }\n",
+    );
+    write(&consumer.join("src/main.rs"), "fn main() { println!(\"{}\", ws_app::value()); }\n");
+    config(&consumer, &index_url);
+    let out = run(consumer.clone(), vec!["build"], viewer.clone()).await;
+    assert_ok(&out, "consumer build");
+    let built = text(&out);
+    for krate in
+        ["ws-app v0.1.0 (registry `team`)", "ws-core v0.1.0 (registry `team`)", "chain-mid v0.3.0", "real-name v0.2.0"]
+    {
+        assert!(built.contains(&format!("Compiling {krate}")), "{krate} in {built}");
+    }
+
+    // Yank and unyank.
+    let out = run(ws.clone(), vec!["yank", "--registry", "team", "ws-core@0.1.0"], dev.clone()).await;
+    assert_ok(&out, "yank");
+    let body = wharf
+        .http()
+        .get(wharf.url("/default/default/_packaging/team/Cargo/index/ws/-c/ws-core"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains(r#""yanked":true"#), "{body}");
+    let out = run(ws.clone(), vec!["yank", "--registry", "team", "ws-core@0.1.0", "--undo"], dev.clone()).await;
+    assert_ok(&out, "unyank");
+    let body = wharf
+        .http()
+        .get(wharf.url("/default/default/_packaging/team/Cargo/index/ws/-c/ws-core"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains(r#""yanked":false"#), "{body}");
+
+    // Search and owners.
+    let out = run(ws.clone(), vec!["search", "--registry", "team", "ws-core"], viewer.clone()).await;
+    assert_ok(&out, "search");
+    let found = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(found.starts_with("ws-core = \"0.1.0\""), "{found}");
+    assert!(found.contains("The ws-core crate"), "{found}");
+    let out = run(ws.clone(), vec!["owner", "--registry", "team", "--list", "ws-core"], viewer.clone()).await;
+    assert_ok(&out, "owner --list");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dev"), "{}", text(&out));
+
+    // Refusals, in cargo's words.
+    let out = run(ws.clone(), vec!["publish", "--registry", "team", "-p", "ws-core", "--no-verify"], dev.clone()).await;
+    assert!(
+        text(&out).contains("crate ws-core@0.1.0 already exists") || text(&out).contains("already exists in this feed"),
+        "{}",
+        text(&out)
+    );
+    member(&ws, "ws-core", "0.1.0+other", "");
+    let out = run(
+        ws.clone(),
+        vec!["publish", "--registry", "team", "-p", "ws-core", "--no-verify", "--allow-dirty"],
+        dev.clone(),
+    )
+    .await;
+    // cargo itself sees that build metadata does not make a new version (the server
+    // refuses it too: see the raw publish test).
+    assert!(text(&out).contains("crate ws-core@0.1.0+other already exists on `team` index"), "{}", text(&out));
+    let twin = work.path().join("twin");
+    write(&twin.join("Cargo.toml"), "[workspace]\nmembers = [\"WS_core\"]\nresolver = \"2\"\n");
+    member(&twin, "WS_core", "9.0.0", "");
+    config(&twin, &index_url);
+    let out =
+        run(twin.clone(), vec!["publish", "--registry", "team", "-p", "WS_core", "--no-verify"], dev.clone()).await;
+    assert!(text(&out).contains("already has a crate named `ws-core`"), "{}", text(&out));
+    assert_eq!(db.packages().versions(feed.id, "ws-core").await.unwrap().len(), 1);
+    assert!(db.packages().versions(feed.id, "ws_core").await.unwrap().is_empty());
+    let _ = StatusCode::OK;
+    wharf.stop().await;
+}

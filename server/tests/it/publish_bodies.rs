@@ -1,0 +1,180 @@
+//! Publish requests cargo would never send, sent directly: each is refused with a 4xx and
+//! a detail a person can act on, and nothing is stored (no file, no row).
+
+use std::io::Write;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use wharf_core::TokenScope;
+use wharf_test_support::{Engine, on_both_engines, publish_body, upstream::CrateSpec};
+
+use crate::helpers::TestApp;
+
+const PUBLISH: &str = "/default/_packaging/team/Cargo/api/v1/crates/new";
+
+fn meta(name: &str, vers: &str) -> Value {
+    json!({"name": name, "vers": vers, "deps": [], "features": {}})
+}
+
+/// A gzip'd tar with one entry per (raw path, kind, contents); paths are written into the
+/// header as they are, so `..` and absolute paths get through.
+fn tarball(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    for (path, kind, contents) in entries {
+        let mut header = tar::Header::new_old();
+        let name = &mut header.as_old_mut().name;
+        name[..path.len()].copy_from_slice(path.as_bytes());
+        header.set_entry_type(*kind);
+        header.set_size(if *kind == tar::EntryType::Regular { contents.len() as u64 } else { 0 });
+        if *kind == tar::EntryType::Symlink {
+            header.set_link_name("/etc/passwd").unwrap();
+        }
+        header.set_mode(0o644);
+        header.set_cksum();
+        let data: &[u8] = if *kind == tar::EntryType::Regular { contents.as_bytes() } else { &[] };
+        builder.append(&header, data).unwrap();
+    }
+    let mut gz = builder.into_inner().unwrap();
+    gz.flush().unwrap();
+    gz.finish().unwrap()
+}
+
+const MANIFEST: &str = "[package]\nname = \"good\"\nversion = \"1.0.0\"\n";
+
+async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let res = app
+        .json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "private"}))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let token = app.user_with_token("publisher", TokenScope::Write).await;
+    let feed_id = res.body["id"].as_i64().unwrap();
+    let user = app.db().users().by_name("publisher").await.unwrap().0;
+    app.db().roles().set(feed_id, user.id, Some(wharf_core::Role::Contributor)).await.unwrap();
+
+    let good = CrateSpec::new("good", "1.0.0").crate_file();
+    let body = publish_body(&meta("good", "1.0.0"), &good);
+    let mut lying = body.clone();
+    lying[..4].copy_from_slice(&1_000_000u32.to_le_bytes());
+    let not_object = {
+        let mut b = 3u32.to_le_bytes().to_vec();
+        b.extend_from_slice(b"[1]");
+        b.extend_from_slice(&(good.len() as u32).to_le_bytes());
+        b.extend_from_slice(&good);
+        b
+    };
+    let file = tar::EntryType::Regular;
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("empty", Vec::new(), StatusCode::BAD_REQUEST, "The publish request is truncated"),
+        ("truncated", body[..body.len() - 10].to_vec(), StatusCode::BAD_REQUEST, "shorter than its length says"),
+        ("lying length", lying, StatusCode::BAD_REQUEST, "truncated"),
+        ("trailing bytes", [body.clone(), vec![0]].concat(), StatusCode::BAD_REQUEST, "1 bytes after the .crate file"),
+        ("not an object", not_object, StatusCode::BAD_REQUEST, "must be a JSON object"),
+        (
+            "not gzip",
+            publish_body(&meta("good", "1.0.0"), b"plain text"),
+            StatusCode::BAD_REQUEST,
+            "not a gzip'd tar archive",
+        ),
+        (
+            "dot-dot path",
+            publish_body(
+                &meta("good", "1.0.0"),
+                &tarball(&[("good-1.0.0/../../evil", file, "x"), ("good-1.0.0/Cargo.toml", file, MANIFEST)]),
+            ),
+            StatusCode::BAD_REQUEST,
+            "is not under `good-1.0.0/`",
+        ),
+        (
+            "absolute path",
+            publish_body(&meta("good", "1.0.0"), &tarball(&[("/etc/evil", file, "x")])),
+            StatusCode::BAD_REQUEST,
+            "is not under `good-1.0.0/`",
+        ),
+        (
+            "symlink",
+            publish_body(&meta("good", "1.0.0"), &tarball(&[("good-1.0.0/link", tar::EntryType::Symlink, "")])),
+            StatusCode::BAD_REQUEST,
+            "is a symbolic link",
+        ),
+        (
+            "name mismatch",
+            publish_body(
+                &meta("good", "1.0.0"),
+                &tarball(&[("good-1.0.0/Cargo.toml", file, "[package]\nname = \"other\"\nversion = \"1.0.0\"\n")]),
+            ),
+            StatusCode::BAD_REQUEST,
+            "Cargo.toml says name `other`, the publish metadata says `good`",
+        ),
+        (
+            "invalid name",
+            publish_body(&meta("9lives", "1.0.0"), &good),
+            StatusCode::BAD_REQUEST,
+            "must start with an ASCII letter",
+        ),
+        (
+            "invalid version",
+            publish_body(&meta("good", "one"), &good),
+            StatusCode::BAD_REQUEST,
+            "`one` is not a semantic version",
+        ),
+        (
+            "oversized",
+            publish_body(&meta("good", "1.0.0"), &vec![0u8; 70 * 1024]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "this feed accepts at most 65536 bytes",
+        ),
+    ];
+    for (what, body, status, detail) in cases {
+        let res = app.put_bytes(&token, PUBLISH, body).await;
+        assert_eq!(res.status, status, "{what}: {}", res.body);
+        let message = res.body["errors"][0]["detail"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains(detail), "{what}: {message}");
+    }
+    assert!(app.db().packages().list(feed_id, "").await.unwrap().is_empty());
+    let stored = walk(&app.data_dir().join("storage"));
+    assert!(stored.is_empty(), "files left behind: {stored:?}");
+
+    // The good one goes in; the same version again, or with other build metadata, or the
+    // name spelled otherwise, is a 409 that says why, and stores nothing more.
+    assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
+    let files = walk(&app.data_dir().join("storage")).len();
+    for (what, body, detail) in [
+        ("same version", body.clone(), "Version 1.0.0 of `good` already exists in this feed."),
+        (
+            "build metadata",
+            publish_body(&meta("good", "1.0.0+again"), &CrateSpec::new("good", "1.0.0+again").crate_file()),
+            "differ only in build metadata",
+        ),
+        (
+            "other spelling",
+            publish_body(&meta("Good", "2.0.0"), &CrateSpec::new("Good", "2.0.0").crate_file()),
+            "This feed already has a crate named `good`",
+        ),
+    ] {
+        let res = app.put_bytes(&token, PUBLISH, body).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{what}: {}", res.body);
+        assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains(detail), "{what}: {}", res.body);
+    }
+    assert_eq!(walk(&app.data_dir().join("storage")).len(), files);
+    assert_eq!(app.db().packages().versions(feed_id, "good").await.unwrap().len(), 1);
+    app.finish().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+on_both_engines!(malformed_publishes_are_refused_and_leave_nothing);
