@@ -262,6 +262,47 @@ impl<'a> PackageRepo<'a> {
         Ok(())
     }
 
+    /// The dependency-confusion guard for a name (canonical key): `None` when the feed has
+    /// no local version of it, else whether upstream versions are allowed anyway.
+    pub async fn guard(&self, feed_id: i64, canonical: &str) -> DbResult<Option<bool>> {
+        let row = sqlx::query(
+            "SELECT p.allow_external FROM packages p WHERE p.feed_id = $1 AND p.canonical_key = $2 \
+             AND EXISTS (SELECT 1 FROM package_versions v WHERE v.package_id = p.id AND v.origin = 'local')",
+        )
+        .bind(feed_id)
+        .bind(canonical)
+        .fetch_optional(self.pool)
+        .await?;
+        row.map(|r| crate::get_bool(&r, "allow_external")).transpose().map_err(Into::into)
+    }
+
+    /// Turns a package's "Allow externally-sourced versions" setting on or off.
+    pub async fn set_allow_external(&self, feed_id: i64, name_key: &str, allow: bool) -> DbResult<()> {
+        let done = sqlx::query("UPDATE packages SET allow_external = $1 WHERE feed_id = $2 AND name_key = $3")
+            .bind(allow)
+            .bind(feed_id)
+            .bind(name_key)
+            .execute(self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::NotFound(format!("This feed has no package `{name_key}`.")));
+        }
+        Ok(())
+    }
+
+    /// The index lines of a crate's local versions only (when the guard hides the rest).
+    pub async fn local_lines(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT v.index_line FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' ORDER BY v.id",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.try_get("index_line")).collect::<Result<_, _>>()?)
+    }
+
     /// The description of a package's newest local version, if any.
     pub async fn description(&self, feed_id: i64, name_key: &str) -> DbResult<Option<String>> {
         let row = sqlx::query(

@@ -47,7 +47,8 @@ impl Registry {
         }
         let not_found =
             || DownloadError::NotFound { krate: name.to_owned(), version: version.to_owned(), feed: feed.name.clone() };
-        if !feed.upstream_enabled {
+        // Upstream versions of a local name are hidden by the dependency-confusion guard.
+        if !feed.upstream_enabled || self.guarded(feed.id, &key).await? {
             return Err(not_found());
         }
         let (file, _) = self.upstream.index_file(&key).await.map_err(|source| DownloadError::Upstream {

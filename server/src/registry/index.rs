@@ -39,6 +39,20 @@ pub enum IndexError {
 impl Registry {
     /// The index file of `name` (lower-cased) in `feed`, and how the upstream part was had.
     pub async fn index_file(&self, feed: &Feed, name: &str) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
+        if feed.upstream_enabled && self.guarded(feed.id, name).await? {
+            // A local name: upstream versions of it are hidden (dependency confusion).
+            let own = self.db.packages().local_lines(feed.id, name).await?;
+            let own: Vec<&str> = own.iter().map(String::as_str).collect();
+            let body = wharf_index::merge(None, &own)
+                .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
+            let rendered = Arc::new(Rendered {
+                etag: etag_of(&body),
+                gzip: gzip(&body),
+                body: Bytes::from(body),
+                upstream_generation: 0,
+            });
+            return Ok((rendered, CacheOutcome::Hit));
+        }
         let (upstream, outcome) = if feed.upstream_enabled {
             match self.upstream.index_file(name).await {
                 Ok((file, outcome)) => {
@@ -103,6 +117,20 @@ impl Registry {
             self.rendered.insert((feed.id, name.to_owned()), rendered.clone());
         }
         Ok(Some(rendered))
+    }
+
+    /// Whether the dependency-confusion guard hides upstream versions of `name` in a feed:
+    /// it has a local version of that name (ignoring case and `-`/`_`) and the package does
+    /// not allow externally-sourced versions. Cached briefly; publishing and the setting
+    /// drop the cache.
+    pub(crate) async fn guarded(&self, feed_id: i64, name: &str) -> Result<bool, DbError> {
+        let key = (feed_id, wharf_db::canonical_key(name));
+        if let Some(guarded) = self.guards.get(&key) {
+            return Ok(guarded);
+        }
+        let guarded = self.db.packages().guard(feed_id, &key.1).await? == Some(false);
+        self.guards.insert(key, guarded);
+        Ok(guarded)
     }
 
     /// Forgets a rendered index file after the feed's own versions of it changed.

@@ -59,6 +59,8 @@ pub struct Registry {
     touched: Mutex<HashMap<(i64, String), Instant>>,
     /// Largest `.crate` a publish may carry.
     pub max_crate_size: usize,
+    /// The dependency-confusion guard per (feed id, canonical crate name).
+    guards: moka::sync::Cache<(i64, String), bool>,
 }
 
 impl Registry {
@@ -76,6 +78,7 @@ impl Registry {
             downloads: KeyedLocks::new(),
             touched: Mutex::new(HashMap::new()),
             max_crate_size,
+            guards: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
         }
     }
 
@@ -94,10 +97,17 @@ impl Registry {
         Ok(feed)
     }
 
+    /// Forgets what is cached of one crate of a feed after its versions or settings changed.
+    pub fn crate_changed(&self, feed_id: i64, name: &str) {
+        self.rendered.invalidate(&(feed_id, name.to_ascii_lowercase()));
+        self.guards.invalidate(&(feed_id, wharf_db::canonical_key(name)));
+    }
+
     /// Forgets cached feeds and index files after a feed changed or was deleted.
     pub fn feeds_changed(&self) {
         self.feeds.invalidate_all();
         self.rendered.invalidate_all();
+        self.guards.invalidate_all();
     }
 
     /// Whether `key` was touched less than [`TOUCH_INTERVAL`] ago; marks it touched if not.

@@ -95,7 +95,7 @@ impl Registry {
             }
             return Err(e.into());
         }
-        self.rendered.invalidate(&(feed.id, meta.name.to_ascii_lowercase()));
+        self.crate_changed(feed.id, &meta.name);
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
         Ok(Published { name: meta.name, version: meta.vers })
@@ -107,7 +107,7 @@ impl Registry {
         let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
         let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
         self.db.packages().set_yanked(id, yanked, &line).await?;
-        self.rendered.invalidate(&(feed.id, name_key));
+        self.crate_changed(feed.id, &name_key);
         Ok(())
     }
 }

@@ -84,6 +84,8 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::DELETE, leak(format!("{api}/{{feed}}")), OWN),
             (M::GET, leak(format!("{api}/{{feed}}/permissions")), ADMINISTER),
             (M::PATCH, leak(format!("{api}/{{feed}}/permissions")), ADMINISTER),
+            (M::GET, leak(format!("{api}/{{feed}}/packages/{{package}}")), READ),
+            (M::PATCH, leak(format!("{api}/{{feed}}/packages/{{package}}")), ADMINISTER),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
@@ -203,6 +205,7 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         .replace("{feed}", feed)
         .replace("{*path}", "se/ed/seeded")
         .replace("{krate}", "seeded")
+        .replace("{package}", "seeded")
         .replace("{version}", "1.0.0")
         .replace("{*file}", "no-such-file.css");
     let (csrf, user_name) = (c.csrf.as_str(), c.user.as_ref().map_or("anonymous", |u| u.name.as_str()));
@@ -230,6 +233,9 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         }
         ("PATCH", p) if p.ends_with("/permissions") => {
             (path, r#"[{"user":"target","role":"reader"}]"#.into(), Some("application/json"))
+        }
+        ("PATCH", p) if p.ends_with("/packages/{package}") => {
+            (path, r#"{"allowExternalVersions":true}"#.into(), Some("application/json"))
         }
         ("PATCH", _) => (path, r#"{"description":"changed"}"#.into(), Some("application/json")),
         ("PUT", p) if p.ends_with("/crates/new") => {

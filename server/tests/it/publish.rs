@@ -231,3 +231,71 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
     let _ = StatusCode::OK;
     wharf.stop().await;
 }
+
+/// A local crate named like an upstream one hides the upstream's versions (index and
+/// downloads) until the package allows externally-sourced versions.
+#[tokio::test]
+async fn a_local_name_hides_upstream_versions_until_allowed() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let options = Options {
+        upstream_index: upstream.index_url(),
+        ttl: Duration::from_secs(300),
+        timeout: Duration::from_secs(5),
+        tls: None,
+    };
+    let wharf = RunningWharf::start(Engine::Postgres, options).await;
+    wharf.create_feed("team", true).await;
+    let index = wharf.url("/default/default/_packaging/team/Cargo/index/ch/ai/chain-mid");
+    let get = |url: String| {
+        let http = wharf.http().clone();
+        async move {
+            let res = http.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let versions = |body: &str| -> Vec<String> {
+        body.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["vers"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, body) = get(index.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(versions(&body), ["0.2.0", "0.3.0"]);
+
+    // The team publishes its own `chain-mid`.
+    let spec = wharf_test_support::upstream::CrateSpec::new("chain-mid", "9.0.0");
+    let meta = serde_json::json!({"name": "chain-mid", "vers": "9.0.0", "deps": [], "features": {}});
+    let res = wharf
+        .http()
+        .put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new"))
+        .header("authorization", &wharf.admin_token)
+        .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let (_, body) = get(index.clone()).await;
+    assert_eq!(versions(&body), ["9.0.0"], "upstream versions are hidden");
+    let download = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/chain-mid/0.3.0/download");
+    assert_eq!(get(download.clone()).await.0, StatusCode::NOT_FOUND);
+    let package = wharf.url("/default/default/_apis/packaging/feeds/team/packages/chain-mid");
+    let res = wharf.http().get(&package).bearer_auth(&wharf.admin_token).send().await.unwrap();
+    let info: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(info["allowExternalVersions"], false);
+
+    // The Owner allows externally-sourced versions for this package.
+    let res = wharf
+        .http()
+        .patch(&package)
+        .bearer_auth(&wharf.admin_token)
+        .header("content-type", "application/json")
+        .body(r#"{"allowExternalVersions": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, body) = get(index.clone()).await;
+    assert_eq!(versions(&body), ["0.2.0", "0.3.0", "9.0.0"]);
+    assert_eq!(get(download).await.0, StatusCode::OK);
+    wharf.stop().await;
+}

@@ -3,6 +3,9 @@
 ALTER TABLE packages ADD COLUMN canonical_key TEXT NOT NULL DEFAULT '';
 UPDATE packages SET canonical_key = REPLACE(name_key, '-', '_');
 CREATE UNIQUE INDEX packages_canonical ON packages (feed_id, canonical_key);
+-- The dependency-confusion guard: once a name has a local version, upstream versions of it
+-- are hidden unless this is turned on for the package.
+ALTER TABLE packages ADD COLUMN allow_external BOOLEAN NOT NULL DEFAULT FALSE;
 
 ALTER TABLE package_versions ADD COLUMN version_key TEXT NOT NULL DEFAULT '';
 UPDATE package_versions SET version_key = split_part(version, '+', 1);

@@ -3,6 +3,7 @@
 mod caller;
 mod feeds;
 mod json;
+mod packages;
 mod permissions;
 mod tokens;
 
@@ -17,6 +18,7 @@ pub fn routes() -> RouteTable {
         let feeds = format!("{scope}/_apis/packaging/feeds");
         let feed = format!("{feeds}/{{feed}}");
         let permissions = format!("{feed}/permissions");
+        let package = format!("{feed}/packages/{{package}}");
         table = table
             .get(&feeds, feeds::list)
             .post(&feeds, feeds::create)
@@ -24,7 +26,9 @@ pub fn routes() -> RouteTable {
             .patch(&feed, feeds::update)
             .delete(&feed, feeds::delete)
             .get(&permissions, permissions::get)
-            .patch(&permissions, permissions::update);
+            .patch(&permissions, permissions::update)
+            .get(&package, packages::get)
+            .patch(&package, packages::update);
     }
     table
         .get("/_apis/tokens", tokens::list)
