@@ -63,6 +63,7 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
             }
         })
     };
+    spawn_housekeeping(Arc::downgrade(&registry));
     let state = AppState {
         leptos,
         ctx: AppContext { db: db.clone(), public_url: config.public_url.clone(), feeds_changed },
@@ -101,6 +102,28 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     }
     db.close().await;
     Ok(())
+}
+
+/// Flushes download counts every few seconds and purges recycle bins hourly, for as long
+/// as the registry lives.
+fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        let mut ticks = 0u64;
+        loop {
+            every.tick().await;
+            let Some(registry) = registry.upgrade() else { return };
+            registry.flush_download_counts().await;
+            if ticks % 720 == 0 {
+                match registry.purge_recycle_bins().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),
+                    Err(e) => tracing::warn!(error = ?e, "purging recycle bins failed"),
+                }
+            }
+            ticks += 1;
+        }
+    });
 }
 
 /// Deletes expired sessions every hour (any replica may; the deletes are idempotent).

@@ -53,6 +53,20 @@ pub struct LocalVersion<'a> {
     pub readme: Option<&'a str>,
 }
 
+/// One version of a package, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionDetail {
+    pub version: String,
+    pub origin: String,
+    pub yanked: bool,
+    pub downloads: i64,
+    pub created_at: i64,
+    pub index_line: String,
+    /// Publish metadata (JSON), for local versions.
+    pub metadata: Option<String>,
+    pub readme: Option<String>,
+}
+
 /// A crate name as crates.io compares them: lower case, `-` as `_`.
 pub fn canonical_key(name: &str) -> String {
     name.to_ascii_lowercase().replace('-', "_")
@@ -89,7 +103,7 @@ impl<'a> PackageRepo<'a> {
     pub async fn own_lines(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
         let rows = sqlx::query(
             "SELECT v.index_line FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 ORDER BY v.id",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
         )
         .bind(feed_id)
         .bind(name_key)
@@ -102,7 +116,7 @@ impl<'a> PackageRepo<'a> {
     pub async fn find_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<Option<StoredVersion>> {
         let row = sqlx::query(
             "SELECT v.cksum, v.size FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
         )
         .bind(feed_id)
         .bind(name_key)
@@ -187,15 +201,24 @@ impl<'a> PackageRepo<'a> {
             .try_get("id")?,
         };
         let key = version_key(v.version);
-        let taken =
-            sqlx::query("SELECT version, origin FROM package_versions WHERE package_id = $1 AND version_key = $2")
-                .bind(package_id)
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let taken = sqlx::query(
+            "SELECT version, origin, deleted_at FROM package_versions WHERE package_id = $1 AND version_key = $2",
+        )
+        .bind(package_id)
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(row) = taken {
             let version: String = row.try_get("version")?;
             let origin: String = row.try_get("origin")?;
+            let deleted: Option<i64> = row.try_get("deleted_at")?;
+            if deleted.is_some() {
+                return Err(DbError::Conflict(format!(
+                    "Version {version} of `{}` was deleted and sits in the feed's recycle bin; its number stays \
+                     reserved. Restore it, or publish a new version.",
+                    v.name
+                )));
+            }
             let how = if origin == "upstream" { " (saved from the upstream)" } else { "" };
             let why = if version == v.version {
                 String::new()
@@ -233,7 +256,7 @@ impl<'a> PackageRepo<'a> {
     pub async fn local_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<(i64, String, bool)> {
         let row = sqlx::query(
             "SELECT v.id, v.origin, v.index_line, v.yanked FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
         )
         .bind(feed_id)
         .bind(name_key)
@@ -294,13 +317,115 @@ impl<'a> PackageRepo<'a> {
     pub async fn local_lines(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
         let rows = sqlx::query(
             "SELECT v.index_line FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' ORDER BY v.id",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' AND v.deleted_at IS NULL ORDER BY v.id",
         )
         .bind(feed_id)
         .bind(name_key)
         .fetch_all(self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.try_get("index_line")).collect::<Result<_, _>>()?)
+    }
+
+    /// Moves a local version to the recycle bin: hidden from the index and downloads, its
+    /// number still reserved.
+    pub async fn delete_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<()> {
+        let (id, _, _) = self.local_version(feed_id, name_key, version).await?;
+        sqlx::query("UPDATE package_versions SET deleted_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Brings a version back from the recycle bin.
+    pub async fn restore_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<()> {
+        let done = sqlx::query(
+            "UPDATE package_versions SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND version = $1 AND package_id = \
+             (SELECT id FROM packages WHERE feed_id = $2 AND name_key = $3)",
+        )
+        .bind(version)
+        .bind(feed_id)
+        .bind(name_key)
+        .execute(self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::NotFound(format!("The recycle bin has no version {version} of `{name_key}`.")));
+        }
+        Ok(())
+    }
+
+    /// The feed's recycle bin: (name, version, deleted at), newest first.
+    pub async fn recycle_bin(&self, feed_id: i64) -> DbResult<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT p.name, v.version, v.deleted_at FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND v.deleted_at IS NOT NULL ORDER BY v.deleted_at DESC, p.name_key",
+        )
+        .bind(feed_id)
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("version")?, r.try_get("deleted_at")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Purges versions deleted before `before`; returns the checksums of their files.
+    pub async fn purge_deleted(&self, before: i64) -> DbResult<Vec<String>> {
+        let rows = sqlx::query(
+            "DELETE FROM package_versions WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING cksum",
+        )
+        .bind(before)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.try_get("cksum")).collect::<Result<_, _>>()?)
+    }
+
+    /// Adds counted downloads: (feed id, lower-cased name, version, how many).
+    pub async fn add_downloads(&self, counts: &[(i64, String, String, i64)]) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (feed_id, name_key, version, n) in counts {
+            sqlx::query(
+                "UPDATE package_versions SET downloads = downloads + $1 WHERE version = $2 AND package_id = \
+                 (SELECT id FROM packages WHERE feed_id = $3 AND name_key = $4)",
+            )
+            .bind(*n)
+            .bind(version)
+            .bind(*feed_id)
+            .bind(name_key)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every live version of a package with what its page shows, oldest first.
+    pub async fn version_details(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<VersionDetail>> {
+        let rows = sqlx::query(
+            "SELECT v.version, v.origin, v.yanked, v.downloads, v.created_at, v.index_line, v.metadata, v.readme \
+             FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionDetail {
+                    version: r.try_get("version")?,
+                    origin: r.try_get("origin")?,
+                    yanked: crate::get_bool(r, "yanked")?,
+                    downloads: r.try_get("downloads")?,
+                    created_at: r.try_get("created_at")?,
+                    index_line: r.try_get("index_line")?,
+                    metadata: r.try_get("metadata")?,
+                    readme: r.try_get("readme")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
     }
 
     /// The description of a package's newest local version, if any.
@@ -342,9 +467,10 @@ impl<'a> PackageRepo<'a> {
         let rows = sqlx::query(
             "SELECT p.name, p.last_used_at, COUNT(v.id) AS versions, \
              MIN(v.origin) AS min_origin, MAX(v.origin) AS max_origin, \
-             (SELECT v2.version FROM package_versions v2 WHERE v2.package_id = p.id ORDER BY v2.id DESC LIMIT 1) AS latest \
+             (SELECT v2.version FROM package_versions v2 WHERE v2.package_id = p.id AND v2.deleted_at IS NULL \
+              ORDER BY v2.id DESC LIMIT 1) AS latest \
              FROM packages p JOIN package_versions v ON v.package_id = p.id \
-             WHERE p.feed_id = $1 AND p.name_key LIKE $2 \
+             WHERE p.feed_id = $1 AND p.name_key LIKE $2 AND v.deleted_at IS NULL \
              GROUP BY p.id, p.name, p.last_used_at, p.name_key ORDER BY p.name_key",
         )
         .bind(feed_id)
@@ -370,7 +496,7 @@ impl<'a> PackageRepo<'a> {
     pub async fn versions(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<(String, String, String)>> {
         let rows = sqlx::query(
             "SELECT v.version, v.origin, v.cksum FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 ORDER BY v.id",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
         )
         .bind(feed_id)
         .bind(name_key)

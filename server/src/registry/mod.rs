@@ -23,6 +23,9 @@ use crate::{metrics::Metrics, storage::Storage};
 use locks::KeyedLocks;
 use upstream::Upstream;
 
+/// How long a deleted version stays in its feed's recycle bin.
+pub const RECYCLE_BIN_DAYS: i64 = 30;
+
 /// How long a resolved feed is reused before it is read from the database again.
 const FEED_CACHE_TTL: Duration = Duration::from_secs(5);
 /// At most one "last used"/"upstream reached" write per package or feed in this time.
@@ -61,6 +64,8 @@ pub struct Registry {
     pub max_crate_size: usize,
     /// The dependency-confusion guard per (feed id, canonical crate name).
     guards: moka::sync::Cache<(i64, String), bool>,
+    /// Downloads served since the last flush, per (feed id, lower-cased name, version).
+    download_counts: Mutex<HashMap<(i64, String, String), i64>>,
 }
 
 impl Registry {
@@ -79,6 +84,7 @@ impl Registry {
             touched: Mutex::new(HashMap::new()),
             max_crate_size,
             guards: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
+            download_counts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -95,6 +101,61 @@ impl Registry {
         let feed = Arc::new(self.db.feeds().get(&scope, &key.feed).await?);
         self.feeds.insert(key.clone(), feed.clone());
         Ok(feed)
+    }
+
+    /// Counts a download in memory (the download path never waits for the database); the
+    /// counts reach the database in batches through [`Registry::flush_download_counts`].
+    pub fn count_download(&self, feed_id: i64, name: &str, version: &str) {
+        let mut counts = self.download_counts.lock().expect("download counts poisoned");
+        *counts.entry((feed_id, name.to_ascii_lowercase(), version.to_owned())).or_default() += 1;
+    }
+
+    /// Writes the counted downloads to the database in one transaction.
+    pub async fn flush_download_counts(&self) {
+        let batch: Vec<_> = {
+            let mut counts = self.download_counts.lock().expect("download counts poisoned");
+            counts.drain().map(|((feed, name, version), n)| (feed, name, version, n)).collect()
+        };
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(e) = self.db.packages().add_downloads(&batch).await {
+            tracing::warn!(error = ?e, versions = batch.len(), "could not record download counts; keeping them for later");
+            let mut counts = self.download_counts.lock().expect("download counts poisoned");
+            for (feed, name, version, n) in batch {
+                *counts.entry((feed, name, version)).or_default() += n;
+            }
+        }
+    }
+
+    /// Moves a local version to the recycle bin, or brings it back.
+    pub async fn set_deleted(&self, feed_id: i64, name: &str, version: &str, deleted: bool) -> Result<(), DbError> {
+        let key = name.to_ascii_lowercase();
+        if deleted {
+            self.db.packages().delete_version(feed_id, &key, version).await?;
+        } else {
+            self.db.packages().restore_version(feed_id, &key, version).await?;
+        }
+        self.crate_changed(feed_id, &key);
+        Ok(())
+    }
+
+    /// Purges versions that spent 30 days in a recycle bin, and their files when no other
+    /// version holds them.
+    pub async fn purge_recycle_bins(&self) -> Result<usize, DbError> {
+        let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
+        let purged = self.db.packages().purge_deleted(before).await?;
+        for cksum in &purged {
+            if !self.db.packages().cksum_in_use(cksum).await? {
+                if let Err(e) = self.storage.delete(cksum).await {
+                    tracing::warn!(error = %e, %cksum, "could not delete a purged crate file");
+                }
+            }
+        }
+        if !purged.is_empty() {
+            self.rendered.invalidate_all();
+        }
+        Ok(purged.len())
     }
 
     /// Forgets what is cached of one crate of a feed after its versions or settings changed.

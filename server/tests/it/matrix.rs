@@ -86,6 +86,9 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::PATCH, leak(format!("{api}/{{feed}}/permissions")), ADMINISTER),
             (M::GET, leak(format!("{api}/{{feed}}/packages/{{package}}")), READ),
             (M::PATCH, leak(format!("{api}/{{feed}}/packages/{{package}}")), ADMINISTER),
+            (M::DELETE, leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}")), ADMINISTER),
+            (M::GET, leak(format!("{api}/{{feed}}/recycle-bin")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/recycle-bin/{{package}}/versions/{{version}}/restore")), ADMINISTER),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
@@ -238,6 +241,14 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, r#"{"allowExternalVersions":true}"#.into(), Some("application/json"))
         }
         ("PATCH", _) => (path, r#"{"description":"changed"}"#.into(), Some("application/json")),
+        ("POST", p) if p.ends_with("/restore") => {
+            // Something to restore: the seeded version, deleted.
+            let db = cx.app.db();
+            let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
+            let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
+            db.packages().delete_version(feed_id, "seeded", "1.0.0").await.unwrap();
+            (path, String::new(), None)
+        }
         ("PUT", p) if p.ends_with("/crates/new") => {
             let name = cx.unique("fresh");
             let spec = wharf_test_support::upstream::CrateSpec::new(&name, "1.0.0");

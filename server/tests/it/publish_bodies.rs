@@ -177,4 +177,56 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-on_both_engines!(malformed_publishes_are_refused_and_leave_nothing);
+/// Delete to the recycle bin, the reserved number, restore; downloads counted in batches.
+async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let res =
+        app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
+    let feed_id = res.body["id"].as_i64().unwrap();
+    let token = app.admin_token.clone();
+    let body = publish_body(&meta("good", "1.0.0"), &CrateSpec::new("good", "1.0.0").crate_file());
+    assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
+    let index = "/default/_packaging/team/Cargo/index/go/od/good";
+    let download = "/default/_packaging/team/Cargo/api/v1/crates/good/1.0.0/download";
+    let owned = app;
+    let app = &owned;
+    let plain = |path: &'static str| async move {
+        let req = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
+        app.send_raw(req).await.0
+    };
+    assert_eq!(plain(index).await, StatusCode::OK);
+    for _ in 0..3 {
+        assert_eq!(plain(download).await, StatusCode::OK);
+    }
+    // Counted without slowing downloads: the batch reaches the database within seconds.
+    let mut counted = 0;
+    for _ in 0..40 {
+        counted = app.db().packages().version_details(feed_id, "good").await.unwrap()[0].downloads;
+        if counted == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(counted, 3);
+
+    let version = "/default/_apis/packaging/feeds/team/packages/good/versions/1.0.0";
+    assert_eq!(app.request(Method::DELETE, version).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(plain(index).await, StatusCode::NOT_FOUND);
+    assert_eq!(plain(download).await, StatusCode::NOT_FOUND);
+    let bin = app.get("/default/_apis/packaging/feeds/team/recycle-bin").await;
+    assert_eq!(bin.body["value"][0]["name"], "good");
+    assert_eq!(bin.body["value"][0]["version"], "1.0.0");
+    // The number stays reserved.
+    let res = app.put_bytes(&token, PUBLISH, body).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("recycle bin; its number stays reserved"));
+
+    let restore = "/default/_apis/packaging/feeds/team/recycle-bin/good/versions/1.0.0/restore";
+    assert_eq!(app.request(Method::POST, restore).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(plain(index).await, StatusCode::OK);
+    assert_eq!(plain(download).await, StatusCode::OK);
+    assert_eq!(app.request(Method::POST, restore).await.status, StatusCode::NOT_FOUND);
+    owned.finish().await;
+}
+
+on_both_engines!(malformed_publishes_are_refused_and_leave_nothing, deleted_versions_wait_in_the_recycle_bin);

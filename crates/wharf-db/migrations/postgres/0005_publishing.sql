@@ -17,3 +17,9 @@ ALTER TABLE package_versions ADD COLUMN published_by BIGINT REFERENCES users (id
 ALTER TABLE package_versions ADD COLUMN description TEXT;
 ALTER TABLE package_versions ADD COLUMN metadata TEXT;
 ALTER TABLE package_versions ADD COLUMN readme TEXT;
+
+-- Deleted versions sit in the feed's recycle bin (hidden, their number reserved) until
+-- restored or purged after 30 days.
+ALTER TABLE package_versions ADD COLUMN deleted_at BIGINT;
+-- Downloads served, added in batches.
+ALTER TABLE package_versions ADD COLUMN downloads BIGINT NOT NULL DEFAULT 0;

@@ -28,7 +28,10 @@ pub fn routes() -> RouteTable {
             .get(&permissions, permissions::get)
             .patch(&permissions, permissions::update)
             .get(&package, packages::get)
-            .patch(&package, packages::update);
+            .patch(&package, packages::update)
+            .delete(&format!("{package}/versions/{{version}}"), packages::delete_version)
+            .get(&format!("{feed}/recycle-bin"), packages::recycle_bin)
+            .post(&format!("{feed}/recycle-bin/{{package}}/versions/{{version}}/restore"), packages::restore_version);
     }
     table
         .get("/_apis/tokens", tokens::list)

@@ -98,3 +98,95 @@ pub async fn update(
     tracing::info!(feed = %feed.name, package = %key, allow = body.allow_external_versions, "package setting changed");
     Ok(Json(resource(&state, &feed, &key).await?))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct VersionPath {
+    org: String,
+    project: Option<String>,
+    feed: String,
+    package: String,
+    version: String,
+}
+
+impl VersionPath {
+    fn package(&self) -> PackagePath {
+        PackagePath {
+            org: self.org.clone(),
+            project: self.project.clone(),
+            feed: self.feed.clone(),
+            package: self.package.clone(),
+        }
+    }
+}
+
+/// `DELETE …/packages/{package}/versions/{version}`: to the recycle bin (Administrator or
+/// Owner); the version vanishes from the index and downloads, its number stays reserved.
+pub async fn delete_version(
+    State(state): State<AppState>,
+    State(registry): State<Arc<Registry>>,
+    caller: Caller,
+    Path(path): Path<VersionPath>,
+) -> ApiResult<axum::http::StatusCode> {
+    let (feed, key) = load(&state, &caller, &path.package(), FeedAction::Administer).await?;
+    registry.set_deleted(feed.id, &key, &path.version, true).await?;
+    tracing::info!(feed = %feed.name, package = %key, version = %path.version, "version moved to the recycle bin");
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedOnlyPath {
+    org: String,
+    project: Option<String>,
+    feed: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecycledVersion {
+    name: String,
+    version: String,
+    deleted_at: String,
+    /// When it is purged for good.
+    purged_at: String,
+}
+
+/// `GET …/feeds/{feed}/recycle-bin` (Administrator or Owner).
+pub async fn recycle_bin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<FeedOnlyPath>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let db = &state.ctx.db;
+    let scope = db.scopes().resolve(&path.org, path.project.as_deref()).await?;
+    let feed = db.feeds().get(&scope, &path.feed).await?;
+    access::check(db, &caller.0, &feed, FeedAction::Administer).await?;
+    let value: Vec<_> = db
+        .packages()
+        .recycle_bin(feed.id)
+        .await?
+        .into_iter()
+        .map(|(name, version, at)| RecycledVersion {
+            name,
+            version,
+            deleted_at: app::ssr::rfc3339(at),
+            purged_at: app::ssr::rfc3339(at + crate::registry::RECYCLE_BIN_DAYS * 86_400),
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
+}
+
+/// `POST …/feeds/{feed}/recycle-bin/{package}/versions/{version}/restore`.
+pub async fn restore_version(
+    State(state): State<AppState>,
+    State(registry): State<Arc<Registry>>,
+    caller: Caller,
+    Path(path): Path<VersionPath>,
+) -> ApiResult<axum::http::StatusCode> {
+    let db = &state.ctx.db;
+    let scope = db.scopes().resolve(&path.org, path.project.as_deref()).await?;
+    let feed = db.feeds().get(&scope, &path.feed).await?;
+    access::check(db, &caller.0, &feed, FeedAction::Administer).await?;
+    registry.set_deleted(feed.id, &path.package, &path.version, false).await?;
+    tracing::info!(feed = %feed.name, package = %path.package, version = %path.version, "version restored");
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -39,6 +39,7 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
     match state.registry.download(&feed, krate, version, may_save).await {
         Ok(download) => {
             tracing::debug!(saved = download.saved, "serving a crate file");
+            state.registry.count_download(feed.id, krate, version);
             let mut response = Body::from_stream(download.body).into_response();
             let h = response.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
