@@ -114,7 +114,7 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
             every.tick().await;
             let Some(registry) = registry.upgrade() else { return };
             registry.flush_download_counts().await;
-            if ticks % 720 == 0 {
+            if ticks.is_multiple_of(720) {
                 match registry.purge_recycle_bins().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),

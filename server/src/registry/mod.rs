@@ -146,10 +146,10 @@ impl Registry {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
         for cksum in &purged {
-            if !self.db.packages().cksum_in_use(cksum).await? {
-                if let Err(e) = self.storage.delete(cksum).await {
-                    tracing::warn!(error = %e, %cksum, "could not delete a purged crate file");
-                }
+            if !self.db.packages().cksum_in_use(cksum).await?
+                && let Err(e) = self.storage.delete(cksum).await
+            {
+                tracing::warn!(error = %e, %cksum, "could not delete a purged crate file");
             }
         }
         if !purged.is_empty() {
