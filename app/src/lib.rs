@@ -21,7 +21,7 @@ use crate::{
     components::layout::Layout,
     pages::{
         ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedsPage, MembersPage, NotFound,
-        SetupPage, SignInPage, TokensPage,
+        PackagePage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
     },
 };
 
@@ -73,6 +73,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings") view=FeedSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/_setup") view=SetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/_signin") view=SignInPage ssr=SsrMode::Async/>

@@ -28,6 +28,8 @@ pub struct FeedView {
 /// A package of a feed, as the feed page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageView {
+    /// Whether any of its versions is yanked.
+    pub yanked: bool,
     pub name: String,
     /// Versions the feed holds.
     pub versions: i64,
@@ -149,4 +151,54 @@ pub struct PermissionView {
     pub user: String,
     /// `reader` … `owner`.
     pub role: String,
+}
+
+/// A package's page: its versions, and what the selected version says of itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageDetailView {
+    pub name: String,
+    pub versions: Vec<VersionView>,
+    /// The version shown: the newest not yanked, else the newest.
+    pub version: String,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub documentation: Option<String>,
+    /// The README as sanitised HTML.
+    pub readme_html: Option<String>,
+    /// (name the crate uses, requirement, kind, optional, real package when renamed, target)
+    pub dependencies: Vec<DependencyView>,
+    pub features: Vec<(String, Vec<String>)>,
+    /// The dependency-confusion guard: whether upstream versions are allowed in anyway.
+    pub allow_external: bool,
+    pub has_local: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: String,
+    pub origin: String,
+    pub yanked: bool,
+    pub downloads: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyView {
+    pub name: String,
+    pub req: String,
+    pub kind: String,
+    pub optional: bool,
+    pub package: Option<String>,
+    pub target: Option<String>,
+}
+
+/// A version in a feed's recycle bin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecycledView {
+    pub name: String,
+    pub version: String,
+    pub deleted_at: String,
+    pub purged_at: String,
 }

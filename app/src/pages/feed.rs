@@ -77,9 +77,13 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
 fn Packages(feed: FeedView) -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let filter = Memo::new(move |_| query.read().get("filter").unwrap_or_default());
     let (org, project, name) = (feed.org.clone(), feed.project.clone(), feed.name.clone());
-    let packages =
-        Resource::new(move || q.get(), move |q| list_packages(org.clone(), project.clone(), name.clone(), q));
+    let packages = Resource::new(
+        move || (q.get(), filter.get()),
+        move |(q, filter)| list_packages(org.clone(), project.clone(), name.clone(), q, filter),
+    );
+    let page = feed.location().page_path();
     let loc = feed.location();
     let upstream = feed.upstream_enabled;
     view! {
@@ -89,15 +93,23 @@ fn Packages(feed: FeedView) -> impl IntoView {
                 <Form method="GET" action="" attr:class="search" attr:role="search">
                     <label for="package-search" class="visually-hidden">"Search packages by name"</label>
                     <input id="package-search" type="search" name="q" placeholder="Search by name" value=move || q.get()/>
+                    <label for="package-filter" class="visually-hidden">"Show"</label>
+                    <select id="package-filter" name="filter">
+                        {[("", "All packages"), ("local", "Local"), ("upstream", "From upstream"), ("yanked", "With yanked versions")]
+                            .into_iter()
+                            .map(|(value, label)| view! { <option value=value selected=move || filter.get() == value>{label}</option> })
+                            .collect_view()}
+                    </select>
                     <button type="submit" class="button button--small">"Search"</button>
                 </Form>
             </div>
             <Suspense fallback=|| view! { <p class="muted">"Loading packages…"</p> }>
                 {move || {
                     let connect = loc.connect_path();
+                    let page = page.clone();
                     Suspend::new(async move {
                         match packages.await {
-                            Ok(list) if list.is_empty() && q.get().is_empty() => view! {
+                            Ok(list) if list.is_empty() && q.get().is_empty() && filter.get().is_empty() => view! {
                                 <p class="muted">
                                     "This feed holds no packages yet. "
                                     <a href=connect>"Connect cargo to it"</a>
@@ -109,9 +121,9 @@ fn Packages(feed: FeedView) -> impl IntoView {
                                 </p>
                             }.into_any(),
                             Ok(list) if list.is_empty() => view! {
-                                <p class="muted">"No package name contains “" {q.get()} "”."</p>
+                                <p class="muted" id="no-packages">"No package matches."</p>
                             }.into_any(),
-                            Ok(list) => view! { <PackageTable packages=list/> }.into_any(),
+                            Ok(list) => view! { <PackageTable packages=list page=page.clone()/> }.into_any(),
                             Err(error) => view! { <p class="notice notice--error">{error.to_string()}</p> }.into_any(),
                         }
                     })
@@ -122,7 +134,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
 }
 
 #[component]
-fn PackageTable(packages: Vec<PackageView>) -> impl IntoView {
+fn PackageTable(packages: Vec<PackageView>, page: String) -> impl IntoView {
     view! {
         <div class="table-wrap table-wrap--flat">
             <table class="table" id="packages">
@@ -140,9 +152,13 @@ fn PackageTable(packages: Vec<PackageView>) -> impl IntoView {
                         .into_iter()
                         .map(|p| {
                             let key = p.name.clone();
+                            let page = page.clone();
                             view! {
                             <tr data-package=key>
-                                <td class="mono">{p.name}</td>
+                                <td class="mono">
+                                    <a href=format!("{page}/package/{}", p.name)>{p.name.clone()}</a>
+                                    {p.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
+                                </td>
                                 <td class="mono">{p.latest}</td>
                                 <td>{p.versions}</td>
                                 <td><span class="badge">{p.origin}</span></td>

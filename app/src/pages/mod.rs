@@ -6,6 +6,7 @@ mod create;
 mod feed;
 mod feeds;
 mod members;
+mod package;
 mod settings;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
@@ -14,6 +15,7 @@ pub use create::CreateFeedPage;
 pub use feed::FeedPage;
 pub use feeds::FeedsPage;
 pub use members::MembersPage;
+pub use package::{PackagePage, RecycleBinPage};
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 
 use leptos::{prelude::*, server_fn::ServerFn};

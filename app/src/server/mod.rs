@@ -4,9 +4,11 @@
 
 mod account;
 mod admin;
+mod packages;
 
 pub use account::*;
 pub use admin::*;
+pub use packages::*;
 
 use leptos::prelude::*;
 
@@ -61,13 +63,21 @@ pub async fn list_packages(
     project: Option<String>,
     feed: String,
     query: String,
+    #[server(default)] filter: String,
 ) -> Result<Vec<PackageView>, PortalError> {
     let ctx = AppContext::current()?;
     let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
     let packages = ctx.db.packages().list(feed.id, query.trim()).await?;
     Ok(packages
         .into_iter()
+        .filter(|p| match filter.as_str() {
+            "local" => p.origins.contains("local"),
+            "upstream" => p.origins.contains("upstream"),
+            "yanked" => p.yanked,
+            _ => true,
+        })
         .map(|p| PackageView {
+            yanked: p.yanked,
             name: p.name,
             versions: p.versions,
             latest: p.latest,

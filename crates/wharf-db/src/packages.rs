@@ -84,6 +84,8 @@ pub struct PackageSummary {
     pub versions: i64,
     /// The newest version by insertion.
     pub latest: String,
+    /// Whether any of its versions is yanked.
+    pub yanked: bool,
     /// `local`, `upstream`, or both joined with `+`.
     pub origins: String,
     pub last_used_at: i64,
@@ -170,6 +172,13 @@ impl<'a> PackageRepo<'a> {
     pub async fn publish(&self, feed_id: i64, v: &LocalVersion<'_>) -> DbResult<()> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
+        // Write first: on SQLite this takes the write lock now (waiting for it if need be)
+        // instead of failing to upgrade a read lock later.
+        sqlx::query("UPDATE packages SET last_used_at = last_used_at WHERE feed_id = $1 AND canonical_key = $2")
+            .bind(feed_id)
+            .bind(canonical_key(v.name))
+            .execute(&mut *tx)
+            .await?;
         let existing = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
             .bind(feed_id)
             .bind(canonical_key(v.name))
@@ -466,6 +475,7 @@ impl<'a> PackageRepo<'a> {
         let pattern = format!("%{}%", query.to_ascii_lowercase().replace(['%', '_', '\\'], ""));
         let rows = sqlx::query(
             "SELECT p.name, p.last_used_at, COUNT(v.id) AS versions, \
+             SUM(CASE WHEN v.yanked THEN 1 ELSE 0 END) AS yanked_versions, \
              MIN(v.origin) AS min_origin, MAX(v.origin) AS max_origin, \
              (SELECT v2.version FROM package_versions v2 WHERE v2.package_id = p.id AND v2.deleted_at IS NULL \
               ORDER BY v2.id DESC LIMIT 1) AS latest \
@@ -486,6 +496,7 @@ impl<'a> PackageRepo<'a> {
                     versions: r.try_get("versions")?,
                     latest: r.try_get("latest")?,
                     origins: if min == max { min } else { format!("{min}+{max}") },
+                    yanked: r.try_get::<i64, _>("yanked_versions")? > 0,
                     last_used_at: r.try_get("last_used_at")?,
                 })
             })

@@ -21,7 +21,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use wharf_core::{Role, TokenScope};
 use wharf_db::{NewVersion, Origin, User};
-use wharf_test_support::{Engine, on_both_engines};
+use wharf_test_support::Engine;
 
 use crate::helpers::TestApp;
 
@@ -103,6 +103,8 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{page}/connect")), READ),
             (M::GET, leak(format!("{page}/settings")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/permissions")), ADMINISTER),
+            (M::GET, leak(format!("{page}/package/{{package}}")), READ),
+            (M::GET, leak(format!("{page}/recycle-bin")), ADMINISTER),
         ]);
     }
     rows.extend([
@@ -142,6 +144,11 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/update_feed_settings", FORM_ADMINISTER),
         (M::POST, "/_fn/list_permissions", ADMINISTER),
         (M::POST, "/_fn/set_role", FORM_ADMINISTER),
+        (M::POST, "/_fn/get_package", READ),
+        (M::POST, "/_fn/list_recycle_bin", ADMINISTER),
+        (M::POST, "/_fn/delete_version", FORM_ADMINISTER),
+        (M::POST, "/_fn/restore_version", FORM_ADMINISTER),
+        (M::POST, "/_fn/set_allow_external", FORM_ADMINISTER),
     ]);
     rows
 }
@@ -271,7 +278,17 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         ("POST", "/_fn/list_feeds" | "/_fn/list_projects" | "/_fn/list_members") => {
             (path, form(&[("org", "default")]), None)
         }
-        ("POST", "/_fn/get_feed" | "/_fn/list_permissions") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/get_feed" | "/_fn/list_permissions" | "/_fn/list_recycle_bin") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/get_package") => (path, feed_args(&[("name", "seeded")]), None),
+        ("POST", "/_fn/delete_version") => (path, feed_args(&[("name", "seeded"), ("version", "1.0.0")]), None),
+        ("POST", "/_fn/set_allow_external") => (path, feed_args(&[("name", "seeded"), ("allow", "on")]), None),
+        ("POST", "/_fn/restore_version") => {
+            let db = cx.app.db();
+            let scope = db.scopes().resolve("default", Some(project)).await.unwrap();
+            let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
+            db.packages().delete_version(feed_id, "seeded", "1.0.0").await.unwrap();
+            (path, feed_args(&[("name", "seeded"), ("version", "1.0.0")]), None)
+        }
         ("POST", "/_fn/list_packages") => (path, feed_args(&[("query", "")]), None),
         ("POST", "/_fn/create_feed") => {
             let name = cx.unique("p");
@@ -465,4 +482,18 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
     app.finish().await;
 }
 
-on_both_engines!(every_route_obeys_the_matrix);
+// On a multi-threaded runtime, as the server runs: portal pages render their resources on
+// spawned tasks.
+mod sqlite {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_route_obeys_the_matrix() {
+        super::every_route_obeys_the_matrix(wharf_test_support::Engine::Sqlite).await
+    }
+}
+
+mod postgres {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_route_obeys_the_matrix() {
+        super::every_route_obeys_the_matrix(wharf_test_support::Engine::Postgres).await
+    }
+}

@@ -1,0 +1,301 @@
+//! A package of a feed: versions, dependencies, features, README, install line; for the
+//! feed's Administrators also deleting versions and the dependency-confusion setting. And
+//! the feed's recycle bin.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    components::{layout::use_session, snippet::Snippet},
+    model::{FeedView, PackageDetailView, RecycledView, human_time},
+    pages::{FormError, LoadError, feed_resource, form_error},
+    server::{DeleteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
+};
+
+#[component]
+pub fn PackagePage() -> impl IntoView {
+    let feed = feed_resource();
+    let session = use_session();
+    let params = use_params_map();
+    let name = params.read_untracked().get("package").unwrap_or_default();
+    let error = form_error::<DeleteVersion>().or_else(form_error::<SetAllowExternal>);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading package…"</p> }>
+            {move || {
+                let (name, error) = (name.clone(), error.clone());
+                Suspend::new(async move {
+                    let feed = match feed.await {
+                        Ok(feed) => feed,
+                        Err(error) => return view! { <LoadError error/> }.into_any(),
+                    };
+                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+                    match get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name).await {
+                        Ok(package) => view! { <FormError error/> <PackageDetails feed package csrf/> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The hidden fields naming a feed in a form.
+fn feed_fields(feed: &FeedView, csrf: &str) -> impl IntoView + use<> {
+    let (feed, csrf) = (feed.clone(), csrf.to_owned());
+    view! {
+        <input type="hidden" name="csrf" value=csrf/>
+        <input type="hidden" name="org" value=feed.org.clone()/>
+        <input type="hidden" name="project" value=feed.project.clone().unwrap_or_default()/>
+        <input type="hidden" name="feed" value=feed.name.clone()/>
+    }
+}
+
+#[component]
+fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> impl IntoView {
+    let page = feed.location().page_path();
+    let registry = feed.connect_info().registry_name();
+    let install = format!("cargo add {} --registry {registry}\n", package.name);
+    let admin = feed.can_administer;
+    let links = [
+        ("Repository", package.repository.clone()),
+        ("Homepage", package.homepage.clone()),
+        ("Documentation", package.documentation.clone()),
+    ];
+    view! {
+        <Title text=format!("{} · {}", package.name, feed.name)/>
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            " / "
+            <a href=page.clone()>{feed.name.clone()}</a>
+            " / "
+            <span aria-current="page">{package.name.clone()}</span>
+        </nav>
+        <div class="page-head">
+            <div>
+                <h1 id="package-name">{package.name.clone()} " " <span class="muted mono">{package.version.clone()}</span></h1>
+                {package.description.clone().map(|d| view! { <p class="lead">{d}</p> })}
+            </div>
+            {admin.then(|| view! { <a class="button" href=format!("{page}/recycle-bin")>"Recycle bin"</a> })}
+        </div>
+        <dl class="facts">
+            {package.license.clone().map(|l| view! { <dt>"License"</dt> <dd id="package-license">{l}</dd> })}
+            {links
+                .into_iter()
+                .filter_map(|(label, url)| url.map(|url| view! {
+                    <dt>{label}</dt>
+                    <dd><a href=url.clone() rel="noopener noreferrer nofollow">{url.clone()}</a></dd>
+                }))
+                .collect_view()}
+        </dl>
+        <Snippet id="install-line" title="Install" text=install/>
+
+        {package.has_local.then(|| {
+            let explanation = if package.allow_external {
+                "Externally-sourced versions are allowed: versions of this name from the upstream show up in the feed beside the local ones."
+            } else {
+                "This name has versions published to this feed, so versions of the same name from the upstream are hidden: nobody can slip a look-alike from crates.io into your builds (dependency confusion)."
+            };
+            view! {
+                <section class="card" aria-labelledby="guard-title" id="guard">
+                    <h2 id="guard-title">"Upstream versions"</h2>
+                    <p>{explanation}</p>
+                    {admin.then(|| view! {
+                        <form method="post" action=SetAllowExternal::PATH class="form form--row">
+                            {feed_fields(&feed, &csrf)}
+                            <input type="hidden" name="name" value=package.name.clone()/>
+                            <div class="choice">
+                                <input type="checkbox" id="allow-external" name="allow" value="on" checked=package.allow_external/>
+                                <label for="allow-external">"Allow externally-sourced versions"</label>
+                            </div>
+                            <button type="submit" class="button button--small">"Save"</button>
+                        </form>
+                    })}
+                </section>
+            }
+        })}
+
+        {package.readme_html.clone().map(|html| view! {
+            <section class="card readme" aria-labelledby="readme-title">
+                <h2 id="readme-title">"README"</h2>
+                // Rendered from Markdown and sanitised with ammonia on the server.
+                <div id="readme" inner_html=html></div>
+            </section>
+        })}
+
+        <section class="card" aria-labelledby="versions-title">
+            <h2 id="versions-title">"Versions"</h2>
+            <div class="table-wrap table-wrap--flat">
+                <table class="table" id="versions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Version"</th>
+                            <th scope="col">"Origin"</th>
+                            <th scope="col">"Downloads"</th>
+                            <th scope="col">"Added"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {package
+                            .versions
+                            .iter()
+                            .map(|v| {
+                                let deletable = admin && v.origin == "local";
+                                view! {
+                                    <tr data-version=v.version.clone()>
+                                        <td class="mono">
+                                            {v.version.clone()}
+                                            {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
+                                        </td>
+                                        <td><span class="badge">{v.origin.clone()}</span></td>
+                                        <td class="downloads">{v.downloads}</td>
+                                        <td>{human_time(&v.created_at)}</td>
+                                        <td class="actions">
+                                            {deletable.then(|| view! {
+                                                <form method="post" action=DeleteVersion::PATH class="inline-form">
+                                                    {feed_fields(&feed, &csrf)}
+                                                    <input type="hidden" name="name" value=package.name.clone()/>
+                                                    <input type="hidden" name="version" value=v.version.clone()/>
+                                                    <button type="submit" class="button button--small button--danger">
+                                                        {format!("Delete {}", v.version)}
+                                                    </button>
+                                                </form>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+
+        <section class="card" aria-labelledby="deps-title">
+            <h2 id="deps-title">"Dependencies of " {package.version.clone()}</h2>
+            {if package.dependencies.is_empty() {
+                view! { <p class="muted">"None."</p> }.into_any()
+            } else {
+                view! {
+                    <ul id="dependencies" class="plain-list">
+                        {package
+                            .dependencies
+                            .iter()
+                            .map(|d| view! {
+                                <li>
+                                    <span class="mono">{d.name.clone()}</span> " " <span class="mono muted">{d.req.clone()}</span>
+                                    {d.package.clone().map(|p| view! { " " <span class="hint">{format!("(package {p})")}</span> })}
+                                    {(d.kind != "normal").then(|| view! { " " <span class="badge">{d.kind.clone()}</span> })}
+                                    {d.optional.then(|| view! { " " <span class="badge">"optional"</span> })}
+                                    {d.target.clone().map(|t| view! { " " <span class="badge mono">{t}</span> })}
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+
+        {(!package.features.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="features-title">
+                <h2 id="features-title">"Features"</h2>
+                <ul id="features" class="plain-list">
+                    {package
+                        .features
+                        .iter()
+                        .map(|(name, enables)| view! {
+                            <li><span class="mono">{name.clone()}</span> " " <span class="muted mono">{format!("= {enables:?}")}</span></li>
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        })}
+    }
+}
+
+#[component]
+pub fn RecycleBinPage() -> impl IntoView {
+    let feed = feed_resource();
+    let session = use_session();
+    let error = form_error::<RestoreVersion>();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let error = error.clone();
+                Suspend::new(async move {
+                    let feed = match feed.await {
+                        Ok(feed) => feed,
+                        Err(error) => return view! { <LoadError error/> }.into_any(),
+                    };
+                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+                    match list_recycle_bin(feed.org.clone(), feed.project.clone(), feed.name.clone()).await {
+                        Ok(list) => view! { <FormError error/> <RecycleBin feed list csrf/> }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl IntoView {
+    let page = feed.location().page_path();
+    view! {
+        <Title text=format!("Recycle bin of {}", feed.name)/>
+        <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            " / "
+            <a href=page>{feed.name.clone()}</a>
+            " / "
+            <span aria-current="page">"Recycle bin"</span>
+        </nav>
+        <h1>"Recycle bin"</h1>
+        <p class="lead">
+            "Deleted versions stay here for 30 days: hidden from cargo, their version numbers reserved. Restore one to bring it back."
+        </p>
+        {if list.is_empty() {
+            view! { <p class="muted" id="recycle-bin-empty">"The recycle bin is empty."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="table" id="recycle-bin">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Package"</th>
+                                <th scope="col">"Version"</th>
+                                <th scope="col">"Deleted"</th>
+                                <th scope="col">"Purged"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .into_iter()
+                                .map(|r| view! {
+                                    <tr data-recycled=format!("{}@{}", r.name, r.version)>
+                                        <td class="mono">{r.name.clone()}</td>
+                                        <td class="mono">{r.version.clone()}</td>
+                                        <td>{human_time(&r.deleted_at)}</td>
+                                        <td>{human_time(&r.purged_at)}</td>
+                                        <td class="actions">
+                                            <form method="post" action=RestoreVersion::PATH class="inline-form">
+                                                {feed_fields(&feed, &csrf)}
+                                                <input type="hidden" name="name" value=r.name.clone()/>
+                                                <input type="hidden" name="version" value=r.version.clone()/>
+                                                <button type="submit" class="button button--small">{format!("Restore {}", r.version)}</button>
+                                            </form>
+                                        </td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }}
+    }
+}

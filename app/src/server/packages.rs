@@ -1,0 +1,199 @@
+//! Server functions of the package browser: a package's page, deleting a version to the
+//! recycle bin and restoring it, and the dependency-confusion setting.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::PortalError,
+    model::{PackageDetailView, RecycledView},
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    model::{DependencyView, VersionView},
+    ssr::{AppContext, check_csrf, redirect_to, rfc3339},
+};
+
+/// A package of a feed, with its README rendered and sanitised.
+#[server(prefix = "/_fn", endpoint = "get_package")]
+pub async fn get_package(
+    org: String,
+    project: Option<String>,
+    feed: String,
+    name: String,
+) -> Result<PackageDetailView, PortalError> {
+    let ctx = AppContext::current()?;
+    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
+    let key = name.to_ascii_lowercase();
+    let details = ctx.db.packages().version_details(feed.id, &key).await?;
+    let Some(shown) = details.iter().rev().find(|v| !v.yanked).or(details.last()) else {
+        crate::ssr::refuse_with(404);
+        return Err(PortalError::NotFound(format!("Feed '{}' has no package '{name}'.", feed.name)));
+    };
+    let line: serde_json::Value = serde_json::from_str(&shown.index_line).unwrap_or_default();
+    let meta: serde_json::Value =
+        shown.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    let text = |v: &serde_json::Value, key: &str| v[key].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let link = |key: &str| text(&meta, key).filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let dependencies = line["deps"]
+        .as_array()
+        .map(|deps| {
+            deps.iter()
+                .map(|d| DependencyView {
+                    name: text(d, "name").unwrap_or_default(),
+                    req: text(d, "req").unwrap_or_default(),
+                    kind: text(d, "kind").unwrap_or_else(|| "normal".into()),
+                    optional: d["optional"].as_bool().unwrap_or(false),
+                    package: text(d, "package"),
+                    target: text(d, "target"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut features: Vec<(String, Vec<String>)> = Vec::new();
+    for key in ["features", "features2"] {
+        if let Some(map) = line[key].as_object() {
+            for (k, v) in map {
+                let values = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+                features.push((k.clone(), values.unwrap_or_default()));
+            }
+        }
+    }
+    features.sort();
+    let guard = ctx.db.packages().guard(feed.id, &wharf_db::canonical_key(&key)).await?;
+    Ok(PackageDetailView {
+        name: text(&line, "name").unwrap_or(name),
+        version: shown.version.clone(),
+        description: text(&meta, "description"),
+        license: text(&meta, "license"),
+        repository: link("repository"),
+        homepage: link("homepage"),
+        documentation: link("documentation"),
+        readme_html: shown.readme.as_deref().map(render_markdown),
+        dependencies,
+        features,
+        allow_external: guard == Some(true),
+        has_local: details.iter().any(|v| v.origin == "local"),
+        versions: details
+            .iter()
+            .rev()
+            .map(|v| VersionView {
+                version: v.version.clone(),
+                origin: v.origin.clone(),
+                yanked: v.yanked,
+                downloads: v.downloads,
+                created_at: rfc3339(v.created_at),
+            })
+            .collect(),
+    })
+}
+
+/// Markdown to HTML, then sanitised: no script, no event handlers, no foreign styles;
+/// links get `rel="noopener noreferrer nofollow"`.
+#[cfg(feature = "ssr")]
+fn render_markdown(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let mut unsafe_html = String::new();
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    ammonia::Builder::default().link_rel(Some("noopener noreferrer nofollow")).clean(&unsafe_html).to_string()
+}
+
+/// Moves a local version to the recycle bin (Administrator or Owner).
+#[server(prefix = "/_fn", endpoint = "delete_version")]
+pub async fn delete_version(
+    #[server(default)] csrf: String,
+    org: String,
+    project: Option<String>,
+    feed: String,
+    name: String,
+    version: String,
+) -> Result<(), PortalError> {
+    let ctx = AppContext::current()?;
+    check_csrf(&csrf).await?;
+    let project = project.filter(|p| !p.is_empty());
+    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
+    let key = name.to_ascii_lowercase();
+    ctx.db.packages().delete_version(found.id, &key, &version).await.map_err(conflict)?;
+    (ctx.feeds_changed)();
+    tracing::info!(feed = %found.name, package = %key, %version, "version moved to the recycle bin in the portal");
+    redirect_to(&format!("{}/recycle-bin", found.location().page_path()));
+    Ok(())
+}
+
+/// The feed's recycle bin (Administrator or Owner).
+#[server(prefix = "/_fn", endpoint = "list_recycle_bin")]
+pub async fn list_recycle_bin(
+    org: String,
+    project: Option<String>,
+    feed: String,
+) -> Result<Vec<RecycledView>, PortalError> {
+    let ctx = AppContext::current()?;
+    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
+    Ok(ctx
+        .db
+        .packages()
+        .recycle_bin(feed.id)
+        .await?
+        .into_iter()
+        .map(|(name, version, at)| RecycledView {
+            name,
+            version,
+            deleted_at: rfc3339(at),
+            purged_at: rfc3339(at + 30 * 86_400),
+        })
+        .collect())
+}
+
+/// Restores a version from the recycle bin (Administrator or Owner).
+#[server(prefix = "/_fn", endpoint = "restore_version")]
+pub async fn restore_version(
+    #[server(default)] csrf: String,
+    org: String,
+    project: Option<String>,
+    feed: String,
+    name: String,
+    version: String,
+) -> Result<(), PortalError> {
+    let ctx = AppContext::current()?;
+    check_csrf(&csrf).await?;
+    let project = project.filter(|p| !p.is_empty());
+    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
+    ctx.db.packages().restore_version(found.id, &name.to_ascii_lowercase(), &version).await?;
+    (ctx.feeds_changed)();
+    redirect_to(&format!("{}/package/{name}", found.location().page_path()));
+    Ok(())
+}
+
+/// Turns a package's "Allow externally-sourced versions" on or off (Administrator or Owner).
+#[server(prefix = "/_fn", endpoint = "set_allow_external")]
+pub async fn set_allow_external(
+    #[server(default)] csrf: String,
+    org: String,
+    project: Option<String>,
+    feed: String,
+    name: String,
+    allow: Option<String>,
+) -> Result<(), PortalError> {
+    let ctx = AppContext::current()?;
+    check_csrf(&csrf).await?;
+    let project = project.filter(|p| !p.is_empty());
+    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
+    ctx.db.packages().set_allow_external(found.id, &name.to_ascii_lowercase(), allow.is_some()).await?;
+    (ctx.feeds_changed)();
+    redirect_to(&format!("{}/package/{name}", found.location().page_path()));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn conflict(e: wharf_db::DbError) -> PortalError {
+    match e {
+        wharf_db::DbError::Conflict(message) => {
+            crate::ssr::refuse_with(409);
+            PortalError::Refused(message)
+        }
+        other => other.into(),
+    }
+}
