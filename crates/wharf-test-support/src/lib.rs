@@ -66,15 +66,16 @@ impl TestDatabase {
     }
 }
 
-/// Declares one `#[tokio::test]` per engine for each listed `async fn(Engine)`.
+/// Declares one `#[tokio::test]` per engine for each listed `async fn(Engine)`, on a
+/// multi-threaded runtime as the server runs (portal pages render on spawned tasks).
 #[macro_export]
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name($crate::Engine::Sqlite).await })*
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::Engine::Sqlite).await })*
         }
         mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name($crate::Engine::Postgres).await })*
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::Engine::Postgres).await })*
         }
     };
 }

@@ -26,6 +26,14 @@ fn service_routes() -> RouteTable {
     RouteTable::default().get("/pkg/{*file}", assets::serve_pkg).get("/_metrics", metrics).get("/_health", health)
 }
 
+/// The portal's routes, generated once per process. Generating them renders the app with
+/// leptos' resource loading suppressed by a process-wide flag, so it must never overlap a
+/// page being rendered: building a second router (tests build many) reuses the list.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static LIST: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every route the server answers, as (method, path pattern): the axum routes, the
 /// portal's pages and its server functions. The authorization matrix test checks each.
 pub fn inventory() -> Vec<(Method, String)> {
@@ -33,13 +41,13 @@ pub fn inventory() -> Vec<(Method, String)> {
     for table in [api::routes(), cargo::routes(), service_routes()] {
         all.extend(table.into_parts().1);
     }
-    all.extend(generate_route_list(App).iter().map(|r| (Method::GET, r.path().to_owned())));
+    all.extend(route_list().iter().map(|r| (Method::GET, r.path().to_owned())));
     all.extend(leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path.to_owned())));
     all
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ctx = state.ctx.clone();
     let leptos_options = state.leptos.clone();
     // Browser sessions, kept in the database so replicas share them. Cargo's routes sit

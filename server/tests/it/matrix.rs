@@ -21,7 +21,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use wharf_core::{Role, TokenScope};
 use wharf_db::{NewVersion, Origin, User};
-use wharf_test_support::Engine;
+use wharf_test_support::{Engine, on_both_engines};
 
 use crate::helpers::TestApp;
 
@@ -482,18 +482,4 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
     app.finish().await;
 }
 
-// On a multi-threaded runtime, as the server runs: portal pages render their resources on
-// spawned tasks.
-mod sqlite {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn every_route_obeys_the_matrix() {
-        super::every_route_obeys_the_matrix(wharf_test_support::Engine::Sqlite).await
-    }
-}
-
-mod postgres {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn every_route_obeys_the_matrix() {
-        super::every_route_obeys_the_matrix(wharf_test_support::Engine::Postgres).await
-    }
-}
+on_both_engines!(every_route_obeys_the_matrix);
