@@ -21,7 +21,10 @@ bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/wharf
 "$bin" serve --listen 127.0.0.1:$PORT --data-dir "$work/data" --upstream-ttl 3600 2>"$work/wharf.log" &
 wharf_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
+source scripts/bench-lib.sh
+token=$(admin_token "$bin" "$work/data")
 curl -fs -X POST "http://127.0.0.1:$PORT/default/_apis/packaging/feeds" -H 'content-type: application/json' \
+  -H "Authorization: Bearer $token" \
   -d '{"name":"bench","visibility":"public","upstreamEnabled":true}' >/dev/null
 index="/default/_packaging/bench/Cargo/index"
 

@@ -44,12 +44,15 @@ tower-http = { version = "0.6", features = ["full"] }
 TOML
 echo 'fn main() {}' > "$work/project/src/main.rs"
 
+source scripts/bench-lib.sh
 start_wharf() { # port scheme data
   local args=(serve --listen "127.0.0.1:$1" --data-dir "$3" --upstream-ttl 3600)
   [ "$2" = https ] && args+=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
   "$bin" "${args[@]}" 2>"$3.log" &
   for _ in $(seq 50); do curl -fsk "$2://127.0.0.1:$1/" >/dev/null && break; sleep 0.2; done
+  local token; token=$(admin_token "$bin" "$3")
   curl -fsk -X POST "$2://127.0.0.1:$1/default/_apis/packaging/feeds" -H 'content-type: application/json' \
+    -H "Authorization: Bearer $token" \
     -d '{"name":"bench","visibility":"public","upstreamEnabled":true}' >/dev/null
 }
 

@@ -1,0 +1,9 @@
+# Shared by the benchmark scripts (sourced).
+
+# admin_token BIN DATA_DIR: a read & write token of a Wharf administrator `bench` in the
+# instance whose data lives in DATA_DIR (created on first use; works while it runs).
+admin_token() {
+  local bin=$1 data=$2
+  echo "bench admin password" | "$bin" admin create-user --name bench --password-stdin --admin --data-dir "$data" >/dev/null 2>&1 || true
+  "$bin" admin create-token --user bench --name "bench-$RANDOM$RANDOM" --scope write --data-dir "$data" | tail -n1
+}
