@@ -44,7 +44,8 @@ pub async fn sign_in(db: &Db, name: &str, password: &str, ip: Option<IpAddr>) ->
     for ((count, oldest), limit) in counts.iter().zip([MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP]) {
         if *count >= limit {
             let frees_at = oldest.unwrap_or(now) + WINDOW_SECS;
-            return Err(SignInError::TooManyAttempts { minutes: ((frees_at - now) / 60).max(1) });
+            // Rounded up: "15 minutes" until a full minute has passed.
+            return Err(SignInError::TooManyAttempts { minutes: ((frees_at - now + 59) / 60).max(1) });
         }
     }
 

@@ -228,7 +228,28 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
     assert!(text(&out).contains("already has a crate named `ws-core`"), "{}", text(&out));
     assert_eq!(db.packages().versions(feed.id, "ws-core").await.unwrap().len(), 1);
     assert!(db.packages().versions(feed.id, "ws_core").await.unwrap().is_empty());
-    let _ = StatusCode::OK;
+
+    // A deleted version keeps its number: publishing it again is refused with the reason.
+    let res = wharf
+        .http()
+        .delete(wharf.url("/default/default/_apis/packaging/feeds/team/packages/ws-app/versions/0.1.0"))
+        .bearer_auth(&wharf.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let out = run(
+        ws.clone(),
+        vec!["publish", "--registry", "team", "-p", "ws-app", "--no-verify", "--allow-dirty"],
+        dev.clone(),
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("was deleted and sits in the feed's recycle bin; its number stays reserved"),
+        "{}",
+        text(&out)
+    );
     wharf.stop().await;
 }
 
