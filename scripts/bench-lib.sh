@@ -4,6 +4,6 @@
 # instance whose data lives in DATA_DIR (created on first use; works while it runs).
 admin_token() {
   local bin=$1 data=$2
-  echo "bench admin password" | "$bin" admin create-user --name bench --password-stdin --admin --data-dir "$data" >/dev/null 2>&1 || true
-  "$bin" admin create-token --user bench --name "bench-$RANDOM$RANDOM" --scope write --data-dir "$data" | tail -n1
+  echo "bench admin password" | "$bin" admin --data-dir "$data" create-user --name bench --password-stdin --admin >/dev/null 2>&1 || true
+  "$bin" admin --data-dir "$data" create-token --user bench --name "bench-$RANDOM$RANDOM" --scope write | tail -n1
 }

@@ -39,11 +39,17 @@ for i in $(seq 1 "$SEQUENTIAL"); do
   (cd "$work/seq/seq-crate-$i" && cargo publish --registry bench --no-verify --allow-dirty -q 2>>"$work/publish.log")
 done
 end=$(date +%s.%N)
-python3 - "$start" "$end" "$SEQUENTIAL" <<'PY'
+found=0
+for i in $(seq 1 "$SEQUENTIAL"); do
+  name="seq-crate-$i"
+  curl -fs "${index}${name:0:2}/${name:2:2}/$name" | grep -q '"vers":"1.0.0"' && found=$((found + 1))
+done
+python3 - "$start" "$end" "$SEQUENTIAL" "$found" <<'PY'
 import sys
-start, end, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+start, end, n, found = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 print(f"sequential cargo publish: {n} versions in {end - start:.1f} s = {n / (end - start):.2f} versions/s "
-      "(each includes cargo packaging and waiting for the index)")
+      f"(each a whole `cargo publish`, which waits until the index shows the version); in the index: {found}/{n}")
+sys.exit(0 if found == n else 1)
 PY
 
 log "concurrent: $CONCURRENT raw publish requests"

@@ -266,7 +266,7 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
     };
     let wharf = RunningWharf::start(Engine::Postgres, options).await;
     wharf.create_feed("team", true).await;
-    let index = wharf.url("/default/default/_packaging/team/Cargo/index/ch/ai/chain-mid");
+    let index = wharf.url("/default/default/_packaging/team/Cargo/index/se/rd/serde");
     let get = |url: String| {
         let http = wharf.http().clone();
         async move {
@@ -281,11 +281,11 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
     };
     let (status, body) = get(index.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(versions(&body), ["0.2.0", "0.3.0"]);
+    assert_eq!(versions(&body), ["1.0.200"]);
 
-    // The team publishes its own `chain-mid`.
-    let spec = wharf_test_support::upstream::CrateSpec::new("chain-mid", "9.0.0");
-    let meta = serde_json::json!({"name": "chain-mid", "vers": "9.0.0", "deps": [], "features": {}});
+    // The team publishes its own `serde`.
+    let spec = wharf_test_support::upstream::CrateSpec::new("serde", "9.0.0");
+    let meta = serde_json::json!({"name": "serde", "vers": "9.0.0", "deps": [], "features": {}});
     let res = wharf
         .http()
         .put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new"))
@@ -297,9 +297,9 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
     let (_, body) = get(index.clone()).await;
     assert_eq!(versions(&body), ["9.0.0"], "upstream versions are hidden");
-    let download = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/chain-mid/0.3.0/download");
+    let download = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/serde/1.0.200/download");
     assert_eq!(get(download.clone()).await.0, StatusCode::NOT_FOUND);
-    let package = wharf.url("/default/default/_apis/packaging/feeds/team/packages/chain-mid");
+    let package = wharf.url("/default/default/_apis/packaging/feeds/team/packages/serde");
     let res = wharf.http().get(&package).bearer_auth(&wharf.admin_token).send().await.unwrap();
     let info: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     assert_eq!(info["allowExternalVersions"], false);
@@ -316,7 +316,7 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let (_, body) = get(index.clone()).await;
-    assert_eq!(versions(&body), ["0.2.0", "0.3.0", "9.0.0"]);
+    assert_eq!(versions(&body), ["1.0.200", "9.0.0"]);
     assert_eq!(get(download).await.0, StatusCode::OK);
     wharf.stop().await;
 }

@@ -37,6 +37,9 @@ pub(super) fn sample_crates() -> Vec<CrateSpec> {
         CrateSpec::new("beta", "2.0.0-beta.1"),
         CrateSpec::new("meta", "1.0.0"),
         CrateSpec::new("meta", "1.0.1+build5"),
+        // A well-known name nothing here depends on: the dependency-confusion guard's test
+        // publishes a local crate of this name.
+        CrateSpec::new("serde", "1.0.200"),
         CrateSpec::new("top", "0.1.0")
             .dep(DepSpec::new("chain-mid", "^0.3"))
             .dep(DepSpec::new("aliased", "^0.2").renamed_from("real-name"))
