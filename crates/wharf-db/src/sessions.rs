@@ -62,12 +62,6 @@ impl<'a> SessionRepo<'a> {
         Ok(())
     }
 
-    /// Ends every session of a user (after a password change or removal).
-    pub async fn delete_for_user(&self, user_id: i64) -> DbResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool).await?;
-        Ok(())
-    }
-
     /// Removes expired sessions; returns how many.
     pub async fn delete_expired(&self) -> DbResult<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now()).execute(self.pool).await?;

@@ -35,12 +35,8 @@ fn config(root: &Path, index_url: &str) {
     );
 }
 
-fn text(out: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-#[tokio::test]
-async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
+/// A running Wharf with a public feed `team` whose upstream is the local sample registry.
+async fn team_feed(engine: Engine) -> (LocalUpstream, RunningWharf) {
     let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     let options = Options {
         upstream_index: upstream.index_url(),
@@ -48,8 +44,18 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
         timeout: Duration::from_secs(5),
         tls: None,
     };
-    let wharf = RunningWharf::start(Engine::Sqlite, options).await;
+    let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("team", true).await;
+    (upstream, wharf)
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[tokio::test]
+async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
+    let (_upstream, wharf) = team_feed(Engine::Sqlite).await;
     let db = &wharf.db;
     let scope = db.scopes().resolve("default", Some("default")).await.unwrap();
     let feed = db.feeds().get(&scope, "team").await.unwrap();
@@ -257,15 +263,7 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
 /// downloads) until the package allows externally-sourced versions.
 #[tokio::test]
 async fn a_local_name_hides_upstream_versions_until_allowed() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let options = Options {
-        upstream_index: upstream.index_url(),
-        ttl: Duration::from_secs(300),
-        timeout: Duration::from_secs(5),
-        tls: None,
-    };
-    let wharf = RunningWharf::start(Engine::Postgres, options).await;
-    wharf.create_feed("team", true).await;
+    let (_upstream, wharf) = team_feed(Engine::Postgres).await;
     let index = wharf.url("/default/default/_packaging/team/Cargo/index/se/rd/serde");
     let get = |url: String| {
         let http = wharf.http().clone();
