@@ -76,7 +76,10 @@ impl Registry {
             upstream,
             metrics,
             feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
+            // Rendered files expire too: a publish or yank on another replica must show
+            // here within seconds (cargo waits up to 60 s for a new version).
             rendered: moka::sync::Cache::builder()
+                .time_to_live(FEED_CACHE_TTL)
                 .weigher(|_, v: &Arc<Rendered>| v.weight())
                 .max_capacity(64 * 1024 * 1024)
                 .build(),
