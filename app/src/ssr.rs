@@ -181,3 +181,15 @@ pub fn redirect_to(path: &str) {
     let safe = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
     leptos_axum::redirect(if safe { path } else { "/" });
 }
+
+/// A conflict (a name or number already taken) as a refused form with its message (409);
+/// other database errors as usual.
+pub fn refused_on_conflict(e: DbError) -> PortalError {
+    match e {
+        DbError::Conflict(message) => {
+            refuse_with(409);
+            PortalError::Refused(message)
+        }
+        other => other.into(),
+    }
+}

@@ -23,6 +23,17 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{error::PortalError, model::FeedView, server::get_feed};
 
+/// The hidden fields naming a feed in a form.
+pub(crate) fn feed_fields(feed: &FeedView, csrf: &str) -> impl IntoView + use<> {
+    let (feed, csrf) = (feed.clone(), csrf.to_owned());
+    view! {
+        <input type="hidden" name="csrf" value=csrf/>
+        <input type="hidden" name="org" value=feed.org.clone()/>
+        <input type="hidden" name="project" value=feed.project.clone().unwrap_or_default()/>
+        <input type="hidden" name="feed" value=feed.name.clone()/>
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
 pub(crate) fn set_status(code: u16) {
     #[cfg(feature = "ssr")]

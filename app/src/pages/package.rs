@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     components::{layout::use_session, snippet::Snippet},
     model::{FeedView, PackageDetailView, RecycledView, human_time},
-    pages::{FormError, LoadError, feed_resource, form_error},
+    pages::{FormError, LoadError, feed_fields, feed_resource, form_error},
     server::{DeleteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
 };
 
@@ -37,17 +37,6 @@ pub fn PackagePage() -> impl IntoView {
                 })
             }}
         </Suspense>
-    }
-}
-
-/// The hidden fields naming a feed in a form.
-fn feed_fields(feed: &FeedView, csrf: &str) -> impl IntoView + use<> {
-    let (feed, csrf) = (feed.clone(), csrf.to_owned());
-    view! {
-        <input type="hidden" name="csrf" value=csrf/>
-        <input type="hidden" name="org" value=feed.org.clone()/>
-        <input type="hidden" name="project" value=feed.project.clone().unwrap_or_default()/>
-        <input type="hidden" name="feed" value=feed.name.clone()/>
     }
 }
 

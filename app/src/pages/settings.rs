@@ -8,7 +8,7 @@ use crate::{
     components::layout::use_session,
     error::PortalError,
     model::{FeedView, PermissionView},
-    pages::{FieldError, FormError, LoadError, feed_resource, form_error},
+    pages::{FieldError, FormError, LoadError, feed_fields, feed_resource, form_error},
     server::{SetRole, UpdateFeedSettings, list_permissions},
 };
 
@@ -34,11 +34,6 @@ fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
             {tab(format!("{page}/settings/permissions"), "Permissions")}
         </nav>
     }
-}
-
-/// The project of a feed as a form value (empty for an organization feed).
-fn project_value(feed: &FeedView) -> String {
-    feed.project.clone().unwrap_or_default()
 }
 
 #[component]
@@ -81,10 +76,7 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
         <SettingsHead feed=feed.clone() current="General"/>
         <FormError error=error.clone()/>
         <form method="post" action=UpdateFeedSettings::PATH class="form card" id="feed-settings" novalidate="">
-            <input type="hidden" name="csrf" value=csrf/>
-            <input type="hidden" name="org" value=feed.org.clone()/>
-            <input type="hidden" name="project" value=project_value(&feed)/>
-            <input type="hidden" name="feed" value=feed.name.clone()/>
+            {feed_fields(&feed, &csrf)}
             <div class="field">
                 <label for="settings-description">"Description"</label>
                 <textarea id="settings-description" name="description" rows="2">{feed.description.clone()}</textarea>
@@ -167,14 +159,7 @@ pub fn FeedPermissionsPage() -> impl IntoView {
 fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: Option<PortalError>) -> impl IntoView {
     let hidden = {
         let (csrf, feed) = (csrf.clone(), feed.clone());
-        move || {
-            view! {
-                <input type="hidden" name="csrf" value=csrf.clone()/>
-                <input type="hidden" name="org" value=feed.org.clone()/>
-                <input type="hidden" name="project" value=project_value(&feed)/>
-                <input type="hidden" name="feed" value=feed.name.clone()/>
-            }
-        }
+        move || feed_fields(&feed, &csrf)
     };
     view! {
         <Title text=format!("Permissions of {}", feed.name)/>

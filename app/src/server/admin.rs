@@ -79,7 +79,7 @@ pub async fn add_member(#[server(default)] csrf: String, org: String, name: Stri
     check_csrf(&csrf).await?;
     let scope = managed_org(&ctx, &org).await?;
     let (user, _) = ctx.db.users().by_name(&name).await?;
-    ctx.db.users().add_member(scope.org_id, &user).await.map_err(conflict)?;
+    ctx.db.users().add_member(scope.org_id, &user).await.map_err(crate::ssr::refused_on_conflict)?;
     redirect_to(&format!("/{org}/_settings/members"));
     Ok(())
 }
@@ -94,17 +94,6 @@ pub async fn remove_member(#[server(default)] csrf: String, org: String, name: S
     ctx.db.users().remove_member(scope.org_id, &user).await?;
     redirect_to(&format!("/{org}/_settings/members"));
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn conflict(e: wharf_db::DbError) -> PortalError {
-    match e {
-        wharf_db::DbError::Conflict(message) => {
-            refuse_with(409);
-            PortalError::Refused(message)
-        }
-        other => other.into(),
-    }
 }
 
 /// Changes a feed's settings (Administrator or Owner).

@@ -116,7 +116,7 @@ pub async fn delete_version(
     let project = project.filter(|p| !p.is_empty());
     let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
     let key = name.to_ascii_lowercase();
-    ctx.db.packages().delete_version(found.id, &key, &version).await.map_err(conflict)?;
+    ctx.db.packages().delete_version(found.id, &key, &version).await.map_err(crate::ssr::refused_on_conflict)?;
     (ctx.feeds_changed)();
     tracing::info!(feed = %found.name, package = %key, %version, "version moved to the recycle bin in the portal");
     redirect_to(&format!("{}/recycle-bin", found.location().page_path()));
@@ -185,15 +185,4 @@ pub async fn set_allow_external(
     (ctx.feeds_changed)();
     redirect_to(&format!("{}/package/{name}", found.location().page_path()));
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn conflict(e: wharf_db::DbError) -> PortalError {
-    match e {
-        wharf_db::DbError::Conflict(message) => {
-            crate::ssr::refuse_with(409);
-            PortalError::Refused(message)
-        }
-        other => other.into(),
-    }
 }
