@@ -32,6 +32,10 @@ pub enum PortalError {
     Invalid { errors: FieldErrors, values: Box<FeedFormValues> },
     #[error("Something went wrong on the server: {0}. Try again; if it persists, check the server log.")]
     Server(String),
+    /// An error in the page's address that this server did not sign (someone else's text
+    /// in a link): never shown.
+    #[error("")]
+    Unverified,
 }
 
 impl PortalError {
@@ -59,4 +63,34 @@ impl FromServerFnError for PortalError {
             other => PortalError::Server(other.to_string()),
         }
     }
+
+    /// The JSON of the error and, on the server, a tag signing it (`JSON \n hex(HMAC)`).
+    /// The tag is what lets a page tell an error the server produced (in the address of a
+    /// plain form post's redirect) from one written into a link by someone else.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        let json = serde_json_bytes(self);
+        #[cfg(feature = "ssr")]
+        let json = crate::ssr::signed(json);
+        json.into()
+    }
+
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        #[cfg(feature = "ssr")]
+        let Some(json) = crate::ssr::verified(&data) else {
+            return PortalError::Unverified;
+        };
+        // In the browser the bytes are a server function's own answer: drop the tag.
+        #[cfg(not(feature = "ssr"))]
+        let json = data.split(|b| *b == b'\n').next().unwrap_or_default();
+        <JsonEncoding as leptos::server_fn::Decodes<Self>>::decode(leptos::server_fn::Bytes::copy_from_slice(
+            json,
+        ))
+        .unwrap_or_else(|e| PortalError::Server(format!("an unreadable error from the server ({e})")))
+    }
+}
+
+fn serde_json_bytes(error: &PortalError) -> Vec<u8> {
+    <JsonEncoding as leptos::server_fn::Encodes<PortalError>>::encode(error)
+        .map(|b| b.to_vec())
+        .unwrap_or_else(|_| br#"{"Server":"the error could not be encoded"}"#.to_vec())
 }

@@ -1,95 +1,96 @@
-//! Server-side glue: the context server functions run in, and conversions from the
-//! data layer.
+//! Server-side glue: the core the server functions call, who is calling, and the one
+//! mapping from the core's errors to the portal's.
 
-use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use leptos::prelude::*;
 use tower_sessions::Session;
-use wharf_auth::{CheckError, Denied, FeedAction, Principal, PrincipalError};
-use wharf_core::PublicUrl;
-use wharf_db::{Db, DbError, Feed, User};
+use wharf_auth::{Denied, Principal, PrincipalError};
+use wharf_db::{DbError, Feed, User};
+use wharf_service::{Core, CoreError, rfc3339};
 
 use crate::{error::PortalError, model::FeedView};
 
-/// What server functions need from the running server; provided per request.
-#[derive(Clone)]
-pub struct AppContext {
-    pub db: Db,
-    pub public_url: PublicUrl,
-    /// Called after a feed's settings change, so caches of feeds are dropped.
-    pub feeds_changed: std::sync::Arc<dyn Fn() + Send + Sync>,
+/// The core of the current request (the server provides it to every page and server
+/// function).
+pub fn core() -> Result<Core, PortalError> {
+    use_context::<Core>().ok_or_else(|| PortalError::Server("the server context is missing".into()))
 }
 
-impl std::fmt::Debug for AppContext {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppContext").field("db", &self.db).field("public_url", &self.public_url).finish_non_exhaustive()
+/// A feed as the portal shows it.
+pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
+    FeedView {
+        id: feed.id,
+        org: feed.org.clone(),
+        project: feed.project.clone(),
+        name: feed.name.clone(),
+        description: feed.description.clone(),
+        visibility: feed.visibility,
+        upstream_enabled: feed.upstream_enabled,
+        index_url: feed.location().index_url(&core.public_url),
+        tokens_url: core.public_url.join("/_user/tokens"),
+        created_at: rfc3339(feed.created_at),
+        upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
+        allow_anonymous_saves: feed.allow_anonymous_saves,
+        can_administer,
     }
 }
 
-impl AppContext {
-    /// The context of the current request.
-    pub fn current() -> Result<Self, PortalError> {
-        use_context::<AppContext>().ok_or_else(|| PortalError::Server("the server context is missing".into()))
-    }
-
-    /// The feed at `org`/`project`/`feed`, if the caller may do `action` on it, with the
-    /// caller and whether they may administer it.
-    pub async fn feed_for(
-        &self,
-        org: &str,
-        project: Option<&str>,
-        feed: &str,
-        action: FeedAction,
-    ) -> Result<(Feed, Principal, bool), PortalError> {
-        let principal = principal(&self.db).await?;
-        let scope = self.db.scopes().resolve(org, project).await?;
-        let feed = self.db.feeds().get(&scope, feed).await?;
-        let standing = wharf_auth::access::standing(&self.db, &principal, &feed).await?;
-        wharf_auth::authorize(&principal, &standing, action).map_err(denied)?;
-        let can_administer = wharf_auth::authorize(&principal, &standing, FeedAction::Administer).is_ok();
-        Ok((feed, principal, can_administer))
-    }
-
-    pub fn feed_view(&self, feed: &Feed, can_administer: bool) -> FeedView {
-        FeedView {
-            id: feed.id,
-            org: feed.org.clone(),
-            project: feed.project.clone(),
-            name: feed.name.clone(),
-            description: feed.description.clone(),
-            visibility: feed.visibility,
-            upstream_enabled: feed.upstream_enabled,
-            index_url: feed.location().index_url(&self.public_url),
-            tokens_url: self.public_url.join("/_user/tokens"),
-            created_at: rfc3339(feed.created_at),
-            upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
-            allow_anonymous_saves: feed.allow_anonymous_saves,
-            can_administer,
-        }
-    }
-}
-
-/// Unix seconds as RFC 3339 (UTC).
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-impl From<DbError> for PortalError {
-    fn from(err: DbError) -> Self {
+/// The one mapping from the core's error kinds to the portal's errors and statuses.
+impl From<CoreError> for PortalError {
+    fn from(err: CoreError) -> Self {
         match err {
-            DbError::NotFound(message) => {
+            CoreError::NotFound(message) => {
                 // The status of the page being rendered, or of the server-function call.
                 refuse_with(404);
                 PortalError::NotFound(message)
             }
-            other => {
-                tracing::error!(error = ?other, "database error in a server function");
-                PortalError::Server("the database could not complete the request".into())
+            CoreError::Denied(d) => denied(d),
+            CoreError::BadCredentials(message) => {
+                refuse_with(401);
+                PortalError::Refused(message)
+            }
+            CoreError::Invalid(errors) => {
+                refuse_with(422);
+                PortalError::Fields(errors)
+            }
+            CoreError::Conflict(message) => {
+                refuse_with(409);
+                PortalError::Refused(message)
+            }
+            CoreError::TooLarge(message) => {
+                refuse_with(413);
+                PortalError::Refused(message)
+            }
+            CoreError::Limited { message, retry_after } => {
+                refuse_with(429);
+                retry_after_header(retry_after);
+                PortalError::Refused(message)
+            }
+            CoreError::Unavailable { message, retry_after } => {
+                refuse_with(503);
+                retry_after_header(retry_after);
+                PortalError::Refused(message)
+            }
+            CoreError::Internal(e) => {
+                tracing::error!(error = %e, "a server function failed");
+                PortalError::Server("the server could not complete the request".into())
             }
         }
+    }
+}
+
+impl From<DbError> for PortalError {
+    fn from(err: DbError) -> Self {
+        CoreError::from(err).into()
+    }
+}
+
+fn retry_after_header(seconds: u64) {
+    if let (Some(res), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&seconds.to_string()))
+    {
+        res.insert_header(http::header::RETRY_AFTER, value);
     }
 }
 
@@ -102,19 +103,19 @@ pub async fn session() -> Result<Session, PortalError> {
 }
 
 /// Who is calling: the session's user, or anonymous.
-pub async fn principal(db: &Db) -> Result<Principal, PortalError> {
+pub async fn principal(core: &Core) -> Result<Principal, PortalError> {
     let session = session().await?;
-    wharf_auth::principal_from_session(db, &session).await.map_err(|e| match e {
+    wharf_auth::principal_from_session(&core.db, &session).await.map_err(|e| match e {
         PrincipalError::Unavailable(e) => PortalError::from(e),
         other => PortalError::Server(other.to_string()),
     })
 }
 
 /// The signed-in user, or 401.
-pub async fn signed_in(db: &Db) -> Result<(Principal, User), PortalError> {
-    match principal(db).await? {
-        Principal::User { user, .. } => {
-            let principal = Principal::User { user: user.clone(), scope: wharf_core::TokenScope::Write };
+pub async fn signed_in(core: &Core) -> Result<(Principal, User), PortalError> {
+    match principal(core).await? {
+        principal @ Principal::User { .. } => {
+            let user = principal.user().cloned().ok_or_else(|| denied(Denied::Unauthenticated))?;
             Ok((principal, user))
         }
         Principal::Anonymous => Err(denied(Denied::Unauthenticated)),
@@ -122,7 +123,9 @@ pub async fn signed_in(db: &Db) -> Result<(Principal, User), PortalError> {
 }
 
 /// Refuses a form post whose CSRF token is not this session's (a post from another site,
-/// or a form older than the session). Returns the session.
+/// or a form older than the session). Returns the session. The server also checks every
+/// state-changing server function's token before it runs (a layer), so a function that
+/// forgot this call still cannot be forged.
 pub async fn check_csrf(csrf: &str) -> Result<Session, PortalError> {
     let session = session().await?;
     if wharf_auth::session::csrf_matches(&session, csrf).await {
@@ -130,11 +133,13 @@ pub async fn check_csrf(csrf: &str) -> Result<Session, PortalError> {
     } else {
         tracing::warn!("form post without a valid CSRF token refused");
         refuse_with(403);
-        Err(PortalError::Refused(
-            "This form has expired or did not come from this Wharf page. Reload the page and try again.".into(),
-        ))
+        Err(PortalError::Refused(CSRF_REFUSED.into()))
     }
 }
+
+/// What a form post with a missing or wrong CSRF token is told.
+pub const CSRF_REFUSED: &str =
+    "This form has expired or did not come from this Wharf page. Reload the page and try again.";
 
 /// The portal's error for a refused authorization, with its status.
 pub fn denied(denied: Denied) -> PortalError {
@@ -150,18 +155,10 @@ pub fn denied(denied: Denied) -> PortalError {
     }
 }
 
-impl From<CheckError> for PortalError {
-    fn from(err: CheckError) -> Self {
-        match err {
-            CheckError::Denied(d) => denied(d),
-            CheckError::Db(e) => e.into(),
-        }
-    }
-}
-
-/// The client's address, when the server knows it (it feeds the sign-in limit).
-pub async fn client_ip() -> Option<IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip())
+/// The client's address as the server established it (behind trusted proxies, from
+/// `X-Forwarded-For`); it feeds the sign-in limit.
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::Extension<wharf_service::ClientIp>>().await.ok().map(|c| c.0.0)
 }
 
 /// Sets the status of a refused call, except for a plain form post (JavaScript off),
@@ -176,20 +173,46 @@ pub fn refuse_with(status: u16) {
     }
 }
 
-/// Sends the browser to `path` after a form post: a same-site path only.
+/// Sends the browser to `path` after a form post: a path of this site only (anything
+/// else, or anything a `Location` header cannot carry, goes to `/`).
 pub fn redirect_to(path: &str) {
-    let safe = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
-    leptos_axum::redirect(if safe { path } else { "/" });
+    let target = core().ok().and_then(|core| wharf_core::safe_next(&core.public_url, path));
+    leptos_axum::redirect(target.as_deref().unwrap_or("/"));
 }
 
-/// A conflict (a name or number already taken) as a refused form with its message (409);
-/// other database errors as usual.
-pub fn refused_on_conflict(e: DbError) -> PortalError {
-    match e {
-        DbError::Conflict(message) => {
-            refuse_with(409);
-            PortalError::Refused(message)
-        }
-        other => other.into(),
+/// The key that signs form errors; the same on every replica (kept in the database).
+static ERROR_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Sets the key form errors are signed with (once per process; later calls keep the first).
+pub fn set_error_key(key: &[u8]) {
+    let _ = ERROR_KEY.set(key.to_vec());
+}
+
+fn tag(json: &[u8]) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    let key = ERROR_KEY.get()?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
+    mac.update(json);
+    Some(hex::encode(mac.finalize().into_bytes()))
+}
+
+/// `json`, followed by a line with its tag.
+pub(crate) fn signed(mut json: Vec<u8>) -> Vec<u8> {
+    if let Some(tag) = tag(&json) {
+        json.push(b'\n');
+        json.extend_from_slice(tag.as_bytes());
     }
+    json
+}
+
+/// The JSON of a signed error, if its tag is this server's.
+pub(crate) fn verified(data: &[u8]) -> Option<&[u8]> {
+    use hmac::{Hmac, Mac};
+    let split = data.iter().rposition(|b| *b == b'\n')?;
+    let (json, tag) = (&data[..split], &data[split + 1..]);
+    let key = ERROR_KEY.get()?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
+    mac.update(json);
+    mac.verify_slice(&hex::decode(tag).ok()?).ok()?;
+    Some(json)
 }

@@ -48,6 +48,7 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
                     accounts::AccountError::Invalid(errors) => AdminError::Invalid(
                         errors.0.iter().map(|e| format!("--{}: {}", e.field, e.message)).collect::<Vec<_>>().join(" "),
                     ),
+                    accounts::AccountError::Busy(e) => AdminError::Invalid(e.to_string()),
                     accounts::AccountError::Db(e) => AdminError::Db(e),
                 },
             )?;
@@ -56,10 +57,11 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
         }
         AdminCommand::CreateToken { user, name, scope, expires_days } => {
             let (user, _) = db.users().by_name(&user).await?;
-            let (info, secret) = issue_token(db, user.id, &name, scope, expires_days).await.map_err(|e| match e {
-                IssueError::Invalid(errors) => AdminError::Invalid(errors.to_string()),
-                IssueError::Db(e) => AdminError::Db(e),
-            })?;
+            let (info, secret) =
+                issue_token(db, user.id, &name, scope, expires_days, None).await.map_err(|e| match e {
+                    IssueError::Invalid(errors) => AdminError::Invalid(errors.to_string()),
+                    IssueError::Db(e) => AdminError::Db(e),
+                })?;
             let expiry = match expires_days {
                 Some(d) => format!("expires in {d} days"),
                 None => "never expires".to_owned(),

@@ -27,12 +27,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// Directory for the SQLite database and stored crate files.
-    #[arg(long, env = "WHARF_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "WHARF_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
     /// Default: SQLite file wharf.db in the data directory.
-    #[arg(long, env = "WHARF_DATABASE_URL")]
+    #[arg(long, env = "WHARF_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 }
 
@@ -150,6 +150,39 @@ pub struct ServeArgs {
     /// Largest .crate file a publish may carry, in bytes.
     #[arg(long, env = "WHARF_MAX_CRATE_SIZE", default_value_t = crate::registry::publish::DEFAULT_MAX_CRATE_SIZE)]
     pub max_crate_size: usize,
+
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For`
+    /// names the real client; from any other peer the header is ignored.
+    #[arg(long, env = "WHARF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// When set, `/_metrics` answers only requests with `Authorization: Bearer <token>`.
+    #[arg(long, env = "WHARF_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
+fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an address nor a CIDR block (like 10.0.0.0/8)"))
+}
+
+/// Who may speak for clients, and who may read the metrics.
+#[derive(Clone, Default)]
+pub struct Network {
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// sha256 of the metrics token, when one is set (the token itself is not kept).
+    pub metrics_token_hash: Option<String>,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_token", &self.metrics_token_hash.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 /// Settings resolved and checked, ready for [`crate::startup::serve`].
@@ -166,6 +199,7 @@ pub struct ServeConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest .crate file a publish may carry, in bytes.
     pub max_crate_size: usize,
+    pub network: Network,
 }
 
 /// Where and how feeds reach their upstream.
@@ -239,6 +273,10 @@ impl ServeArgs {
             upstream,
             tls: self.tls_cert.zip(self.tls_key),
             max_crate_size: self.max_crate_size,
+            network: Network {
+                trusted_proxies: self.trusted_proxies,
+                metrics_token_hash: self.metrics_token.filter(|t| !t.is_empty()).map(|t| wharf_auth::hash_token(&t)),
+            },
         })
     }
 }

@@ -30,6 +30,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// 429 or 503, with how long to wait.
+    #[error("{message}")]
+    Busy { status: StatusCode, message: String, retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Busy { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,39 +63,29 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound(message) => ApiError::NotFound(message),
-            DbError::Conflict(message) => ApiError::Conflict(message),
-            other => ApiError::Internal(Box::new(other)),
-        }
+        wharf_service::CoreError::from(err).into()
     }
 }
 
-impl From<wharf_auth::Denied> for ApiError {
-    fn from(denied: wharf_auth::Denied) -> Self {
-        match denied {
-            wharf_auth::Denied::Unauthenticated => crate::routes::api::unauthenticated(),
-            wharf_auth::Denied::Forbidden(message) => ApiError::Forbidden(message),
-        }
-    }
-}
-
-impl From<wharf_auth::CheckError> for ApiError {
-    fn from(err: wharf_auth::CheckError) -> Self {
+/// The one mapping from the core's error kinds to REST (and cargo web API) statuses.
+impl From<wharf_service::CoreError> for ApiError {
+    fn from(err: wharf_service::CoreError) -> Self {
+        use wharf_service::CoreError as E;
         match err {
-            wharf_auth::CheckError::Denied(denied) => denied.into(),
-            wharf_auth::CheckError::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<wharf_auth::roles::RoleChangeError> for ApiError {
-    fn from(err: wharf_auth::roles::RoleChangeError) -> Self {
-        use wharf_auth::roles::RoleChangeError as E;
-        match err {
-            E::Denied(denied) => denied.into(),
+            E::NotFound(message) => ApiError::NotFound(message),
+            E::Denied(wharf_auth::Denied::Unauthenticated) => crate::routes::api::unauthenticated(),
+            E::Denied(wharf_auth::Denied::Forbidden(message)) => ApiError::Forbidden(message),
+            E::BadCredentials(message) => ApiError::Unauthorized(message),
             E::Invalid(errors) => ApiError::Invalid(errors),
-            E::Db(e) => e.into(),
+            E::Conflict(message) => ApiError::Conflict(message),
+            E::TooLarge(message) => ApiError::PayloadTooLarge(message),
+            E::Limited { message, retry_after } => {
+                ApiError::Busy { status: StatusCode::TOO_MANY_REQUESTS, message, retry_after }
+            }
+            E::Unavailable { message, retry_after } => {
+                ApiError::Busy { status: StatusCode::SERVICE_UNAVAILABLE, message, retry_after }
+            }
+            E::Internal(e) => ApiError::Internal(e),
         }
     }
 }
@@ -118,6 +112,10 @@ impl IntoResponse for ApiError {
             }
             other => vec![json!({ "detail": other.to_string() })],
         };
-        (status, Json(json!({ "errors": errors }))).into_response()
+        let mut response = (status, Json(json!({ "errors": errors }))).into_response();
+        if let ApiError::Busy { retry_after, .. } = &self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after).into());
+        }
+        response
     }
 }

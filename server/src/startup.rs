@@ -2,7 +2,6 @@
 
 use std::{io, sync::Arc};
 
-use app::ssr::AppContext;
 use axum::{Router, serve::ListenerExt};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
@@ -54,22 +53,22 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
     let metrics = Arc::new(Metrics::default());
     let upstream = Upstream::new(config.upstream.clone(), metrics.clone());
     tracing::info!(upstream = upstream.index_url(), "upstream index");
-    let registry = Arc::new(Registry::new(db.clone(), storage, upstream, metrics, config.max_crate_size));
-    let feeds_changed = {
+    let core = wharf_service::Core::new(db.clone(), config.public_url.clone());
+    let registry = Arc::new(Registry::new(core.clone(), storage, upstream, metrics, config.max_crate_size));
+    // The registry's caches hear of every change on the bus, and nowhere else.
+    {
         let registry = Arc::downgrade(&registry);
-        Arc::new(move || {
+        core.bus.listen(move |change| {
             if let Some(registry) = registry.upgrade() {
-                registry.feeds_changed();
+                registry.changed(change);
             }
-        })
-    };
+        });
+    }
+    // Form errors travel in the page's address signed with a key every replica shares.
+    let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
+    app::ssr::set_error_key(key.as_bytes());
     spawn_housekeeping(Arc::downgrade(&registry));
-    let state = AppState {
-        leptos,
-        ctx: AppContext { db: db.clone(), public_url: config.public_url.clone(), feeds_changed },
-        site: Arc::new(site),
-        registry,
-    };
+    let state = AppState { leptos, core, site: Arc::new(site), registry, network: Arc::new(config.network.clone()) };
     Ok((routes::router(state), db))
 }
 

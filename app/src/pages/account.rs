@@ -153,7 +153,7 @@ fn Tokens(view: TokensView, csrf: String, error: Option<PortalError>) -> impl In
         <section class="card" aria-labelledby="create-token-title">
             <h2 id="create-token-title">"New token"</h2>
             <FormError error=error.clone()/>
-            <form method="post" action=CreateToken::PATH class="form" id="create-token" novalidate="">
+            <form method="post" action=wharf_core::urls::pages::TOKENS class="form" id="create-token" novalidate="">
                 <input type="hidden" name="csrf" value=csrf.clone()/>
                 <div class="field">
                     <label for="token-name">"Name"</label>

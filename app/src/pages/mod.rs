@@ -94,7 +94,7 @@ where
     S: ServerFn<Error = PortalError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    ServerAction::<S>::new().value().get_untracked().and_then(Result::err)
+    ServerAction::<S>::new().value().get_untracked().and_then(Result::err).filter(|e| *e != PortalError::Unverified)
 }
 
 /// The message of a refused form, above it.

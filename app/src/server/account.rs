@@ -2,23 +2,26 @@
 
 use leptos::prelude::*;
 
+use crate::model::CreatedToken;
 use crate::{
     error::PortalError,
     model::{SessionView, TokensView},
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{CreatedToken, TokenView, UserView},
-    ssr::{AppContext, check_csrf, redirect_to, refuse_with, rfc3339, session, signed_in},
+    model::{TokenView, UserView},
+    ssr::{check_csrf, core, redirect_to, session, signed_in},
 };
+#[cfg(feature = "ssr")]
+use wharf_service::rfc3339;
 
 /// Who is looking, whether Wharf still needs its first account, and (for a signed-in
 /// user) the CSRF token of the page's forms. Creates no session for a visitor.
 #[server(prefix = "/_fn", endpoint = "session_info")]
 pub async fn session_info() -> Result<SessionView, PortalError> {
-    let ctx = AppContext::current()?;
-    let needs_setup = ctx.db.users().count().await? == 0;
-    let principal = crate::ssr::principal(&ctx.db).await?;
+    let core = core()?;
+    let needs_setup = core.db.users().count().await? == 0;
+    let principal = crate::ssr::principal(&core).await?;
     let Some(user) = principal.user() else {
         return Ok(SessionView { user: None, csrf: String::new(), needs_setup });
     };
@@ -38,21 +41,6 @@ fn server_error(e: impl std::fmt::Display) -> PortalError {
     PortalError::Server("the session could not be saved".into())
 }
 
-#[cfg(feature = "ssr")]
-fn account_error(e: wharf_auth::accounts::AccountError) -> PortalError {
-    match e {
-        wharf_auth::accounts::AccountError::Invalid(errors) => {
-            refuse_with(422);
-            PortalError::Fields(errors)
-        }
-        wharf_auth::accounts::AccountError::Db(wharf_db::DbError::Conflict(message)) => {
-            refuse_with(409);
-            PortalError::Refused(message)
-        }
-        wharf_auth::accounts::AccountError::Db(e) => e.into(),
-    }
-}
-
 /// Creates the first administrator (only while no account exists) and signs them in.
 #[server(prefix = "/_fn", endpoint = "setup")]
 pub async fn setup(
@@ -61,11 +49,9 @@ pub async fn setup(
     password: String,
     password2: String,
 ) -> Result<(), PortalError> {
-    use wharf_auth::accounts::{Kind, create};
-    let ctx = AppContext::current()?;
+    let core = core()?;
     let session = check_csrf(&csrf).await?;
-    let user = create(&ctx.db, Kind::FirstAdmin, &name, &password, Some(&password2)).await.map_err(account_error)?;
-    tracing::info!(user = %user.name, "first administrator created on the setup page");
+    let user = wharf_service::accounts::setup(&core, &name, &password, &password2).await?;
     wharf_auth::session::sign_in(&session, &user).await.map_err(server_error)?;
     redirect_to("/");
     Ok(())
@@ -79,24 +65,12 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), PortalError> {
-    use wharf_auth::sign_in::SignInError;
-    let ctx = AppContext::current()?;
+    let core = core()?;
     let session = check_csrf(&csrf).await?;
     let ip = crate::ssr::client_ip().await;
-    let user = match wharf_auth::sign_in::sign_in(&ctx.db, &name, &password, ip).await {
-        Ok(user) => user,
-        Err(e @ SignInError::Invalid) => {
-            refuse_with(401);
-            return Err(PortalError::Refused(e.to_string()));
-        }
-        Err(e @ SignInError::TooManyAttempts { .. }) => {
-            refuse_with(429);
-            return Err(PortalError::Refused(e.to_string()));
-        }
-        Err(SignInError::Unavailable(e)) => return Err(e.into()),
-    };
+    let user = wharf_service::accounts::sign_in(&core, &name, &password, ip).await?;
     wharf_auth::session::sign_in(&session, &user).await.map_err(server_error)?;
-    tracing::info!(user = %user.name, "signed in");
+    // Only a path of this site, resolved against the public URL; anything else goes home.
     redirect_to(next.as_deref().filter(|n| !n.is_empty()).unwrap_or("/"));
     Ok(())
 }
@@ -110,16 +84,14 @@ pub async fn sign_out(#[server(default)] csrf: String) -> Result<(), PortalError
     Ok(())
 }
 
-/// The signed-in user's tokens, and the one just created (its secret shown this once).
+/// The signed-in user's tokens, and the one just created, if this page is the answer to
+/// creating it (the secret is shown in that answer only and stored nowhere).
 #[server(prefix = "/_fn", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<TokensView, PortalError> {
-    let ctx = AppContext::current()?;
-    let (_, user) = signed_in(&ctx.db).await?;
+    let core = core()?;
+    let (principal, _) = signed_in(&core).await?;
     let now = wharf_db::unix_now();
-    let tokens = ctx
-        .db
-        .tokens()
-        .list(user.id)
+    let tokens = wharf_service::tokens::list(&core, &principal)
         .await?
         .into_iter()
         .map(|t| TokenView {
@@ -134,83 +106,74 @@ pub async fn list_tokens() -> Result<TokensView, PortalError> {
             expired: t.expires_at.is_some_and(|e| e <= now),
         })
         .collect();
-    let created = wharf_auth::session::take_flash(&session().await?)
-        .await
-        .and_then(|v| serde_json::from_value::<CreatedToken>(v).ok());
-    Ok(TokensView { tokens, created })
+    Ok(TokensView { tokens, created: use_context::<CreatedToken>() })
 }
 
-/// Creates a personal access token. The secret is kept in the session for the next view of
-/// the tokens page only, which shows it once (with or without JavaScript).
+/// Creates a personal access token and answers it (shown once, stored nowhere). The
+/// tokens page's form posts to the page itself instead, whose answer shows the token.
 #[server(prefix = "/_fn", endpoint = "create_token")]
 pub async fn create_token(
     #[server(default)] csrf: String,
     name: String,
     scope: Option<String>,
     expires_in_days: Option<String>,
-) -> Result<(), PortalError> {
-    use wharf_auth::IssueError;
-    use wharf_core::{FieldErrors, TokenScope};
-    let ctx = AppContext::current()?;
-    let session = check_csrf(&csrf).await?;
-    let (_, user) = signed_in(&ctx.db).await?;
-    let mut errors = FieldErrors::default();
-    let scope = match scope.as_deref().unwrap_or_default().parse::<TokenScope>() {
-        Ok(scope) => Some(scope),
-        Err(_) => {
-            errors.push("scope", "Choose Packaging: read, or Packaging: read & write.");
-            None
-        }
-    };
-    let expires = match expires_in_days.as_deref().map(str::trim).unwrap_or_default() {
+) -> Result<CreatedToken, PortalError> {
+    let core = core()?;
+    check_csrf(&csrf).await?;
+    let (principal, _) = signed_in(&core).await?;
+    let new = token_request(name, scope, expires_in_days)?;
+    let (info, secret) = wharf_service::tokens::create(&core, &principal, &new).await.map_err(token_error)?;
+    Ok(CreatedToken { name: info.name, secret })
+}
+
+/// The form's fields as the core takes them.
+#[cfg(feature = "ssr")]
+pub fn token_request(
+    name: String,
+    scope: Option<String>,
+    expires_in_days: Option<String>,
+) -> Result<wharf_service::tokens::NewToken, PortalError> {
+    let expires_in_days = match expires_in_days.as_deref().map(str::trim).unwrap_or_default() {
         "" | "never" => None,
-        days => match days.parse::<u32>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push("expires_in_days", "Choose how long the token lasts.");
-                None
-            }
-        },
+        days => Some(days.parse::<u32>().map_err(|_| {
+            PortalError::from(wharf_service::CoreError::invalid("expires_in_days", "Choose how long the token lasts."))
+        })?),
     };
-    let Some(scope) = scope.filter(|_| errors.is_empty()) else {
-        refuse_with(422);
-        return Err(PortalError::Fields(errors));
-    };
-    let (info, secret) = match wharf_auth::issue_token(&ctx.db, user.id, &name, scope, expires).await {
-        Ok(issued) => issued,
-        Err(IssueError::Invalid(mut errors)) => {
+    Ok(wharf_service::tokens::NewToken { name, scope: scope.unwrap_or_default(), expires_in_days })
+}
+
+/// The core's refusal of a token, with the form's field names.
+#[cfg(feature = "ssr")]
+pub fn token_error(e: wharf_service::CoreError) -> PortalError {
+    use wharf_service::CoreError;
+    match e {
+        CoreError::Invalid(mut errors) => {
             for e in &mut errors.0 {
-                if e.field == "expiresInDays" {
-                    e.field = "expires_in_days".into();
+                match e.field.as_str() {
+                    "expiresInDays" => e.field = "expires_in_days".into(),
+                    "scope" => e.message = "Choose Packaging: read, or Packaging: read & write.".into(),
+                    _ => {}
                 }
             }
-            refuse_with(422);
-            return Err(PortalError::Fields(errors));
+            CoreError::Invalid(errors).into()
         }
-        Err(IssueError::Db(wharf_db::DbError::Conflict(message))) => {
-            let mut errors = FieldErrors::default();
+        CoreError::Conflict(message) => {
+            crate::ssr::refuse_with(409);
+            let mut errors = wharf_core::FieldErrors::default();
             errors.push("name", message);
-            refuse_with(409);
-            return Err(PortalError::Fields(errors));
+            PortalError::Fields(errors)
         }
-        Err(IssueError::Db(e)) => return Err(e.into()),
-    };
-    tracing::info!(user = %user.name, token = %info.name, "token created in the portal");
-    let created = CreatedToken { name: info.name, secret };
-    let value = serde_json::to_value(&created).map_err(server_error)?;
-    wharf_auth::session::set_flash(&session, &value).await.map_err(server_error)?;
-    redirect_to("/_user/tokens");
-    Ok(())
+        other => other.into(),
+    }
 }
 
 /// Revokes one of the signed-in user's tokens; it stops working at once.
 #[server(prefix = "/_fn", endpoint = "revoke_token")]
 pub async fn revoke_token(#[server(default)] csrf: String, id: i64) -> Result<(), PortalError> {
-    let ctx = AppContext::current()?;
+    let core = core()?;
     check_csrf(&csrf).await?;
-    let (_, user) = signed_in(&ctx.db).await?;
-    ctx.db.tokens().revoke(user.id, wharf_db::TokenRef::Id(id)).await?;
-    tracing::info!(user = %user.name, token.id = id, "token revoked in the portal");
-    redirect_to("/_user/tokens");
+    let (principal, _) = signed_in(&core).await?;
+    wharf_service::tokens::revoke(&core, &principal, wharf_db::TokenRef::Id(id)).await?;
+    redirect_to(wharf_core::urls::pages::TOKENS);
     Ok(())
 }

@@ -19,41 +19,59 @@ use crate::{
 #[cfg(feature = "ssr")]
 use crate::{
     model::FeedFormValues,
-    ssr::{AppContext, refuse_with},
+    ssr::{core, feed_view, refuse_with},
 };
+
+/// The server functions that change nothing: the only ones the server lets run without
+/// the session's CSRF token (every other one is refused before it runs).
+pub const READ_ONLY_FNS: &[&str] = &[
+    <ListFeeds as leptos::server_fn::ServerFn>::PATH,
+    <ListProjects as leptos::server_fn::ServerFn>::PATH,
+    <GetFeed as leptos::server_fn::ServerFn>::PATH,
+    <ListPackages as leptos::server_fn::ServerFn>::PATH,
+    <GetPackage as leptos::server_fn::ServerFn>::PATH,
+    <ListRecycleBin as leptos::server_fn::ServerFn>::PATH,
+    <SessionInfo as leptos::server_fn::ServerFn>::PATH,
+    <FormToken as leptos::server_fn::ServerFn>::PATH,
+    <ListTokens as leptos::server_fn::ServerFn>::PATH,
+    <ListMembers as leptos::server_fn::ServerFn>::PATH,
+    <ListPermissions as leptos::server_fn::ServerFn>::PATH,
+];
 
 /// The value of the Scope radio for a project (`project:NAME`) or the organization.
 pub const SCOPE_ORGANIZATION: &str = "organization";
 pub const SCOPE_PROJECT_PREFIX: &str = "project:";
 
-/// Every feed of an organization, at any scope.
+/// Every feed of an organization, at any scope, that the caller may read.
 #[server(prefix = "/_fn", endpoint = "list_feeds")]
 pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
-    let ctx = AppContext::current()?;
-    let principal = crate::ssr::principal(&ctx.db).await?;
-    let scope = ctx.db.scopes().resolve(&org, None).await?;
-    let feeds = ctx.db.feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(scope.org_id)).await?;
-    // Only the feeds the caller may read: the others are not even named.
-    let feeds = wharf_auth::access::readable(&ctx.db, &principal, scope.org_id, feeds).await?;
-    Ok(feeds.iter().map(|f| ctx.feed_view(f, false)).collect())
+    let core = core()?;
+    let principal = crate::ssr::principal(&core).await?;
+    let feeds = wharf_service::feeds::list(&core, &principal, &org, None, true).await?;
+    Ok(feeds.iter().map(|f| feed_view(&core, f, false)).collect())
 }
 
 /// The projects of an organization, for the Scope choice: for those who may create feeds.
 #[server(prefix = "/_fn", endpoint = "list_projects")]
 pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
-    let ctx = AppContext::current()?;
-    let (principal, _) = crate::ssr::signed_in(&ctx.db).await?;
-    let scope = ctx.db.scopes().resolve(&org, None).await?;
-    wharf_auth::check_org(&ctx.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed).await?;
-    Ok(ctx.db.scopes().projects(scope.org_id).await?)
+    let core = core()?;
+    let (principal, _) = crate::ssr::signed_in(&core).await?;
+    let scope = wharf_service::feeds::scope(&core, &org, None).await?;
+    wharf_auth::check_org(&core.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed)
+        .await
+        .map_err(wharf_service::CoreError::from)?;
+    Ok(core.db.scopes().projects(scope.org_id).await?)
 }
 
 /// One feed; `project` is `None` for an organization-scoped feed.
 #[server(prefix = "/_fn", endpoint = "get_feed")]
 pub async fn get_feed(org: String, project: Option<String>, feed: String) -> Result<FeedView, PortalError> {
-    let ctx = AppContext::current()?;
-    let (feed, _, can_administer) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
-    Ok(ctx.feed_view(&feed, can_administer))
+    let core = core()?;
+    let principal = crate::ssr::principal(&core).await?;
+    let found = wharf_service::FeedRef::new(&org, project.as_deref(), &feed)
+        .authorized(&core, &principal, wharf_auth::FeedAction::Read)
+        .await?;
+    Ok(feed_view(&core, &found.feed, found.can_administer))
 }
 
 /// The packages a feed holds whose name contains `query`.
@@ -65,9 +83,12 @@ pub async fn list_packages(
     query: String,
     #[server(default)] filter: String,
 ) -> Result<Vec<PackageView>, PortalError> {
-    let ctx = AppContext::current()?;
-    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
-    let packages = ctx.db.packages().list(feed.id, query.trim()).await?;
+    let core = core()?;
+    let principal = crate::ssr::principal(&core).await?;
+    let found = wharf_service::FeedRef::new(&org, project.as_deref(), &feed)
+        .authorized(&core, &principal, wharf_auth::FeedAction::Read)
+        .await?;
+    let packages = core.db.packages().list(found.feed.id, query.trim()).await?;
     Ok(packages
         .into_iter()
         .filter(|p| match filter.as_str() {
@@ -82,7 +103,7 @@ pub async fn list_packages(
             versions: p.versions,
             latest: p.latest,
             origin: p.origins,
-            last_used: crate::ssr::rfc3339(p.last_used_at),
+            last_used: wharf_service::rfc3339(p.last_used_at),
         })
         .collect())
 }
@@ -98,12 +119,12 @@ pub async fn create_feed(
     scope: Option<String>,
     upstream: Option<String>,
 ) -> Result<(), PortalError> {
-    use wharf_core::{FeedDraft, FieldErrors};
-    use wharf_db::DbError;
+    use wharf_core::FieldErrors;
+    use wharf_service::CoreError;
 
-    let ctx = AppContext::current()?;
+    let core = core()?;
     crate::ssr::check_csrf(&csrf).await?;
-    let (principal, user) = crate::ssr::signed_in(&ctx.db).await?;
+    let (principal, _) = crate::ssr::signed_in(&core).await?;
     let values = FeedFormValues {
         name: name.clone(),
         description: description.clone().unwrap_or_default(),
@@ -115,7 +136,6 @@ pub async fn create_feed(
         refuse_with(422);
         PortalError::Invalid { errors, values: Box::new(values.clone()) }
     };
-
     let project = match scope.as_deref().map(str::trim) {
         Some(SCOPE_ORGANIZATION) => None,
         Some(s) if s.starts_with(SCOPE_PROJECT_PREFIX) => Some(s[SCOPE_PROJECT_PREFIX.len()..].to_owned()),
@@ -123,37 +143,36 @@ pub async fn create_feed(
             let mut errors = FieldErrors::default();
             errors.push("scope", "Choose where the feed lives: a project or the whole organization.");
             if let Err(more) =
-                FeedDraft::parse(&name, description.as_deref(), visibility.as_deref().unwrap_or(""), false)
+                wharf_core::FeedDraft::parse(&name, description.as_deref(), visibility.as_deref().unwrap_or(""), false)
             {
                 errors.0.extend(more.0);
             }
             return Err(invalid(errors));
         }
     };
-    let draft =
-        FeedDraft::parse(&name, description.as_deref(), visibility.as_deref().unwrap_or(""), upstream.is_some())
-            .map_err(invalid)?;
-    let scope = match ctx.db.scopes().resolve(&org, project.as_deref()).await {
-        Ok(scope) => scope,
-        Err(DbError::NotFound(message)) => {
+    let new = wharf_service::feeds::NewFeed {
+        org,
+        project,
+        name,
+        description,
+        visibility: visibility.unwrap_or_default(),
+        upstream_enabled: upstream.is_some(),
+    };
+    let feed = match wharf_service::feeds::create(&core, &principal, &new).await {
+        Ok(feed) => feed,
+        Err(CoreError::Invalid(errors)) => return Err(invalid(errors)),
+        Err(CoreError::NotFound(message)) => {
             let mut errors = FieldErrors::default();
             errors.push("scope", message);
             return Err(invalid(errors));
         }
-        Err(other) => return Err(other.into()),
-    };
-    wharf_auth::check_org(&ctx.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed).await?;
-    // The creator owns the feed.
-    let feed = match ctx.db.feeds().create_owned(&scope, &draft, Some(user.id)).await {
-        Ok(feed) => feed,
-        Err(DbError::Conflict(message)) => {
+        Err(CoreError::Conflict(message)) => {
             let mut errors = FieldErrors::default();
             errors.push("name", message);
             return Err(invalid(errors));
         }
         Err(other) => return Err(other.into()),
     };
-    tracing::info!(feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created in the portal");
-    leptos_axum::redirect(&feed.location().connect_path());
+    crate::ssr::redirect_to(&feed.location().connect_path());
     Ok(())
 }

@@ -10,8 +10,23 @@ use crate::{
 #[cfg(feature = "ssr")]
 use crate::{
     model::{DependencyView, VersionView},
-    ssr::{AppContext, check_csrf, redirect_to, rfc3339},
+    ssr::{check_csrf, core, principal, redirect_to},
 };
+#[cfg(feature = "ssr")]
+use wharf_service::{FeedRef, PackageRef, VersionRef, rfc3339};
+
+/// The version of a feed's package a form names.
+#[cfg(feature = "ssr")]
+fn version_ref(
+    org: &str,
+    project: Option<&str>,
+    feed: &str,
+    name: &str,
+    version: &str,
+) -> Result<VersionRef, PortalError> {
+    let package = PackageRef::new(FeedRef::new(org, project, feed), name)?;
+    Ok(VersionRef::new(package, version)?)
+}
 
 /// A package of a feed, with its README rendered and sanitised.
 #[server(prefix = "/_fn", endpoint = "get_package")]
@@ -21,10 +36,14 @@ pub async fn get_package(
     feed: String,
     name: String,
 ) -> Result<PackageDetailView, PortalError> {
-    let ctx = AppContext::current()?;
-    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Read).await?;
+    let core = core()?;
+    let principal = principal(&core).await?;
+    let feed = FeedRef::new(&org, project.as_deref(), &feed)
+        .authorized(&core, &principal, wharf_auth::FeedAction::Read)
+        .await?
+        .feed;
     let key = name.to_ascii_lowercase();
-    let details = ctx.db.packages().version_details(feed.id, &key).await?;
+    let details = core.db.packages().version_details(feed.id, &key).await?;
     let Some(shown) = details.iter().rev().find(|v| !v.yanked).or(details.last()) else {
         crate::ssr::refuse_with(404);
         return Err(PortalError::NotFound(format!("Feed '{}' has no package '{name}'.", feed.name)));
@@ -59,7 +78,7 @@ pub async fn get_package(
         }
     }
     features.sort();
-    let guard = ctx.db.packages().guard(feed.id, &wharf_db::canonical_key(&key)).await?;
+    let guard = core.db.packages().guard(feed.id, &wharf_db::canonical_key(&key)).await?;
     Ok(PackageDetailView {
         name: text(&line, "name").unwrap_or(name),
         version: shown.version.clone(),
@@ -111,15 +130,11 @@ pub async fn delete_version(
     name: String,
     version: String,
 ) -> Result<(), PortalError> {
-    let ctx = AppContext::current()?;
+    let core = core()?;
     check_csrf(&csrf).await?;
-    let project = project.filter(|p| !p.is_empty());
-    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
-    let key = name.to_ascii_lowercase();
-    ctx.db.packages().delete_version(found.id, &key, &version).await.map_err(crate::ssr::refused_on_conflict)?;
-    (ctx.feeds_changed)();
-    tracing::info!(feed = %found.name, package = %key, %version, "version moved to the recycle bin in the portal");
-    redirect_to(&format!("{}/recycle-bin", found.location().page_path()));
+    let target = version_ref(&org, project.as_deref(), &feed, &name, &version)?;
+    let feed = wharf_service::packages::delete_version(&core, &principal(&core).await?, &target).await?;
+    redirect_to(&feed.location().recycle_bin_path());
     Ok(())
 }
 
@@ -130,19 +145,16 @@ pub async fn list_recycle_bin(
     project: Option<String>,
     feed: String,
 ) -> Result<Vec<RecycledView>, PortalError> {
-    let ctx = AppContext::current()?;
-    let (feed, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
-    Ok(ctx
-        .db
-        .packages()
-        .recycle_bin(feed.id)
+    let core = core()?;
+    let feed = FeedRef::new(&org, project.as_deref(), &feed);
+    Ok(wharf_service::packages::recycle_bin(&core, &principal(&core).await?, &feed)
         .await?
         .into_iter()
-        .map(|(name, version, at)| RecycledView {
-            name,
-            version,
-            deleted_at: rfc3339(at),
-            purged_at: rfc3339(at + 30 * 86_400),
+        .map(|r| RecycledView {
+            name: r.name,
+            version: r.version,
+            deleted_at: rfc3339(r.deleted_at),
+            purged_at: rfc3339(r.purged_at),
         })
         .collect())
 }
@@ -157,13 +169,11 @@ pub async fn restore_version(
     name: String,
     version: String,
 ) -> Result<(), PortalError> {
-    let ctx = AppContext::current()?;
+    let core = core()?;
     check_csrf(&csrf).await?;
-    let project = project.filter(|p| !p.is_empty());
-    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
-    ctx.db.packages().restore_version(found.id, &name.to_ascii_lowercase(), &version).await?;
-    (ctx.feeds_changed)();
-    redirect_to(&format!("{}/package/{name}", found.location().page_path()));
+    let target = version_ref(&org, project.as_deref(), &feed, &name, &version)?;
+    let feed = wharf_service::packages::restore_version(&core, &principal(&core).await?, &target).await?;
+    redirect_to(&feed.location().package_path(&target.package.name));
     Ok(())
 }
 
@@ -177,12 +187,10 @@ pub async fn set_allow_external(
     name: String,
     allow: Option<String>,
 ) -> Result<(), PortalError> {
-    let ctx = AppContext::current()?;
+    let core = core()?;
     check_csrf(&csrf).await?;
-    let project = project.filter(|p| !p.is_empty());
-    let (found, ..) = ctx.feed_for(&org, project.as_deref(), &feed, wharf_auth::FeedAction::Administer).await?;
-    ctx.db.packages().set_allow_external(found.id, &name.to_ascii_lowercase(), allow.is_some()).await?;
-    (ctx.feeds_changed)();
-    redirect_to(&format!("{}/package/{name}", found.location().page_path()));
+    let package = PackageRef::new(FeedRef::new(&org, project.as_deref(), &feed), &name)?;
+    wharf_service::packages::set_allow_external(&core, &principal(&core).await?, &package, allow.is_some()).await?;
+    redirect_to(&package.feed.location().package_path(&package.name));
     Ok(())
 }

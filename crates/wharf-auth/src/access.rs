@@ -13,6 +13,9 @@ pub enum Principal {
     User {
         user: User,
         scope: TokenScope,
+        /// The personal access token the request came with; `None` for a browser session
+        /// (or the command line).
+        token: Option<i64>,
     },
 }
 
@@ -124,7 +127,7 @@ pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> 
     let (user, scope) = match principal {
         Principal::Anonymous if action == OrgAction::Browse => return Ok(()),
         Principal::Anonymous => return Err(Denied::Unauthenticated),
-        Principal::User { user, scope } => (user, *scope),
+        Principal::User { user, scope, .. } => (user, *scope),
     };
     if action != OrgAction::Browse && scope == TokenScope::Read {
         return Err(Denied::Forbidden(
@@ -185,7 +188,7 @@ pub fn authorize(principal: &Principal, feed: &FeedStanding, action: FeedAction)
     let (user, scope) = match principal {
         Principal::Anonymous if public_read || public_save => return Ok(()),
         Principal::Anonymous => return Err(Denied::Unauthenticated),
-        Principal::User { user, scope } => (user, *scope),
+        Principal::User { user, scope, .. } => (user, *scope),
     };
     if action.needs_write_scope() && scope == TokenScope::Read {
         return Err(Denied::Forbidden(
@@ -212,7 +215,7 @@ mod tests {
 
     fn user(admin: bool) -> Principal {
         let user = User { id: 1, name: "ada".into(), is_admin: admin, created_at: 0 };
-        Principal::User { user, scope: TokenScope::Write }
+        Principal::User { user, scope: TokenScope::Write, token: None }
     }
 
     fn standing(visibility: Visibility, role: Option<Role>, member: bool) -> FeedStanding {
@@ -280,7 +283,7 @@ mod tests {
             member: true,
         };
         let user = User { id: 1, name: "ada".into(), is_admin: true, created_at: 0 };
-        let reader = Principal::User { user, scope: TokenScope::Read };
+        let reader = Principal::User { user, scope: TokenScope::Read, token: Some(1) };
         assert_eq!(authorize(&reader, &owner, FeedAction::SaveFromUpstream), Ok(()));
         assert!(
             matches!(authorize(&reader, &owner, FeedAction::Write), Err(Denied::Forbidden(m)) if m.contains("read & write"))

@@ -12,6 +12,8 @@ pub enum AccountError {
     #[error("{0}")]
     Invalid(FieldErrors),
     #[error("{0}")]
+    Busy(#[from] crate::password::HashingBusy),
+    #[error("{0}")]
     Db(#[from] DbError),
 }
 
@@ -52,9 +54,8 @@ pub async fn create(
         return Err(AccountError::Invalid(errors));
     };
     let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AccountError::Invalid(field("password", e.to_string())))?
+    let hash = crate::password::bounded(move || hash_password(&password))
+        .await?
         .map_err(|e: PasswordError| AccountError::Invalid(field("password", e.to_string())))?;
     let created = match kind {
         Kind::FirstAdmin => db.users().create_first_admin(name.as_str(), &hash).await,

@@ -13,7 +13,10 @@ pub mod sign_in;
 mod token;
 
 pub use access::{CheckError, Denied, FeedAction, FeedStanding, OrgAction, Principal, authorize, check, check_org};
-pub use password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, hash_password, verify_password};
+pub use password::{
+    HASH_RETRY_AFTER_SECS, HashingBusy, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, bounded, hash_password,
+    verify_password,
+};
 pub use principal::{PrincipalError, principal_from_headers, principal_from_session};
 pub use token::{
     GeneratedToken, IssueError, MAX_EXPIRY_DAYS, TOKEN_PREFIX, check_token_request, generate_token, hash_token,

@@ -46,6 +46,38 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// Argon2 takes about 19 MiB and a core for tens of milliseconds per hash: at most this
+/// many run at once (one per core), however many sign-ins arrive.
+static HASHING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    std::sync::Arc::new(tokio::sync::Semaphore::new(cores))
+});
+
+/// How long a sign-in waits for a free core before it is told to come back.
+pub const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// What a caller told to come back should wait, in seconds.
+pub const HASH_RETRY_AFTER_SECS: u64 = 2;
+
+/// Every core is busy checking passwords: try again shortly.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("The server is busy checking passwords; try again in a few seconds.")]
+pub struct HashingBusy;
+
+/// Runs `work` (a password hash or check) off the async workers, one per core at most;
+/// waits up to [`HASH_QUEUE_WAIT`] for a turn, so memory stays flat under a burst.
+pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashingBusy> {
+    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, HASHING.clone().acquire_owned())
+        .await
+        .map_err(|_| HashingBusy)?
+        .map_err(|_| HashingBusy)?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = permit;
+        work()
+    })
+    .await
+    .map_err(|_| HashingBusy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

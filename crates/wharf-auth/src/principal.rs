@@ -29,7 +29,9 @@ pub async fn principal_from_headers(db: &Db, headers: &HeaderMap) -> Result<(Pri
         return Err(PrincipalError::WrongPrefix);
     }
     match db.tokens().authenticate(&hash_token(&token)).await {
-        Ok(Some((info, user))) => Ok((Principal::User { user, scope: info.scope }, Some(info.id))),
+        Ok(Some((info, user))) => {
+            Ok((Principal::User { user, scope: info.scope, token: Some(info.id) }, Some(info.id)))
+        }
         Ok(None) => Err(PrincipalError::InvalidToken),
         Err(e) => Err(PrincipalError::Unavailable(e)),
     }
@@ -42,7 +44,7 @@ pub async fn principal_from_session(db: &Db, session: &tower_sessions::Session) 
         return Ok(Principal::Anonymous);
     };
     match db.users().by_id(user_id).await {
-        Ok(user) => Ok(Principal::User { user, scope: TokenScope::Write }),
+        Ok(user) => Ok(Principal::User { user, scope: TokenScope::Write, token: None }),
         Err(DbError::NotFound(_)) => Ok(Principal::Anonymous),
         Err(e) => Err(PrincipalError::Unavailable(e)),
     }

@@ -19,7 +19,6 @@ pub const ANONYMOUS_FOR: time::Duration = time::Duration::hours(2);
 
 const USER_ID: &str = "user_id";
 const CSRF: &str = "csrf";
-const FLASH: &str = "flash";
 
 /// A tower-sessions store over Wharf's database (SQLite or PostgreSQL). Only a sha256 of
 /// each session id is stored, so the table cannot be used to hijack sessions.
@@ -131,17 +130,6 @@ pub async fn csrf_matches(session: &Session, presented: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Keeps a message for the next page this session renders (and only that one).
-pub async fn set_flash(session: &Session, value: &serde_json::Value) -> Result<(), SessionError> {
-    session.insert(FLASH, value).await?;
-    Ok(())
-}
-
-/// Takes the message kept for this page, if any.
-pub async fn take_flash(session: &Session) -> Option<serde_json::Value> {
-    session.remove::<serde_json::Value>(FLASH).await.ok().flatten()
 }
 
 fn random_token() -> String {

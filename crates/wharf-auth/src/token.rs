@@ -51,13 +51,15 @@ pub fn check_token_request(name: &str, expires_in_days: Option<u32>) -> FieldErr
 }
 
 /// Creates and stores a token for `user_id`; returns what is stored and the secret, to be
-/// shown once. The one place tokens are minted (portal, REST and CLI).
+/// shown once. The one place tokens are minted (portal, REST and CLI). A token minted with
+/// another token (`parent`) expires no later than it, and dies with it.
 pub async fn issue_token(
     db: &Db,
     user_id: i64,
     name: &str,
     scope: TokenScope,
     expires_in_days: Option<u32>,
+    parent: Option<&TokenInfo>,
 ) -> Result<(TokenInfo, String), IssueError> {
     let errors = check_token_request(name, expires_in_days);
     if !errors.is_empty() {
@@ -71,7 +73,14 @@ pub async fn issue_token(
         token_hash: &token.hash,
         prefix: &token.display_prefix,
         scope,
-        expires_at: expires_in_days.map(|d| wharf_db::unix_now() + i64::from(d) * 86_400),
+        expires_at: {
+            let asked = expires_in_days.map(|d| wharf_db::unix_now() + i64::from(d) * 86_400);
+            match (asked, parent.and_then(|p| p.expires_at)) {
+                (Some(a), Some(p)) => Some(a.min(p)),
+                (a, p) => a.or(p),
+            }
+        },
+        parent_id: parent.map(|p| p.id),
     };
     Ok((db.tokens().create(&new).await?, token.secret))
 }

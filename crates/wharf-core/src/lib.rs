@@ -10,4 +10,4 @@ pub mod urls;
 pub use access::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Role, TokenScope};
 pub use feed::{FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
-pub use urls::{FeedLocation, PublicUrl};
+pub use urls::{FeedLocation, PublicUrl, safe_next};

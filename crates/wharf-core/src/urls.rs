@@ -45,6 +45,71 @@ impl fmt::Display for PublicUrl {
     }
 }
 
+/// Where the browser may be sent after signing in: `next` resolved against the public URL,
+/// if it stays on the same origin. Returns the path (with query) to redirect to, always
+/// starting with one `/`, ASCII only and free of control characters, so it is a valid
+/// `Location` header. `None` for anything else: another host (`//evil`, `/\t/evil`,
+/// `https://evil`), a backslash, whitespace or a control character anywhere.
+pub fn safe_next(base: &PublicUrl, next: &str) -> Option<String> {
+    // Browsers drop TAB/CR/LF inside URLs and read `\` as `/`: refuse them outright
+    // rather than guess what a browser will make of them.
+    if !next.starts_with('/') || next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+        return None;
+    }
+    let origin = url::Url::parse(&base.join("/")).ok()?;
+    let target = origin.join(next).ok()?;
+    if target.origin() != origin.origin() || !target.username().is_empty() || target.password().is_some() {
+        return None;
+    }
+    let mut path = target.path().to_owned();
+    if let Some(query) = target.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    // `url` normalises `/..//x` to `//x`: that would be another host to a browser.
+    (path.starts_with('/') && !path.starts_with("//")).then_some(path)
+}
+
+/// The portal's pages that belong to no feed.
+pub mod pages {
+    /// An organization's feeds.
+    pub fn feeds(org: &str) -> String {
+        format!("/{org}/_artifacts")
+    }
+
+    /// The Create feed page of an organization.
+    pub fn new_feed(org: &str) -> String {
+        format!("/{org}/_artifacts/new")
+    }
+
+    /// An organization's members (administrators).
+    pub fn members(org: &str) -> String {
+        format!("/{org}/_settings/members")
+    }
+
+    /// The signed-in user's personal access tokens.
+    pub const TOKENS: &str = "/_user/tokens";
+    /// The first setup.
+    pub const SETUP: &str = "/_setup";
+    /// Signing in.
+    pub const SIGN_IN: &str = "/_signin";
+    /// The organization every instance starts with.
+    pub const DEFAULT_ORG: &str = "default";
+
+    /// The sign-in page, coming back to `next` afterwards.
+    pub fn sign_in(next: &str) -> String {
+        let mut encoded = String::with_capacity(next.len());
+        for b in next.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+                encoded.push(char::from(b));
+            } else {
+                encoded.push_str(&format!("%{b:02X}"));
+            }
+        }
+        format!("{SIGN_IN}?next={encoded}")
+    }
+}
+
 /// Where a feed sits: its organization, and its project unless it is organization-scoped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FeedLocation {
@@ -90,6 +155,26 @@ impl FeedLocation {
     /// The feed's Connect to feed page in the portal.
     pub fn connect_path(&self) -> String {
         format!("{}/connect", self.page_path())
+    }
+
+    /// The feed's Settings page.
+    pub fn settings_path(&self) -> String {
+        format!("{}/settings", self.page_path())
+    }
+
+    /// The feed's Permissions page.
+    pub fn permissions_path(&self) -> String {
+        format!("{}/settings/permissions", self.page_path())
+    }
+
+    /// The feed's recycle bin page.
+    pub fn recycle_bin_path(&self) -> String {
+        format!("{}/recycle-bin", self.page_path())
+    }
+
+    /// A package's page in the feed.
+    pub fn package_path(&self, package: &str) -> String {
+        format!("{}/package/{package}", self.page_path())
     }
 
     /// The `sparse+…` index URL cargo is given.
@@ -144,5 +229,35 @@ mod tests {
             org_feed().index_url(&base),
             "sparse+https://pkgs.example.com/wharf/default/_packaging/shared/Cargo/index/"
         );
+    }
+
+    #[test]
+    fn next_stays_on_this_origin() {
+        let base = PublicUrl::parse("https://pkgs.example.com").unwrap();
+        let ok = |n: &str| safe_next(&base, n);
+        assert_eq!(ok("/").as_deref(), Some("/"));
+        assert_eq!(ok("/default/_artifacts?x=1").as_deref(), Some("/default/_artifacts?x=1"));
+        assert_eq!(ok("/a/../b").as_deref(), Some("/b"));
+        assert_eq!(ok("/caf\u{e9}").as_deref(), Some("/caf%C3%A9"));
+        for bad in [
+            "",
+            "//evil.example/x",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\n/evil",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/x\u{0}y",
+            "/x y",
+            "/\u{7f}",
+            "/..//evil.example",
+            "/.//evil.example",
+            "/%2e%2e//evil.example",
+            "/x#\u{1}",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?} must be refused");
+        }
     }
 }

@@ -25,7 +25,7 @@ pub use packages::{
 };
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
-pub use sessions::{SessionRepo, SignInFailureRepo};
+pub use sessions::{KeyRepo, SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use users::{User, UserRepo};
 
@@ -129,6 +129,10 @@ impl Db {
 
     pub fn sign_in_failures(&self) -> SignInFailureRepo<'_> {
         SignInFailureRepo::new(&self.pool)
+    }
+
+    pub fn keys(&self) -> KeyRepo<'_> {
+        KeyRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -5,6 +5,9 @@ use wharf_core::Role;
 
 use crate::{DbError, DbResult};
 
+/// Why a role change that would leave a feed without an Owner is refused.
+pub const LAST_OWNER: &str = "A feed keeps at least one Owner: make someone else Owner first.";
+
 /// Reads and writes feed roles.
 pub struct RoleRepo<'a> {
     pool: &'a AnyPool,
@@ -34,9 +37,15 @@ impl<'a> RoleRepo<'a> {
         self.set_many(feed_id, &[(user_id, role)]).await
     }
 
-    /// Applies several role changes in one transaction: all or none.
+    /// Applies several role changes in one transaction: all or none. A feed that has an
+    /// Owner keeps one: the count is taken inside the transaction, after the changes and
+    /// with the feed locked, so two Owners removing each other at once cannot both win.
     pub async fn set_many(&self, feed_id: i64, changes: &[(i64, Option<Role>)]) -> DbResult<()> {
         let mut tx = self.pool.begin().await?;
+        // Takes the feed's row lock (PostgreSQL) or the write lock (SQLite) first, so
+        // concurrent role changes of one feed run one after the other.
+        sqlx::query("UPDATE feeds SET updated_at = updated_at WHERE id = $1").bind(feed_id).execute(&mut *tx).await?;
+        let owners_before = Self::owners_in(&mut tx, feed_id).await?;
         for (user_id, role) in changes {
             match role {
                 Some(role) => {
@@ -59,8 +68,20 @@ impl<'a> RoleRepo<'a> {
                 }
             }
         }
+        if owners_before > 0 && Self::owners_in(&mut tx, feed_id).await? == 0 {
+            tx.rollback().await?;
+            return Err(DbError::Conflict(LAST_OWNER.into()));
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn owners_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, feed_id: i64) -> DbResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM feed_roles WHERE feed_id = $1 AND role = 'owner'")
+            .bind(feed_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Every role a user holds, by feed id.

@@ -88,10 +88,27 @@ impl<'a> SignInFailureRepo<'a> {
         Self { pool }
     }
 
-    /// How many failures each subject had since `since`, and the oldest of them (to tell
-    /// when the window frees up). Returns `(count, oldest)` for the subject with most.
-    pub async fn count_since(&self, subjects: &[&str], since: i64) -> DbResult<Vec<(i64, Option<i64>)>> {
-        let mut out = Vec::with_capacity(subjects.len());
+    /// Records an attempt for each subject *before* its password is checked, then counts
+    /// each subject's attempts since `since`, this one included. Every attempt is
+    /// committed before it is counted, so of many concurrent attempts at most the limit see
+    /// a count within it. Returns the ids of the rows written and `(count, oldest)` per
+    /// subject. Also forgets attempts older than `since`.
+    pub async fn attempt(
+        &self,
+        subjects: &[&str],
+        at: i64,
+        since: i64,
+    ) -> DbResult<(Vec<i64>, Vec<(i64, Option<i64>)>)> {
+        let mut ids = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            let row = sqlx::query("INSERT INTO sign_in_failures (subject, at) VALUES ($1, $2) RETURNING id")
+                .bind(*subject)
+                .bind(at)
+                .fetch_one(self.pool)
+                .await?;
+            ids.push(row.try_get("id")?);
+        }
+        let mut counts = Vec::with_capacity(subjects.len());
         for subject in subjects {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM sign_in_failures WHERE subject = $1 AND at > $2",
@@ -100,23 +117,18 @@ impl<'a> SignInFailureRepo<'a> {
             .bind(since)
             .fetch_one(self.pool)
             .await?;
-            out.push((row.try_get("n")?, row.try_get("oldest")?));
+            counts.push((row.try_get("n")?, row.try_get("oldest")?));
         }
-        Ok(out)
+        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1").bind(since).execute(self.pool).await?;
+        Ok((ids, counts))
     }
 
-    /// Records a failure for each subject, and forgets failures older than `forget_before`.
-    pub async fn record(&self, subjects: &[&str], at: i64, forget_before: i64) -> DbResult<()> {
-        let mut tx = self.pool.begin().await?;
-        for subject in subjects {
-            sqlx::query("INSERT INTO sign_in_failures (subject, at) VALUES ($1, $2)")
-                .bind(*subject)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+    /// Takes back attempts recorded by [`Self::attempt`] (refused before the password was
+    /// checked, or the password was right).
+    pub async fn forget(&self, ids: &[i64]) -> DbResult<()> {
+        for id in ids {
+            sqlx::query("DELETE FROM sign_in_failures WHERE id = $1").bind(*id).execute(self.pool).await?;
         }
-        sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1").bind(forget_before).execute(&mut *tx).await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -124,5 +136,32 @@ impl<'a> SignInFailureRepo<'a> {
     pub async fn clear(&self, subject: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1").bind(subject).execute(self.pool).await?;
         Ok(())
+    }
+}
+
+/// Keys the instance made for itself, shared by every replica.
+pub struct KeyRepo<'a> {
+    pool: &'a AnyPool,
+}
+
+impl<'a> KeyRepo<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    /// The key named `name`; the first caller stores `candidate`, everyone after (on any
+    /// replica) gets the stored one.
+    pub async fn get_or_insert(&self, name: &str, candidate: &str) -> DbResult<String> {
+        sqlx::query(
+            "INSERT INTO instance_keys (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(crate::now())
+        .execute(self.pool)
+        .await?;
+        let row =
+            sqlx::query("SELECT value FROM instance_keys WHERE name = $1").bind(name).fetch_one(self.pool).await?;
+        Ok(row.try_get("value")?)
     }
 }

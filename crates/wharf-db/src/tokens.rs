@@ -17,10 +17,17 @@ pub struct TokenInfo {
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub created_at: i64,
+    /// The token this one was minted with, if any: it dies with it.
+    pub parent_id: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "t.id, t.user_id, t.name, t.prefix, t.scope, t.expires_at, t.last_used_at, t.revoked_at, t.created_at";
+const COLUMNS: &str = "t.id, t.user_id, t.name, t.prefix, t.scope, t.expires_at, t.last_used_at, t.revoked_at, \
+                       t.created_at, t.parent_id";
+
+/// A token is live while it, and the token it was minted with, are neither revoked nor expired.
+const LIVE: &str = "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+     AND (t.parent_id IS NULL OR EXISTS (SELECT 1 FROM tokens p WHERE p.id = t.parent_id \
+          AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > $2)))";
 
 impl TokenInfo {
     fn from_row(row: &AnyRow) -> DbResult<Self> {
@@ -35,6 +42,7 @@ impl TokenInfo {
             last_used_at: row.try_get("last_used_at")?,
             revoked_at: row.try_get("revoked_at")?,
             created_at: row.try_get("created_at")?,
+            parent_id: row.try_get("parent_id")?,
         })
     }
 }
@@ -48,6 +56,8 @@ pub struct NewToken<'a> {
     pub prefix: &'a str,
     pub scope: TokenScope,
     pub expires_at: Option<i64>,
+    /// The token it is minted with (a token-minted token dies with its parent).
+    pub parent_id: Option<i64>,
 }
 
 /// Reads and writes tokens.
@@ -63,8 +73,8 @@ impl<'a> TokenRepo<'a> {
     /// Stores a token; a live token of the same user with the same name is a conflict.
     pub async fn create(&self, t: &NewToken<'_>) -> DbResult<TokenInfo> {
         let id: i64 = sqlx::query(
-            "INSERT INTO tokens (user_id, name, name_key, token_hash, prefix, scope, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO tokens (user_id, name, name_key, token_hash, prefix, scope, expires_at, created_at, parent_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(t.user_id)
         .bind(t.name)
@@ -74,6 +84,7 @@ impl<'a> TokenRepo<'a> {
         .bind(t.scope.as_str())
         .bind(t.expires_at)
         .bind(now())
+        .bind(t.parent_id)
         .fetch_one(self.pool)
         .await
         .on_conflict(|| format!("You already have a token named '{}'; revoke it or choose another name.", t.name))?
@@ -90,7 +101,7 @@ impl<'a> TokenRepo<'a> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS}, u.name AS user_name, u.is_admin, u.created_at AS user_created_at \
              FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+             WHERE t.token_hash = $1 AND {LIVE}"
         ))
         .bind(token_hash)
         .bind(now())
@@ -122,34 +133,59 @@ impl<'a> TokenRepo<'a> {
         rows.iter().map(TokenInfo::from_row).collect()
     }
 
-    /// Revokes one of a user's live tokens, by id or by name.
-    pub async fn revoke(&self, user_id: i64, token: TokenRef<'_>) -> DbResult<()> {
-        const REVOKE: &str = "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
-        let done = match token {
+    /// One of a user's tokens, revoked and expired ones included.
+    pub async fn get(&self, user_id: i64, id: i64) -> DbResult<TokenInfo> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tokens t WHERE t.user_id = $1 AND t.id = $2"))
+            .bind(user_id)
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("No token with id {id}.")))?;
+        TokenInfo::from_row(&row)
+    }
+
+    /// Revokes one of a user's live tokens, by id or by name, and every token minted with
+    /// it, in one transaction. Returns the ids revoked.
+    pub async fn revoke(&self, user_id: i64, token: TokenRef<'_>) -> DbResult<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let row = match token {
             TokenRef::Id(id) => {
-                sqlx::query(&format!("{REVOKE} AND id = $3"))
-                    .bind(now())
+                sqlx::query("SELECT id FROM tokens WHERE user_id = $1 AND revoked_at IS NULL AND id = $2")
                     .bind(user_id)
                     .bind(id)
-                    .execute(self.pool)
+                    .fetch_optional(&mut *tx)
                     .await?
             }
             TokenRef::Name(name) => {
-                sqlx::query(&format!("{REVOKE} AND name_key = $3"))
-                    .bind(now())
+                sqlx::query("SELECT id FROM tokens WHERE user_id = $1 AND revoked_at IS NULL AND name_key = $2")
                     .bind(user_id)
                     .bind(name.to_ascii_lowercase())
-                    .execute(self.pool)
+                    .fetch_optional(&mut *tx)
                     .await?
             }
         };
-        if done.rows_affected() == 0 {
+        let Some(row) = row else {
             return Err(DbError::NotFound(match token {
                 TokenRef::Id(id) => format!("No live token with id {id}."),
                 TokenRef::Name(name) => format!("No live token named '{name}'."),
             }));
+        };
+        let id: i64 = row.try_get("id")?;
+        let children = sqlx::query("SELECT id FROM tokens WHERE parent_id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut revoked = vec![id];
+        for child in &children {
+            revoked.push(child.try_get("id")?);
         }
-        Ok(())
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR parent_id = $2)")
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 }
 

@@ -24,7 +24,7 @@ use locks::KeyedLocks;
 use upstream::Upstream;
 
 /// How long a deleted version stays in its feed's recycle bin.
-pub const RECYCLE_BIN_DAYS: i64 = 30;
+pub const RECYCLE_BIN_DAYS: i64 = wharf_service::packages::RECYCLE_BIN_DAYS;
 
 /// How long a resolved feed is reused before it is read from the database again.
 const FEED_CACHE_TTL: Duration = Duration::from_secs(5);
@@ -52,6 +52,8 @@ impl FeedKey {
 /// Shared by every Cargo request.
 pub struct Registry {
     db: Db,
+    /// Where publishes and yanks are announced; the caches below hear of changes there.
+    bus: wharf_service::Bus,
     storage: Storage,
     upstream: Upstream,
     metrics: Arc<Metrics>,
@@ -69,9 +71,16 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(db: Db, storage: Storage, upstream: Upstream, metrics: Arc<Metrics>, max_crate_size: usize) -> Self {
+    pub fn new(
+        core: wharf_service::Core,
+        storage: Storage,
+        upstream: Upstream,
+        metrics: Arc<Metrics>,
+        max_crate_size: usize,
+    ) -> Self {
         Registry {
-            db,
+            db: core.db,
+            bus: core.bus,
             storage,
             upstream,
             metrics,
@@ -131,18 +140,6 @@ impl Registry {
         }
     }
 
-    /// Moves a local version to the recycle bin, or brings it back.
-    pub async fn set_deleted(&self, feed_id: i64, name: &str, version: &str, deleted: bool) -> Result<(), DbError> {
-        let key = name.to_ascii_lowercase();
-        if deleted {
-            self.db.packages().delete_version(feed_id, &key, version).await?;
-        } else {
-            self.db.packages().restore_version(feed_id, &key, version).await?;
-        }
-        self.crate_changed(feed_id, &key);
-        Ok(())
-    }
-
     /// Purges versions that spent 30 days in a recycle bin, and their files when no other
     /// version holds them.
     pub async fn purge_recycle_bins(&self) -> Result<usize, DbError> {
@@ -156,19 +153,42 @@ impl Registry {
             }
         }
         if !purged.is_empty() {
-            self.rendered.invalidate_all();
+            self.bus.publish(wharf_service::Change::VersionsPurged { count: purged.len() });
         }
         Ok(purged.len())
     }
 
+    /// Forgets what the caches hold that `change` made stale. Called by the change bus
+    /// only: nothing else invalidates a cache.
+    pub fn changed(&self, change: &wharf_service::Change) {
+        use wharf_service::Change as C;
+        match change {
+            C::VersionPublished { feed, krate, .. }
+            | C::VersionYanked { feed, krate, .. }
+            | C::VersionDeleted { feed, krate, .. }
+            | C::VersionRestored { feed, krate, .. }
+            | C::VersionSaved { feed, krate, .. }
+            | C::PackageChanged { feed, krate } => self.crate_changed(*feed, krate),
+            C::FeedChanged { .. } | C::FeedDeleted { .. } | C::FeedCreated { .. } | C::VersionsPurged { .. } => {
+                self.feeds_changed()
+            }
+            // Roles, tokens and accounts are read fresh on every request.
+            C::RoleChanged { .. }
+            | C::TokenCreated { .. }
+            | C::TokenRevoked { .. }
+            | C::AccountCreated { .. }
+            | C::MembersChanged { .. } => {}
+        }
+    }
+
     /// Forgets what is cached of one crate of a feed after its versions or settings changed.
-    pub fn crate_changed(&self, feed_id: i64, name: &str) {
+    fn crate_changed(&self, feed_id: i64, name: &str) {
         self.rendered.invalidate(&(feed_id, name.to_ascii_lowercase()));
         self.guards.invalidate(&(feed_id, wharf_db::canonical_key(name)));
     }
 
     /// Forgets cached feeds and index files after a feed changed or was deleted.
-    pub fn feeds_changed(&self) {
+    fn feeds_changed(&self) {
         self.feeds.invalidate_all();
         self.rendered.invalidate_all();
         self.guards.invalidate_all();

@@ -95,9 +95,13 @@ impl Registry {
             }
             return Err(e.into());
         }
-        self.crate_changed(feed.id, &meta.name);
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
+        self.bus.publish(wharf_service::Change::VersionPublished {
+            feed: feed.id,
+            krate: meta.name.to_ascii_lowercase(),
+            version: meta.vers.clone(),
+        });
         Ok(Published { name: meta.name, version: meta.vers })
     }
 
@@ -107,7 +111,12 @@ impl Registry {
         let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
         let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
         self.db.packages().set_yanked(id, yanked, &line).await?;
-        self.crate_changed(feed.id, &name_key);
+        self.bus.publish(wharf_service::Change::VersionYanked {
+            feed: feed.id,
+            krate: name_key,
+            version: version.to_owned(),
+            yanked,
+        });
         Ok(())
     }
 }

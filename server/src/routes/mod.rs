@@ -2,6 +2,9 @@
 
 pub mod api;
 pub mod cargo;
+pub mod extract;
+pub mod network;
+mod portal;
 mod table;
 
 use app::{App, shell};
@@ -26,6 +29,11 @@ fn service_routes() -> RouteTable {
     RouteTable::default().get("/pkg/{*file}", assets::serve_pkg).get("/_metrics", metrics).get("/_health", health)
 }
 
+/// The portal's own routes beside Leptos' pages and server functions.
+fn portal_routes() -> RouteTable {
+    RouteTable::default().post(wharf_core::urls::pages::TOKENS, portal::create_token)
+}
+
 /// The portal's routes, generated once per process. Generating them renders the app with
 /// leptos' resource loading suppressed by a process-wide flag, so it must never overlap a
 /// page being rendered: building a second router (tests build many) reuses the list.
@@ -38,7 +46,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// portal's pages and its server functions. The authorization matrix test checks each.
 pub fn inventory() -> Vec<(Method, String)> {
     let mut all = Vec::new();
-    for table in [api::routes(), cargo::routes(), service_routes()] {
+    for table in [api::routes(), cargo::routes(), service_routes(), portal_routes()] {
         all.extend(table.into_parts().1);
     }
     all.extend(route_list().iter().map(|r| (Method::GET, r.path().to_owned())));
@@ -48,41 +56,45 @@ pub fn inventory() -> Vec<(Method, String)> {
 
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
-    let ctx = state.ctx.clone();
+    let core = state.core.clone();
     let leptos_options = state.leptos.clone();
     // Browser sessions, kept in the database so replicas share them. Cargo's routes sit
     // outside this layer: they authenticate with tokens only and stay cookie-free.
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.ctx.db.clone()))
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.core.db.clone()))
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.ctx.public_url.is_https())
+        .with_secure(state.core.public_url.is_https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(SIGNED_IN_FOR));
     let portal = Router::<AppState>::new()
         .merge(api::routes().into_parts().0)
+        .merge(portal_routes().into_parts().0)
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(ctx.clone()),
+            move || leptos::prelude::provide_context(core.clone()),
             move || shell(leptos_options.clone()),
         )
         // Unknown paths render the portal's Not found page (with a 404 status).
         .fallback(leptos_axum::render_app_to_stream_with_context(
             {
-                let ctx = state.ctx.clone();
-                move || leptos::prelude::provide_context(ctx.clone())
+                let core = state.core.clone();
+                move || leptos::prelude::provide_context(core.clone())
             },
             {
                 let leptos_options = state.leptos.clone();
                 move || shell(leptos_options.clone())
             },
         ))
+        // Inside the session layer: the guard reads the session's CSRF token.
+        .layer(axum::middleware::from_fn(portal::csrf_guard))
         .layer(sessions);
     Router::<AppState>::new()
         .merge(cargo::routes().into_parts().0)
         .merge(service_routes().into_parts().0)
         .merge(portal)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), network::client_ip))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -92,18 +104,36 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
+        // Defence in depth: a panic answers 500 instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
 
-/// `GET /_metrics`: counters in Prometheus' text format.
-async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.registry.metrics().render())
+/// `GET /_metrics`: counters in Prometheus' text format; with `--metrics-token`, only for
+/// `Authorization: Bearer <token>`.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    if let Some(expected) = &state.network.metrics_token_hash {
+        let presented = wharf_auth::token_from_header(&headers).map(|t| wharf_auth::hash_token(&t));
+        if presented.as_deref() != Some(expected.as_str()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "The metrics need the metrics token: Authorization: Bearer <token>.\n",
+            )
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.registry.metrics().render()).into_response()
 }
 
 /// `GET /_health`: 200 when the database answers, 503 otherwise (for load balancers).
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::{http::StatusCode, response::IntoResponse};
-    match state.ctx.db.ping().await {
+    match state.core.db.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = ?e, "health check: the database does not answer");

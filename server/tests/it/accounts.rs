@@ -255,6 +255,7 @@ async fn expired_and_foreign_tokens_are_refused(engine: Engine) {
         prefix: &token.display_prefix,
         scope: TokenScope::Write,
         expires_at: Some(wharf_db::unix_now() - 1),
+        parent_id: None,
     };
     app.db().tokens().create(&expired).await.unwrap();
     let res = app.json(

@@ -56,6 +56,7 @@ impl Private {
             prefix: &token.display_prefix,
             scope: TokenScope::Read,
             expires_at: None,
+            parent_id: None,
         };
         self.wharf.db.tokens().create(&new).await.unwrap();
         (user, token.secret)

@@ -60,6 +60,7 @@ impl TestApp {
             .unwrap(),
             tls: None,
             max_crate_size: 64 * 1024,
+            network: Default::default(),
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
         TestApp { router, db, test_db, admin_token: String::new() }
@@ -148,6 +149,7 @@ impl TestApp {
             prefix: &token.display_prefix,
             scope,
             expires_at: None,
+            parent_id: None,
         };
         self.db.tokens().create(&new).await.unwrap();
         token.secret
@@ -236,7 +238,7 @@ pub async fn admin_token(db: &Db) -> String {
     };
     let name =
         format!("admin-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-    wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None).await.unwrap().1
+    wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None, None).await.unwrap().1
 }
 
 /// A response body as text.

@@ -379,8 +379,9 @@ fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::h
 /// for anonymous.
 async fn spare_token(cx: &Cx<'_>, caller: usize) -> String {
     let Some(user) = &cx.callers[caller].user else { return "1".into() };
-    let (info, _) =
-        wharf::auth::issue_token(cx.app.db(), user.id, &cx.unique("spare"), TokenScope::Read, None).await.unwrap();
+    let (info, _) = wharf::auth::issue_token(cx.app.db(), user.id, &cx.unique("spare"), TokenScope::Read, None, None)
+        .await
+        .unwrap();
     info.id.to_string()
 }
 
@@ -411,7 +412,7 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
         };
         let token = match &user {
             Some(user) => {
-                Some(wharf::auth::issue_token(db, user.id, "matrix", TokenScope::Write, None).await.unwrap().1)
+                Some(wharf::auth::issue_token(db, user.id, "matrix", TokenScope::Write, None, None).await.unwrap().1)
             }
             None => None,
         };

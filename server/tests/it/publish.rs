@@ -63,7 +63,7 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
     for (name, role) in [("dev", Role::Contributor), ("viewer", Role::Reader)] {
         let user = db.users().create(name, "not a real hash", false).await.unwrap();
         db.roles().set(feed.id, user.id, Some(role)).await.unwrap();
-        tokens.push(wharf::auth::issue_token(db, user.id, "cargo", TokenScope::Write, None).await.unwrap().1);
+        tokens.push(wharf::auth::issue_token(db, user.id, "cargo", TokenScope::Write, None, None).await.unwrap().1);
     }
     let (dev, viewer) = (tokens[0].clone(), tokens[1].clone());
     let index_url = wharf.index_url("team");

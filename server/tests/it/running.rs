@@ -65,6 +65,7 @@ impl RunningWharf {
             upstream: UpstreamConfig::new(&options.upstream_index, options.ttl, options.timeout).unwrap(),
             tls: options.tls.clone(),
             max_crate_size: wharf::registry::publish::DEFAULT_MAX_CRATE_SIZE,
+            network: Default::default(),
         };
         let (app, db) = wharf::startup::build(&config).await.expect("build the app");
         let admin_token = crate::helpers::admin_token(&db).await;

@@ -201,6 +201,7 @@ mod accounts {
             prefix: "wharf_abcd",
             scope: TokenScope::Read,
             expires_at,
+            parent_id: None,
         };
         let ci = db.tokens().create(&new("ci", "h1", None)).await.unwrap();
         assert_eq!((ci.name.as_str(), ci.scope, ci.revoked_at), ("ci", TokenScope::Read, None));

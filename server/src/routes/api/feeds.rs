@@ -1,7 +1,6 @@
 //! `…/_apis/packaging/feeds[/{feed}]`: create, list, read, change and delete feeds, at
 //! organization scope (`/{org}/…`) and project scope (`/{org}/{project}/…`).
 
-use app::ssr::{AppContext, rfc3339};
 use axum::{
     Json,
     extract::{Path, State},
@@ -10,49 +9,18 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
-use wharf_core::{FeedDraft, FeedPatch, ScopeKind, Visibility};
-use wharf_db::{Feed, Scope, feeds::FeedFilter};
-
-use std::sync::Arc;
+use wharf_core::{ScopeKind, Visibility};
+use wharf_db::Feed;
+use wharf_service::{Core, FeedAction, feeds, rfc3339};
 
 use super::caller::Caller;
 use crate::{
-    access::{self, FeedAction, OrgAction},
     error::ApiResult,
-    registry::Registry,
-    routes::api::ApiJson,
+    routes::{
+        api::ApiJson,
+        extract::{FeedPath, ScopePath},
+    },
 };
-
-/// The path parameters of every feed route; `project` and `feed` are absent on some.
-#[derive(Debug, Deserialize)]
-pub struct FeedPath {
-    org: String,
-    project: Option<String>,
-    feed: Option<String>,
-}
-
-impl FeedPath {
-    pub(super) async fn scope(&self, ctx: &AppContext) -> ApiResult<Scope> {
-        Ok(ctx.db.scopes().resolve(&self.org, self.project.as_deref()).await?)
-    }
-
-    pub(super) fn feed(&self) -> &str {
-        self.feed.as_deref().unwrap_or_default()
-    }
-
-    /// The feed named by the path.
-    pub(super) async fn load(&self, ctx: &AppContext) -> ApiResult<Feed> {
-        let scope = self.scope(ctx).await?;
-        Ok(ctx.db.feeds().get(&scope, self.feed()).await?)
-    }
-
-    /// The feed named by the path, if `caller` may do `action` on it.
-    async fn authorized(&self, ctx: &AppContext, caller: &Caller, action: FeedAction) -> ApiResult<Feed> {
-        let feed = self.load(ctx).await?;
-        access::check(&ctx.db, &caller.0, &feed, action).await?;
-        Ok(feed)
-    }
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,7 +60,7 @@ pub struct FeedResource {
 }
 
 impl FeedResource {
-    fn new(feed: &Feed, ctx: &AppContext) -> Self {
+    fn new(feed: &Feed, core: &Core) -> Self {
         let loc = feed.location();
         FeedResource {
             id: feed.id,
@@ -111,9 +79,9 @@ impl FeedResource {
             } else {
                 Vec::new()
             },
-            index_url: loc.index_url(&ctx.public_url),
-            connect_url: ctx.public_url.join(&loc.connect_path()),
-            url: ctx.public_url.join(&loc.rest_path()),
+            index_url: loc.index_url(&core.public_url),
+            connect_url: core.public_url.join(&loc.connect_path()),
+            url: core.public_url.join(&loc.rest_path()),
             created_at: rfc3339(feed.created_at),
             updated_at: rfc3339(feed.updated_at),
         }
@@ -151,83 +119,62 @@ pub struct UpdateFeed {
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
-pub async fn list(
-    State(ctx): State<AppContext>,
-    caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<FeedList>> {
-    let scope = path.scope(&ctx).await?;
-    let feeds = ctx.db.feeds().list(FeedFilter::Scope(&scope)).await?;
-    // Only the feeds the caller may read: others are not even named.
-    let feeds = access::readable(&ctx.db, &caller.0, scope.org_id, feeds).await?;
-    let value: Vec<_> = feeds.iter().map(|f| FeedResource::new(f, &ctx)).collect();
+pub async fn list(State(core): State<Core>, caller: Caller, Path(path): Path<ScopePath>) -> ApiResult<Json<FeedList>> {
+    let feeds = feeds::list(&core, &caller.0, &path.org, path.project.as_deref(), false).await?;
+    let value: Vec<_> = feeds.iter().map(|f| FeedResource::new(f, &core)).collect();
     Ok(Json(FeedList { count: value.len(), value }))
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %body.name))]
 pub async fn create(
-    State(ctx): State<AppContext>,
+    State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    Path(path): Path<ScopePath>,
     ApiJson(body): ApiJson<CreateFeed>,
 ) -> ApiResult<Response> {
-    let draft = FeedDraft::parse(&body.name, body.description.as_deref(), &body.visibility, body.upstream_enabled)
-        .map_err(crate::error::ApiError::Invalid)?;
-    let scope = path.scope(&ctx).await?;
-    access::check_org(&ctx.db, &caller.0, scope.org_id, OrgAction::CreateFeed).await?;
-    // The creator owns the feed.
-    let feed = ctx.db.feeds().create_owned(&scope, &draft, caller.0.user().map(|u| u.id)).await?;
-    tracing::info!(feed.id = feed.id, "feed created");
-    let resource = FeedResource::new(&feed, &ctx);
+    let new = feeds::NewFeed {
+        org: path.org,
+        project: path.project,
+        name: body.name,
+        description: body.description,
+        visibility: body.visibility,
+        upstream_enabled: body.upstream_enabled,
+    };
+    let feed = feeds::create(&core, &caller.0, &new).await?;
+    let resource = FeedResource::new(&feed, &core);
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
-#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
+#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
 pub async fn get(
-    State(ctx): State<AppContext>,
+    State(core): State<Core>,
     caller: Caller,
     Path(path): Path<FeedPath>,
 ) -> ApiResult<Json<FeedResource>> {
-    let feed = path.authorized(&ctx, &caller, FeedAction::Read).await?;
-    Ok(Json(FeedResource::new(&feed, &ctx)))
+    let found = path.to_ref().authorized(&core, &caller.0, FeedAction::Read).await?;
+    Ok(Json(FeedResource::new(&found.feed, &core)))
 }
 
-#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
+#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
 pub async fn update(
-    State(ctx): State<AppContext>,
-    State(registry): State<Arc<Registry>>,
+    State(core): State<Core>,
     caller: Caller,
     Path(path): Path<FeedPath>,
     ApiJson(body): ApiJson<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
-    path.authorized(&ctx, &caller, FeedAction::Administer).await?;
-    let patch = FeedPatch {
+    let changes = feeds::FeedChanges {
+        name: body.name,
+        description: body.description,
+        visibility: body.visibility,
+        upstream_enabled: body.upstream_enabled,
         allow_anonymous_saves: body.allow_anonymous_saves,
-        ..FeedPatch::parse(
-            body.name.as_deref(),
-            body.description.as_deref(),
-            body.visibility.as_deref(),
-            body.upstream_enabled,
-        )
-        .map_err(crate::error::ApiError::Invalid)?
     };
-    let scope = path.scope(&ctx).await?;
-    let feed = ctx.db.feeds().update(&scope, path.feed(), &patch).await?;
-    registry.feeds_changed();
-    Ok(Json(FeedResource::new(&feed, &ctx)))
+    let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
+    Ok(Json(FeedResource::new(&feed, &core)))
 }
 
-#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed()))]
-pub async fn delete(
-    State(ctx): State<AppContext>,
-    State(registry): State<Arc<Registry>>,
-    caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<StatusCode> {
-    path.authorized(&ctx, &caller, FeedAction::Own).await?;
-    let scope = path.scope(&ctx).await?;
-    ctx.db.feeds().delete(&scope, path.feed()).await?;
-    registry.feeds_changed();
-    tracing::info!("feed deleted");
+#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
+pub async fn delete(State(core): State<Core>, caller: Caller, Path(path): Path<FeedPath>) -> ApiResult<StatusCode> {
+    feeds::delete(&core, &caller.0, &path.to_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,12 +10,10 @@ use serde::{Deserialize, Serialize};
 use wharf_core::TokenScope;
 use wharf_db::{TokenInfo, TokenRef};
 
+use wharf_service::{Core, rfc3339, tokens};
+
 use super::{ApiJson, caller::Caller};
-use crate::{
-    auth::{IssueError, check_token_request, issue_token},
-    error::{ApiError, ApiResult},
-    state::AppState,
-};
+use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -43,7 +41,6 @@ pub struct TokenResource {
 
 impl From<TokenInfo> for TokenResource {
     fn from(t: TokenInfo) -> Self {
-        use app::ssr::rfc3339;
         TokenResource {
             id: t.id,
             name: t.name,
@@ -58,39 +55,25 @@ impl From<TokenInfo> for TokenResource {
     }
 }
 
+/// `POST /_apis/tokens`: a token for the caller; with a token, one capped at it.
 pub async fn create(
-    State(state): State<AppState>,
+    State(core): State<Core>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> ApiResult<Response> {
-    let (user, caller_scope) = caller.require_user()?;
-    let mut errors = check_token_request(&body.name, body.expires_in_days);
-    let scope = body.scope.parse::<TokenScope>().map_err(|e| errors.push("scope", e)).ok();
-    let Some(scope) = scope.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Invalid(errors));
-    };
-    if scope > caller_scope {
-        return Err(ApiError::Forbidden("A Packaging: read token cannot create a read & write token.".into()));
-    }
-    let (info, secret) =
-        issue_token(&state.ctx.db, user.id, &body.name, scope, body.expires_in_days).await.map_err(|e| match e {
-            IssueError::Invalid(errors) => ApiError::Invalid(errors),
-            IssueError::Db(e) => e.into(),
-        })?;
-    tracing::info!(user = %user.name, token.id = info.id, "token created");
+    let new = tokens::NewToken { name: body.name, scope: body.scope, expires_in_days: body.expires_in_days };
+    let (info, secret) = tokens::create(&core, &caller.0, &new).await?;
     let mut resource = TokenResource::from(info);
     resource.token = Some(secret);
     Ok((StatusCode::CREATED, Json(resource)).into_response())
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TokenResource>>> {
-    let (user, _) = caller.require_user()?;
-    Ok(Json(state.ctx.db.tokens().list(user.id).await?.into_iter().map(Into::into).collect()))
+pub async fn list(State(core): State<Core>, caller: Caller) -> ApiResult<Json<Vec<TokenResource>>> {
+    Ok(Json(tokens::list(&core, &caller.0).await?.into_iter().map(Into::into).collect()))
 }
 
-pub async fn revoke(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let (user, _) = caller.require_user()?;
-    state.ctx.db.tokens().revoke(user.id, TokenRef::Id(id)).await?;
-    tracing::info!(user = %user.name, token.id = id, "token revoked");
+/// `DELETE /_apis/tokens/{id}` (write scope): the token and those minted with it.
+pub async fn revoke(State(core): State<Core>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    tokens::revoke(&core, &caller.0, TokenRef::Id(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

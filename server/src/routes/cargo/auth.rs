@@ -1,68 +1,80 @@
-//! Who a Cargo request comes from, and whether [`authorize`] lets it through.
+//! Who a Cargo request comes from, and whether the core lets it through: the one
+//! authentication step for cargo's routes, and the one mapping of refusals to the answers
+//! cargo understands.
+
+use std::sync::Arc;
 
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use wharf_db::Feed;
+use wharf_service::{CoreError, refs::authorize_found};
 
-use super::text_error;
+use super::{CargoPath, text_error};
 use crate::{
-    access::{self, Denied, FeedAction, FeedStanding, Principal, authorize},
+    access::{Denied, FeedAction, FeedStanding, Principal},
     auth::{PrincipalError, principal_from_headers},
     state::AppState,
 };
 
-/// The caller of a Cargo request, if it may do `action` on `feed`; otherwise the 401 or
-/// 403 answer cargo understands.
-pub(super) async fn check(
+/// The feed a Cargo request names, the caller and their standing, if the caller may do
+/// `action` on it. A feed the caller may not read answers as a missing one (401 for
+/// anonymous callers, so cargo starts its login; 404 for others).
+pub(super) async fn authorized(
     state: &AppState,
     headers: &HeaderMap,
-    feed: &Feed,
+    path: &CargoPath,
     action: FeedAction,
-) -> Result<(Principal, FeedStanding), Response> {
+) -> Result<(Arc<Feed>, Principal, FeedStanding), CoreError> {
     let principal = principal(state, headers).await?;
-    let standing = standing(state, &principal, feed).await?;
-    match authorize(&principal, &standing, action) {
-        Ok(()) => Ok((principal, standing)),
-        Err(Denied::Unauthenticated) => Err(unauthorized(
-            state,
-            "This feed needs a personal access token: configure a credential provider and run `cargo login --registry <name>`.",
-        )),
-        Err(Denied::Forbidden(message)) => Err(text_error(StatusCode::FORBIDDEN, message)),
-    }
+    let found = state.registry.feed(&path.key()).await;
+    let feed = authorize_found(&state.core, &principal, &path.feed_ref(), found, action).await?;
+    Ok((feed.feed, principal, feed.standing))
 }
 
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
-    match principal_from_headers(&state.ctx.db, headers).await {
+/// The caller of a Cargo request, by its token (recording the token's use).
+async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, CoreError> {
+    match principal_from_headers(&state.core.db, headers).await {
         Ok((principal, token_id)) => {
             if let Some(id) = token_id {
                 state.registry.token_used(id);
             }
             Ok(principal)
         }
-        Err(e @ PrincipalError::WrongPrefix) => Err(unauthorized(state, &e.to_string())),
-        Err(PrincipalError::InvalidToken) => Err(unauthorized(
-            state,
-            "The token is invalid, expired or revoked: create a new one and run `cargo login` again.",
+        Err(e @ PrincipalError::WrongPrefix) => Err(CoreError::BadCredentials(e.to_string())),
+        Err(PrincipalError::InvalidToken) => Err(CoreError::BadCredentials(
+            "The token is invalid, expired or revoked: create a new one and run `cargo login` again.".into(),
         )),
-        Err(PrincipalError::Unavailable(e)) => {
-            tracing::error!(error = ?e, "checking a token failed");
-            Err(text_error(StatusCode::SERVICE_UNAVAILABLE, "The token could not be checked; try again."))
+        Err(PrincipalError::Unavailable(e)) => Err(CoreError::Internal(Box::new(e))),
+    }
+}
+
+/// The one mapping from the core's refusals to cargo's plain-text answers.
+pub(super) fn refusal(state: &AppState, e: CoreError) -> Response {
+    match e {
+        CoreError::Denied(Denied::Unauthenticated) => unauthorized(
+            state,
+            "This feed needs a personal access token: configure a credential provider and run `cargo login --registry <name>`.",
+        ),
+        CoreError::BadCredentials(message) => unauthorized(state, &message),
+        CoreError::Denied(Denied::Forbidden(message)) => text_error(StatusCode::FORBIDDEN, message),
+        CoreError::NotFound(message) => text_error(StatusCode::NOT_FOUND, message),
+        CoreError::Invalid(errors) => text_error(StatusCode::BAD_REQUEST, errors.to_string()),
+        CoreError::Conflict(message) => text_error(StatusCode::CONFLICT, message),
+        CoreError::TooLarge(message) => text_error(StatusCode::PAYLOAD_TOO_LARGE, message),
+        CoreError::Limited { message, .. } => text_error(StatusCode::TOO_MANY_REQUESTS, message),
+        CoreError::Unavailable { message, .. } => text_error(StatusCode::SERVICE_UNAVAILABLE, message),
+        CoreError::Internal(e) => {
+            tracing::error!(error = %e, "a Cargo request failed");
+            text_error(StatusCode::SERVICE_UNAVAILABLE, "The feed could not be read from the database; try again.")
         }
     }
 }
 
-async fn standing(state: &AppState, principal: &Principal, feed: &Feed) -> Result<FeedStanding, Response> {
-    access::standing(&state.ctx.db, principal, feed).await.map_err(|e| {
-        tracing::error!(error = ?e, "reading a feed role failed");
-        text_error(StatusCode::SERVICE_UNAVAILABLE, "Permissions could not be read; try again.")
-    })
-}
-
 /// 401 with the header that starts cargo's login flow.
-fn unauthorized(state: &AppState, message: &str) -> Response {
-    let login_url = state.ctx.public_url.join("/_user/tokens");
+pub(super) fn unauthorized(state: &AppState, message: &str) -> Response {
+    let login_url = state.core.public_url.join(wharf_core::urls::pages::TOKENS);
     let mut response = text_error(StatusCode::UNAUTHORIZED, format!("{message} Tokens: {login_url}"));
     if let Ok(value) = HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);

@@ -7,22 +7,19 @@ use axum::{
 };
 use wharf_index::RegistryConfig;
 
-use super::{CargoPath, cached_response, text_error};
+use super::{CargoPath, cached_response};
 use crate::{access::FeedAction, metrics::inc, registry::etag_of, state::AppState};
 
 #[tracing::instrument(name = "cargo.config", skip_all, fields(feed = %path.feed))]
 pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
-    let feed = match state.registry.feed(&path.key()).await {
-        Ok(feed) => feed,
-        Err(e) => return feed_error(e),
+    let feed = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
+        Ok((feed, ..)) => feed,
+        Err(e) => return super::auth::refusal(&state, e),
     };
-    if let Err(refused) = super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
-        return refused;
-    }
     let loc = feed.location();
     let config = RegistryConfig {
-        dl: state.ctx.public_url.join(&loc.download_path()),
-        api: Some(state.ctx.public_url.join(&loc.api_path())),
+        dl: state.core.public_url.join(&loc.download_path()),
+        api: Some(state.core.public_url.join(&loc.api_path())),
         auth_required: feed.visibility.requires_auth(),
     };
     let body = serde_json::to_vec(&config).expect("config.json serialises");
@@ -34,15 +31,4 @@ pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPa
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     response
-}
-
-/// The answer to a Cargo request for a feed that cannot be resolved.
-pub(super) fn feed_error(e: wharf_db::DbError) -> Response {
-    match e {
-        wharf_db::DbError::NotFound(message) => text_error(StatusCode::NOT_FOUND, message),
-        other => {
-            tracing::error!(error = ?other, "resolving a feed failed");
-            text_error(StatusCode::SERVICE_UNAVAILABLE, "The feed could not be read from the database; try again.")
-        }
-    }
 }

@@ -8,7 +8,7 @@ use axum::{
 };
 use wharf_index::validate_crate_name;
 
-use super::{CargoPath, config::feed_error, text_error};
+use super::{CargoPath, text_error};
 use crate::{
     access::{Denied, FeedAction, authorize},
     registry::DownloadError,
@@ -23,13 +23,9 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
     if let Err(e) = validate_crate_name(krate) {
         return text_error(StatusCode::NOT_FOUND, e.to_string());
     }
-    let feed = match state.registry.feed(&path.key()).await {
-        Ok(feed) => feed,
-        Err(e) => return feed_error(e),
-    };
-    let (principal, standing) = match super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
+    let (feed, principal, standing) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
+        Ok(found) => found,
+        Err(e) => return super::auth::refusal(&state, e),
     };
     // Saving a version the feed does not hold yet takes more than reading.
     let may_save = authorize(&principal, &standing, FeedAction::SaveFromUpstream).map_err(|denied| match denied {

@@ -8,7 +8,7 @@ use axum::{
 use tracing::field::Empty;
 use wharf_index::name_from_index_path;
 
-use super::{CargoPath, cached_response, config::feed_error, text_error};
+use super::{CargoPath, cached_response, text_error};
 use crate::{access::FeedAction, metrics::inc, registry::IndexError, state::AppState};
 
 #[tracing::instrument(name = "cargo.index", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
@@ -20,13 +20,10 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
     };
     let span = tracing::Span::current();
     span.record("krate", name.as_str());
-    let feed = match state.registry.feed(&path.key()).await {
-        Ok(feed) => feed,
-        Err(e) => return feed_error(e),
+    let feed = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
+        Ok((feed, ..)) => feed,
+        Err(e) => return super::auth::refusal(&state, e),
     };
-    if let Err(refused) = super::auth::check(&state, &headers, &feed, FeedAction::Read).await {
-        return refused;
-    }
     match state.registry.index_file(&feed, &name).await {
         Ok((rendered, outcome)) => {
             span.record("cache", outcome.as_str());

@@ -51,6 +51,10 @@ impl CargoPath {
     fn key(&self) -> FeedKey {
         FeedKey::new(&self.org, self.project.as_deref(), &self.feed)
     }
+
+    fn feed_ref(&self) -> wharf_service::FeedRef {
+        wharf_service::FeedRef::new(&self.org, self.project.as_deref(), &self.feed)
+    }
 }
 
 /// A plain-text error for cargo, which shows the body of errors other than 404.

@@ -13,9 +13,10 @@ use wharf_core::Role;
 use wharf_db::{Feed, User};
 
 use super::CargoPath;
+use wharf_service::CoreError;
+
 use crate::{
-    access::{self, Denied, FeedAction, Principal},
-    auth::{PrincipalError, principal_from_headers},
+    access::{Denied, FeedAction, Principal},
     error::{ApiError, ApiResult},
     registry::publish::PublishError,
     state::AppState,
@@ -28,27 +29,14 @@ async fn feed_for(
     headers: &HeaderMap,
     action: FeedAction,
 ) -> ApiResult<(std::sync::Arc<Feed>, Principal)> {
-    let feed = state.registry.feed(&path.key()).await?;
-    let principal = match principal_from_headers(&state.ctx.db, headers).await {
-        Ok((principal, token_id)) => {
-            if let Some(id) = token_id {
-                state.registry.token_used(id);
-            }
-            principal
-        }
-        Err(e @ (PrincipalError::InvalidToken | PrincipalError::WrongPrefix)) => {
-            return Err(ApiError::Unauthorized(format!(
-                "{e} Create a token on {} and run `cargo login --registry <name>`.",
-                state.ctx.public_url.join("/_user/tokens")
-            )));
-        }
-        Err(PrincipalError::Unavailable(e)) => return Err(ApiError::Internal(Box::new(e))),
-    };
-    match access::check(&state.ctx.db, &principal, &feed, action).await {
-        Ok(_) => Ok((feed, principal)),
-        Err(access::CheckError::Denied(Denied::Unauthenticated)) => Err(ApiError::Unauthorized(format!(
-            "This needs a personal access token: create one on {} and run `cargo login --registry <name>`.",
-            state.ctx.public_url.join("/_user/tokens")
+    let tokens = state.core.public_url.join(wharf_core::urls::pages::TOKENS);
+    match super::auth::authorized(state, headers, path, action).await {
+        Ok((feed, principal, _)) => Ok((feed, principal)),
+        Err(CoreError::Denied(Denied::Unauthenticated)) => Err(ApiError::Unauthorized(format!(
+            "This needs a personal access token: create one on {tokens} and run `cargo login --registry <name>`."
+        ))),
+        Err(CoreError::BadCredentials(message)) => Err(ApiError::Unauthorized(format!(
+            "{message} Create a token on {tokens} and run `cargo login --registry <name>`."
         ))),
         Err(e) => Err(e.into()),
     }
@@ -140,7 +128,7 @@ pub async fn search(
     let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
     let q = query.q.trim().to_ascii_lowercase().replace('-', "_");
     let per_page = query.per_page.unwrap_or(10).clamp(1, 100);
-    let db = &state.ctx.db;
+    let db = &state.core.db;
     let mut found = Vec::new();
     for package in db.packages().list(feed.id, "").await? {
         let key = wharf_db::canonical_key(&package.name);
@@ -181,11 +169,11 @@ pub async fn owners(
 ) -> ApiResult<Json<Value>> {
     let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
     let krate = path.krate.as_deref().unwrap_or_default();
-    if state.ctx.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
+    if state.core.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
         return Err(ApiError::NotFound(format!("This feed has no crate named `{krate}`.")));
     }
     let users: Vec<Value> = state
-        .ctx
+        .core
         .db
         .roles()
         .list(feed.id)

@@ -1,0 +1,46 @@
+//! The first setup and signing in.
+
+use std::net::IpAddr;
+
+use wharf_auth::{
+    accounts::{AccountError, Kind},
+    sign_in::SignInError,
+};
+use wharf_db::User;
+
+use crate::{Change, Core, CoreError, CoreResult};
+
+pub(crate) fn account_error(e: AccountError) -> CoreError {
+    match e {
+        AccountError::Invalid(errors) => CoreError::Invalid(errors),
+        AccountError::Busy(busy) => busy.into(),
+        AccountError::Db(e) => e.into(),
+    }
+}
+
+/// Creates the first administrator, only while no account exists (once, however many try
+/// at the same time).
+pub async fn setup(core: &Core, name: &str, password: &str, confirm: &str) -> CoreResult<User> {
+    let user = wharf_auth::accounts::create(&core.db, Kind::FirstAdmin, name, password, Some(confirm))
+        .await
+        .map_err(account_error)?;
+    tracing::info!(user = %user.name, "first administrator created");
+    core.announce(Change::AccountCreated { user: user.id });
+    Ok(user)
+}
+
+/// Checks a name and password, with failed attempts limited per account and per address.
+pub async fn sign_in(core: &Core, name: &str, password: &str, ip: Option<IpAddr>) -> CoreResult<User> {
+    match wharf_auth::sign_in::sign_in(&core.db, name, password, ip).await {
+        Ok(user) => {
+            tracing::info!(user = %user.name, "signed in");
+            Ok(user)
+        }
+        Err(e @ SignInError::Invalid) => Err(CoreError::BadCredentials(e.to_string())),
+        Err(e @ SignInError::TooManyAttempts { minutes }) => {
+            Err(CoreError::Limited { message: e.to_string(), retry_after: u64::try_from(minutes).unwrap_or(1) * 60 })
+        }
+        Err(SignInError::Busy(busy)) => Err(busy.into()),
+        Err(SignInError::Unavailable(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,168 @@
+//! Change events: announced once per operation, after its transaction committed. Caches
+//! subscribe here and nowhere else (no one invalidates a cache by hand); the audit log,
+//! webhooks and other replicas will too.
+
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+/// What changed. Ids are database ids; crate names are lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Change {
+    FeedCreated {
+        feed: i64,
+    },
+    /// Name, description, visibility, upstream or anonymous saves.
+    FeedChanged {
+        feed: i64,
+    },
+    FeedDeleted {
+        feed: i64,
+    },
+    VersionPublished {
+        feed: i64,
+        krate: String,
+        version: String,
+    },
+    VersionYanked {
+        feed: i64,
+        krate: String,
+        version: String,
+        yanked: bool,
+    },
+    VersionDeleted {
+        feed: i64,
+        krate: String,
+        version: String,
+    },
+    VersionRestored {
+        feed: i64,
+        krate: String,
+        version: String,
+    },
+    /// Versions purged from recycle bins (any feed).
+    VersionsPurged {
+        count: usize,
+    },
+    /// A version saved from the upstream on first use.
+    VersionSaved {
+        feed: i64,
+        krate: String,
+        version: String,
+    },
+    /// A package's settings (the dependency-confusion guard).
+    PackageChanged {
+        feed: i64,
+        krate: String,
+    },
+    RoleChanged {
+        feed: i64,
+    },
+    TokenCreated {
+        token: i64,
+    },
+    TokenRevoked {
+        tokens: Vec<i64>,
+    },
+    AccountCreated {
+        user: i64,
+    },
+    MembersChanged {
+        org: i64,
+    },
+}
+
+impl Change {
+    /// The feed the change is about, if it is about one.
+    pub fn feed(&self) -> Option<i64> {
+        match self {
+            Change::FeedCreated { feed }
+            | Change::FeedChanged { feed }
+            | Change::FeedDeleted { feed }
+            | Change::VersionPublished { feed, .. }
+            | Change::VersionYanked { feed, .. }
+            | Change::VersionDeleted { feed, .. }
+            | Change::VersionRestored { feed, .. }
+            | Change::VersionSaved { feed, .. }
+            | Change::PackageChanged { feed, .. }
+            | Change::RoleChanged { feed } => Some(*feed),
+            _ => None,
+        }
+    }
+}
+
+type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
+
+/// The one bus. Listeners (caches) run inline, before the operation returns, so the
+/// caller's next request already sees the change; other subscribers get the change over a
+/// broadcast channel.
+#[derive(Clone)]
+pub struct Bus {
+    listeners: Arc<RwLock<Vec<Listener>>>,
+    channel: broadcast::Sender<Change>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Bus { listeners: Arc::default(), channel: broadcast::channel(1024).0 }
+    }
+}
+
+impl std::fmt::Debug for Bus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bus").field("subscribers", &self.channel.receiver_count()).finish_non_exhaustive()
+    }
+}
+
+impl Bus {
+    /// Calls `listener` with every change from now on, inline (keep it cheap: cache
+    /// invalidation, not I/O).
+    pub fn listen(&self, listener: impl Fn(&Change) + Send + Sync + 'static) {
+        self.listeners.write().unwrap_or_else(|e| e.into_inner()).push(Arc::new(listener));
+    }
+
+    /// Every change from now on, for consumers that do I/O (they may lag and be told so).
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.channel.subscribe()
+    }
+
+    /// Announces a committed change.
+    pub fn publish(&self, change: Change) {
+        tracing::debug!(?change, "change");
+        let listeners = self.listeners.read().unwrap_or_else(|e| e.into_inner()).clone();
+        for listener in listeners {
+            listener(&change);
+        }
+        // No subscriber is fine.
+        let _ = self.channel.send(change);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[test]
+    fn listeners_hear_every_change_inline_and_subscribers_later() {
+        let bus = Bus::default();
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let h = heard.clone();
+        bus.listen(move |c| h.lock().unwrap().push(c.clone()));
+        let mut rx = bus.subscribe();
+        bus.publish(Change::FeedChanged { feed: 7 });
+        assert_eq!(*heard.lock().unwrap(), vec![Change::FeedChanged { feed: 7 }]);
+        assert_eq!(rx.try_recv().unwrap(), Change::FeedChanged { feed: 7 });
+    }
+
+    #[test]
+    fn changes_travel_as_tagged_json() {
+        let c = Change::VersionYanked { feed: 1, krate: "serde".into(), version: "1.0.0".into(), yanked: true };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"{"kind":"versionYanked","feed":1,"krate":"serde","version":"1.0.0","yanked":true}"#);
+        assert_eq!(serde_json::from_str::<Change>(&json).unwrap(), c);
+    }
+}

@@ -1,0 +1,92 @@
+//! Feeds: create, list, change, delete.
+
+use wharf_auth::{FeedAction, OrgAction, Principal};
+use wharf_core::{FeedDraft, FeedPatch};
+use wharf_db::{Feed, Scope, feeds::FeedFilter};
+
+use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef};
+
+/// A feed to create, as a form or a request body gives it.
+#[derive(Debug, Clone, Default)]
+pub struct NewFeed {
+    pub org: String,
+    /// `None` for an organization-scoped feed.
+    pub project: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub visibility: String,
+    pub upstream_enabled: bool,
+}
+
+/// The organization or project `org`/`project`; `NotFound` if it does not exist.
+pub async fn scope(core: &Core, org: &str, project: Option<&str>) -> CoreResult<Scope> {
+    Ok(core.db.scopes().resolve(org, project.filter(|p| !p.is_empty())).await?)
+}
+
+/// Creates a feed; its creator becomes its Owner. Needs membership of the organization
+/// (or Wharf administrator) and the write scope.
+pub async fn create(core: &Core, principal: &Principal, new: &NewFeed) -> CoreResult<Feed> {
+    let scope = scope(core, &new.org, new.project.as_deref()).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::CreateFeed).await?;
+    let draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.upstream_enabled)
+        .map_err(CoreError::Invalid)?;
+    let feed = core.db.feeds().create_owned(&scope, &draft, principal.user().map(|u| u.id)).await?;
+    tracing::info!(feed.id = feed.id, feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created");
+    core.announce(Change::FeedCreated { feed: feed.id });
+    Ok(feed)
+}
+
+/// The feeds of a scope (`whole_org`: of the organization at every scope) the caller may
+/// read; the others are not even named.
+pub async fn list(
+    core: &Core,
+    principal: &Principal,
+    org: &str,
+    project: Option<&str>,
+    whole_org: bool,
+) -> CoreResult<Vec<Feed>> {
+    let scope = scope(core, org, project).await?;
+    let filter = if whole_org { FeedFilter::WholeOrganization(scope.org_id) } else { FeedFilter::Scope(&scope) };
+    let feeds = core.db.feeds().list(filter).await?;
+    Ok(wharf_auth::access::readable(&core.db, principal, scope.org_id, feeds).await?)
+}
+
+/// What a change of settings may carry: only the fields present change.
+#[derive(Debug, Clone, Default)]
+pub struct FeedChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub visibility: Option<String>,
+    pub upstream_enabled: Option<bool>,
+    pub allow_anonymous_saves: Option<bool>,
+}
+
+/// Changes a feed's settings (Administrator or Owner).
+pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes: &FeedChanges) -> CoreResult<Feed> {
+    let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let patch = FeedPatch {
+        allow_anonymous_saves: changes.allow_anonymous_saves,
+        ..FeedPatch::parse(
+            changes.name.as_deref(),
+            changes.description.as_deref(),
+            changes.visibility.as_deref(),
+            changes.upstream_enabled,
+        )
+        .map_err(CoreError::Invalid)?
+    };
+    let scope = scope(core, &found.org, found.project.as_deref()).await?;
+    let updated = core.db.feeds().update(&scope, &found.name, &patch).await?;
+    tracing::info!(feed.id = updated.id, feed = %updated.name, "feed settings changed");
+    core.announce(Change::FeedChanged { feed: updated.id });
+    Ok(updated)
+}
+
+/// Deletes a feed (Owner).
+pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<()> {
+    let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Own).await?;
+    let scope = scope(core, &found.org, found.project.as_deref()).await?;
+    core.db.feeds().delete(&scope, &found.name).await?;
+    tracing::info!(feed.id = found.id, feed = %found.name, "feed deleted");
+    core.announce(Change::FeedDeleted { feed: found.id });
+    Ok(())
+}

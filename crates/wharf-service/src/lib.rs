@@ -1,0 +1,51 @@
+//! Wharf's application layer. Every operation a person, a script or cargo can perform
+//! lives here once, as an async function taking `(&Core, &Principal, input)`, and does the
+//! same steps in order: authorize (through [`wharf_auth::authorize`]), validate, write in
+//! one transaction, and after the commit announce one [`Change`] on the [`Bus`]. The REST
+//! API, the cargo routes and the portal's server functions only adapt these functions:
+//! parse, call, map the [`CoreError`] to their own statuses.
+
+pub mod accounts;
+pub mod error;
+pub mod events;
+pub mod feeds;
+pub mod members;
+pub mod packages;
+pub mod refs;
+pub mod roles;
+pub mod time;
+pub mod tokens;
+
+use wharf_core::PublicUrl;
+use wharf_db::Db;
+
+pub use error::{CoreError, CoreResult};
+pub use events::{Bus, Change};
+pub use refs::{Authorized, FeedRef, PackageRef, VersionRef};
+pub use time::rfc3339;
+pub use wharf_auth::{FeedAction, OrgAction, Principal};
+
+/// The address of the client of a request, as the server established it (behind trusted
+/// proxies, from `X-Forwarded-For`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// What every operation needs: the database, the public URL and the change bus. Cheap to
+/// clone.
+#[derive(Clone, Debug)]
+pub struct Core {
+    pub db: Db,
+    pub public_url: PublicUrl,
+    pub bus: Bus,
+}
+
+impl Core {
+    pub fn new(db: Db, public_url: PublicUrl) -> Self {
+        Core { db, public_url, bus: Bus::default() }
+    }
+
+    /// Announces a change that has been committed.
+    pub fn announce(&self, change: Change) {
+        self.bus.publish(change);
+    }
+}

@@ -1,0 +1,113 @@
+//! A feed's packages: their settings, and versions to the recycle bin and back.
+
+use wharf_auth::{FeedAction, Principal};
+use wharf_db::Feed;
+
+use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef};
+
+/// How long a deleted version stays in its feed's recycle bin.
+pub const RECYCLE_BIN_DAYS: i64 = 30;
+
+/// A package as a feed holds it.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// As first published or saved.
+    pub name: String,
+    /// `(version, origin, cksum)`, oldest first.
+    pub versions: Vec<(String, String, String)>,
+    /// Whether upstream versions of a name with local versions are allowed anyway.
+    pub allow_external: bool,
+}
+
+/// The package, if the caller may do `action` on its feed; 404 if the feed has no version
+/// of it.
+async fn authorized(
+    core: &Core,
+    principal: &Principal,
+    package: &PackageRef,
+    action: FeedAction,
+) -> CoreResult<(Feed, String)> {
+    let Authorized { feed, .. } = package.feed.authorized(core, principal, action).await?;
+    let key = package.key();
+    if core.db.packages().versions(feed.id, &key).await?.is_empty() {
+        return Err(CoreError::NotFound(format!("Feed '{}' has no package '{}'.", feed.name, package.name)));
+    }
+    Ok((feed, key))
+}
+
+/// A package of a feed (readers).
+pub async fn get(core: &Core, principal: &Principal, package: &PackageRef) -> CoreResult<Package> {
+    let (feed, key) = authorized(core, principal, package, FeedAction::Read).await?;
+    describe(core, &feed, &key).await
+}
+
+async fn describe(core: &Core, feed: &Feed, key: &str) -> CoreResult<Package> {
+    let packages = core.db.packages();
+    let versions = packages.versions(feed.id, key).await?;
+    let guard = packages.guard(feed.id, &wharf_db::canonical_key(key)).await?;
+    let name = packages.list(feed.id, key).await?.into_iter().find(|p| p.name.eq_ignore_ascii_case(key));
+    Ok(Package { name: name.map_or_else(|| key.to_owned(), |p| p.name), versions, allow_external: guard == Some(true) })
+}
+
+/// Turns the package's "Allow externally-sourced versions" on or off (Administrator or
+/// Owner).
+pub async fn set_allow_external(
+    core: &Core,
+    principal: &Principal,
+    package: &PackageRef,
+    allow: bool,
+) -> CoreResult<Package> {
+    let (feed, key) = authorized(core, principal, package, FeedAction::Administer).await?;
+    core.db.packages().set_allow_external(feed.id, &key, allow).await?;
+    tracing::info!(feed = %feed.name, package = %key, allow, "package setting changed");
+    core.announce(Change::PackageChanged { feed: feed.id, krate: key.clone() });
+    describe(core, &feed, &key).await
+}
+
+/// Moves a local version to the recycle bin (Administrator or Owner): it vanishes from the
+/// index and downloads, and its number stays reserved. Returns the feed.
+pub async fn delete_version(core: &Core, principal: &Principal, version: &VersionRef) -> CoreResult<Feed> {
+    let (feed, key) = authorized(core, principal, &version.package, FeedAction::Administer).await?;
+    core.db.packages().delete_version(feed.id, &key, &version.version).await?;
+    tracing::info!(feed = %feed.name, package = %key, version = %version.version, "version moved to the recycle bin");
+    core.announce(Change::VersionDeleted { feed: feed.id, krate: key, version: version.version.clone() });
+    Ok(feed)
+}
+
+/// Brings a version back from the recycle bin (Administrator or Owner). Returns the feed.
+pub async fn restore_version(core: &Core, principal: &Principal, version: &VersionRef) -> CoreResult<Feed> {
+    let Authorized { feed, .. } = version.package.feed.authorized(core, principal, FeedAction::Administer).await?;
+    let key = version.package.key();
+    core.db.packages().restore_version(feed.id, &key, &version.version).await?;
+    tracing::info!(feed = %feed.name, package = %key, version = %version.version, "version restored");
+    core.announce(Change::VersionRestored { feed: feed.id, krate: key, version: version.version.clone() });
+    Ok(feed)
+}
+
+/// A version in a recycle bin.
+#[derive(Debug, Clone)]
+pub struct Recycled {
+    pub name: String,
+    pub version: String,
+    pub deleted_at: i64,
+    /// When it is purged for good.
+    pub purged_at: i64,
+}
+
+/// The feed's recycle bin, newest first (Administrator or Owner).
+pub async fn recycle_bin(core: &Core, principal: &Principal, feed: &crate::FeedRef) -> CoreResult<Vec<Recycled>> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    Ok(core
+        .db
+        .packages()
+        .recycle_bin(feed.id)
+        .await?
+        .into_iter()
+        .map(|(name, version, at)| Recycled {
+            name,
+            version,
+            deleted_at: at,
+            purged_at: at + RECYCLE_BIN_DAYS * 86_400,
+        })
+        .collect())
+}

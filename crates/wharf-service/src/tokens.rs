@@ -1,0 +1,81 @@
+//! Personal access tokens: create, list, revoke.
+
+use wharf_auth::{Denied, IssueError, Principal};
+use wharf_core::TokenScope;
+use wharf_db::{TokenInfo, TokenRef, User};
+
+use crate::{Change, Core, CoreError, CoreResult};
+
+/// A token to create, as a form or a request body gives it.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    /// `read` or `write`.
+    pub scope: String,
+    pub expires_in_days: Option<u32>,
+}
+
+fn user_of(principal: &Principal) -> CoreResult<(&User, TokenScope, Option<i64>)> {
+    match principal {
+        Principal::User { user, scope, token } => Ok((user, *scope, *token)),
+        Principal::Anonymous => Err(CoreError::Denied(Denied::Unauthenticated)),
+    }
+}
+
+/// Creates a token for the caller; returns it and its secret (to be shown once, and
+/// stored nowhere). A token minted with a token is capped at its parent's scope and expiry
+/// and dies with it; a token minted that way cannot mint more.
+pub async fn create(core: &Core, principal: &Principal, new: &NewToken) -> CoreResult<(TokenInfo, String)> {
+    let (user, caller_scope, via) = user_of(principal)?;
+    let parent = match via {
+        Some(id) => {
+            let parent = core.db.tokens().get(user.id, id).await?;
+            if parent.parent_id.is_some() {
+                return Err(CoreError::forbidden(
+                    "A token minted with another token cannot mint tokens: create this one on the tokens page.",
+                ));
+            }
+            Some(parent)
+        }
+        None => None,
+    };
+    let mut errors = wharf_auth::check_token_request(&new.name, new.expires_in_days);
+    let scope = new.scope.parse::<TokenScope>().map_err(|e| errors.push("scope", e)).ok();
+    let Some(scope) = scope.filter(|_| errors.is_empty()) else {
+        return Err(CoreError::Invalid(errors));
+    };
+    if scope > caller_scope {
+        return Err(CoreError::forbidden("A Packaging: read token cannot create a read & write token."));
+    }
+    let (info, secret) =
+        wharf_auth::issue_token(&core.db, user.id, &new.name, scope, new.expires_in_days, parent.as_ref())
+            .await
+            .map_err(|e| match e {
+                IssueError::Invalid(errors) => CoreError::Invalid(errors),
+                IssueError::Db(e) => e.into(),
+            })?;
+    tracing::info!(user = %user.name, token.id = info.id, parent = ?info.parent_id, "token created");
+    core.announce(Change::TokenCreated { token: info.id });
+    Ok((info, secret))
+}
+
+/// The caller's tokens, newest first, revoked ones included.
+pub async fn list(core: &Core, principal: &Principal) -> CoreResult<Vec<TokenInfo>> {
+    let (user, ..) = user_of(principal)?;
+    Ok(core.db.tokens().list(user.id).await?)
+}
+
+/// Revokes one of the caller's tokens, and every token minted with it; they stop working
+/// at once. Needs the write scope.
+pub async fn revoke(core: &Core, principal: &Principal, token: TokenRef<'_>) -> CoreResult<()> {
+    let (user, scope, _) = user_of(principal)?;
+    if scope == TokenScope::Read {
+        return Err(CoreError::forbidden(
+            "This token has the Packaging: read scope; revoking tokens needs Packaging: read & write.",
+        ));
+    }
+    let revoked = core.db.tokens().revoke(user.id, token).await?;
+    tracing::info!(user = %user.name, tokens = ?revoked, "token revoked");
+    core.announce(Change::TokenRevoked { tokens: revoked });
+    Ok(())
+}
