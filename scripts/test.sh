@@ -17,13 +17,14 @@ fi
 psql -q -At "$WHARF_TEST_POSTGRES_URL" -c "SELECT datname FROM pg_database WHERE datname LIKE 'wharf_test_%'" |
   while read -r db; do psql -q "$WHARF_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 
-log "checking formatting and lints"
+log "checking formatting, lints and the code's shape (no module cycles, no file over 600 lines)"
 cargo fmt --all --check
-cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-test-support -p wharf --all-targets -- -D warnings
+python3 scripts/check-structure.py
+cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf --all-targets -- -D warnings
 
 log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
-INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-test-support -p wharf
+INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf
 
 log "building the portal (server + WASM)"
 cargo leptos build

@@ -57,7 +57,7 @@ impl FromServerFnError for PortalError {
             // not the server's).
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
-                crate::ssr::refuse_with(400);
+                crate::status::refuse_with(400);
                 PortalError::Refused(format!("The request is incomplete or malformed: {message}"))
             }
             other => PortalError::Server(other.to_string()),
@@ -70,22 +70,20 @@ impl FromServerFnError for PortalError {
     fn ser(&self) -> leptos::server_fn::Bytes {
         let json = serde_json_bytes(self);
         #[cfg(feature = "ssr")]
-        let json = crate::ssr::signed(json);
+        let json = crate::signing::signed(json);
         json.into()
     }
 
     fn de(data: leptos::server_fn::Bytes) -> Self {
         #[cfg(feature = "ssr")]
-        let Some(json) = crate::ssr::verified(&data) else {
+        let Some(json) = crate::signing::verified(&data) else {
             return PortalError::Unverified;
         };
         // In the browser the bytes are a server function's own answer: drop the tag.
         #[cfg(not(feature = "ssr"))]
         let json = data.split(|b| *b == b'\n').next().unwrap_or_default();
-        <JsonEncoding as leptos::server_fn::Decodes<Self>>::decode(leptos::server_fn::Bytes::copy_from_slice(
-            json,
-        ))
-        .unwrap_or_else(|e| PortalError::Server(format!("an unreadable error from the server ({e})")))
+        <JsonEncoding as leptos::server_fn::Decodes<Self>>::decode(leptos::server_fn::Bytes::copy_from_slice(json))
+            .unwrap_or_else(|e| PortalError::Server(format!("an unreadable error from the server ({e})")))
     }
 }
 

@@ -7,7 +7,10 @@ pub mod model;
 pub mod pages;
 pub mod server;
 #[cfg(feature = "ssr")]
+mod signing;
+#[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod status;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -1,8 +1,6 @@
 //! Server-side glue: the core the server functions call, who is calling, and the one
 //! mapping from the core's errors to the portal's.
 
-use std::sync::OnceLock;
-
 use leptos::prelude::*;
 use tower_sessions::Session;
 use wharf_auth::{Denied, Principal, PrincipalError};
@@ -10,6 +8,7 @@ use wharf_db::{DbError, Feed, User};
 use wharf_service::{Core, CoreError, rfc3339};
 
 use crate::{error::PortalError, model::FeedView};
+pub use crate::{signing::set_error_key, status::refuse_with};
 
 /// The core of the current request (the server provides it to every page and server
 /// function).
@@ -28,7 +27,7 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         visibility: feed.visibility,
         upstream_enabled: feed.upstream_enabled,
         index_url: feed.location().index_url(&core.public_url),
-        tokens_url: core.public_url.join("/_user/tokens"),
+        tokens_url: core.public_url.join(wharf_core::urls::pages::TOKENS),
         created_at: rfc3339(feed.created_at),
         upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
         allow_anonymous_saves: feed.allow_anonymous_saves,
@@ -161,58 +160,9 @@ pub async fn client_ip() -> Option<std::net::IpAddr> {
     leptos_axum::extract::<axum::Extension<wharf_service::ClientIp>>().await.ok().map(|c| c.0.0)
 }
 
-/// Sets the status of a refused call, except for a plain form post (JavaScript off),
-/// which must stay the redirect back to the form (the error travels in its URL).
-pub fn refuse_with(status: u16) {
-    let accepts_html = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
-        .is_some_and(|accept| accept.to_str().is_ok_and(|a| a.contains("text/html")));
-    let is_server_fn = use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/_fn/"));
-    if !(accepts_html && is_server_fn) {
-        crate::pages::set_status(status);
-    }
-}
-
 /// Sends the browser to `path` after a form post: a path of this site only (anything
 /// else, or anything a `Location` header cannot carry, goes to `/`).
 pub fn redirect_to(path: &str) {
     let target = core().ok().and_then(|core| wharf_core::safe_next(&core.public_url, path));
     leptos_axum::redirect(target.as_deref().unwrap_or("/"));
-}
-
-/// The key that signs form errors; the same on every replica (kept in the database).
-static ERROR_KEY: OnceLock<Vec<u8>> = OnceLock::new();
-
-/// Sets the key form errors are signed with (once per process; later calls keep the first).
-pub fn set_error_key(key: &[u8]) {
-    let _ = ERROR_KEY.set(key.to_vec());
-}
-
-fn tag(json: &[u8]) -> Option<String> {
-    use hmac::{Hmac, Mac};
-    let key = ERROR_KEY.get()?;
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
-    mac.update(json);
-    Some(hex::encode(mac.finalize().into_bytes()))
-}
-
-/// `json`, followed by a line with its tag.
-pub(crate) fn signed(mut json: Vec<u8>) -> Vec<u8> {
-    if let Some(tag) = tag(&json) {
-        json.push(b'\n');
-        json.extend_from_slice(tag.as_bytes());
-    }
-    json
-}
-
-/// The JSON of a signed error, if its tag is this server's.
-pub(crate) fn verified(data: &[u8]) -> Option<&[u8]> {
-    use hmac::{Hmac, Mac};
-    let split = data.iter().rposition(|b| *b == b'\n')?;
-    let (json, tag) = (&data[..split], &data[split + 1..]);
-    let key = ERROR_KEY.get()?;
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
-    mac.update(json);
-    mac.verify_slice(&hex::decode(tag).ok()?).ok()?;
-    Some(json)
 }

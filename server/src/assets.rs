@@ -11,7 +11,7 @@ use axum::{
 };
 use rust_embed::RustEmbed;
 
-use crate::{error::ApiError, state::AppState};
+use crate::error::ApiError;
 
 /// The site cargo-leptos builds into `target/site`. Release builds embed it; debug builds
 /// read it from disk so a rebuilt bundle is served without recompiling the server.
@@ -77,7 +77,11 @@ fn hex(bytes: &[u8]) -> String {
 /// `GET /pkg/{file}`: one asset, revalidated by ETag on every use (the names carry no hash).
 /// Release builds carry Brotli and gzip copies made once at build time; they are sent to
 /// clients that accept them.
-pub async fn serve_pkg(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub async fn serve_pkg(
+    State(site): State<std::sync::Arc<Site>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let not_found = || ApiError::NotFound(format!("No asset named {file:?}.")).into_response();
     if file.contains("..") || file.starts_with('/') || file.ends_with(".br") || file.ends_with(".gz") {
         return not_found();
@@ -92,10 +96,10 @@ pub async fn serve_pkg(State(state): State<AppState>, Path(file): Path<String>, 
     let encoded = [("br", ".br"), ("gzip", ".gz")]
         .into_iter()
         .filter(|(coding, _)| accepts(coding))
-        .find_map(|(coding, ext)| state.site.get(&format!("{path}{ext}")).map(|a| (coding, a)));
+        .find_map(|(coding, ext)| site.get(&format!("{path}{ext}")).map(|a| (coding, a)));
     let (encoding, asset) = match encoded {
         Some((coding, asset)) => (Some(coding), asset),
-        None => match state.site.get(&path) {
+        None => match site.get(&path) {
             Some(asset) => (None, asset),
             None => return not_found(),
         },

@@ -5,6 +5,9 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wharf_core::PublicUrl;
 
+/// Largest `.crate` a publish may carry unless configured otherwise.
+pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
+
 /// Wharf: Cargo feeds with a browser portal.
 #[derive(Debug, Parser)]
 #[command(name = "wharf", version, about, args_conflicts_with_subcommands = true)]
@@ -148,7 +151,7 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Largest .crate file a publish may carry, in bytes.
-    #[arg(long, env = "WHARF_MAX_CRATE_SIZE", default_value_t = crate::registry::publish::DEFAULT_MAX_CRATE_SIZE)]
+    #[arg(long, env = "WHARF_MAX_CRATE_SIZE", default_value_t = DEFAULT_MAX_CRATE_SIZE)]
     pub max_crate_size: usize,
 
     /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For`

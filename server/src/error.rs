@@ -12,6 +12,11 @@ use wharf_db::DbError;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// 401: the request needs a signed-in user.
+pub fn unauthenticated() -> ApiError {
+    ApiError::Unauthorized("Sign in, or send a personal access token (Authorization: Bearer <token>).".into())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -73,7 +78,7 @@ impl From<wharf_service::CoreError> for ApiError {
         use wharf_service::CoreError as E;
         match err {
             E::NotFound(message) => ApiError::NotFound(message),
-            E::Denied(wharf_auth::Denied::Unauthenticated) => crate::routes::api::unauthenticated(),
+            E::Denied(wharf_auth::Denied::Unauthenticated) => unauthenticated(),
             E::Denied(wharf_auth::Denied::Forbidden(message)) => ApiError::Forbidden(message),
             E::BadCredentials(message) => ApiError::Unauthorized(message),
             E::Invalid(errors) => ApiError::Invalid(errors),

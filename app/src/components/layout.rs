@@ -7,12 +7,14 @@ use leptos_router::{
     hooks::{use_location, use_params_map},
 };
 
+use wharf_core::urls::pages;
+
 use crate::{error::PortalError, model::SessionView, server::session_info};
 
 /// The organization a page belongs to: the `org` path parameter, `default` on `/`.
 pub fn current_org() -> Memo<String> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get("org").unwrap_or_else(|| "default".to_owned()))
+    Memo::new(move |_| params.read().get("org").unwrap_or_else(|| pages::DEFAULT_ORG.to_owned()))
 }
 
 /// Who is looking at the page; provided by [`Layout`] to every page.
@@ -39,19 +41,19 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </a>
                 <span class="org-badge" title="Organization">
                     <span class="visually-hidden">"Organization: "</span>
-                    "default"
+                    {pages::DEFAULT_ORG}
                 </span>
                 <nav aria-label="Main" class="site-nav">
-                    <A href="/default/_artifacts" exact=true>"Feeds"</A>
-                    <A href="/default/_artifacts/new">"Create feed"</A>
+                    <A href=pages::feeds(pages::DEFAULT_ORG) exact=true>"Feeds"</A>
+                    <A href=pages::new_feed(pages::DEFAULT_ORG)>"Create feed"</A>
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let path = location.pathname.get_untracked();
                         match session.await {
-                            Ok(s) if s.needs_setup && path != "/_setup" => {
+                            Ok(s) if s.needs_setup && path != pages::SETUP => {
                                 #[cfg(feature = "ssr")]
-                                leptos_axum::redirect("/_setup");
+                                leptos_axum::redirect(pages::SETUP);
                                 ().into_any()
                             }
                             Ok(s) => view! { <UserMenu session=s path/> }.into_any(),
@@ -73,8 +75,8 @@ fn UserMenu(session: SessionView, path: String) -> impl IntoView {
     match session.user {
         Some(user) => view! {
             <div class="user-menu">
-                {user.is_admin.then(|| view! { <a href="/default/_settings/members">"Members"</a> })}
-                <a href="/_user/tokens">"Access tokens"</a>
+                {user.is_admin.then(|| view! { <a href=pages::members(pages::DEFAULT_ORG)>"Members"</a> })}
+                <a href=pages::TOKENS>"Access tokens"</a>
                 <span class="user-menu__name" id="signed-in-user">{user.name}</span>
                 <form method="post" action="/_fn/sign_out" class="inline-form">
                     <input type="hidden" name="csrf" value=session.csrf/>
@@ -83,7 +85,7 @@ fn UserMenu(session: SessionView, path: String) -> impl IntoView {
             </div>
         }
         .into_any(),
-        None if path == "/_signin" || path == "/_setup" => ().into_any(),
+        None if path == pages::SIGN_IN || path == pages::SETUP => ().into_any(),
         None => view! {
             <div class="user-menu">
                 <a class="button button--small" id="sign-in" href=sign_in_href(&path)>"Sign in"</a>
@@ -95,11 +97,7 @@ fn UserMenu(session: SessionView, path: String) -> impl IntoView {
 
 /// The sign-in page, coming back to `path` afterwards.
 pub fn sign_in_href(path: &str) -> String {
-    if path.is_empty() || path == "/" {
-        "/_signin".to_owned()
-    } else {
-        format!("/_signin?next={}", form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>())
-    }
+    pages::sign_in(path)
 }
 
 /// Marks the page as interactive once the WASM bundle has hydrated its islands: effects run

@@ -30,7 +30,7 @@ pub fn SetupPage() -> impl IntoView {
                         return view! {
                             <section class="notice">
                                 <h1>"Wharf is set up"</h1>
-                                <p>"An administrator exists. " <a href="/_signin">"Sign in"</a> "."</p>
+                                <p>"An administrator exists. " <a href=wharf_core::urls::pages::SIGN_IN>"Sign in"</a> "."</p>
                             </section>
                         }
                         .into_any();

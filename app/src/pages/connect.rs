@@ -33,7 +33,7 @@ fn ConnectDetails(feed: FeedView) -> impl IntoView {
     view! {
         <Title text=format!("Connect to {}", feed.name)/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
             " / "
             <a href=loc.page_path()>{feed.name.clone()}</a>
             " / "

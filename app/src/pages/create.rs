@@ -185,7 +185,7 @@ fn CreateFeedForm(
                 <button type="submit" class="button button--primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating…" } else { "Create" }}
                 </button>
-                <a class="button" href=format!("/{org}/_artifacts")>"Cancel"</a>
+                <a class="button" href=wharf_core::urls::pages::feeds(&org)>"Cancel"</a>
             </div>
         </ActionForm>
     }

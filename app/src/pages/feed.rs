@@ -32,7 +32,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
     view! {
         <Title text=feed.name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
             " / "
             <span aria-current="page">{feed.name.clone()}</span>
         </nav>
@@ -47,7 +47,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
             </div>
             <div class="page-head__actions">
                 {feed.can_administer.then(|| view! {
-                    <a class="button" id="feed-settings-link" href=format!("{}/settings", loc.page_path())>"Settings"</a>
+                    <a class="button" id="feed-settings-link" href=loc.settings_path()>"Settings"</a>
                 })}
                 <a class="button button--primary" href=loc.connect_path()>"Connect to feed"</a>
             </div>
@@ -83,7 +83,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
         move || (q.get(), filter.get()),
         move |(q, filter)| list_packages(org.clone(), project.clone(), name.clone(), q, filter),
     );
-    let page = feed.location().page_path();
+    let page = feed.location();
     let loc = feed.location();
     let upstream = feed.upstream_enabled;
     view! {
@@ -123,7 +123,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
                             Ok(list) if list.is_empty() => view! {
                                 <p class="muted" id="no-packages">"No package matches."</p>
                             }.into_any(),
-                            Ok(list) => view! { <PackageTable packages=list page=page.clone()/> }.into_any(),
+                            Ok(list) => view! { <PackageTable packages=list loc=page.clone()/> }.into_any(),
                             Err(error) => view! { <p class="notice notice--error">{error.to_string()}</p> }.into_any(),
                         }
                     })
@@ -134,7 +134,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
 }
 
 #[component]
-fn PackageTable(packages: Vec<PackageView>, page: String) -> impl IntoView {
+fn PackageTable(packages: Vec<PackageView>, loc: wharf_core::FeedLocation) -> impl IntoView {
     view! {
         <div class="table-wrap table-wrap--flat">
             <table class="table" id="packages">
@@ -152,11 +152,10 @@ fn PackageTable(packages: Vec<PackageView>, page: String) -> impl IntoView {
                         .into_iter()
                         .map(|p| {
                             let key = p.name.clone();
-                            let page = page.clone();
                             view! {
                             <tr data-package=key>
                                 <td class="mono">
-                                    <a href=format!("{page}/package/{}", p.name)>{p.name.clone()}</a>
+                                    <a href=loc.package_path(&p.name)>{p.name.clone()}</a>
                                     {p.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
                                 </td>
                                 <td class="mono">{p.latest}</td>

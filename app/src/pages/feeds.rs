@@ -13,7 +13,7 @@ pub fn FeedsPage() -> impl IntoView {
         <Title text="Feeds"/>
         <div class="page-head">
             <h1>"Feeds"</h1>
-            <a class="button button--primary" href=move || format!("/{}/_artifacts/new", org.get())>"Create feed"</a>
+            <a class="button button--primary" href=move || wharf_core::urls::pages::new_feed(&org.get())>"Create feed"</a>
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Loading feeds…"</p> }>
             {move || Suspend::new(async move {
@@ -33,7 +33,7 @@ fn EmptyFeeds(org: String) -> impl IntoView {
         <section class="empty">
             <h2>"No feeds yet"</h2>
             <p>"A feed holds your team's crates and, if you like, everything you use from crates.io."</p>
-            <a class="button button--primary" href=format!("/{org}/_artifacts/new")>"Create your first feed"</a>
+            <a class="button button--primary" href=wharf_core::urls::pages::new_feed(&org)>"Create your first feed"</a>
         </section>
     }
 }

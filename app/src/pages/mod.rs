@@ -34,19 +34,7 @@ pub(crate) fn feed_fields(feed: &FeedView, csrf: &str) -> impl IntoView + use<> 
     }
 }
 
-/// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
-pub(crate) fn set_status(code: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(res), Ok(code)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
-        // A redirect already decided (to the setup page) stands.
-        let redirecting = res.0.read().unwrap_or_else(|e| e.into_inner()).status.is_some_and(|s| s.is_redirection());
-        if !redirecting {
-            res.set_status(code);
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = code;
-}
+pub(crate) use crate::status::set_status;
 
 /// The feed named by the route's `org`, optional `project` and `feed` parameters.
 pub(crate) fn feed_resource() -> Resource<Result<FeedView, PortalError>> {

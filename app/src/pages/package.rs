@@ -54,7 +54,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
     view! {
         <Title text=format!("{} · {}", package.name, feed.name)/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
             " / "
             <a href=page.clone()>{feed.name.clone()}</a>
             " / "
@@ -65,7 +65,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                 <h1 id="package-name">{package.name.clone()} " " <span class="muted mono">{package.version.clone()}</span></h1>
                 {package.description.clone().map(|d| view! { <p class="lead">{d}</p> })}
             </div>
-            {admin.then(|| view! { <a class="button" href=format!("{page}/recycle-bin")>"Recycle bin"</a> })}
+            {admin.then(|| view! { <a class="button" href=feed.location().recycle_bin_path()>"Recycle bin"</a> })}
         </div>
         <dl class="facts">
             {package.license.clone().map(|l| view! { <dt>"License"</dt> <dd id="package-license">{l}</dd> })}
@@ -235,7 +235,7 @@ fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl Int
     view! {
         <Title text=format!("Recycle bin of {}", feed.name)/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
             " / "
             <a href=page>{feed.name.clone()}</a>
             " / "

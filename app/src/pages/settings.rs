@@ -22,7 +22,7 @@ fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
     };
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=format!("/{}/_artifacts", feed.org)>"Feeds"</a>
+            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
             " / "
             <a href=page.clone()>{feed.name.clone()}</a>
             " / "
@@ -30,8 +30,8 @@ fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
         </nav>
         <h1>"Feed settings: " <span class="feed-name">{feed.name.clone()}</span></h1>
         <nav class="tabs" aria-label="Settings">
-            {tab(format!("{page}/settings"), "General")}
-            {tab(format!("{page}/settings/permissions"), "Permissions")}
+            {tab(feed.location().settings_path(), "General")}
+            {tab(feed.location().permissions_path(), "Permissions")}
         </nav>
     }
 }

@@ -48,39 +48,30 @@ pub async fn get_package(
         crate::ssr::refuse_with(404);
         return Err(PortalError::NotFound(format!("Feed '{}' has no package '{name}'.", feed.name)));
     };
-    let line: serde_json::Value = serde_json::from_str(&shown.index_line).unwrap_or_default();
+    let entry = wharf_index::IndexEntry::parse(&shown.index_line).ok();
     let meta: serde_json::Value =
         shown.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
     let text = |v: &serde_json::Value, key: &str| v[key].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
     let link = |key: &str| text(&meta, key).filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let dependencies = line["deps"]
-        .as_array()
-        .map(|deps| {
-            deps.iter()
-                .map(|d| DependencyView {
-                    name: text(d, "name").unwrap_or_default(),
-                    req: text(d, "req").unwrap_or_default(),
-                    kind: text(d, "kind").unwrap_or_else(|| "normal".into()),
-                    optional: d["optional"].as_bool().unwrap_or(false),
-                    package: text(d, "package"),
-                    target: text(d, "target"),
-                })
-                .collect()
+    let dependencies = entry
+        .iter()
+        .flat_map(|e| &e.deps)
+        .map(|d| DependencyView {
+            name: d.name.clone(),
+            req: d.req.clone(),
+            kind: d.kind.clone(),
+            optional: d.optional,
+            package: d.package.clone(),
+            target: d.target.clone(),
         })
+        .collect();
+    let features: Vec<(String, Vec<String>)> = entry
+        .as_ref()
+        .map(|e| e.all_features().into_iter().map(|(k, v)| (k.to_owned(), v.to_vec())).collect())
         .unwrap_or_default();
-    let mut features: Vec<(String, Vec<String>)> = Vec::new();
-    for key in ["features", "features2"] {
-        if let Some(map) = line[key].as_object() {
-            for (k, v) in map {
-                let values = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
-                features.push((k.clone(), values.unwrap_or_default()));
-            }
-        }
-    }
-    features.sort();
     let guard = core.db.packages().guard(feed.id, &wharf_db::canonical_key(&key)).await?;
     Ok(PackageDetailView {
-        name: text(&line, "name").unwrap_or(name),
+        name: entry.map_or(name, |e| e.name),
         version: shown.version.clone(),
         description: text(&meta, "description"),
         license: text(&meta, "license"),

@@ -15,7 +15,7 @@ mod token;
 pub use access::{CheckError, Denied, FeedAction, FeedStanding, OrgAction, Principal, authorize, check, check_org};
 pub use password::{
     HASH_RETRY_AFTER_SECS, HashingBusy, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, bounded, hash_password,
-    verify_password,
+    hashing_peak, verify_password,
 };
 pub use principal::{PrincipalError, principal_from_headers, principal_from_session};
 pub use token::{

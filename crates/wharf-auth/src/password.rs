@@ -63,6 +63,14 @@ pub const HASH_RETRY_AFTER_SECS: u64 = 2;
 #[error("The server is busy checking passwords; try again in a few seconds.")]
 pub struct HashingBusy;
 
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The most password hashes that ever ran at once in this process (at most one per core).
+pub fn hashing_peak() -> usize {
+    PEAK.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Runs `work` (a password hash or check) off the async workers, one per core at most;
 /// waits up to [`HASH_QUEUE_WAIT`] for a turn, so memory stays flat under a burst.
 pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashingBusy> {
@@ -72,7 +80,11 @@ pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
         .map_err(|_| HashingBusy)?;
     tokio::task::spawn_blocking(move || {
         let _turn = permit;
-        work()
+        let now = IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        PEAK.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+        let out = work();
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        out
     })
     .await
     .map_err(|_| HashingBusy)

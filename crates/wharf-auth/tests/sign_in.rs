@@ -78,3 +78,24 @@ async fn the_session_store_keeps_hashes_and_honours_expiry(engine: Engine) {
 }
 
 on_both_engines!(failures_are_limited_per_account_and_per_address, the_session_store_keeps_hashes_and_honours_expiry);
+
+/// Forty password checks at once: no more run at the same time than there are cores, so
+/// memory (about 19 MiB per Argon2 hash) stays flat; every one still gets its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_password_checks_are_bounded_by_the_cores() {
+    let hash = hash_password("correct horse").unwrap();
+    let checks = (0..40).map(|i| {
+        let hash = hash.clone();
+        tokio::spawn(async move {
+            let password = if i % 2 == 0 { "correct horse" } else { "wrong horse" };
+            wharf_auth::bounded(move || wharf_auth::verify_password(password, &hash)).await
+        })
+    });
+    let results: Vec<_> = futures_util::future::join_all(checks).await.into_iter().map(Result::unwrap).collect();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    assert!(wharf_auth::hashing_peak() <= cores, "{} hashes at once on {cores} cores", wharf_auth::hashing_peak());
+    assert!(wharf_auth::hashing_peak() >= 1);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(*result, Ok(i % 2 == 0), "check {i}");
+    }
+}

@@ -98,15 +98,11 @@ pub mod pages {
 
     /// The sign-in page, coming back to `next` afterwards.
     pub fn sign_in(next: &str) -> String {
-        let mut encoded = String::with_capacity(next.len());
-        for b in next.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-                encoded.push(char::from(b));
-            } else {
-                encoded.push_str(&format!("%{b:02X}"));
-            }
+        if next.is_empty() || next == "/" {
+            SIGN_IN.to_owned()
+        } else {
+            format!("{SIGN_IN}?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
         }
-        format!("{SIGN_IN}?next={encoded}")
     }
 }
 

@@ -4,12 +4,14 @@
 
 mod config;
 pub mod crate_file;
+mod entry;
 mod line;
 mod merge;
 mod path;
 pub mod publish;
 
 pub use config::{DlTemplate, RegistryConfig};
+pub use entry::{IndexDependency, IndexEntry};
 pub use line::{IndexLine, lines};
 pub use merge::merge;
 pub use path::{PathError, index_path, name_from_index_path, validate_crate_name};

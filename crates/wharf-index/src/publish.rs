@@ -8,8 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::{IndexDependency, IndexEntry};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Largest metadata JSON accepted (cargo sends a few KiB; a README rides in the `.crate`).
 pub const MAX_METADATA_LEN: usize = 1024 * 1024;
@@ -121,10 +122,10 @@ impl PublishMetadata {
         serde_json::from_value(value).map_err(|e| BodyError::Metadata(e.to_string()))
     }
 
-    /// The index line for this version of a `.crate` with sha256 `cksum` (lower-case hex).
+    /// The index entry for this version of a `.crate` with sha256 `cksum` (lower-case hex).
     /// Features using `dep:` or `?/` go to `features2` with `v: 2`, as crates.io does.
-    pub fn index_line(&self, cksum: &str) -> String {
-        let deps: Vec<Value> = self
+    pub fn index_entry(&self, cksum: &str) -> IndexEntry {
+        let deps = self
             .deps
             .iter()
             .map(|d| {
@@ -132,46 +133,41 @@ impl PublishMetadata {
                     Some(alias) if alias != &d.name => (alias.clone(), Some(d.name.clone())),
                     _ => (d.name.clone(), None),
                 };
-                let mut dep = Map::new();
-                dep.insert("name".into(), json!(name));
-                dep.insert("req".into(), json!(d.version_req));
-                dep.insert("features".into(), json!(d.features));
-                dep.insert("optional".into(), json!(d.optional));
-                dep.insert("default_features".into(), json!(d.default_features));
-                dep.insert("target".into(), json!(d.target));
-                dep.insert("kind".into(), json!(d.kind.as_deref().unwrap_or("normal")));
-                if let Some(registry) = &d.registry {
-                    dep.insert("registry".into(), json!(registry));
+                IndexDependency {
+                    name,
+                    req: d.version_req.clone(),
+                    features: d.features.clone(),
+                    optional: d.optional,
+                    default_features: d.default_features,
+                    target: d.target.clone(),
+                    kind: d.kind.clone().unwrap_or_else(|| "normal".into()),
+                    registry: d.registry.clone(),
+                    package,
                 }
-                if let Some(package) = package {
-                    dep.insert("package".into(), json!(package));
-                }
-                Value::Object(dep)
             })
             .collect();
-        let (plain, new_syntax): (BTreeMap<_, _>, BTreeMap<_, _>) = self
+        let (features, features2): (BTreeMap<_, _>, BTreeMap<_, _>) = self
             .features
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .partition(|(_, values)| !values.iter().any(|v| v.starts_with("dep:") || v.contains("?/")));
-        let mut line = Map::new();
-        line.insert("name".into(), json!(self.name));
-        line.insert("vers".into(), json!(self.vers));
-        line.insert("deps".into(), Value::Array(deps));
-        line.insert("cksum".into(), json!(cksum));
-        line.insert("features".into(), json!(plain));
-        if !new_syntax.is_empty() {
-            line.insert("features2".into(), json!(new_syntax));
+        IndexEntry {
+            name: self.name.clone(),
+            vers: self.vers.clone(),
+            deps,
+            cksum: cksum.to_owned(),
+            v: if features2.is_empty() { 1 } else { 2 },
+            features,
+            features2,
+            yanked: false,
+            links: self.links.clone(),
+            rust_version: self.rust_version.clone(),
         }
-        line.insert("yanked".into(), json!(false));
-        if let Some(links) = &self.links {
-            line.insert("links".into(), json!(links));
-        }
-        if let Some(rust_version) = &self.rust_version {
-            line.insert("rust_version".into(), json!(rust_version));
-        }
-        line.insert("v".into(), json!(if new_syntax.is_empty() { 1 } else { 2 }));
-        Value::Object(line).to_string()
+    }
+
+    /// The index line of [`Self::index_entry`].
+    pub fn index_line(&self, cksum: &str) -> String {
+        self.index_entry(cksum).to_line()
     }
 }
 

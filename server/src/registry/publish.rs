@@ -12,8 +12,7 @@ use wharf_index::{
 
 use super::Registry;
 
-/// Largest `.crate` accepted unless configured otherwise.
-pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
+pub use crate::config::DEFAULT_MAX_CRATE_SIZE;
 
 /// Why a publish, yank or unyank was refused.
 #[derive(Debug, thiserror::Error)]

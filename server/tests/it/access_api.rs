@@ -21,11 +21,15 @@ async fn owners_manage_permissions(engine: Engine) {
     let owners = json!({"count": 1, "value": [{"user": "ada", "role": "owner"}]});
     assert_eq!(app.get_as(&ada, PERMISSIONS).await.body, owners);
 
-    // Anonymous: 401. No role: 403 saying why. A read-scoped token: 403.
+    // Anonymous: 401. No role on a private feed: as if it did not exist. A read-scoped
+    // token: 403.
     assert_eq!(app.raw(Method::GET, PERMISSIONS, None, "").await.status, StatusCode::UNAUTHORIZED);
     let res = app.get_as(&bob, PERMISSIONS).await;
-    assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert_eq!(res.body["errors"][0]["detail"], "bob has no role on this feed; this needs administrator or more.");
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.body["errors"][0]["detail"],
+        "Feed 'team' does not exist in project 'default' of organization 'default'."
+    );
     let res = app.get_as(&ada_read, PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("read & write"));

@@ -8,15 +8,26 @@ use crate::helpers::TestApp;
 
 /// Runs `wharf admin ARGS` on `db`, with `stdin`; returns (success, stdout, stderr).
 fn admin(db: &TestDatabase, args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
-        .arg("admin")
-        .args(["--data-dir", db.dir.path().join("data").to_str().unwrap(), "--database-url", &db.url])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run wharf admin");
+    run(db, args, stdin, false)
+}
+
+/// The same, with `--data-dir` and `--database-url` after the subcommand's own arguments.
+fn admin_after(db: &TestDatabase, args: &[&str], stdin: &str) -> (bool, String, String) {
+    run(db, args, stdin, true)
+}
+
+fn run(db: &TestDatabase, args: &[&str], stdin: &str, store_last: bool) -> (bool, String, String) {
+    let data_dir = db.dir.path().join("data");
+    let store = ["--data-dir", data_dir.to_str().unwrap(), "--database-url", &db.url];
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"));
+    command.arg("admin");
+    if store_last {
+        command.args(args).args(store);
+    } else {
+        command.args(store).args(args);
+    }
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run wharf admin");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     (
@@ -72,6 +83,12 @@ async fn accounts_and_tokens_from_the_command_line(engine: Engine) {
     assert!(app.db().tokens().authenticate(&hash).await.unwrap().is_none(), "a revoked token still works");
     let (ok, _, err) = admin(db, &["revoke-token", "--user", "ada", "--name", "ci"], "");
     assert!(!ok && err.contains("No live token named 'ci'."), "{err}");
+
+    // The store flags may also follow the subcommand.
+    let (ok, out, err) = admin_after(db, &["create-user", "--name", "cy", "--password-stdin"], "a long password\n");
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "Created user 'cy', a member of organization 'default'.");
+    assert!(app.db().users().by_name("cy").await.is_ok());
     app.finish().await;
 }
 

@@ -132,11 +132,12 @@ async fn roles_decide_reading_and_saving() {
     let (_, outsider) = p.user("eve", None).await;
     let (_, reader) = p.user("rita", Some(Role::Reader)).await;
 
-    // A valid token without a role: 403 with the reason.
+    // A valid token without a role: the private feed is not there for it (404, so its name
+    // cannot be probed).
     p.login("eve", &outsider).await;
     let out = p.cargo("eve", &["generate-lockfile"], true).await;
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("eve has no role on this feed; this needs reader or more."), "{}", stderr(&out));
+    assert!(stderr(&out).contains("config.json not found in registry"), "{}", stderr(&out));
 
     // A Reader resolves, but may not save new versions from the upstream.
     p.login("rita", &reader).await;

@@ -44,6 +44,17 @@ impl TestApp {
 
     /// The app as installed, known to its users at `public_url`.
     pub async fn spawn_at(engine: Engine, public_url: &str) -> Self {
+        Self::spawn_configured(engine, public_url, Default::default()).await
+    }
+
+    /// [`TestApp::spawn`] with trusted proxies or a metrics token.
+    pub async fn spawn_with_network(engine: Engine, network: wharf::config::Network) -> Self {
+        let mut app = Self::spawn_configured(engine, "http://wharf.test", network).await;
+        app.admin_token = admin_token(&app.db).await;
+        app
+    }
+
+    async fn spawn_configured(engine: Engine, public_url: &str, network: wharf::config::Network) -> Self {
         let test_db = TestDatabase::new(engine).await;
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -60,7 +71,7 @@ impl TestApp {
             .unwrap(),
             tls: None,
             max_crate_size: 64 * 1024,
-            network: Default::default(),
+            network,
         };
         let (router, db) = wharf::startup::build(&config).await.expect("build the app");
         TestApp { router, db, test_db, admin_token: String::new() }

@@ -6,6 +6,8 @@ mod accounts;
 mod admin;
 mod cargo_auth;
 mod helpers;
+mod holes_access;
+mod holes_sign_in;
 mod matrix;
 mod publish;
 mod publish_bodies;

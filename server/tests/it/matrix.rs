@@ -46,17 +46,19 @@ enum Row {
     ByVisibility([&'static str; 3]),
 }
 
-const READ: Row = Row::ByVisibility(["........", "U.......", "UF......"]);
-const ADMINISTER: Row = Row::All("UFFFF...");
-const OWN: Row = Row::All("UFFFFF..");
+/// A feed the caller may not read answers as a missing one: 401 to anonymous callers, 404
+/// to signed-in ones (private feed names cannot be probed).
+const READ: Row = Row::ByVisibility(["........", "U.......", "UN......"]);
+const ADMINISTER: Row = Row::ByVisibility(["UFFFF...", "UFFFF...", "UNFFF..."]);
+const OWN: Row = Row::ByVisibility(["UFFFFF..", "UFFFFF..", "UNFFFF.."]);
 const SIGNED_IN: Row = Row::All("U.......");
 const EVERYONE: Row = Row::All("........");
 const LISTED: Row = Row::ByVisibility(["vvvvvvvv", "hvvvvvvv", "hhvvvvvv"]);
-const WRITE: Row = Row::All("UFFF....");
+const WRITE: Row = Row::ByVisibility(["UFFF....", "UFFF....", "UNFF...."]);
 /// Changing crate owners is refused with a pointer to feed roles, for those who may read.
-const OWNERS_CHANGE: Row = Row::ByVisibility(["BBBBBBBB", "UBBBBBBB", "UFBBBBBB"]);
+const OWNERS_CHANGE: Row = Row::ByVisibility(["BBBBBBBB", "UBBBBBBB", "UNBBBBBB"]);
 const FORM_SIGNED_IN: Row = Row::All("U>>>>>>>");
-const FORM_ADMINISTER: Row = Row::All("UFFFF>>>");
+const FORM_ADMINISTER: Row = Row::ByVisibility(["UFFFF>>>", "UFFFF>>>", "UNFFF>>>"]);
 const FORM_INSTANCE_ADMIN: Row = Row::All("UFFFFFF>");
 
 /// The table: (method, route pattern) → expected cells. Patterns are axum's, as the
@@ -135,7 +137,9 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/sign_in", Row::All("UUUUUUUU")),
         (M::POST, "/_fn/sign_out", Row::All(">>>>>>>>")),
         (M::POST, "/_fn/list_tokens", SIGNED_IN),
-        (M::POST, "/_fn/create_token", FORM_SIGNED_IN),
+        // Answers the new token (for scripts in the page); the form posts to the page.
+        (M::POST, "/_fn/create_token", SIGNED_IN),
+        (M::POST, "/_user/tokens", Row::All(">.......")),
         (M::POST, "/_fn/revoke_token", FORM_SIGNED_IN),
         (M::POST, "/_fn/list_members", Row::All("UFFFFFF.")),
         (M::POST, "/_fn/create_member", FORM_INSTANCE_ADMIN),
@@ -322,6 +326,11 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         ("POST", "/_fn/create_token") => {
             let name = cx.unique("t");
             (path, form(&[("csrf", csrf), ("name", &name), ("scope", "read"), ("expires_in_days", "30")]), None)
+        }
+        ("POST", "/_user/tokens") => {
+            let name = cx.unique("t");
+            let body = form(&[("csrf", csrf), ("name", &name), ("scope", "read"), ("expires_in_days", "30")]);
+            (path, body, Some("application/x-www-form-urlencoded"))
         }
         ("POST", "/_fn/revoke_token") => {
             let id = spare_token(cx, caller).await;

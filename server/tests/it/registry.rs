@@ -265,11 +265,24 @@ async fn feed_endpoints_speak_cargo() {
     assert_eq!(dl.status(), 404);
     assert!(dl.text().await.unwrap().contains("version 1.0.0 of crate `abc` is not in feed `own`"));
 
-    // Unknown feed: 404 with a clear body.
+    // Unknown feed: to an anonymous caller 401, as for a private feed (whose name must not
+    // be probed); to a signed-in caller 404 with a clear body.
     let res = raw.get(wharf.url(&format!("{base}/nope/Cargo/index/config.json"))).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = raw
+        .get(wharf.url(&format!("{base}/nope/Cargo/index/config.json")))
+        .header("authorization", wharf.admin_token.as_str())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.text().await.unwrap(), "Feed 'nope' does not exist in project 'default' of organization 'default'.");
-    let res = raw.get(wharf.url("/default/_packaging/team/Cargo/index/config.json")).send().await.unwrap();
+    let res = raw
+        .get(wharf.url("/default/_packaging/team/Cargo/index/config.json"))
+        .header("authorization", wharf.admin_token.as_str())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404, "a project feed is not visible at organization scope");
     upstream.stop().await;
     wharf.stop().await;

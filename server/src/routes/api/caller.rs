@@ -8,6 +8,7 @@ use axum::{
 use tower_sessions::Session;
 use wharf_auth::{PrincipalError, principal_from_headers, principal_from_session};
 
+pub use crate::error::unauthenticated;
 use crate::{access::Principal, error::ApiError, state::AppState};
 
 /// The header a browser session's REST change must carry: the session's CSRF token.
@@ -28,11 +29,6 @@ impl Caller {
             Principal::Anonymous => Err(unauthenticated()),
         }
     }
-}
-
-/// 401: the request needs a signed-in user.
-pub fn unauthenticated() -> ApiError {
-    ApiError::Unauthorized("Sign in, or send a personal access token (Authorization: Bearer <token>).".into())
 }
 
 fn refused(e: PrincipalError) -> ApiError {
