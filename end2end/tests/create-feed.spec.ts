@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { expectedConfig, feedNames, uniqueName, waitForHydration } from "./helpers";
+import { csrfHeaders, expectedConfig, feedNames, uniqueName, waitForHydration } from "./helpers";
 
 test.describe("with JavaScript", () => {
   test("create a feed, reach its Connect page and copy the snippet", async ({ page, context, baseURL }) => {
@@ -93,6 +93,7 @@ test.describe("with JavaScript", () => {
     const taken = uniqueName("Taken");
     const created = await page.request.post("/default/default/_apis/packaging/feeds", {
       data: { name: taken, visibility: "public", upstreamEnabled: false },
+      headers: await csrfHeaders(page),
     });
     expect(created.status()).toBe(201);
     await page.getByLabel("Name").fill(taken.toUpperCase());

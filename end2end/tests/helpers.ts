@@ -41,3 +41,15 @@ export async function signIn(page: Page, name: string, password: string): Promis
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.locator("#signed-in-user")).toHaveText(name);
 }
+
+/**
+ * Headers a REST change made with the browser's session needs: the session's CSRF token,
+ * read from a page's form (scripts would send a personal access token instead).
+ */
+export async function csrfHeaders(page: Page): Promise<Record<string, string>> {
+  const probe = await page.context().newPage();
+  await probe.goto("/_user/tokens");
+  const csrf = await probe.locator('input[name="csrf"]').first().inputValue();
+  await probe.close();
+  return { "X-CSRF-Token": csrf };
+}

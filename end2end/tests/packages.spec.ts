@@ -3,11 +3,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { uniqueName, waitForHydration } from "./helpers";
+import { csrfHeaders, uniqueName, waitForHydration } from "./helpers";
 
 /** A read & write token of the signed-in administrator, made over REST with the session. */
 async function token(page: Page): Promise<string> {
-  const res = await page.request.post("/_apis/tokens", { data: { name: uniqueName("e2e"), scope: "write" } });
+  const res = await page.request.post("/_apis/tokens", {
+    data: { name: uniqueName("e2e"), scope: "write" },
+    headers: await csrfHeaders(page),
+  });
   expect(res.status()).toBe(201);
   return (await res.json()).token;
 }
@@ -61,6 +64,7 @@ test("publish with cargo, browse, filter, read the README safely, copy the insta
   const feed = uniqueName("pkgs");
   const created = await page.request.post("/default/_apis/packaging/feeds", {
     data: { name: feed, visibility: "private", upstreamEnabled: false },
+    headers: await csrfHeaders(page),
   });
   expect(created.status()).toBe(201);
   const secret = await token(page);
