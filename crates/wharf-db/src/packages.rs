@@ -450,15 +450,6 @@ impl<'a> PackageRepo<'a> {
         Ok(row.and_then(|r| r.try_get::<Option<String>, _>("description").ok().flatten()))
     }
 
-    /// Whether any version of any feed still refers to a stored file.
-    pub async fn cksum_in_use(&self, cksum: &str) -> DbResult<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM package_versions WHERE cksum = $1 LIMIT 1")
-            .bind(cksum)
-            .fetch_optional(self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// Notes that a package was used (downloaded) at `at` (Unix seconds).
     pub async fn touch(&self, feed_id: i64, name_key: &str, at: i64) -> DbResult<()> {
         sqlx::query("UPDATE packages SET last_used_at = $1 WHERE feed_id = $2 AND name_key = $3 AND last_used_at < $1")
