@@ -5,6 +5,7 @@ mod access_api;
 mod accounts;
 mod admin;
 mod cargo_auth;
+mod crate_files;
 mod helpers;
 mod matrix;
 mod publish;
