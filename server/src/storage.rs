@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream::BoxStream};
-use object_store::{
-    ObjectStore, PutPayload, WriteMultipart, local::LocalFileSystem, path::Path as StorePath,
-};
+use object_store::{ObjectStore, PutPayload, WriteMultipart, local::LocalFileSystem, path::Path as StorePath};
 use sha2::{Digest, Sha256};
 
 /// Where `.crate` files live.

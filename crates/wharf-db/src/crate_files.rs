@@ -4,7 +4,8 @@
 //!
 //! - A **writer** (a publish, a save from the upstream) calls [`CrateFileRepo::acquire`]
 //!   before it stores the file: a committed `writers + 1` on the file's row (created if
-//!   missing). It records its version, then calls [`CrateFileRepo::release`].
+//!   missing). Recording its version (`PackageRepo::publish`, `record`) ends the mark in
+//!   the same transaction; when it records nothing, it calls [`CrateFileRepo::release`].
 //! - A file's **references** are the `package_versions` rows with its cksum (recycle-bin
 //!   versions included), so a feed's deletion or a purge drops them with the rows.
 //! - A **deleter** ([`CrateFileRepo::release`] of the last writer, or
@@ -118,6 +119,16 @@ impl<'a> CrateFileRepo<'a> {
             .await?;
         Ok(row.is_some())
     }
+}
+
+/// Ends one writer's mark inside the transaction that records the writer's version, so
+/// that a deleter sees either the mark or the reference, never neither.
+pub(crate) async fn end_mark(tx: &mut Transaction<'static, Any>, cksum: &str) -> DbResult<()> {
+    sqlx::query("UPDATE crate_files SET writers = writers - 1 WHERE cksum = $1 AND writers > 0")
+        .bind(cksum)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// With the row locked by `tx`: deletes it and hands back the removal when no writer holds

@@ -47,9 +47,9 @@ pub enum CrateError {
     BadEntryType(String, &'static str),
     #[error("the .crate unpacks to more than {max}, the most this registry unpacks", max = human(*.0))]
     TooLarge(u64),
-    #[error("the .crate's Cargo.toml is {0} bytes long; at most {max} are accepted", max = human(MAX_MANIFEST_LEN))]
+    #[error("the .crate's Cargo.toml is {0} bytes long; at most {max} is accepted", max = human(MAX_MANIFEST_LEN))]
     ManifestTooLarge(u64),
-    #[error("the .crate has a tar {kind} of {size} bytes; at most {max} are accepted", max = human(MAX_EXTENSION_LEN))]
+    #[error("the .crate has a tar {kind} of {size} bytes; at most {max} is accepted", max = human(MAX_EXTENSION_LEN))]
     LargeExtension { kind: &'static str, size: u64 },
     #[error("the .crate has a PAX header that overrides an entry's size; build it with `cargo package`")]
     SizeOverride,
@@ -184,4 +184,125 @@ fn check_frames(bytes: &[u8], max_unpacked: u64) -> Result<(), CrateError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    const MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"1.0.0\"\n";
+
+    /// A gzip'd tar of `(header, data)` entries, the headers as given.
+    fn archive(entries: Vec<(tar::Header, Box<dyn Read>)>) -> Vec<u8> {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut builder = tar::Builder::new(gz);
+        for (header, data) in entries {
+            builder.append(&header, data).unwrap();
+        }
+        let mut gz = builder.into_inner().unwrap();
+        gz.flush().unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn file(path: &str, kind: tar::EntryType, data: impl Read + 'static, size: u64) -> (tar::Header, Box<dyn Read>) {
+        let mut header = tar::Header::new_gnu();
+        header.set_path(path).unwrap();
+        header.set_entry_type(kind);
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_cksum();
+        (header, Box::new(data))
+    }
+
+    fn text(path: &str, contents: &str) -> (tar::Header, Box<dyn Read>) {
+        let bytes = contents.as_bytes().to_vec();
+        let len = bytes.len() as u64;
+        file(path, tar::EntryType::Regular, std::io::Cursor::new(bytes), len)
+    }
+
+    fn zeros(path: &str, len: u64) -> (tar::Header, Box<dyn Read>) {
+        file(path, tar::EntryType::Regular, std::io::repeat(0).take(len), len)
+    }
+
+    fn check(bytes: &[u8], limit: u64) -> Result<CrateContents, CrateError> {
+        inspect(bytes, "demo", "1.0.0", None, limit)
+    }
+
+    #[test]
+    fn a_plain_crate_passes_with_its_readme() {
+        let bytes = archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST), text("demo-1.0.0/README.md", "# Demo\n")]);
+        let contents = check(&bytes, MAX_UNPACKED_LEN).unwrap();
+        assert_eq!(contents.readme.as_deref(), Some("# Demo\n"));
+    }
+
+    #[test]
+    fn a_manifest_over_1_mib_is_refused_before_it_is_read() {
+        let padding = "#".repeat(MAX_MANIFEST_LEN as usize);
+        let bytes = archive(vec![text("demo-1.0.0/Cargo.toml", &format!("{MANIFEST}{padding}\n"))]);
+        let err = check(&bytes, MAX_UNPACKED_LEN).unwrap_err();
+        assert_eq!(err, CrateError::ManifestTooLarge(MAX_MANIFEST_LEN + MANIFEST.len() as u64 + 1));
+        assert!(err.to_string().contains("at most 1 MiB is accepted"), "{err}");
+        // One MiB exactly is fine.
+        let exact = format!("{MANIFEST}{}\n", "#".repeat(MAX_MANIFEST_LEN as usize - MANIFEST.len() - 1));
+        assert!(check(&archive(vec![text("demo-1.0.0/Cargo.toml", &exact)]), MAX_UNPACKED_LEN).is_ok());
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_unpack_limit() {
+        // 2 MiB of zeros compress to about 2 KiB; the limit here is 1 MiB.
+        let one_big = archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST), zeros("demo-1.0.0/big", 2 << 20)]);
+        assert!(one_big.len() < 16 * 1024, "{}", one_big.len());
+        assert_eq!(check(&one_big, 1 << 20), Err(CrateError::TooLarge(1 << 20)));
+        // Many small entries add up the same way, their headers counted.
+        let many: Vec<_> = (0..40).map(|i| zeros(&format!("demo-1.0.0/part{i}"), 32 * 1024)).collect();
+        let err = check(&archive(many), 1 << 20).unwrap_err();
+        assert_eq!(err, CrateError::TooLarge(1 << 20));
+        assert_eq!(err.to_string(), "the .crate unpacks to more than 1 MiB, the most this registry unpacks");
+        // Under the limit, the same bytes pass.
+        assert!(check(&one_big, 4 << 20).is_ok());
+    }
+
+    #[test]
+    fn large_extension_headers_are_refused_before_they_are_held() {
+        // A GNU long name of 1 MiB: the tar reader would keep it whole in memory.
+        let mut longname = tar::Header::new_gnu();
+        longname.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+        longname.set_entry_type(tar::EntryType::GNULongName);
+        longname.set_size(1 << 20);
+        longname.set_cksum();
+        let long = archive(vec![
+            (longname, Box::new(std::io::repeat(b'a').take(1 << 20))),
+            text("demo-1.0.0/Cargo.toml", MANIFEST),
+        ]);
+        assert_eq!(
+            check(&long, MAX_UNPACKED_LEN),
+            Err(CrateError::LargeExtension { kind: "long-name header", size: 1 << 20 })
+        );
+    }
+
+    #[test]
+    fn a_pax_size_override_is_refused() {
+        // The PAX record makes the next entry 600 bytes long to a PAX reader, and as long as
+        // its header says to one that ignores PAX: two readers would see two archives.
+        let record = "12 size=600\n";
+        let mut pax = tar::Header::new_ustar();
+        pax.set_path("PaxHeaders/x").unwrap();
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_size(record.len() as u64);
+        pax.set_cksum();
+        let bytes = archive(vec![
+            (pax, Box::new(std::io::Cursor::new(record.as_bytes().to_vec()))),
+            text("demo-1.0.0/Cargo.toml", MANIFEST),
+        ]);
+        assert_eq!(check(&bytes, MAX_UNPACKED_LEN), Err(CrateError::SizeOverride));
+    }
+
+    #[test]
+    fn the_unpack_limit_grows_with_the_crate_limit() {
+        assert_eq!(unpack_limit(1024), MAX_UNPACKED_LEN);
+        assert_eq!(unpack_limit(10 << 20), 80 << 20);
+        assert_eq!(unpack_limit(u64::MAX), u64::MAX);
+    }
 }

@@ -90,10 +90,12 @@ impl Registry {
         }
         let upstream_error =
             |source| DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source };
-        // Marked as being written first: nothing deletes the file until it is recorded.
+        // Marked as being written first: nothing deletes the file until it is recorded
+        // (which ends the mark); a failure ends it here.
         self.begin_write(&entry.cksum).await?;
-        let saved = async {
-            let size = match self.storage.holds(&entry.cksum).await {
+        let saved =
+            async {
+                let size = match self.storage.holds(&entry.cksum).await {
                 // Another feed holds the same file already.
                 true => self.storage.get(&entry.cksum).await?.0,
                 false => self.save_from_upstream(&entry.name, &entry.vers, &entry.cksum).await.map_err(|e| match e {
@@ -104,21 +106,27 @@ impl Registry {
                     SaveError::Storage(e) => DownloadError::Storage(e),
                 })?,
             };
-            let new = NewVersion {
-                name: &entry.name,
-                version: &entry.vers,
-                origin: Origin::Upstream,
-                cksum: &entry.cksum,
-                size: size as i64,
-                index_line: &line,
-            };
-            Ok::<_, DownloadError>(self.db.packages().record(feed.id, &new).await?)
-        }
-        .await;
-        self.end_write(&entry.cksum).await;
-        if saved? {
-            inc(&self.metrics.crates_saved);
-            tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
+                let new = NewVersion {
+                    name: &entry.name,
+                    version: &entry.vers,
+                    origin: Origin::Upstream,
+                    cksum: &entry.cksum,
+                    size: size as i64,
+                    index_line: &line,
+                };
+                Ok::<_, DownloadError>(self.db.packages().record(feed.id, &new).await?)
+            }
+            .await;
+        match saved {
+            Ok(true) => {
+                inc(&self.metrics.crates_saved);
+                tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
+            }
+            Ok(false) => {}
+            Err(e) => {
+                self.end_write(&entry.cksum).await;
+                return Err(e);
+            }
         }
         self.index_changed(feed.id, &key);
         self.upstream_reached(feed.id);

@@ -10,14 +10,15 @@ use super::Registry;
 const SWEEP_BATCH: i64 = 1000;
 
 impl Registry {
-    /// Marks `cksum` as being written: from now until [`Registry::end_write`] no one deletes
-    /// the file, on any replica. Call it before storing the file.
+    /// Marks `cksum` as being written: from now until the version is recorded (which ends
+    /// the mark) or [`Registry::end_write`], no one deletes the file, on any replica. Call
+    /// it before storing the file.
     pub(super) async fn begin_write(&self, cksum: &str) -> Result<(), DbError> {
         self.db.crate_files().acquire(cksum).await
     }
 
-    /// Ends a write begun with [`Registry::begin_write`], whatever its outcome; the file goes
-    /// when that leaves nothing referring to it (a refused publish, a failed save).
+    /// Ends a write begun with [`Registry::begin_write`] that recorded no version; the file
+    /// goes when that leaves nothing referring to it (a refused publish, a failed save).
     pub(super) async fn end_write(&self, cksum: &str) {
         match self.db.crate_files().release(cksum).await {
             Ok(Some(removal)) => {

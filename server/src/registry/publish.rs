@@ -100,16 +100,19 @@ impl Registry {
             readme: contents.readme.as_deref(),
         };
         // The file is marked as being written before it is stored, so that no refused
-        // publish or purge elsewhere deletes it under this one; a refusal here removes it
-        // again unless another version holds it.
+        // publish or purge elsewhere deletes it under this one. Recording the version ends
+        // the mark; a refusal ends it here, which removes the file unless another version
+        // holds it.
         self.begin_write(&cksum).await?;
         let outcome = async {
             self.storage.put(&cksum, krate).await.map_err(PublishError::Storage)?;
             self.db.packages().publish(feed.id, &version).await.map_err(PublishError::from)
         }
         .await;
-        self.end_write(&cksum).await;
-        outcome?;
+        if let Err(e) = outcome {
+            self.end_write(&cksum).await;
+            return Err(e);
+        }
         self.crate_changed(feed.id, &meta.name);
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");

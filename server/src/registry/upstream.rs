@@ -353,7 +353,12 @@ impl Upstream {
     /// Starts fetching one crate file: the response, its status and announced size checked;
     /// the caller streams the body (at most [`Upstream::max_crate_size`] bytes) into storage
     /// and checks its sha256.
-    pub async fn crate_response(&self, name: &str, version: &str, cksum: &str) -> Result<reqwest::Response, UpstreamError> {
+    pub async fn crate_response(
+        &self,
+        name: &str,
+        version: &str,
+        cksum: &str,
+    ) -> Result<reqwest::Response, UpstreamError> {
         let url = self.dl_template().await?.url(name, version, cksum);
         inc(&self.metrics.upstream_crate_fetches);
         let response = self.http.get(&url).timeout(self.config.timeout.max(Duration::from_secs(60))).send().await?;

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
-use super::{Canned, Mode};
 use super::index::sha256_hex;
+use super::{Canned, Mode};
 
 /// A body served as is, with its strong validator.
 pub(super) struct Served {
