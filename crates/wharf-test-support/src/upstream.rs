@@ -309,6 +309,11 @@ impl LocalUpstream {
         self.shared.canned.lock().expect("canned answers lock").insert(path.to_owned(), canned);
     }
 
+    /// Answers `path` as the registry would again (undoes [`LocalUpstream::answer`]).
+    pub fn clear_answer(&self, path: &str) {
+        self.shared.canned.lock().expect("canned answers lock").remove(path);
+    }
+
     /// The current mode.
     pub fn mode(&self) -> Mode {
         *self.shared.mode.lock().expect("mode lock")

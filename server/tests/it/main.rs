@@ -12,6 +12,7 @@ mod publish;
 mod publish_bodies;
 mod registry;
 mod running;
+mod upstream_limits;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

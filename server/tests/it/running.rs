@@ -115,6 +115,11 @@ impl RunningWharf {
         format!("{}{path}", self.base)
     }
 
+    /// Where this server keeps its SQLite file and crate storage.
+    pub fn data_dir(&self) -> PathBuf {
+        self.test_db.as_ref().expect("running").dir.path().join("data")
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
