@@ -27,8 +27,9 @@ pub fn unpack_limit(max_crate_size: u64) -> u64 {
     MAX_UNPACKED_LEN.max(max_crate_size.saturating_mul(8))
 }
 
-/// `n` bytes in the largest binary unit that divides it.
-fn human(n: u64) -> String {
+/// `n` bytes in the largest binary unit that divides it (`64 KiB`, `1 MiB`, `1000 bytes`),
+/// for messages about limits.
+pub fn human_size(n: u64) -> String {
     match n {
         n if n >= 1 << 20 && n.is_multiple_of(1 << 20) => format!("{} MiB", n >> 20),
         n if n >= 1 << 10 && n.is_multiple_of(1 << 10) => format!("{} KiB", n >> 10),
@@ -45,11 +46,11 @@ pub enum CrateError {
     OutsidePrefix(String, String),
     #[error("the .crate entry `{0}` is a {1}; only files and directories are accepted")]
     BadEntryType(String, &'static str),
-    #[error("the .crate unpacks to more than {max}, the most this registry unpacks", max = human(*.0))]
+    #[error("the .crate unpacks to more than {max}, the most this registry unpacks", max = human_size(*.0))]
     TooLarge(u64),
-    #[error("the .crate's Cargo.toml is {0} bytes long; at most {max} is accepted", max = human(MAX_MANIFEST_LEN))]
+    #[error("the .crate's Cargo.toml is {0} bytes long; at most {max} is accepted", max = human_size(MAX_MANIFEST_LEN))]
     ManifestTooLarge(u64),
-    #[error("the .crate has a tar {kind} of {size} bytes; at most {max} is accepted", max = human(MAX_EXTENSION_LEN))]
+    #[error("the .crate has a tar {kind} of {size} bytes; at most {max} is accepted", max = human_size(MAX_EXTENSION_LEN))]
     LargeExtension { kind: &'static str, size: u64 },
     #[error("the .crate has a PAX header that overrides an entry's size; build it with `cargo package`")]
     SizeOverride,

@@ -75,7 +75,7 @@ pub enum UpstreamError {
     Status(StatusCode),
     #[error("the upstream registry served a .crate file whose sha256 is {actual}, but its index says {expected}")]
     ChecksumMismatch { expected: String, actual: String },
-    #[error("the upstream's {what} is larger than {}, the most Wharf takes", human_size(*.limit))]
+    #[error("the upstream's {what} is larger than {}, the most Wharf takes", wharf_index::crate_file::human_size(*.limit))]
     TooLarge { what: String, limit: u64 },
     #[error("the upstream registry {0}")]
     Redirected(String),
@@ -132,15 +132,6 @@ fn redirect_policy() -> redirect::Policy {
             attempt.follow()
         }
     })
-}
-
-/// `n` bytes, in the largest binary unit that divides it.
-pub fn human_size(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 && n.is_multiple_of(1 << 20) => format!("{} MiB", n >> 20),
-        n if n >= 1 << 10 && n.is_multiple_of(1 << 10) => format!("{} KiB", n >> 10),
-        n => format!("{n} bytes"),
-    }
 }
 
 /// A response body of at most `limit` bytes, else [`UpstreamError::TooLarge`] (read no
