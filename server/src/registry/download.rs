@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use futures_util::{StreamExt, stream::BoxStream};
 use wharf_db::{DbError, Feed, NewVersion, Origin};
-use wharf_index::lines;
+use wharf_index::{IndexLine, lines};
 
 use super::{Registry, upstream::UpstreamError};
 use crate::{metrics::inc, storage::UploadError};
@@ -35,6 +35,7 @@ pub enum DownloadError {
 enum SaveError {
     Upstream(UpstreamError),
     Storage(object_store::Error),
+    Db(DbError),
 }
 
 impl From<UpstreamError> for SaveError {
@@ -88,36 +89,10 @@ impl Registry {
         if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
             return self.serve_stored(feed, &key, &stored.cksum).await;
         }
-        let upstream_error =
-            |source| DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source };
         // Marked as being written first: nothing deletes the file until it is recorded
         // (which ends the mark); a failure ends it here.
         self.begin_write(&entry.cksum).await?;
-        let saved =
-            async {
-                let size = match self.storage.holds(&entry.cksum).await {
-                // Another feed holds the same file already.
-                true => self.storage.get(&entry.cksum).await?.0,
-                false => self.save_from_upstream(&entry.name, &entry.vers, &entry.cksum).await.map_err(|e| match e {
-                    SaveError::Upstream(source) => {
-                        tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
-                        upstream_error(source)
-                    }
-                    SaveError::Storage(e) => DownloadError::Storage(e),
-                })?,
-            };
-                let new = NewVersion {
-                    name: &entry.name,
-                    version: &entry.vers,
-                    origin: Origin::Upstream,
-                    cksum: &entry.cksum,
-                    size: size as i64,
-                    index_line: &line,
-                };
-                Ok::<_, DownloadError>(self.db.packages().record(feed.id, &new).await?)
-            }
-            .await;
-        match saved {
+        match self.store_and_record(feed.id, &entry, &line).await {
             Ok(true) => {
                 inc(&self.metrics.crates_saved);
                 tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
@@ -125,7 +100,14 @@ impl Registry {
             Ok(false) => {}
             Err(e) => {
                 self.end_write(&entry.cksum).await;
-                return Err(e);
+                return Err(match e {
+                    SaveError::Upstream(source) => {
+                        tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
+                        DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source }
+                    }
+                    SaveError::Storage(e) => DownloadError::Storage(e),
+                    SaveError::Db(e) => DownloadError::Db(e),
+                });
             }
         }
         self.index_changed(feed.id, &key);
@@ -134,6 +116,26 @@ impl Registry {
         let stored = self.db.packages().find_version(feed.id, &key, version).await?.ok_or_else(not_found)?;
         let download = self.serve_stored(feed, &key, &stored.cksum).await?;
         Ok(Download { saved: true, ..download })
+    }
+
+    /// Stores the file of `entry` (unless a whole copy is stored already) and records the
+    /// version in the feed; whether it was new there.
+    async fn store_and_record(&self, feed_id: i64, entry: &IndexLine, line: &str) -> Result<bool, SaveError> {
+        let size = if self.storage.holds(&entry.cksum).await {
+            // Another feed holds the same file already.
+            self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0
+        } else {
+            self.save_from_upstream(&entry.name, &entry.vers, &entry.cksum).await?
+        };
+        let new = NewVersion {
+            name: &entry.name,
+            version: &entry.vers,
+            origin: Origin::Upstream,
+            cksum: &entry.cksum,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            index_line: line,
+        };
+        self.db.packages().record(feed_id, &new).await.map_err(SaveError::Db)
     }
 
     /// Streams a crate file from the upstream into storage, at most the upstream's size
