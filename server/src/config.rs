@@ -212,6 +212,26 @@ pub struct UpstreamConfig {
     pub index: String,
     pub ttl: std::time::Duration,
     pub timeout: std::time::Duration,
+    /// How much is taken from the upstream per response.
+    pub limits: UpstreamLimits,
+}
+
+/// The most bytes Wharf reads from an upstream per response; past them the response is
+/// refused (and nothing of it kept), so an upstream cannot make the server hold much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpstreamLimits {
+    /// One index file: every version of one crate. crates.io's largest are a few MiB.
+    pub index_file: u64,
+    /// `config.json`: a few short URLs.
+    pub config_json: u64,
+    /// One `.crate` file, streamed into storage (never held whole in memory).
+    pub crate_file: u64,
+}
+
+impl Default for UpstreamLimits {
+    fn default() -> Self {
+        UpstreamLimits { index_file: 32 * 1024 * 1024, config_json: 64 * 1024, crate_file: 128 * 1024 * 1024 }
+    }
 }
 
 impl UpstreamConfig {
@@ -222,7 +242,7 @@ impl UpstreamConfig {
             return Err(format!("the upstream index must be an http(s) sparse index URL (got {index:?})"));
         }
         let index = if url.ends_with('/') { url.to_owned() } else { format!("{url}/") };
-        Ok(UpstreamConfig { index, ttl, timeout })
+        Ok(UpstreamConfig { index, ttl, timeout, limits: UpstreamLimits::default() })
     }
 }
 

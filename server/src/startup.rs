@@ -36,6 +36,12 @@ pub enum StartError {
 
 /// The application with its state, ready to serve or to drive in tests.
 pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
+    let (state, db) = build_state(config).await?;
+    Ok((routes::router(state), db))
+}
+
+/// The state the application is built from (tests reach the registry through it).
+pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let db = Db::connect(&config.database_url).await?;
@@ -69,7 +75,7 @@ pub async fn build(config: &ServeConfig) -> Result<(Router, Db), StartError> {
     app::ssr::set_error_key(key.as_bytes());
     spawn_housekeeping(Arc::downgrade(&registry));
     let state = AppState { leptos, core, site: Arc::new(site), registry, network: Arc::new(config.network.clone()) };
-    Ok((routes::router(state), db))
+    Ok((state, db))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.

@@ -1,11 +1,13 @@
 //! Crate files, addressed by their sha256: one `Storage` over `object_store` (local disk
-//! by default). The same file saved into several feeds is stored once.
+//! by default). The same file saved into several feeds is stored once; when it may be
+//! deleted is decided in the database (`wharf_db::crate_files`), not here.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::stream::BoxStream;
-use object_store::{ObjectStore, PutPayload, local::LocalFileSystem, path::Path as StorePath};
+use futures_util::{StreamExt, stream::BoxStream};
+use object_store::{ObjectStore, PutPayload, WriteMultipart, local::LocalFileSystem, path::Path as StorePath};
+use sha2::{Digest, Sha256};
 
 /// Where `.crate` files live.
 #[derive(Clone, Debug)]
@@ -20,6 +22,15 @@ fn key(cksum: &str) -> StorePath {
     StorePath::from(format!("crates/sha256/{}/{cksum}.crate", &cksum[..2.min(cksum.len())]))
 }
 
+/// Why a streamed crate file was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("its sha256 is {actual}, not {expected}")]
+    Mismatch { expected: String, actual: String },
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+}
+
 impl Storage {
     /// Local disk under `root` (created when missing).
     pub fn local(root: &std::path::Path) -> std::io::Result<Self> {
@@ -32,24 +43,45 @@ impl Storage {
     pub async fn put(&self, cksum: &str, bytes: Bytes) -> object_store::Result<()> {
         let key = key(cksum);
         self.store.put(&key, PutPayload::from_bytes(bytes)).await?;
-        if let Some(root) = &self.local_root {
-            let path = root.join(key.as_ref());
-            // object_store renames a temporary file into place; make both durable.
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                std::fs::File::open(&path)?.sync_all()?;
-                if let Some(dir) = path.parent() {
-                    std::fs::File::open(dir)?.sync_all()?;
-                }
-                Ok(())
-            })
-            .await
-            .map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })?
-            .map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })?;
-        }
-        Ok(())
+        self.sync(&key).await
     }
 
-    /// Removes a crate file (after a publish that did not complete); absent is fine.
+    /// Starts storing the crate file `cksum` from a stream of chunks. Nothing is visible
+    /// under its key until [`Upload::finish`] has checked the sha256.
+    pub async fn upload(&self, cksum: &str) -> object_store::Result<Upload> {
+        let key = key(cksum);
+        let upload = self.store.put_multipart(&key).await?;
+        // Parts of 5 MiB are the least S3 takes; local disk writes smaller ones as they come.
+        let chunk = if self.local_root.is_some() { 1024 * 1024 } else { 5 * 1024 * 1024 };
+        Ok(Upload {
+            writer: WriteMultipart::new_with_chunk_size(upload, chunk),
+            hasher: Sha256::new(),
+            len: 0,
+            cksum: cksum.to_owned(),
+            key,
+            storage: self.clone(),
+        })
+    }
+
+    /// Makes a file written on local disk durable: object_store renames a temporary file
+    /// into place, so both the file and its directory are synced.
+    async fn sync(&self, key: &StorePath) -> object_store::Result<()> {
+        let Some(root) = &self.local_root else { return Ok(()) };
+        let path = root.join(key.as_ref());
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::File::open(&path)?.sync_all()?;
+            if let Some(dir) = path.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })?
+        .map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) })
+    }
+
+    /// Removes a crate file; absent is fine. Only under the file's lock in the database
+    /// (`Registry::collect`), never on its own.
     pub async fn delete(&self, cksum: &str) -> object_store::Result<()> {
         match self.store.delete(&key(cksum)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -65,5 +97,74 @@ impl Storage {
         let result = self.store.get(&key(cksum)).await?;
         let size = result.meta.size;
         Ok((size, result.into_stream()))
+    }
+
+    /// Whether the file is stored whole: present, and its bytes hash to `cksum` (read as a
+    /// stream, never held in memory).
+    pub async fn holds(&self, cksum: &str) -> bool {
+        let Ok((_, mut stream)) = self.get(cksum).await else { return false };
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(chunk) => hasher.update(&chunk),
+                Err(_) => return false,
+            }
+        }
+        hex::encode(hasher.finalize()) == cksum
+    }
+}
+
+/// A crate file being stored from a stream: hashed as it goes, and published under its key
+/// only when the hash is the expected one. Dropped unfinished, it leaves nothing.
+pub struct Upload {
+    writer: WriteMultipart,
+    hasher: Sha256,
+    len: u64,
+    cksum: String,
+    key: StorePath,
+    storage: Storage,
+}
+
+impl Upload {
+    /// Adds a chunk; waits while earlier parts are still being written, so that at most
+    /// about two parts are held in memory.
+    pub async fn write(&mut self, chunk: Bytes) -> object_store::Result<()> {
+        self.hasher.update(&chunk);
+        self.len += chunk.len() as u64;
+        self.writer.wait_for_capacity(1).await?;
+        self.writer.put(chunk);
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Checks the sha256 and, when it is right, makes the file visible (and durable on
+    /// local disk); when it is wrong, discards everything written.
+    pub async fn finish(self) -> Result<u64, UploadError> {
+        let actual = hex::encode(self.hasher.finalize());
+        if actual != self.cksum {
+            if let Err(e) = self.writer.abort().await {
+                tracing::warn!(error = %e, "could not discard a refused upload");
+            }
+            return Err(UploadError::Mismatch { expected: self.cksum, actual });
+        }
+        self.writer.finish().await?;
+        self.storage.sync(&self.key).await?;
+        Ok(self.len)
+    }
+
+    /// Discards everything written.
+    pub async fn abort(self) {
+        if let Err(e) = self.writer.abort().await {
+            tracing::warn!(error = %e, "could not discard an unfinished upload");
+        }
     }
 }

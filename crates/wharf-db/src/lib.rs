@@ -1,6 +1,7 @@
 //! Wharf's data layer. One [`Db`] handle over SQLite (the embedded default) or PostgreSQL,
 //! chosen at run time from the database URL; one small repository per aggregate.
 
+pub mod crate_files;
 mod error;
 pub mod feeds;
 pub mod packages;
@@ -18,6 +19,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
+pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
 pub use packages::{
@@ -109,6 +111,10 @@ impl Db {
 
     pub fn packages(&self) -> PackageRepo<'_> {
         PackageRepo::new(&self.pool)
+    }
+
+    pub fn crate_files(&self) -> CrateFileRepo<'_> {
+        CrateFileRepo::new(&self.pool)
     }
 
     pub fn users(&self) -> UserRepo<'_> {

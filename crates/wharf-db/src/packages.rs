@@ -129,7 +129,8 @@ impl<'a> PackageRepo<'a> {
     }
 
     /// Records a version (its file must already be stored). Recording one that is already
-    /// there changes nothing; returns whether it was new.
+    /// there changes nothing; returns whether it was new. Ends one writer's mark on the file
+    /// in the same transaction (see [`crate::crate_files`]).
     pub async fn record(&self, feed_id: i64, v: &NewVersion<'_>) -> DbResult<bool> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
@@ -162,53 +163,48 @@ impl<'a> PackageRepo<'a> {
         .bind(version_key(v.version))
         .execute(&mut *tx)
         .await?;
+        crate::crate_files::end_mark(&mut tx, v.cksum).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Publishes a local version, in one transaction, once its file is stored. Refused
     /// (`Conflict`, with the message to show) when the feed has the name in another
-    /// spelling (case, `-`/`_`), or the version already (ignoring build metadata).
+    /// spelling (case, `-`/`_`), or the version already (ignoring build metadata). On
+    /// success, ends one writer's mark on the file in the same transaction (see
+    /// [`crate::crate_files`]); a refusal leaves the mark to its writer.
     pub async fn publish(&self, feed_id: i64, v: &LocalVersion<'_>) -> DbResult<()> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
         // Write first: on SQLite this takes the write lock now (waiting for it if need be)
-        // instead of failing to upgrade a read lock later.
-        sqlx::query("UPDATE packages SET last_used_at = last_used_at WHERE feed_id = $1 AND canonical_key = $2")
+        // instead of failing to upgrade a read lock later. Creating the package if missing,
+        // and doing nothing on any conflict, also lets concurrent first publishes of a name
+        // on PostgreSQL wait for each other instead of one failing on the unique index.
+        sqlx::query(
+            "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(feed_id)
+        .bind(v.name)
+        .bind(v.name.to_ascii_lowercase())
+        .bind(canonical_key(v.name))
+        .bind(ts)
+        .bind(ts)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
             .bind(feed_id)
             .bind(canonical_key(v.name))
-            .execute(&mut *tx)
-            .await?;
-        let existing = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
-            .bind(feed_id)
-            .bind(canonical_key(v.name))
-            .fetch_optional(&mut *tx)
-            .await?;
-        let package_id: i64 = match existing {
-            Some(row) => {
-                let name: String = row.try_get("name")?;
-                if name != v.name {
-                    return Err(DbError::Conflict(format!(
-                        "This feed already has a crate named `{name}`; names are unique ignoring case and `-`/`_`. \
-                         Publish it as `{name}` or choose another name."
-                    )));
-                }
-                row.try_get("id")?
-            }
-            None => sqlx::query(
-                "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(feed_id)
-            .bind(v.name)
-            .bind(v.name.to_ascii_lowercase())
-            .bind(canonical_key(v.name))
-            .bind(ts)
-            .bind(ts)
             .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?,
-        };
+            .await?;
+        let name: String = row.try_get("name")?;
+        if name != v.name {
+            return Err(DbError::Conflict(format!(
+                "This feed already has a crate named `{name}`; names are unique ignoring case and `-`/`_`. \
+                 Publish it as `{name}` or choose another name."
+            )));
+        }
+        let package_id: i64 = row.try_get("id")?;
         let key = version_key(v.version);
         let taken = sqlx::query(
             "SELECT version, origin, deleted_at FROM package_versions WHERE package_id = $1 AND version_key = $2",
@@ -257,6 +253,7 @@ impl<'a> PackageRepo<'a> {
         .execute(&mut *tx)
         .await
         .on_conflict(|| format!("Version {} of `{}` was published a moment ago by someone else.", v.version, v.name))?;
+        crate::crate_files::end_mark(&mut tx, v.cksum).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -448,15 +445,6 @@ impl<'a> PackageRepo<'a> {
         .fetch_optional(self.pool)
         .await?;
         Ok(row.and_then(|r| r.try_get::<Option<String>, _>("description").ok().flatten()))
-    }
-
-    /// Whether any version of any feed still refers to a stored file.
-    pub async fn cksum_in_use(&self, cksum: &str) -> DbResult<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM package_versions WHERE cksum = $1 LIMIT 1")
-            .bind(cksum)
-            .fetch_optional(self.pool)
-            .await?;
-        Ok(row.is_some())
     }
 
     /// Notes that a package was used (downloaded) at `at` (Unix seconds).

@@ -10,8 +10,10 @@
 //!   strong `ETag` and `304 Not Modified` on a matching `If-None-Match`; unknown crates → 404;
 //! - `GET /files/{crate}/{version}/download` → the `.crate` bytes; unknown → 404.
 //!
-//! Every request path is recorded ([`LocalUpstream::hits`]), and [`LocalUpstream::set_mode`]
-//! makes the server fail, hang or corrupt downloads from the next request on.
+//! Every request path is recorded ([`LocalUpstream::hits`]), [`LocalUpstream::set_mode`]
+//! makes the server fail, hang or corrupt downloads from the next request on, and
+//! [`LocalUpstream::answer`] gives one path a [`Canned`] answer (a redirect, an oversized
+//! body).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -225,6 +227,15 @@ pub enum Mode {
     CorruptCrates,
 }
 
+/// An answer given for one path instead of the registry's; see [`LocalUpstream::answer`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Canned {
+    /// `302 Found` to this URL.
+    Redirect(String),
+    /// `200` with this many bytes of `x`, chunked, without a `Content-Length`.
+    Filler(usize),
+}
+
 /// A sparse registry served on `127.0.0.1`; see the [module docs](self).
 ///
 /// Dropping it stops the server too (without waiting); call [`LocalUpstream::stop`] to be
@@ -290,6 +301,17 @@ impl LocalUpstream {
     /// Changes how the server answers, from the next request on.
     pub fn set_mode(&self, mode: Mode) {
         *self.shared.mode.lock().expect("mode lock") = mode;
+    }
+
+    /// Answers requests for exactly `path` (e.g. `"/index/3/a/abc"`) with `canned` from
+    /// the next request on, whatever the mode.
+    pub fn answer(&self, path: &str, canned: Canned) {
+        self.shared.canned.lock().expect("canned answers lock").insert(path.to_owned(), canned);
+    }
+
+    /// Answers `path` as the registry would again (undoes [`LocalUpstream::answer`]).
+    pub fn clear_answer(&self, path: &str) {
+        self.shared.canned.lock().expect("canned answers lock").remove(path);
     }
 
     /// The current mode.
@@ -417,6 +439,7 @@ fn build_registry(port: u16, crates: &[CrateSpec], stopping: watch::Receiver<boo
         config: Served::new(config.into_bytes()),
         index,
         files,
+        canned: Mutex::new(HashMap::new()),
         stopping,
     }
 }

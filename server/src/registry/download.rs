@@ -4,10 +4,10 @@
 use bytes::Bytes;
 use futures_util::{StreamExt, stream::BoxStream};
 use wharf_db::{DbError, Feed, NewVersion, Origin};
-use wharf_index::lines;
+use wharf_index::{IndexLine, lines};
 
 use super::{Registry, upstream::UpstreamError};
-use crate::metrics::inc;
+use crate::{metrics::inc, storage::UploadError};
 
 /// A crate file on its way to the client.
 pub struct Download {
@@ -29,6 +29,19 @@ pub enum DownloadError {
     Storage(#[from] object_store::Error),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why a crate file could not be saved from the upstream.
+enum SaveError {
+    Upstream(UpstreamError),
+    Storage(object_store::Error),
+    Db(DbError),
+}
+
+impl From<UpstreamError> for SaveError {
+    fn from(e: UpstreamError) -> Self {
+        SaveError::Upstream(e)
+    }
 }
 
 impl Registry {
@@ -76,46 +89,83 @@ impl Registry {
         if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
             return self.serve_stored(feed, &key, &stored.cksum).await;
         }
-        let bytes = match self.storage_has(&entry.cksum).await {
-            Some(bytes) => bytes,
-            None => {
-                let bytes =
-                    self.upstream.fetch_crate(&entry.name, &entry.vers, &entry.cksum).await.map_err(|source| {
+        // Marked as being written first: nothing deletes the file until it is recorded
+        // (which ends the mark); a failure ends it here.
+        self.begin_write(&entry.cksum).await?;
+        match self.store_and_record(feed.id, &entry, &line).await {
+            Ok(true) => {
+                inc(&self.metrics.crates_saved);
+                tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
+            }
+            Ok(false) => {}
+            Err(e) => {
+                self.end_write(&entry.cksum).await;
+                return Err(match e {
+                    SaveError::Upstream(source) => {
                         tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
                         DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source }
-                    })?;
-                self.storage.put(&entry.cksum, bytes.clone()).await?;
-                bytes
+                    }
+                    SaveError::Storage(e) => DownloadError::Storage(e),
+                    SaveError::Db(e) => DownloadError::Db(e),
+                });
             }
+        }
+        self.index_changed(feed.id, &key);
+        self.upstream_reached(feed.id);
+        // Served from storage like any saved version (whichever file the version names).
+        let stored = self.db.packages().find_version(feed.id, &key, version).await?.ok_or_else(not_found)?;
+        let download = self.serve_stored(feed, &key, &stored.cksum).await?;
+        Ok(Download { saved: true, ..download })
+    }
+
+    /// Stores the file of `entry` (unless a whole copy is stored already) and records the
+    /// version in the feed; whether it was new there.
+    async fn store_and_record(&self, feed_id: i64, entry: &IndexLine, line: &str) -> Result<bool, SaveError> {
+        let size = if self.storage.holds(&entry.cksum).await {
+            // Another feed holds the same file already.
+            self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0
+        } else {
+            self.save_from_upstream(&entry.name, &entry.vers, &entry.cksum).await?
         };
         let new = NewVersion {
             name: &entry.name,
             version: &entry.vers,
             origin: Origin::Upstream,
             cksum: &entry.cksum,
-            size: bytes.len() as i64,
-            index_line: &line,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            index_line: line,
         };
-        if self.db.packages().record(feed.id, &new).await? {
-            inc(&self.metrics.crates_saved);
-            tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
-        }
-        self.index_changed(feed.id, &key);
-        self.upstream_reached(feed.id);
-        inc(&self.metrics.downloads);
-        let size = bytes.len() as u64;
-        Ok(Download { size, body: futures_util::stream::once(async move { Ok(bytes) }).boxed(), saved: true })
+        self.db.packages().record(feed_id, &new).await.map_err(SaveError::Db)
     }
 
-    /// The stored file with this checksum, if another feed already saved it.
-    async fn storage_has(&self, cksum: &str) -> Option<Bytes> {
-        let (_, mut stream) = self.storage.get(cksum).await.ok()?;
-        let mut out = bytes::BytesMut::new();
-        while let Some(chunk) = stream.next().await {
-            out.extend_from_slice(&chunk.ok()?);
+    /// Streams a crate file from the upstream into storage, at most the upstream's size
+    /// limit, checking its sha256 on the way: on any failure nothing is stored.
+    async fn save_from_upstream(&self, name: &str, version: &str, cksum: &str) -> Result<u64, SaveError> {
+        let mut response = self.upstream.crate_response(name, version, cksum).await?;
+        let limit = self.upstream.max_crate_size();
+        let mut upload = self.storage.upload(cksum).await.map_err(SaveError::Storage)?;
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    upload.abort().await;
+                    return Err(SaveError::Upstream(e.into()));
+                }
+            };
+            if upload.len() + chunk.len() as u64 > limit {
+                upload.abort().await;
+                return Err(SaveError::Upstream(UpstreamError::TooLarge { what: ".crate file".to_owned(), limit }));
+            }
+            upload.write(chunk).await.map_err(SaveError::Storage)?;
         }
-        use sha2::Digest;
-        (hex::encode(sha2::Sha256::digest(&out)) == cksum).then(|| out.freeze())
+        upload.finish().await.map_err(|e| match e {
+            UploadError::Mismatch { expected, actual } => {
+                inc(&self.metrics.upstream_checksum_mismatches);
+                SaveError::Upstream(UpstreamError::ChecksumMismatch { expected, actual })
+            }
+            UploadError::Store(e) => SaveError::Storage(e),
+        })
     }
 
     async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str) -> Result<Download, DownloadError> {

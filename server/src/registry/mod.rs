@@ -2,6 +2,7 @@
 //! and its crate files (saved from the upstream on first use).
 
 mod download;
+mod files;
 mod index;
 pub mod locks;
 pub mod publish;
@@ -68,6 +69,8 @@ pub struct Registry {
     guards: moka::sync::Cache<(i64, String), bool>,
     /// Downloads served since the last flush, per (feed id, lower-cased name, version).
     download_counts: Mutex<HashMap<(i64, String, String), i64>>,
+    /// One permit per core: the `.crate` checks that may run at once.
+    checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Registry {
@@ -97,6 +100,9 @@ impl Registry {
             max_crate_size,
             guards: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             download_counts: Mutex::new(HashMap::new()),
+            checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
         }
     }
 
@@ -140,20 +146,17 @@ impl Registry {
         }
     }
 
-    /// Purges versions that spent 30 days in a recycle bin, and their files when no other
-    /// version holds them.
+    /// Purges versions that spent 30 days in a recycle bin, then deletes the files no
+    /// version refers to any more (theirs, and those of deleted feeds).
     pub async fn purge_recycle_bins(&self) -> Result<usize, DbError> {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
-        for cksum in &purged {
-            if !self.db.packages().cksum_in_use(cksum).await?
-                && let Err(e) = self.storage.delete(cksum).await
-            {
-                tracing::warn!(error = %e, %cksum, "could not delete a purged crate file");
-            }
-        }
         if !purged.is_empty() {
             self.bus.publish(wharf_service::Change::VersionsPurged { count: purged.len() });
+        }
+        let files = self.sweep_files().await?;
+        if files > 0 {
+            tracing::info!(files, "deleted crate files no version refers to");
         }
         Ok(purged.len())
     }

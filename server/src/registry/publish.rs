@@ -14,6 +14,9 @@ use super::Registry;
 
 pub use crate::config::DEFAULT_MAX_CRATE_SIZE;
 
+/// How long a publish waits for one of the `.crate` checks (one per core) to be free.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Why a publish, yank or unyank was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -27,6 +30,8 @@ pub enum PublishError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("The server is busy checking other .crate files; publish again in a moment.")]
+    Busy,
     #[error("the crate file could not be stored")]
     Storage(#[source] object_store::Error),
     #[error("the database could not complete the publish")]
@@ -61,16 +66,25 @@ impl Registry {
         }
         let krate = body.slice_ref(krate);
         let contents = {
+            // At most one check per core at once (each unpacks up to the limit); the permit
+            // goes into the blocking task, so a client that hangs up does not free it early.
+            let permit = tokio::time::timeout(CHECK_WAIT, self.checks.clone().acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .ok_or(PublishError::Busy)?;
             let (krate, name, vers, readme) =
                 (krate.clone(), meta.name.clone(), meta.vers.clone(), meta.readme_file.clone());
-            tokio::task::spawn_blocking(move || crate_file::inspect(&krate, &name, &vers, readme.as_deref()))
-                .await
-                .map_err(|e| PublishError::Invalid(format!("the .crate could not be read: {e}")))??
+            let limit = crate_file::unpack_limit(self.max_crate_size as u64);
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                crate_file::inspect(&krate, &name, &vers, readme.as_deref(), limit)
+            })
+            .await
+            .map_err(|e| PublishError::Invalid(format!("the .crate could not be read: {e}")))??
         };
         let cksum = hex::encode(Sha256::digest(&krate));
         let size = krate.len() as i64;
-        let was_stored = self.db.packages().cksum_in_use(&cksum).await?;
-        self.storage.put(&cksum, krate).await.map_err(PublishError::Storage)?;
         let line = meta.index_line(&cksum);
         let metadata = serde_json::to_string(&meta).unwrap_or_default();
         let version = LocalVersion {
@@ -84,15 +98,19 @@ impl Registry {
             metadata: &metadata,
             readme: contents.readme.as_deref(),
         };
-        if let Err(e) = self.db.packages().publish(feed.id, &version).await {
-            // Nothing may stay behind: the file goes unless another version holds it.
-            if !was_stored
-                && !self.db.packages().cksum_in_use(&cksum).await.unwrap_or(true)
-                && let Err(e) = self.storage.delete(&cksum).await
-            {
-                tracing::warn!(error = %e, %cksum, "could not remove the file of a refused publish");
-            }
-            return Err(e.into());
+        // The file is marked as being written before it is stored, so that no refused
+        // publish or purge elsewhere deletes it under this one. Recording the version ends
+        // the mark; a refusal ends it here, which removes the file unless another version
+        // holds it.
+        self.begin_write(&cksum).await?;
+        let outcome = async {
+            self.storage.put(&cksum, krate).await.map_err(PublishError::Storage)?;
+            self.db.packages().publish(feed.id, &version).await.map_err(PublishError::from)
+        }
+        .await;
+        if let Err(e) = outcome {
+            self.end_write(&cksum).await;
+            return Err(e);
         }
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");

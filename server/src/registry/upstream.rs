@@ -10,8 +10,7 @@ use std::{
 };
 
 use bytes::{Bytes, BytesMut};
-use reqwest::{StatusCode, header};
-use sha2::{Digest, Sha256};
+use reqwest::{StatusCode, header, redirect};
 use tokio::sync::RwLock;
 use wharf_index::{DlTemplate, RegistryConfig, index_path};
 
@@ -21,8 +20,8 @@ use crate::{
     registry::locks::KeyedLocks,
 };
 
-/// Largest crate file fetched from an upstream.
-pub const MAX_CRATE_SIZE: usize = 128 * 1024 * 1024;
+/// Redirects followed per request, all within the first URL's scheme, host and port.
+const MAX_REDIRECTS: usize = 5;
 /// How long an upstream "not found" is believed.
 const NOT_FOUND_TTL: Duration = Duration::from_secs(30);
 /// After a failed revalidation, how long the stale copy is served before trying again.
@@ -76,8 +75,10 @@ pub enum UpstreamError {
     Status(StatusCode),
     #[error("the upstream registry served a .crate file whose sha256 is {actual}, but its index says {expected}")]
     ChecksumMismatch { expected: String, actual: String },
-    #[error("the upstream's .crate file is larger than {MAX_CRATE_SIZE} bytes")]
-    TooLarge,
+    #[error("the upstream's {what} is larger than {}, the most Wharf takes", wharf_index::crate_file::human_size(*.limit))]
+    TooLarge { what: String, limit: u64 },
+    #[error("the upstream registry {0}")]
+    Redirected(String),
     #[error("the upstream's config.json is invalid: {0}")]
     BadConfig(String),
     #[error("the upstream's index is invalid: {0}")]
@@ -88,6 +89,16 @@ pub enum UpstreamError {
 
 impl From<reqwest::Error> for UpstreamError {
     fn from(e: reqwest::Error) -> Self {
+        if e.is_redirect() {
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                if let Some(refused) = cause.downcast_ref::<RedirectRefused>() {
+                    return UpstreamError::Redirected(refused.to_string());
+                }
+                source = cause.source();
+            }
+            return UpstreamError::Redirected(format!("redirected too often ({})", e.without_url()));
+        }
         let kind = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -97,6 +108,47 @@ impl From<reqwest::Error> for UpstreamError {
         };
         UpstreamError::Unreachable(format!("{kind} ({})", e.without_url()))
     }
+}
+
+/// A redirect the client did not follow.
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to {to}, {why}; Wharf follows redirects only within the scheme, host and port it asked")]
+struct RedirectRefused {
+    to: String,
+    why: &'static str,
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, none leaving the origin first asked: an
+/// upstream cannot point Wharf at another host (an internal service, say).
+fn redirect_policy() -> redirect::Policy {
+    redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+        let to = attempt.url().origin().ascii_serialization();
+        if !same_origin {
+            attempt.error(RedirectRefused { to, why: "another host" })
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(RedirectRefused { to, why: "one redirect too many" })
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// A response body of at most `limit` bytes, else [`UpstreamError::TooLarge`] (read no
+/// further than the limit).
+async fn bounded_body(mut response: reqwest::Response, limit: u64, what: &str) -> Result<Bytes, UpstreamError> {
+    let too_large = || UpstreamError::TooLarge { what: what.to_owned(), limit };
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The upstream registry client with its cache.
@@ -119,6 +171,7 @@ impl Upstream {
             .user_agent(concat!("wharf/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
             .tcp_nodelay(true)
+            .redirect(redirect_policy())
             .build()
             .expect("HTTP client");
         let files = moka::sync::Cache::builder()
@@ -219,7 +272,8 @@ impl Upstream {
         };
         match status {
             StatusCode::OK => {
-                let body = response.bytes().await?;
+                let what = format!("index file for `{name}`");
+                let body = bounded_body(response, self.config.limits.index_file, &what).await?;
                 let generation = self.generation.fetch_add(1, Ordering::Relaxed);
                 let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
                 Ok((fresh(Some(body), generation), outcome))
@@ -263,7 +317,7 @@ impl Upstream {
             if !response.status().is_success() {
                 return Err(UpstreamError::Status(response.status()));
             }
-            let body = response.bytes().await?;
+            let body = bounded_body(response, self.config.limits.config_json, "config.json").await?;
             let config: RegistryConfig =
                 serde_json::from_slice(&body).map_err(|e| UpstreamError::BadConfig(e.to_string()))?;
             Ok(DlTemplate::new(&config.dl))
@@ -282,32 +336,30 @@ impl Upstream {
         }
     }
 
-    /// Fetches one crate file and checks it against the index checksum.
-    pub async fn fetch_crate(&self, name: &str, version: &str, cksum: &str) -> Result<Bytes, UpstreamError> {
+    /// Largest `.crate` taken from the upstream.
+    pub fn max_crate_size(&self) -> u64 {
+        self.config.limits.crate_file
+    }
+
+    /// Starts fetching one crate file: the response, its status and announced size checked;
+    /// the caller streams the body (at most [`Upstream::max_crate_size`] bytes) into storage
+    /// and checks its sha256.
+    pub async fn crate_response(
+        &self,
+        name: &str,
+        version: &str,
+        cksum: &str,
+    ) -> Result<reqwest::Response, UpstreamError> {
         let url = self.dl_template().await?.url(name, version, cksum);
         inc(&self.metrics.upstream_crate_fetches);
         let response = self.http.get(&url).timeout(self.config.timeout.max(Duration::from_secs(60))).send().await?;
         if !response.status().is_success() {
             return Err(UpstreamError::Status(response.status()));
         }
-        if response.content_length().is_some_and(|len| len > MAX_CRATE_SIZE as u64) {
-            return Err(UpstreamError::TooLarge);
+        let limit = self.max_crate_size();
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(UpstreamError::TooLarge { what: ".crate file".to_owned(), limit });
         }
-        let mut body = BytesMut::new();
-        let mut hasher = Sha256::new();
-        let mut response = response;
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > MAX_CRATE_SIZE {
-                return Err(UpstreamError::TooLarge);
-            }
-            hasher.update(&chunk);
-            body.extend_from_slice(&chunk);
-        }
-        let actual = hex::encode(hasher.finalize());
-        if actual != cksum {
-            inc(&self.metrics.upstream_checksum_mismatches);
-            return Err(UpstreamError::ChecksumMismatch { expected: cksum.to_owned(), actual });
-        }
-        Ok(body.freeze())
+        Ok(response)
     }
 }

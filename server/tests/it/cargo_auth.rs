@@ -25,6 +25,7 @@ impl Private {
             ttl: Duration::from_secs(300),
             timeout: Duration::from_secs(2),
             tls: None,
+            limits: Default::default(),
         };
         let wharf = RunningWharf::start(Engine::Sqlite, options).await;
         let res = wharf

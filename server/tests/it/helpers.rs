@@ -17,6 +17,7 @@ use wharf_test_support::{Engine, TestDatabase};
 
 pub struct TestApp {
     router: Router,
+    registry: std::sync::Arc<wharf::registry::Registry>,
     db: Db,
     test_db: TestDatabase,
     /// A read & write token of `root`, a Wharf administrator: what [`TestApp::json`] sends.
@@ -44,19 +45,24 @@ impl TestApp {
 
     /// The app as installed, known to its users at `public_url`.
     pub async fn spawn_at(engine: Engine, public_url: &str) -> Self {
-        Self::spawn_configured(engine, public_url, Default::default()).await
+        Self::spawn_with(engine, public_url, |_| {}).await
     }
 
     /// [`TestApp::spawn`] with trusted proxies or a metrics token.
     pub async fn spawn_with_network(engine: Engine, network: wharf::config::Network) -> Self {
-        let mut app = Self::spawn_configured(engine, "http://wharf.test", network).await;
+        Self::spawn_configured(engine, |config| config.network = network).await
+    }
+
+    /// The app with a Wharf administrator `root`, its configuration changed by `tweak`.
+    pub async fn spawn_configured(engine: Engine, tweak: impl FnOnce(&mut ServeConfig)) -> Self {
+        let mut app = Self::spawn_with(engine, "http://wharf.test", tweak).await;
         app.admin_token = admin_token(&app.db).await;
         app
     }
 
-    async fn spawn_configured(engine: Engine, public_url: &str, network: wharf::config::Network) -> Self {
+    async fn spawn_with(engine: Engine, public_url: &str, tweak: impl FnOnce(&mut ServeConfig)) -> Self {
         let test_db = TestDatabase::new(engine).await;
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: PublicUrl::parse(public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),
@@ -71,10 +77,13 @@ impl TestApp {
             .unwrap(),
             tls: None,
             max_crate_size: 64 * 1024,
-            network,
+            network: Default::default(),
         };
-        let (router, db) = wharf::startup::build(&config).await.expect("build the app");
-        TestApp { router, db, test_db, admin_token: String::new() }
+        tweak(&mut config);
+        let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");
+        let registry = state.registry.clone();
+        let router = wharf::routes::router(state);
+        TestApp { router, registry, db, test_db, admin_token: String::new() }
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -212,6 +221,12 @@ impl TestApp {
         (format!("{}={}", wharf_auth::session::COOKIE_NAME, record.id), csrf)
     }
 
+    /// A `GET` without credentials; answers status and body bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let (status, _, bytes) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        (status, bytes)
+    }
+
     /// Sends `request` as is; answers status, `Location` and body text.
     pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, Option<String>, String) {
         let (status, location, bytes) = self.send(request).await;
@@ -225,6 +240,11 @@ impl TestApp {
 
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// The Cargo side, for housekeeping the server runs on its own schedule.
+    pub fn registry(&self) -> &wharf::registry::Registry {
+        &self.registry
     }
 
     pub fn db(&self) -> &Db {

@@ -5,6 +5,7 @@ mod access_api;
 mod accounts;
 mod admin;
 mod cargo_auth;
+mod crate_files;
 mod helpers;
 mod holes_access;
 mod holes_sign_in;
@@ -13,6 +14,7 @@ mod publish;
 mod publish_bodies;
 mod registry;
 mod running;
+mod upstream_limits;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

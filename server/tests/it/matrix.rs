@@ -194,6 +194,8 @@ impl Cx<'_> {
         let line =
             format!(r#"{{"name":"seeded","vers":"1.0.0","deps":[],"cksum":"{cksum}","features":{{}},"yanked":false}}"#);
         let storage = wharf::storage::Storage::local(&self.app.data_dir().join("storage")).unwrap();
+        // As the server stores a file: marked as being written first (recording ends it).
+        self.app.db().crate_files().acquire(&cksum).await.unwrap();
         storage.put(&cksum, bytes.clone().into()).await.unwrap();
         let version = NewVersion {
             name: "seeded",

@@ -43,6 +43,7 @@ async fn team_feed(engine: Engine) -> (LocalUpstream, RunningWharf) {
         ttl: Duration::from_secs(300),
         timeout: Duration::from_secs(5),
         tls: None,
+        limits: Default::default(),
     };
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("team", true).await;

@@ -1,7 +1,7 @@
 //! Publish requests cargo would never send, sent directly: each is refused with a 4xx and
 //! a detail a person can act on, and nothing is stored (no file, no row).
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -229,4 +229,54 @@ async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
     owned.finish().await;
 }
 
-on_both_engines!(malformed_publishes_are_refused_and_leave_nothing, deleted_versions_wait_in_the_recycle_bin);
+/// Archives built to make the check hold or unpack much: an oversized manifest and a gzip
+/// bomb are refused with a 400 that says why, quickly, and leave nothing behind.
+async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
+    // Crates up to the default 10 MiB: the unpack limit is then 80 MiB.
+    let app = TestApp::spawn_configured(engine, |c| c.max_crate_size = 10 * 1024 * 1024).await;
+    let res =
+        app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
+    let feed_id = res.body["id"].as_i64().unwrap();
+    let file = tar::EntryType::Regular;
+
+    let huge_manifest = format!("{MANIFEST}{}\n", "#".repeat(1536 * 1024));
+    let manifest = tarball(&[("good-1.0.0/Cargo.toml", file, &huge_manifest)]);
+    assert!(manifest.len() < 64 * 1024, "{}", manifest.len());
+
+    // 100 MiB of zeros in 1 MiB files, about 100 KiB compressed.
+    let bomb = {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut builder = tar::Builder::new(gz);
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        header.set_size(MANIFEST.len() as u64);
+        builder.append_data(&mut header, "good-1.0.0/Cargo.toml", MANIFEST.as_bytes()).unwrap();
+        for i in 0..100 {
+            header.set_size(1 << 20);
+            builder.append_data(&mut header, format!("good-1.0.0/zeros{i}"), std::io::repeat(0).take(1 << 20)).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    };
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+
+    for (what, krate, detail) in [
+        ("manifest", manifest, "The .crate's Cargo.toml is 1572907 bytes long; at most 1 MiB is accepted."),
+        ("bomb", bomb, "The .crate unpacks to more than 80 MiB, the most this registry unpacks."),
+    ] {
+        let started = std::time::Instant::now();
+        let res = app.put_bytes(&app.admin_token, PUBLISH, publish_body(&meta("good", "1.0.0"), &krate)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{what}: {}", res.body);
+        assert_eq!(res.body["errors"][0]["detail"], detail, "{what}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{what} took {:?}", started.elapsed());
+    }
+    assert!(app.db().packages().list(feed_id, "").await.unwrap().is_empty());
+    let stored = walk(&app.data_dir().join("storage"));
+    assert!(stored.is_empty(), "files left behind: {stored:?}");
+    app.finish().await;
+}
+
+on_both_engines!(
+    malformed_publishes_are_refused_and_leave_nothing,
+    deleted_versions_wait_in_the_recycle_bin,
+    oversized_manifests_and_gzip_bombs_are_refused,
+);

@@ -52,6 +52,7 @@ fn options(upstream: &LocalUpstream) -> Options {
         ttl: Duration::from_secs(300),
         timeout: Duration::from_secs(2),
         tls: None,
+        limits: Default::default(),
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Options {
     pub timeout: Duration,
     /// PEM certificate and key: serve https.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// What is taken from the upstream per response.
+    pub limits: wharf::config::UpstreamLimits,
 }
 
 pub struct RunningWharf {
@@ -62,7 +64,10 @@ impl RunningWharf {
             database_url: test_db.url.clone(),
             site_dir: None,
             log_format: LogFormat::Text,
-            upstream: UpstreamConfig::new(&options.upstream_index, options.ttl, options.timeout).unwrap(),
+            upstream: UpstreamConfig {
+                limits: options.limits,
+                ..UpstreamConfig::new(&options.upstream_index, options.ttl, options.timeout).unwrap()
+            },
             tls: options.tls.clone(),
             max_crate_size: wharf::registry::publish::DEFAULT_MAX_CRATE_SIZE,
             network: Default::default(),
@@ -109,6 +114,11 @@ impl RunningWharf {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Where this server keeps its SQLite file and crate storage.
+    pub fn data_dir(&self) -> PathBuf {
+        self.test_db.as_ref().expect("running").dir.path().join("data")
     }
 
     pub fn http(&self) -> &reqwest::Client {

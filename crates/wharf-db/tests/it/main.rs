@@ -4,6 +4,8 @@ use wharf_core::{FeedDraft, FeedPatch, Visibility};
 use wharf_db::{Db, DbError, feeds::FeedFilter};
 use wharf_test_support::{Engine, TestDatabase, on_both_engines};
 
+mod crate_files;
+
 async fn open(engine: Engine) -> (Db, TestDatabase) {
     let test_db = TestDatabase::new(engine).await;
     let db = Db::connect(&test_db.url).await.expect("connect and migrate");

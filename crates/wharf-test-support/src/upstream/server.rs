@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
-use super::Mode;
 use super::index::sha256_hex;
+use super::{Canned, Mode};
 
 /// A body served as is, with its strong validator.
 pub(super) struct Served {
@@ -37,6 +37,8 @@ pub(super) struct Shared {
     pub(super) index: HashMap<String, Served>,
     /// Keyed by (lowercased name, version).
     pub(super) files: HashMap<(String, String), Served>,
+    /// Answers given instead of the registry's, by exact request path.
+    pub(super) canned: Mutex<HashMap<String, Canned>>,
     /// Becomes `true` when the upstream stops: hanging requests then end.
     pub(super) stopping: watch::Receiver<bool>,
 }
@@ -50,6 +52,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     shared.requests.lock().expect("request log lock").push(path.clone());
+    let canned = shared.canned.lock().expect("canned answers lock").get(&path).cloned();
+    if let Some(canned) = canned {
+        return canned_response(canned);
+    }
     let mode = *shared.mode.lock().expect("mode lock");
     match mode {
         Mode::Fail500 => {
@@ -112,6 +118,21 @@ fn validated(served: &Served, content_type: &'static str, headers: &HeaderMap) -
         Body::from(served.body.clone()),
     )
         .into_response()
+}
+
+fn canned_response(canned: Canned) -> Response {
+    match canned {
+        Canned::Redirect(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        Canned::Filler(len) => {
+            // Chunked, with no Content-Length: the client learns the size only by reading.
+            const CHUNK: usize = 64 * 1024;
+            let chunks = (0..len.div_ceil(CHUNK)).map(move |i| {
+                let n = CHUNK.min(len - i * CHUNK);
+                Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; n]))
+            });
+            Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+        }
+    }
 }
 
 fn not_found() -> Response {

@@ -57,6 +57,7 @@ impl From<PublishError> for ApiError {
             PublishError::Invalid(message) => ApiError::BadRequest(message),
             PublishError::Conflict(message) => ApiError::Conflict(message),
             PublishError::NotFound(message) => ApiError::NotFound(message),
+            e @ PublishError::Busy => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(Box::new(other)),
         }
     }
