@@ -10,7 +10,7 @@ use crate::{
     components::{layout::use_session, snippet::Snippet},
     error::PortalError,
     model::{TokenView, TokensView, human_time},
-    pages::{FieldError, FormError, LoadError, form_error},
+    pages::{Col, DataTable, FieldError, FormError, form_error, loaded},
     server::{CreateToken, RevokeToken, Setup, SignIn, form_token, list_tokens},
 };
 
@@ -124,18 +124,14 @@ pub fn TokensPage() -> impl IntoView {
         <p class="lead">
             "Cargo and your automation use personal access tokens instead of your password. A token is shown once, when it is created; Wharf keeps only a hash of it."
         </p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let error = error.clone();
-                Suspend::new(async move {
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    match tokens.await {
-                        Ok(view) => view! { <Tokens view csrf error/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        {loaded(move || {
+            let error = error.clone();
+            async move {
+                let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+                let view = tokens.await?;
+                Ok(view! { <Tokens view csrf error/> })
+            }
+        })}
     }
 }
 
@@ -201,20 +197,7 @@ fn Tokens(view: TokensView, csrf: String, error: Option<PortalError>) -> impl In
 #[component]
 fn TokenTable(tokens: Vec<TokenView>, csrf: String) -> impl IntoView {
     view! {
-        <div class="table-wrap table-wrap--flat">
-            <table class="table" id="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Scope"</th>
-                        <th scope="col">"Starts with"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="tokens" columns=vec![Col::shown("Name"), Col::shown("Scope"), Col::shown("Starts with"), Col::shown("Created"), Col::shown("Expires"), Col::shown("Last used"), Col::shown("Status")]>
                     {tokens
                         .into_iter()
                         .map(|t| {
@@ -247,8 +230,6 @@ fn TokenTable(tokens: Vec<TokenView>, csrf: String) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }

@@ -6,22 +6,13 @@ use leptos_meta::Title;
 use crate::{
     components::snippet::Snippet,
     model::FeedView,
-    pages::{LoadError, feed_resource},
+    pages::{Breadcrumbs, feed_resource, loaded},
 };
 
 #[component]
 pub fn ConnectPage() -> impl IntoView {
     let feed = feed_resource();
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match feed.await {
-                    Ok(feed) => view! { <ConnectDetails feed/> }.into_any(),
-                    Err(error) => view! { <LoadError error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(move || async move { Ok(view! { <ConnectDetails feed=feed.await?/> }) })
 }
 
 #[component]
@@ -32,13 +23,7 @@ fn ConnectDetails(feed: FeedView) -> impl IntoView {
     let renamed = name != feed.name;
     view! {
         <Title text=format!("Connect to {}", feed.name)/>
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
-            " / "
-            <a href=loc.page_path()>{feed.name.clone()}</a>
-            " / "
-            <span aria-current="page">"Connect"</span>
-        </nav>
+        <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), loc.page_path())] here="Connect"/>
         <h1>"Connect to feed " <span class="feed-name">{feed.name.clone()}</span></h1>
         <p class="lead">
             "Cargo talks to this feed through its sparse index. Stable cargo needs nothing else."

@@ -9,7 +9,7 @@ use crate::{
     components::layout::{current_org, use_session},
     error::PortalError,
     model::FeedFormValues,
-    pages::LoadError,
+    pages::loaded,
     server::{CreateFeed, SCOPE_ORGANIZATION, SCOPE_PROJECT_PREFIX, list_projects},
 };
 
@@ -33,20 +33,14 @@ pub fn CreateFeedPage() -> impl IntoView {
         <Title text="Create feed"/>
         <h1>"Create feed"</h1>
         <p class="lead">"A feed stores your crates and, if you choose, the crates.io crates your builds use."</p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let initial_error = initial_error.clone();
-                Suspend::new(async move {
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    match projects.await {
-                        Ok(projects) => {
-                            view! { <CreateFeedForm org=org.get_untracked() projects initial_error csrf/> }.into_any()
-                        }
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        {loaded(move || {
+            let initial_error = initial_error.clone();
+            async move {
+                let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+                let projects = projects.await?;
+                Ok(view! { <CreateFeedForm org=org.get_untracked() projects initial_error csrf/> })
+            }
+        })}
     }
 }
 

@@ -7,23 +7,14 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
     model::{FeedView, PackageView, human_time},
-    pages::{LoadError, feed_resource},
+    pages::{Breadcrumbs, Col, DataTable, feed_resource, loaded},
     server::list_packages,
 };
 
 #[component]
 pub fn FeedPage() -> impl IntoView {
     let feed = feed_resource();
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading feed…"</p> }>
-            {move || Suspend::new(async move {
-                match feed.await {
-                    Ok(feed) => view! { <FeedDetails feed/> }.into_any(),
-                    Err(error) => view! { <LoadError error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(move || async move { Ok(view! { <FeedDetails feed=feed.await?/> }) })
 }
 
 #[component]
@@ -31,11 +22,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
     let loc = feed.location();
     view! {
         <Title text=feed.name.clone()/>
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
-            " / "
-            <span aria-current="page">{feed.name.clone()}</span>
-        </nav>
+        <Breadcrumbs org=feed.org.clone() here=feed.name.clone()/>
         <div class="page-head">
             <div>
                 <h1>{feed.name.clone()}</h1>
@@ -136,18 +123,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
 #[component]
 fn PackageTable(packages: Vec<PackageView>, loc: wharf_core::FeedLocation) -> impl IntoView {
     view! {
-        <div class="table-wrap table-wrap--flat">
-            <table class="table" id="packages">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Latest saved"</th>
-                        <th scope="col">"Versions"</th>
-                        <th scope="col">"Origin"</th>
-                        <th scope="col">"Last used"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="packages" columns=vec![Col::shown("Name"), Col::shown("Latest saved"), Col::shown("Versions"), Col::shown("Origin"), Col::shown("Last used")]>
                     {packages
                         .into_iter()
                         .map(|p| {
@@ -166,8 +142,6 @@ fn PackageTable(packages: Vec<PackageView>, loc: wharf_core::FeedLocation) -> im
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }

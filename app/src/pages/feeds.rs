@@ -3,7 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{components::layout::current_org, model::FeedView, pages::LoadError, server::list_feeds};
+use crate::{
+    components::layout::current_org,
+    model::FeedView,
+    pages::{Col, DataTable, loaded},
+    server::list_feeds,
+};
 
 #[component]
 pub fn FeedsPage() -> impl IntoView {
@@ -15,15 +20,12 @@ pub fn FeedsPage() -> impl IntoView {
             <h1>"Feeds"</h1>
             <a class="button button--primary" href=move || wharf_core::urls::pages::new_feed(&org.get())>"Create feed"</a>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading feeds…"</p> }>
-            {move || Suspend::new(async move {
-                match feeds.await {
-                    Ok(list) if list.is_empty() => view! { <EmptyFeeds org=org.get()/> }.into_any(),
-                    Ok(list) => view! { <FeedTable feeds=list/> }.into_any(),
-                    Err(error) => view! { <LoadError error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(move || async move {
+            Ok(match feeds.await? {
+                list if list.is_empty() => view! { <EmptyFeeds org=org.get()/> }.into_any(),
+                list => view! { <FeedTable feeds=list/> }.into_any(),
+            })
+        })}
     }
 }
 
@@ -41,18 +43,7 @@ fn EmptyFeeds(org: String) -> impl IntoView {
 #[component]
 fn FeedTable(feeds: Vec<FeedView>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="table" id="feeds">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Scope"</th>
-                        <th scope="col">"Visibility"</th>
-                        <th scope="col">"Upstream"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="feeds" columns=vec![Col::shown("Name"), Col::shown("Scope"), Col::shown("Visibility"), Col::shown("Upstream"), Col::hidden("Actions")] boxed=true>
                     {feeds
                         .into_iter()
                         .map(|feed| {
@@ -71,8 +62,6 @@ fn FeedTable(feeds: Vec<FeedView>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     components::layout::{current_org, use_session},
     error::PortalError,
     model::{MembersView, human_time},
-    pages::{FieldError, FormError, LoadError, form_error},
+    pages::{Col, DataTable, FieldError, FormError, form_error, loaded},
     server::{AddMember, CreateMember, RemoveMember, list_members},
 };
 
@@ -21,39 +21,26 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text="Members"/>
         <h1>"Members of " {move || org.get()}</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let error = error.clone();
-                Suspend::new(async move {
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    match members.await {
-                        Ok(view) => view! { <Members org=org.get_untracked() view csrf error/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        {loaded(move || {
+            let error = error.clone();
+            async move {
+                let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+                let view = members.await?;
+                Ok(view! { <Members org=org.get_untracked() view csrf error/> })
+            }
+        })}
     }
 }
 
 #[component]
 fn Members(org: String, view: MembersView, csrf: String, error: Option<PortalError>) -> impl IntoView {
     let MembersView { members, others } = view;
+    let (row_org, row_csrf) = (org.clone(), csrf.clone());
     view! {
         <FormError error=error.clone()/>
         <section class="card" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
-            <div class="table-wrap table-wrap--flat">
-                <table class="table" id="members">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Wharf administrator"</th>
-                            <th scope="col">"Member since"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable id="members" columns=vec![Col::shown("Name"), Col::shown("Wharf administrator"), Col::shown("Member since"), Col::hidden("Actions")]>
                         {members
                             .into_iter()
                             .map(|m| view! {
@@ -63,8 +50,8 @@ fn Members(org: String, view: MembersView, csrf: String, error: Option<PortalErr
                                     <td>{human_time(&m.joined_at)}</td>
                                     <td class="actions">
                                         <form method="post" action=RemoveMember::PATH class="inline-form">
-                                            <input type="hidden" name="csrf" value=csrf.clone()/>
-                                            <input type="hidden" name="org" value=org.clone()/>
+                                            <input type="hidden" name="csrf" value=row_csrf.clone()/>
+                                            <input type="hidden" name="org" value=row_org.clone()/>
                                             <input type="hidden" name="name" value=m.name.clone()/>
                                             <button type="submit" class="button button--small button--danger">
                                                 {format!("Remove {}", m.name)}
@@ -74,9 +61,7 @@ fn Members(org: String, view: MembersView, csrf: String, error: Option<PortalErr
                                 </tr>
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
         <section class="card" aria-labelledby="create-member-title">
             <h2 id="create-member-title">"Create an account"</h2>

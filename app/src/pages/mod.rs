@@ -7,6 +7,7 @@ mod feed;
 mod feeds;
 mod members;
 mod package;
+mod scaffold;
 mod settings;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
@@ -16,6 +17,7 @@ pub use feed::FeedPage;
 pub use feeds::FeedsPage;
 pub use members::MembersPage;
 pub use package::{PackagePage, RecycleBinPage};
+pub(crate) use scaffold::{Breadcrumbs, Col, DataTable, loaded};
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 
 use leptos::{prelude::*, server_fn::ServerFn};

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     components::{layout::use_session, snippet::Snippet},
     model::{FeedView, PackageDetailView, RecycledView, human_time},
-    pages::{FormError, LoadError, feed_fields, feed_resource, form_error},
+    pages::{Breadcrumbs, Col, DataTable, FormError, feed_fields, feed_resource, form_error, loaded},
     server::{DeleteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
 };
 
@@ -20,24 +20,15 @@ pub fn PackagePage() -> impl IntoView {
     let params = use_params_map();
     let name = params.read_untracked().get("package").unwrap_or_default();
     let error = form_error::<DeleteVersion>().or_else(form_error::<SetAllowExternal>);
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading package…"</p> }>
-            {move || {
-                let (name, error) = (name.clone(), error.clone());
-                Suspend::new(async move {
-                    let feed = match feed.await {
-                        Ok(feed) => feed,
-                        Err(error) => return view! { <LoadError error/> }.into_any(),
-                    };
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    match get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name).await {
-                        Ok(package) => view! { <FormError error/> <PackageDetails feed package csrf/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    loaded(move || {
+        let (name, error) = (name.clone(), error.clone());
+        async move {
+            let feed = feed.await?;
+            let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+            let package = get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name).await?;
+            Ok(view! { <FormError error/> <PackageDetails feed package csrf/> })
+        }
+    })
 }
 
 #[component]
@@ -53,13 +44,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
     ];
     view! {
         <Title text=format!("{} · {}", package.name, feed.name)/>
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
-            " / "
-            <a href=page.clone()>{feed.name.clone()}</a>
-            " / "
-            <span aria-current="page">{package.name.clone()}</span>
-        </nav>
+        <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), page.clone())] here=package.name.clone()/>
         <div class="page-head">
             <div>
                 <h1 id="package-name">{package.name.clone()} " " <span class="muted mono">{package.version.clone()}</span></h1>
@@ -114,18 +99,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
 
         <section class="card" aria-labelledby="versions-title">
             <h2 id="versions-title">"Versions"</h2>
-            <div class="table-wrap table-wrap--flat">
-                <table class="table" id="versions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Version"</th>
-                            <th scope="col">"Origin"</th>
-                            <th scope="col">"Downloads"</th>
-                            <th scope="col">"Added"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
                         {package
                             .versions
                             .iter()
@@ -156,9 +130,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                 }
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
 
         <section class="card" aria-labelledby="deps-title">
@@ -209,24 +181,15 @@ pub fn RecycleBinPage() -> impl IntoView {
     let feed = feed_resource();
     let session = use_session();
     let error = form_error::<RestoreVersion>();
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let error = error.clone();
-                Suspend::new(async move {
-                    let feed = match feed.await {
-                        Ok(feed) => feed,
-                        Err(error) => return view! { <LoadError error/> }.into_any(),
-                    };
-                    let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-                    match list_recycle_bin(feed.org.clone(), feed.project.clone(), feed.name.clone()).await {
-                        Ok(list) => view! { <FormError error/> <RecycleBin feed list csrf/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    loaded(move || {
+        let error = error.clone();
+        async move {
+            let feed = feed.await?;
+            let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
+            let list = list_recycle_bin(feed.org.clone(), feed.project.clone(), feed.name.clone()).await?;
+            Ok(view! { <FormError error/> <RecycleBin feed list csrf/> })
+        }
+    })
 }
 
 #[component]
@@ -234,13 +197,7 @@ fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl Int
     let page = feed.location().page_path();
     view! {
         <Title text=format!("Recycle bin of {}", feed.name)/>
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
-            " / "
-            <a href=page>{feed.name.clone()}</a>
-            " / "
-            <span aria-current="page">"Recycle bin"</span>
-        </nav>
+        <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), page)] here="Recycle bin"/>
         <h1>"Recycle bin"</h1>
         <p class="lead">
             "Deleted versions stay here for 30 days: hidden from cargo, their version numbers reserved. Restore one to bring it back."
@@ -249,18 +206,7 @@ fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl Int
             view! { <p class="muted" id="recycle-bin-empty">"The recycle bin is empty."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="table" id="recycle-bin">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Package"</th>
-                                <th scope="col">"Version"</th>
-                                <th scope="col">"Deleted"</th>
-                                <th scope="col">"Purged"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                <DataTable id="recycle-bin" columns=vec![Col::shown("Package"), Col::shown("Version"), Col::shown("Deleted"), Col::shown("Purged"), Col::hidden("Actions")] boxed=true>
                             {list
                                 .into_iter()
                                 .map(|r| view! {
@@ -280,9 +226,7 @@ fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl Int
                                     </tr>
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
             }
             .into_any()
         }}

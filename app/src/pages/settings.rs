@@ -8,7 +8,7 @@ use crate::{
     components::layout::use_session,
     error::PortalError,
     model::{FeedView, PermissionView},
-    pages::{FieldError, FormError, LoadError, feed_fields, feed_resource, form_error},
+    pages::{Breadcrumbs, Col, DataTable, FieldError, FormError, feed_fields, feed_resource, form_error, loaded},
     server::{SetRole, UpdateFeedSettings, list_permissions},
 };
 
@@ -21,13 +21,7 @@ fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
         view! { <a href=href class="tab" aria-current=here.then_some("page")>{label}</a> }
     };
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumbs">
-            <a href=wharf_core::urls::pages::feeds(&feed.org)>"Feeds"</a>
-            " / "
-            <a href=page.clone()>{feed.name.clone()}</a>
-            " / "
-            <span aria-current="page">"Settings"</span>
-        </nav>
+        <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), page)] here="Settings"/>
         <h1>"Feed settings: " <span class="feed-name">{feed.name.clone()}</span></h1>
         <nav class="tabs" aria-label="Settings">
             {tab(feed.location().settings_path(), "General")}
@@ -41,21 +35,24 @@ pub fn FeedSettingsPage() -> impl IntoView {
     let feed = feed_resource();
     let session = use_session();
     let error = form_error::<UpdateFeedSettings>();
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let error = error.clone();
-                Suspend::new(async move {
-                    let session = session.await.unwrap_or_default();
-                    let (csrf, signed_in) = (session.csrf, session.user.is_some());
-                    match feed.await {
-                        Ok(feed) if feed.can_administer => view! { <GeneralSettings feed csrf error/> }.into_any(),
-                        Ok(_) => view! { <LoadError error=not_administrator(signed_in)/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+    loaded(move || {
+        let error = error.clone();
+        async move {
+            let (csrf, feed) = administered(session, feed).await?;
+            Ok(view! { <GeneralSettings feed csrf error/> })
+        }
+    })
+}
+
+/// The page's feed and CSRF token, if the caller may administer the feed.
+async fn administered(
+    session: Resource<Result<crate::model::SessionView, PortalError>>,
+    feed: Resource<Result<FeedView, PortalError>>,
+) -> Result<(String, FeedView), PortalError> {
+    let session = session.await.unwrap_or_default();
+    match feed.await? {
+        feed if feed.can_administer => Ok((session.csrf, feed)),
+        _ => Err(not_administrator(session.user.is_some())),
     }
 }
 
@@ -133,26 +130,14 @@ pub fn FeedPermissionsPage() -> impl IntoView {
     let feed = feed_resource();
     let session = use_session();
     let error = form_error::<SetRole>();
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let error = error.clone();
-                Suspend::new(async move {
-                    let session = session.await.unwrap_or_default();
-                    let (csrf, signed_in) = (session.csrf, session.user.is_some());
-                    let feed = match feed.await {
-                        Ok(feed) if feed.can_administer => feed,
-                        Ok(_) => return view! { <LoadError error=not_administrator(signed_in)/> }.into_any(),
-                        Err(error) => return view! { <LoadError error/> }.into_any(),
-                    };
-                    match list_permissions(feed.org.clone(), feed.project.clone(), feed.name.clone()).await {
-                        Ok(list) => view! { <Permissions feed list csrf error/> }.into_any(),
-                        Err(error) => view! { <LoadError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    loaded(move || {
+        let error = error.clone();
+        async move {
+            let (csrf, feed) = administered(session, feed).await?;
+            let list = list_permissions(feed.org.clone(), feed.project.clone(), feed.name.clone()).await?;
+            Ok(view! { <Permissions feed list csrf error/> })
+        }
+    })
 }
 
 #[component]
@@ -161,6 +146,7 @@ fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: O
         let (csrf, feed) = (csrf.clone(), feed.clone());
         move || feed_fields(&feed, &csrf)
     };
+    let row_hidden = hidden.clone();
     view! {
         <Title text=format!("Permissions of {}", feed.name)/>
         <SettingsHead feed=feed.clone() current="Permissions"/>
@@ -170,20 +156,11 @@ fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: O
             <p class="muted">
                 "Reader reads the feed; Collaborator also saves packages from upstream; Contributor also publishes and yanks; Administrator also changes settings and permissions; Owner also deletes the feed and manages Owners."
             </p>
-            <div class="table-wrap table-wrap--flat">
-                <table class="table" id="permissions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"User"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable id="permissions" columns=vec![Col::shown("User"), Col::shown("Role"), Col::hidden("Actions")]>
                         {list
                             .into_iter()
                             .map(|p| {
-                                let hidden = hidden.clone();
+                                let hidden = row_hidden.clone();
                                 view! {
                                     <tr data-user=p.user.clone() data-role=p.role.clone()>
                                         <td>{p.user.clone()}</td>
@@ -202,9 +179,7 @@ fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: O
                                 }
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
         <section class="card" aria-labelledby="grant-title">
             <h2 id="grant-title">"Grant a role"</h2>
