@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
 fn check_lines(body: &[u8]) {
     let mut readable = body
         .split(|b| *b == b'\n')
-        .filter(|l| serde_json::from_slice::<IndexLine>(l).is_ok())
+        .filter(|l| l.trim_ascii_start().starts_with(b"{") && serde_json::from_slice::<IndexLine>(l).is_ok())
         .map(|l| (l.as_ptr(), l.len()));
     for (raw, line) in lines(body) {
         assert_eq!(readable.next(), Some((raw.as_ptr(), raw.len())), "lines skipped or invented a line");
@@ -46,6 +46,7 @@ fn check_lines(body: &[u8]) {
             continue;
         };
         let text = text.expect("a line that parses in full is UTF-8");
+        assert!(value.is_object(), "an index line is an object");
         assert_eq!(value["name"], *line.name);
         assert_eq!(value["vers"], *line.vers);
         assert_eq!(value["cksum"], *line.cksum);
