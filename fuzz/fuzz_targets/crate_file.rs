@@ -62,7 +62,8 @@ struct Word(Vec<u8>);
 impl Word {
     fn text(&self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-_.";
-        let mut s: String = self.0.iter().take(16).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+        let mut s: String =
+            self.0.iter().take(16).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
         if s.is_empty() {
             s.push('x');
         }
@@ -166,13 +167,17 @@ enum ManifestSays {
 /// What `inspect` must answer.
 #[derive(Debug)]
 enum Expected {
-    Ok { readme: Option<String> },
+    Ok {
+        readme: Option<String>,
+    },
     /// Refused with exactly this error.
     Err(CrateError),
     /// Refused as a bad manifest (the message is the TOML parser's).
     BadManifest,
     /// A manifest the plan does not understand: accepted, refused as bad, or a mismatch.
-    OkOrManifestProblem { readme: Option<String> },
+    OkOrManifestProblem {
+        readme: Option<String>,
+    },
     /// The archive is cut short by a size override: anything but a panic.
     Anything,
 }
@@ -275,10 +280,11 @@ fn planned(plan: &Plan) {
                 (Body::Manifest(kind), Ok(_)) => manifest = Some(ManifestSays::Known(*kind)),
                 (_, Ok(_)) => manifest = Some(ManifestSays::Unknown),
             }
-        } else if path == readme_path && size <= MAX_README_LEN {
-            if let Ok(text) = std::str::from_utf8(&data) {
-                readme = Some(text.to_owned());
-            }
+        } else if path == readme_path
+            && size <= MAX_README_LEN
+            && let Ok(text) = std::str::from_utf8(&data)
+        {
+            readme = Some(text.to_owned());
         }
     }
     let expected = expected.unwrap_or_else(|| match manifest {
@@ -322,7 +328,9 @@ fn path_verdict(path: &EntryPath, readme: &Readme, version: &str) -> Option<bool
 
 fn manifest_text(kind: ManifestKind, name: &str, version: &str) -> String {
     match kind {
-        ManifestKind::Matching => format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n"),
+        ManifestKind::Matching => {
+            format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+        }
         ManifestKind::OtherName => format!("[package]\nname = \"{name}x\"\nversion = \"{version}\"\n"),
         ManifestKind::OtherVersion => format!("[package]\nname = \"{name}\"\nversion = \"{version}.1\"\n"),
         ManifestKind::NoPackage => format!("[lib]\nname = \"{name}\"\n"),

@@ -137,8 +137,18 @@ fn crate_name(raw: &str) {
     assert_eq!(key.len(), raw.len());
     assert_eq!(canonical_key(&key), key, "the canonical key is its own key");
     assert!(!key.contains('-') && !key.bytes().any(|b| b.is_ascii_uppercase()));
-    let respelled: String =
-        raw.chars().map(|c| if c == '_' { '-' } else if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c }).collect();
+    let respelled: String = raw
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
     assert_eq!(canonical_key(&respelled), key, "case and -/_ do not make another crate");
     if !valid {
         return;

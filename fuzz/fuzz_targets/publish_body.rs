@@ -46,9 +46,8 @@ fn frame(json: &[u8], krate: &[u8]) -> Vec<u8> {
 
 /// What the framing says `body` is: the two parts' ranges, or the error it deserves.
 fn model(body: &[u8], limit: usize) -> Result<(std::ops::Range<usize>, std::ops::Range<usize>), BodyError> {
-    let len_at = |at: usize| -> Option<usize> {
-        Some(u32::from_le_bytes(body.get(at..at + 4)?.try_into().unwrap()) as usize)
-    };
+    let len_at =
+        |at: usize| -> Option<usize> { Some(u32::from_le_bytes(body.get(at..at + 4)?.try_into().unwrap()) as usize) };
     let json_len = len_at(0).ok_or(BodyError::Truncated(""))?;
     if json_len > MAX_METADATA_LEN {
         return Err(BodyError::MetadataTooLarge(json_len));

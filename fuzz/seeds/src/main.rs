@@ -106,7 +106,10 @@ const LIB_RS: &str = "//! A demo crate.\n\npub fn answer() -> u32 {\n    42\n}\n
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
     let files = [
-        (".cargo_vcs_info.json", "{\n  \"git\": {\n    \"sha1\": \"0123456789abcdef0123456789abcdef01234567\"\n  },\n  \"path_in_vcs\": \"\"\n}"),
+        (
+            ".cargo_vcs_info.json",
+            "{\n  \"git\": {\n    \"sha1\": \"0123456789abcdef0123456789abcdef01234567\"\n  },\n  \"path_in_vcs\": \"\"\n}",
+        ),
         ("Cargo.toml", CARGO_TOML),
         ("Cargo.toml.orig", CARGO_TOML_ORIG),
         ("README.md", README),
@@ -134,13 +137,15 @@ fn main() {
         r#"{"name":"demo","vers":"0.2.0","deps":[{"name":"serde","req":"^1","features":["derive"],"optional":true,"default_features":false,"target":null,"kind":"normal"},{"name":"random","req":"^0.8","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal","package":"rand"}],"cksum":"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0","features":{"default":["std"],"std":[]},"features2":{"json":["dep:serde_json","serde?/std"]},"yanked":true,"rust_version":"1.70","v":2}"#,
         r#"{"name":"demo","vers":"1.0.0-rc.1+build.5","deps":[],"cksum":"aa","features":{},"yanked":false,"pubtime":"2026-11-30T12:00:00Z"}"#,
     ];
-    let own = [
-        upstream[0],
-        r#"{"name":"demo","vers":"0.3.0","deps":[],"cksum":"cc","features":{},"yanked":false,"v":1}"#,
-    ];
+    let own =
+        [upstream[0], r#"{"name":"demo","vers":"0.3.0","deps":[],"cksum":"cc","features":{},"yanked":false,"v":1}"#];
     write(&index, "upstream-and-own", format!("\x01{}\n\0{}", upstream.join("\n"), own.join("\n")).as_bytes());
     write(&index, "own-only", format!("\x00\0{}\n", own[1]).as_bytes());
-    write(&index, "junk-and-no-final-newline", format!("\x01not json\n\n  \r\n{}\0{}\r\n[1]", upstream[2], own[1]).as_bytes());
+    write(
+        &index,
+        "junk-and-no-final-newline",
+        format!("\x01not json\n\n  \r\n{}\0{}\r\n[1]", upstream[2], own[1]).as_bytes(),
+    );
 
     let names = root.join("names_versions");
     write(&names, "crate-name", b"serde_json");
