@@ -29,6 +29,7 @@ INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p 
 log "building the portal (server + WASM)"
 cargo leptos build
 
+log "fuzzing (short)"; bash scripts/fuzz.sh all 20
 log "browser tests"
 (cd end2end && npx playwright test)
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod feed;
 pub mod name;
+pub mod package;
 pub mod snippet;
 pub mod urls;
 

@@ -4,6 +4,9 @@ use sqlx::{AnyPool, Row};
 
 use crate::{DbError, DbResult, error::OnConflict, now};
 
+/// Name and version keys live in the core (pure, and fuzzed there); re-exported for callers.
+pub use wharf_core::package::{canonical_key, version_key};
+
 /// Where a version came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -65,16 +68,6 @@ pub struct VersionDetail {
     /// Publish metadata (JSON), for local versions.
     pub metadata: Option<String>,
     pub readme: Option<String>,
-}
-
-/// A crate name as crates.io compares them: lower case, `-` as `_`.
-pub fn canonical_key(name: &str) -> String {
-    name.to_ascii_lowercase().replace('-', "_")
-}
-
-/// A version without its build metadata (`1.0.0+abc` → `1.0.0`).
-pub fn version_key(version: &str) -> String {
-    version.split('+').next().unwrap_or(version).to_owned()
 }
 
 /// One package of a feed, for listings.

@@ -13,11 +13,13 @@ pub struct IndexLine {
     pub yanked: bool,
 }
 
-/// Each non-empty line of an index file with what it says; lines that do not parse are
-/// skipped (cargo skips them too).
+/// Each line of an index file that is an index line, with what it says; lines that do not
+/// parse are skipped (cargo skips them too).
 pub fn lines(body: &[u8]) -> impl Iterator<Item = (&[u8], IndexLine)> {
     body.split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        // Only a JSON object is an index line: serde would also read a struct from an array
+        // (`["a","1.0.0","…"]`), and such a line must not count as a version. Found by fuzzing.
+        .filter(|l| l.trim_ascii_start().starts_with(b"{"))
         .filter_map(|l| serde_json::from_slice::<IndexLine>(l).ok().map(|parsed| (l, parsed)))
 }
 
@@ -33,5 +35,11 @@ mod tests {
         assert_eq!(got[0].1.vers, "1.0.0");
         assert!(got[0].0.ends_with(b"\"rust_version\":\"1.60\"}"));
         assert!(got[1].1.yanked);
+    }
+
+    #[test]
+    fn arrays_are_not_index_lines() {
+        assert_eq!(lines(br#"["a","1.0.0","ab"]"#).count(), 0);
+        assert_eq!(lines(b" \t{\"name\":\"a\",\"vers\":\"1.0.0\",\"cksum\":\"ab\"}\r").count(), 1);
     }
 }
