@@ -25,7 +25,21 @@ impl PublicUrl {
                 "the public URL may not contain a query, fragment, space or control character (got {raw:?})"
             ));
         }
-        Ok(Self(raw.trim_end_matches('/').to_owned()))
+        let base = raw.trim_end_matches('/');
+        // What a URL parser (and so a browser) makes of it must be what it says: a host,
+        // no user name or password, and the same text back.
+        let parsed = url::Url::parse(&format!("{base}/"))
+            .map_err(|e| format!("the public URL is not a URL: {e} (got {raw:?})"))?;
+        if parsed.host_str().is_none_or(str::is_empty) || !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(format!("the public URL must name a host and no user (got {raw:?})"));
+        }
+        if !parsed.as_str().eq_ignore_ascii_case(&format!("{base}/")) {
+            return Err(format!(
+                "the public URL is not in its plain form; use {} (got {raw:?})",
+                parsed.as_str().trim_end_matches('/')
+            ));
+        }
+        Ok(Self(base.to_owned()))
     }
 
     /// Joins an absolute path (starting with `/`) onto the base.
@@ -202,6 +216,11 @@ mod tests {
         assert!(PublicUrl::parse("ftp://h").is_err());
         assert!(PublicUrl::parse("http://").is_err());
         assert!(PublicUrl::parse("http://h/?q").is_err());
+        // What the fuzzer found: a user part and a host a URL parser would not keep.
+        assert!(PublicUrl::parse("https://pkeom@epkeom@exmple.&rf").is_err());
+        assert!(PublicUrl::parse("https://u:p@h.example").is_err());
+        assert!(PublicUrl::parse("https://h.example/a/../b").is_err());
+        assert!(PublicUrl::parse("https://H.example:443/x").is_err());
         // Found by fuzzing: a URL parser trims the control characters, a join keeps them.
         assert!(PublicUrl::parse("https://h\u{1}\0").is_err());
         assert!(PublicUrl::parse("https://h\u{2028}/").is_err());
