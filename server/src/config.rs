@@ -248,7 +248,7 @@ impl UpstreamConfig {
 
 /// What the command line asks for.
 pub enum Invocation {
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     Admin(AdminArgs),
 }
 
@@ -256,8 +256,8 @@ impl Cli {
     pub fn into_invocation(self) -> Invocation {
         match self.command {
             Some(Command::Admin(args)) => Invocation::Admin(args),
-            Some(Command::Serve(args)) => Invocation::Serve(Self::checked(args)),
-            None => Invocation::Serve(Self::checked(self.serve)),
+            Some(Command::Serve(args)) => Invocation::Serve(Box::new(Self::checked(args))),
+            None => Invocation::Serve(Box::new(Self::checked(self.serve))),
         }
     }
 

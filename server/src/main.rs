@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match Cli::parse().into_invocation() {
         Invocation::Serve(config) => {
             telemetry::init(config.log_format);
-            match runtime.block_on(startup::serve(config)) {
+            match runtime.block_on(startup::serve(*config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     tracing::error!("{err:#}");
