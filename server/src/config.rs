@@ -5,8 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wharf_core::PublicUrl;
 
-/// Largest `.crate` a publish may carry unless configured otherwise.
-pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
+pub use wharf_service::registry::publish::DEFAULT_MAX_CRATE_SIZE;
 
 /// Wharf: Cargo feeds with a browser portal.
 #[derive(Debug, Parser)]
@@ -205,46 +204,7 @@ pub struct ServeConfig {
     pub network: Network,
 }
 
-/// Where and how feeds reach their upstream.
-#[derive(Debug, Clone)]
-pub struct UpstreamConfig {
-    /// The index root, `http(s)://…/` (without `sparse+`, with the final slash).
-    pub index: String,
-    pub ttl: std::time::Duration,
-    pub timeout: std::time::Duration,
-    /// How much is taken from the upstream per response.
-    pub limits: UpstreamLimits,
-}
-
-/// The most bytes Wharf reads from an upstream per response; past them the response is
-/// refused (and nothing of it kept), so an upstream cannot make the server hold much.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UpstreamLimits {
-    /// One index file: every version of one crate. crates.io's largest are a few MiB.
-    pub index_file: u64,
-    /// `config.json`: a few short URLs.
-    pub config_json: u64,
-    /// One `.crate` file, streamed into storage (never held whole in memory).
-    pub crate_file: u64,
-}
-
-impl Default for UpstreamLimits {
-    fn default() -> Self {
-        UpstreamLimits { index_file: 32 * 1024 * 1024, config_json: 64 * 1024, crate_file: 128 * 1024 * 1024 }
-    }
-}
-
-impl UpstreamConfig {
-    /// Accepts `sparse+https://…` or `https://…`, with or without the final slash.
-    pub fn new(index: &str, ttl: std::time::Duration, timeout: std::time::Duration) -> Result<Self, String> {
-        let url = index.trim().strip_prefix("sparse+").unwrap_or(index.trim());
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("the upstream index must be an http(s) sparse index URL (got {index:?})"));
-        }
-        let index = if url.ends_with('/') { url.to_owned() } else { format!("{url}/") };
-        Ok(UpstreamConfig { index, ttl, timeout, limits: UpstreamLimits::default() })
-    }
-}
+pub use wharf_service::registry::upstream::{UpstreamConfig, UpstreamLimits};
 
 /// What the command line asks for.
 pub enum Invocation {

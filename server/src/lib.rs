@@ -4,13 +4,13 @@ pub mod admin;
 pub mod assets;
 pub mod config;
 pub mod error;
-pub mod metrics;
-pub mod registry;
 pub mod routes;
 pub mod startup;
 pub mod state;
-pub mod storage;
 pub mod telemetry;
 pub mod tls;
 
 pub use wharf_auth::{self as auth, access};
+/// The Cargo side of the core (publish, yank, saving from the upstream, the caches),
+/// with its storage and counters.
+pub use wharf_service::{metrics, registry, storage};

@@ -10,9 +10,12 @@ pub mod error;
 pub mod events;
 pub mod feeds;
 pub mod members;
+pub mod metrics;
 pub mod packages;
 pub mod refs;
+pub mod registry;
 pub mod roles;
+pub mod storage;
 pub mod time;
 pub mod tokens;
 

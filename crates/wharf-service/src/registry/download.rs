@@ -96,6 +96,11 @@ impl Registry {
             Ok(true) => {
                 inc(&self.metrics.crates_saved);
                 tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
+                self.bus.publish(crate::Change::VersionSaved {
+                    feed: feed.id,
+                    krate: key.clone(),
+                    version: entry.vers.clone(),
+                });
             }
             Ok(false) => {}
             Err(e) => {
@@ -110,7 +115,6 @@ impl Registry {
                 });
             }
         }
-        self.index_changed(feed.id, &key);
         self.upstream_reached(feed.id);
         // Served from storage like any saved version (whichever file the version names).
         let stored = self.db.packages().find_version(feed.id, &key, version).await?.ok_or_else(not_found)?;

@@ -132,9 +132,4 @@ impl Registry {
         self.guards.insert(key, guarded);
         Ok(guarded)
     }
-
-    /// Forgets a rendered index file after the feed's own versions of it changed.
-    pub(super) fn index_changed(&self, feed_id: i64, name: &str) {
-        self.rendered.invalidate(&(feed_id, name.to_owned()));
-    }
 }

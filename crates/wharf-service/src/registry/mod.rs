@@ -25,7 +25,7 @@ use locks::KeyedLocks;
 use upstream::Upstream;
 
 /// How long a deleted version stays in its feed's recycle bin.
-pub const RECYCLE_BIN_DAYS: i64 = wharf_service::packages::RECYCLE_BIN_DAYS;
+pub const RECYCLE_BIN_DAYS: i64 = crate::packages::RECYCLE_BIN_DAYS;
 
 /// How long a resolved feed is reused before it is read from the database again.
 const FEED_CACHE_TTL: Duration = Duration::from_secs(5);
@@ -54,7 +54,7 @@ impl FeedKey {
 pub struct Registry {
     db: Db,
     /// Where publishes and yanks are announced; the caches below hear of changes there.
-    bus: wharf_service::Bus,
+    bus: crate::Bus,
     storage: Storage,
     upstream: Upstream,
     metrics: Arc<Metrics>,
@@ -75,7 +75,7 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(
-        core: wharf_service::Core,
+        core: crate::Core,
         storage: Storage,
         upstream: Upstream,
         metrics: Arc<Metrics>,
@@ -152,7 +152,7 @@ impl Registry {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
         if !purged.is_empty() {
-            self.bus.publish(wharf_service::Change::VersionsPurged { count: purged.len() });
+            self.bus.publish(crate::Change::VersionsPurged { count: purged.len() });
         }
         let files = self.sweep_files().await?;
         if files > 0 {
@@ -163,8 +163,8 @@ impl Registry {
 
     /// Forgets what the caches hold that `change` made stale. Called by the change bus
     /// only: nothing else invalidates a cache.
-    pub fn changed(&self, change: &wharf_service::Change) {
-        use wharf_service::Change as C;
+    pub fn changed(&self, change: &crate::Change) {
+        use crate::Change as C;
         match change {
             C::VersionPublished { feed, krate, .. }
             | C::VersionYanked { feed, krate, .. }

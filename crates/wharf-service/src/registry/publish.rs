@@ -12,7 +12,8 @@ use wharf_index::{
 
 use super::Registry;
 
-pub use crate::config::DEFAULT_MAX_CRATE_SIZE;
+/// Largest `.crate` a publish may carry unless configured otherwise.
+pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
 
 /// How long a publish waits for one of the `.crate` checks (one per core) to be free.
 const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -114,7 +115,7 @@ impl Registry {
         }
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
-        self.bus.publish(wharf_service::Change::VersionPublished {
+        self.bus.publish(crate::Change::VersionPublished {
             feed: feed.id,
             krate: meta.name.to_ascii_lowercase(),
             version: meta.vers.clone(),
@@ -128,7 +129,7 @@ impl Registry {
         let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
         let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
         self.db.packages().set_yanked(id, yanked, &line).await?;
-        self.bus.publish(wharf_service::Change::VersionYanked {
+        self.bus.publish(crate::Change::VersionYanked {
             feed: feed.id,
             krate: name_key,
             version: version.to_owned(),
