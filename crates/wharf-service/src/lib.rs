@@ -6,6 +6,7 @@
 //! parse, call, map the [`CoreError`] to their own statuses.
 
 pub mod accounts;
+pub mod authn;
 pub mod error;
 pub mod events;
 pub mod feeds;

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, header, request::Parts},
 };
 use tower_sessions::Session;
-use wharf_auth::{PrincipalError, principal_from_headers, principal_from_session};
+use wharf_auth::PrincipalError;
 
 pub use crate::error::unauthenticated;
 use crate::{access::Principal, error::ApiError, state::AppState};
@@ -70,20 +70,14 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let db = &state.core.db;
-        let (principal, token_id) = principal_from_headers(db, &parts.headers).await.map_err(refused)?;
-        if let Some(id) = token_id {
-            state.registry.token_used(id);
-            return Ok(Caller(principal));
-        }
-        let Some(session) = parts.extensions.get::<Session>() else {
-            return Ok(Caller(principal));
-        };
-        let principal = principal_from_session(db, session).await.map_err(refused)?;
-        if principal.user().is_some() {
+        let session = parts.extensions.get::<Session>().cloned();
+        let caller = wharf_service::authn::authenticate(&state.core, &state.registry, &parts.headers, session.as_ref())
+            .await
+            .map_err(refused)?;
+        if let (true, Some(session)) = (caller.by_session, &session) {
             check_session_write(parts, state, session).await?;
         }
-        Ok(Caller(principal))
+        Ok(Caller(caller.principal))
     }
 }
 

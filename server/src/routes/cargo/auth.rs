@@ -14,7 +14,7 @@ use wharf_service::{CoreError, refs::authorize_found};
 use super::{CargoPath, text_error};
 use crate::{
     access::{Denied, FeedAction, FeedStanding, Principal},
-    auth::{PrincipalError, principal_from_headers},
+    auth::PrincipalError,
     state::AppState,
 };
 
@@ -35,13 +35,8 @@ pub(super) async fn authorized(
 
 /// The caller of a Cargo request, by its token (recording the token's use).
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, CoreError> {
-    match principal_from_headers(&state.core.db, headers).await {
-        Ok((principal, token_id)) => {
-            if let Some(id) = token_id {
-                state.registry.token_used(id);
-            }
-            Ok(principal)
-        }
+    match wharf_service::authn::authenticate(&state.core, &state.registry, headers, None).await {
+        Ok(caller) => Ok(caller.principal),
         Err(e @ PrincipalError::WrongPrefix) => Err(CoreError::BadCredentials(e.to_string())),
         Err(PrincipalError::InvalidToken) => Err(CoreError::BadCredentials(
             "The token is invalid, expired or revoked: create a new one and run `cargo login` again.".into(),
