@@ -71,23 +71,51 @@ pub fn hashing_peak() -> usize {
     PEAK.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Runs `work` (a password hash or check) off the async workers, one per core at most;
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads password hashes run on: one per core, started once and kept. (On tokio's
+/// blocking pool each hash could land on a new thread, and every thread's allocator arena
+/// keeps the 19 MiB it once held: memory then grew with every burst.)
+static HASHERS: std::sync::LazyLock<std::sync::mpsc::Sender<Job>> = std::sync::LazyLock::new(|| {
+    let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    for i in 0..cores {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new().name(format!("wharf-hash-{i}")).spawn(move || {
+            loop {
+                let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a password-hashing thread");
+        }
+    }
+    jobs
+});
+
+/// Runs `work` (a password hash or check) on the hashing threads, one per core at most;
 /// waits up to [`HASH_QUEUE_WAIT`] for a turn, so memory stays flat under a burst.
 pub async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, HashingBusy> {
     let permit = tokio::time::timeout(HASH_QUEUE_WAIT, HASHING.clone().acquire_owned())
         .await
         .map_err(|_| HashingBusy)?
         .map_err(|_| HashingBusy)?;
-    tokio::task::spawn_blocking(move || {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
         let _turn = permit;
         let now = IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         PEAK.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
         let out = work();
         IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        out
-    })
-    .await
-    .map_err(|_| HashingBusy)
+        let _ = done.send(out);
+    });
+    HASHERS.send(job).map_err(|_| HashingBusy)?;
+    result.await.map_err(|_| HashingBusy)
 }
 
 #[cfg(test)]

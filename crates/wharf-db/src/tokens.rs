@@ -145,19 +145,24 @@ impl<'a> TokenRepo<'a> {
     }
 
     /// Revokes one of a user's live tokens, by id or by name, and every token minted with
-    /// it, in one transaction. Returns the ids revoked.
+    /// it, in one transaction. Returns the ids revoked. The transaction writes first, so on
+    /// SQLite it never has to upgrade a read lock (which fails while another write waits).
     pub async fn revoke(&self, user_id: i64, token: TokenRef<'_>) -> DbResult<Vec<i64>> {
+        const REVOKE: &str = "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+        let at = now();
         let mut tx = self.pool.begin().await?;
         let row = match token {
             TokenRef::Id(id) => {
-                sqlx::query("SELECT id FROM tokens WHERE user_id = $1 AND revoked_at IS NULL AND id = $2")
+                sqlx::query(&format!("{REVOKE} AND id = $3 RETURNING id"))
+                    .bind(at)
                     .bind(user_id)
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await?
             }
             TokenRef::Name(name) => {
-                sqlx::query("SELECT id FROM tokens WHERE user_id = $1 AND revoked_at IS NULL AND name_key = $2")
+                sqlx::query(&format!("{REVOKE} AND name_key = $3 RETURNING id"))
+                    .bind(at)
                     .bind(user_id)
                     .bind(name.to_ascii_lowercase())
                     .fetch_optional(&mut *tx)
@@ -171,19 +176,16 @@ impl<'a> TokenRepo<'a> {
             }));
         };
         let id: i64 = row.try_get("id")?;
-        let children = sqlx::query("SELECT id FROM tokens WHERE parent_id = $1 AND revoked_at IS NULL")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let children =
+            sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE parent_id = $2 AND revoked_at IS NULL RETURNING id")
+                .bind(at)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut revoked = vec![id];
         for child in &children {
             revoked.push(child.try_get("id")?);
         }
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR parent_id = $2)")
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(revoked)
     }
