@@ -9,15 +9,7 @@ use axum::{
 use wharf_core::TokenScope;
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::TestApp;
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    s.finish()
-}
+use crate::helpers::{TestApp, form};
 
 /// A server function called as the browser's fetch calls it; `cookie` is sent when given.
 fn call(path: &str, cookie: Option<&str>, body: &str) -> Request<Body> {

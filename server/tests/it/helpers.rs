@@ -276,3 +276,12 @@ pub async fn admin_token(db: &Db) -> String {
 pub async fn body_text(res: axum::http::Response<Body>) -> String {
     String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }
+
+/// A form-encoded body of `pairs`, as a browser's form post sends it.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}

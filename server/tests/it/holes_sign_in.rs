@@ -9,15 +9,7 @@ use axum::{
 use tower::ServiceExt;
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::TestApp;
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    s.finish()
-}
+use crate::helpers::{TestApp, form};
 
 fn post(path: &str, cookie: &str, body: &str) -> Request<Body> {
     Request::post(path)
