@@ -104,7 +104,7 @@ pub async fn session() -> Result<Session, PortalError> {
 /// Who is calling: the session's user, or anonymous.
 pub async fn principal(core: &Core) -> Result<Principal, PortalError> {
     let session = session().await?;
-    wharf_auth::principal_from_session(&core.db, &session).await.map_err(|e| match e {
+    wharf_service::authn::from_session(core, &session).await.map_err(|e| match e {
         PrincipalError::Unavailable(e) => PortalError::from(e),
         other => PortalError::Server(other.to_string()),
     })

@@ -20,7 +20,7 @@ use wharf_service::rfc3339;
 #[server(prefix = "/_fn", endpoint = "session_info")]
 pub async fn session_info() -> Result<SessionView, PortalError> {
     let core = core()?;
-    let needs_setup = core.db.users().count().await? == 0;
+    let needs_setup = wharf_service::accounts::needs_setup(&core).await?;
     let principal = crate::ssr::principal(&core).await?;
     let Some(user) = principal.user() else {
         return Ok(SessionView { user: None, csrf: String::new(), needs_setup });

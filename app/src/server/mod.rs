@@ -56,11 +56,7 @@ pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
 pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
     let core = core()?;
     let (principal, _) = crate::ssr::signed_in(&core).await?;
-    let scope = wharf_service::feeds::scope(&core, &org, None).await?;
-    wharf_auth::check_org(&core.db, &principal, scope.org_id, wharf_auth::OrgAction::CreateFeed)
-        .await
-        .map_err(wharf_service::CoreError::from)?;
-    Ok(core.db.scopes().projects(scope.org_id).await?)
+    Ok(wharf_service::feeds::projects(&core, &principal, &org).await?)
 }
 
 /// One feed; `project` is `None` for an organization-scoped feed.
@@ -85,10 +81,8 @@ pub async fn list_packages(
 ) -> Result<Vec<PackageView>, PortalError> {
     let core = core()?;
     let principal = crate::ssr::principal(&core).await?;
-    let found = wharf_service::FeedRef::new(&org, project.as_deref(), &feed)
-        .authorized(&core, &principal, wharf_auth::FeedAction::Read)
-        .await?;
-    let packages = core.db.packages().list(found.feed.id, query.trim()).await?;
+    let feed = wharf_service::FeedRef::new(&org, project.as_deref(), &feed);
+    let packages = wharf_service::browse::list(&core, &principal, &feed, &query).await?;
     Ok(packages
         .into_iter()
         .filter(|p| match filter.as_str() {

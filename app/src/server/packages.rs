@@ -38,12 +38,8 @@ pub async fn get_package(
 ) -> Result<PackageDetailView, PortalError> {
     let core = core()?;
     let principal = principal(&core).await?;
-    let feed = FeedRef::new(&org, project.as_deref(), &feed)
-        .authorized(&core, &principal, wharf_auth::FeedAction::Read)
-        .await?
-        .feed;
-    let key = name.to_ascii_lowercase();
-    let details = core.db.packages().version_details(feed.id, &key).await?;
+    let package = PackageRef::new(FeedRef::new(&org, project.as_deref(), &feed), &name)?;
+    let (feed, details, allow_external) = wharf_service::browse::details(&core, &principal, &package).await?;
     let Some(shown) = details.iter().rev().find(|v| !v.yanked).or(details.last()) else {
         crate::ssr::refuse_with(404);
         return Err(PortalError::NotFound(format!("Feed '{}' has no package '{name}'.", feed.name)));
@@ -69,7 +65,6 @@ pub async fn get_package(
         .as_ref()
         .map(|e| e.all_features().into_iter().map(|(k, v)| (k.to_owned(), v.to_vec())).collect())
         .unwrap_or_default();
-    let guard = core.db.packages().guard(feed.id, &wharf_db::canonical_key(&key)).await?;
     Ok(PackageDetailView {
         name: entry.map_or(name, |e| e.name),
         version: shown.version.clone(),
@@ -81,7 +76,7 @@ pub async fn get_package(
         readme_html: shown.readme.as_deref().map(render_markdown),
         dependencies,
         features,
-        allow_external: guard == Some(true),
+        allow_external,
         has_local: details.iter().any(|v| v.origin == "local"),
         versions: details
             .iter()

@@ -44,3 +44,8 @@ pub async fn sign_in(core: &Core, name: &str, password: &str, ip: Option<IpAddr>
         Err(SignInError::Unavailable(e)) => Err(e.into()),
     }
 }
+
+/// Whether Wharf still waits for its first account (every page then leads to the setup).
+pub async fn needs_setup(core: &Core) -> CoreResult<bool> {
+    Ok(core.db.users().count().await? == 0)
+}

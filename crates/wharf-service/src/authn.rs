@@ -38,3 +38,8 @@ pub async fn authenticate(
         None => Ok(Authenticated { principal, by_session: false }),
     }
 }
+
+/// The caller of a browser request (the portal): the session's user, or anonymous.
+pub async fn from_session(core: &Core, session: &Session) -> Result<Principal, PrincipalError> {
+    principal_from_session(&core.db, session).await
+}

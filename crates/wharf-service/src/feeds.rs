@@ -90,3 +90,11 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreR
     core.announce(Change::FeedDeleted { feed: found.id });
     Ok(())
 }
+
+/// The projects of an organization, for choosing where a new feed lives: for those who may
+/// create feeds there.
+pub async fn projects(core: &Core, principal: &Principal, org: &str) -> CoreResult<Vec<String>> {
+    let scope = scope(core, org, None).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::CreateFeed).await?;
+    Ok(core.db.scopes().projects(scope.org_id).await?)
+}

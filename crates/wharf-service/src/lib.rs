@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod authn;
+pub mod browse;
 pub mod error;
 pub mod events;
 pub mod feeds;

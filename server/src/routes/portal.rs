@@ -76,7 +76,7 @@ pub async fn create_token(State(state): State<AppState>, request: Request) -> Re
     if !wharf_auth::session::csrf_matches(&session, &field("csrf").unwrap_or_default()).await {
         return refusal(StatusCode::FORBIDDEN, app::ssr::CSRF_REFUSED);
     }
-    let principal = match wharf_auth::principal_from_session(&state.core.db, &session).await {
+    let principal = match wharf_service::authn::from_session(&state.core, &session).await {
         Ok(principal) if principal.user().is_some() => principal,
         Ok(_) => {
             return Redirect::to(&wharf_core::urls::pages::sign_in(wharf_core::urls::pages::TOKENS)).into_response();

@@ -9,7 +9,6 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wharf_core::Role;
 use wharf_db::{Feed, User};
 
 use super::CargoPath;
@@ -127,37 +126,12 @@ pub async fn search(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
-    let q = query.q.trim().to_ascii_lowercase().replace('-', "_");
     let per_page = query.per_page.unwrap_or(10).clamp(1, 100);
-    let db = &state.core.db;
-    let mut found = Vec::new();
-    for package in db.packages().list(feed.id, "").await? {
-        let key = wharf_db::canonical_key(&package.name);
-        let rank = if key == q {
-            0
-        } else if key.starts_with(&q) {
-            1
-        } else if key.contains(&q) {
-            2
-        } else {
-            continue;
-        };
-        found.push((rank, package.name));
-    }
-    found.sort();
-    let total = found.len();
-    let mut crates = Vec::new();
-    for (_, name) in found.into_iter().take(per_page) {
-        let versions = db.packages().versions(feed.id, &name.to_ascii_lowercase()).await?;
-        let max_version = versions
-            .iter()
-            .filter_map(|(v, _, _)| semver::Version::parse(v).ok())
-            .max()
-            .map(|v| v.to_string())
-            .unwrap_or_default();
-        let description = db.packages().description(feed.id, &name.to_ascii_lowercase()).await?.unwrap_or_default();
-        crates.push(json!({ "name": name, "max_version": max_version, "description": description }));
-    }
+    let (total, hits) = wharf_service::browse::search(&state.core, &feed, &query.q, per_page).await?;
+    let crates: Vec<Value> = hits
+        .into_iter()
+        .map(|h| json!({ "name": h.name, "max_version": h.max_version, "description": h.description }))
+        .collect();
     Ok(Json(json!({ "crates": crates, "meta": { "total": total } })))
 }
 
@@ -170,17 +144,9 @@ pub async fn owners(
 ) -> ApiResult<Json<Value>> {
     let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
     let krate = path.krate.as_deref().unwrap_or_default();
-    if state.core.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
-        return Err(ApiError::NotFound(format!("This feed has no crate named `{krate}`.")));
-    }
-    let users: Vec<Value> = state
-        .core
-        .db
-        .roles()
-        .list(feed.id)
+    let users: Vec<Value> = wharf_service::browse::owners(&state.core, &feed, krate)
         .await?
         .into_iter()
-        .filter(|(_, role)| matches!(role, Role::Owner | Role::Contributor))
         .enumerate()
         .map(|(i, (name, role))| json!({ "id": i + 1, "login": name, "name": format!("{name} ({role})") }))
         .collect();

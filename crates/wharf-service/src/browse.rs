@@ -1,0 +1,89 @@
+//! Reading a feed's packages: the portal's listings and package page, cargo's search and
+//! owners. Each read authorizes through the one authorization function like every
+//! operation; only reads, so nothing is announced.
+
+use wharf_auth::{FeedAction, Principal};
+use wharf_core::Role;
+use wharf_db::{Feed, PackageSummary, packages::VersionDetail};
+
+use crate::{Core, CoreError, CoreResult, FeedRef, PackageRef};
+
+/// The packages of a feed whose name contains `query` (readers).
+pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef, query: &str) -> CoreResult<Vec<PackageSummary>> {
+    let found = feed.authorized(core, principal, FeedAction::Read).await?;
+    Ok(core.db.packages().list(found.feed.id, query.trim()).await?)
+}
+
+/// A package with every version's details, oldest first, and whether upstream versions of
+/// its name are allowed (readers). `NotFound` when the feed holds no version of it.
+pub async fn details(
+    core: &Core,
+    principal: &Principal,
+    package: &PackageRef,
+) -> CoreResult<(Feed, Vec<VersionDetail>, bool)> {
+    let found = package.feed.authorized(core, principal, FeedAction::Read).await?;
+    let key = package.key();
+    let versions = core.db.packages().version_details(found.feed.id, &key).await?;
+    if versions.is_empty() {
+        return Err(CoreError::NotFound(format!("Feed '{}' has no package '{}'.", found.feed.name, package.name)));
+    }
+    let guard = core.db.packages().guard(found.feed.id, &wharf_db::canonical_key(&key)).await?;
+    Ok((found.feed, versions, guard == Some(true)))
+}
+
+/// One search hit: name, newest version, description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub name: String,
+    pub max_version: String,
+    pub description: String,
+}
+
+/// Cargo's search in a feed the caller was authorized to read: exact matches first (names
+/// compared ignoring case and `-`/`_`), then prefixes, then the rest, by name. Answers the
+/// total and the first `per_page` hits.
+pub async fn search(core: &Core, feed: &Feed, query: &str, per_page: usize) -> CoreResult<(usize, Vec<Hit>)> {
+    let q = wharf_db::canonical_key(query.trim());
+    let packages = core.db.packages();
+    let mut found = Vec::new();
+    for package in packages.list(feed.id, "").await? {
+        let key = wharf_db::canonical_key(&package.name);
+        let rank = if key == q {
+            0
+        } else if key.starts_with(&q) {
+            1
+        } else if key.contains(&q) {
+            2
+        } else {
+            continue;
+        };
+        found.push((rank, package.name));
+    }
+    found.sort();
+    let total = found.len();
+    let mut hits = Vec::new();
+    for (_, name) in found.into_iter().take(per_page) {
+        let key = name.to_ascii_lowercase();
+        let max_version = packages
+            .versions(feed.id, &key)
+            .await?
+            .iter()
+            .filter_map(|(v, _, _)| semver::Version::parse(v).ok())
+            .max()
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let description = packages.description(feed.id, &key).await?.unwrap_or_default();
+        hits.push(Hit { name, max_version, description });
+    }
+    Ok((total, hits))
+}
+
+/// Who may publish and yank `krate` in a feed the caller was authorized to read: the
+/// feed's Owners and Contributors.
+pub async fn owners(core: &Core, feed: &Feed, krate: &str) -> CoreResult<Vec<(String, Role)>> {
+    if core.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
+        return Err(CoreError::NotFound(format!("This feed has no crate named `{krate}`.")));
+    }
+    let roles = core.db.roles().list(feed.id).await?;
+    Ok(roles.into_iter().filter(|(_, role)| matches!(role, Role::Owner | Role::Contributor)).collect())
+}
