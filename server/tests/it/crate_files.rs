@@ -55,7 +55,7 @@ async fn shared_files_survive_refusals_and_purges(engine: Engine) {
 
     // Nothing is left that no version refers to (refused publishes and purges cleaned up).
     app.registry().purge_recycle_bins().await.unwrap();
-    let stored: BTreeSet<String> = walk(&app.data_dir().join("storage"))
+    let stored: BTreeSet<String> = crate::helpers::files_under(&app.data_dir().join("storage"))
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
@@ -153,25 +153,11 @@ async fn a_lone_refused_publish_leaves_nothing(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
     let (first, _) = body(&CrateSpec::new("lone", "1.0.0"));
-    let (other, other_cksum) = body(&CrateSpec::new("lone", "1.0.0").feature("x", &[]));
+    let (other, _) = body(&CrateSpec::new("lone", "1.0.0").feature("x", &[]));
     assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), first).await.status, StatusCode::OK);
     assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), other).await.status, StatusCode::CONFLICT);
-    let _ = other_cksum;
-    assert_eq!(walk(&app.data_dir().join("storage")).len(), 1);
+    assert_eq!(crate::helpers::files_under(&app.data_dir().join("storage")).len(), 1);
     app.finish().await;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 on_both_engines!(shared_files_survive_refusals_and_purges, a_lone_refused_publish_leaves_nothing);

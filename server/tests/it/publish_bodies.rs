@@ -133,13 +133,13 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
         assert!(message.contains(detail), "{what}: {message}");
     }
     assert!(app.db().packages().list(feed_id, "").await.unwrap().is_empty());
-    let stored = walk(&app.data_dir().join("storage"));
+    let stored = crate::helpers::files_under(&app.data_dir().join("storage"));
     assert!(stored.is_empty(), "files left behind: {stored:?}");
 
     // The good one goes in; the same version again, or with other build metadata, or the
     // name spelled otherwise, is a 409 that says why, and stores nothing more.
     assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
-    let files = walk(&app.data_dir().join("storage")).len();
+    let files = crate::helpers::files_under(&app.data_dir().join("storage")).len();
     for (what, body, detail) in [
         ("same version", body.clone(), "Version 1.0.0 of `good` already exists in this feed."),
         (
@@ -157,24 +157,9 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
         assert_eq!(res.status, StatusCode::CONFLICT, "{what}: {}", res.body);
         assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains(detail), "{what}: {}", res.body);
     }
-    assert_eq!(walk(&app.data_dir().join("storage")).len(), files);
+    assert_eq!(crate::helpers::files_under(&app.data_dir().join("storage")).len(), files);
     assert_eq!(app.db().packages().versions(feed_id, "good").await.unwrap().len(), 1);
     app.finish().await;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                out.extend(walk(&path));
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// Delete to the recycle bin, the reserved number, restore; downloads counted in batches.
@@ -270,7 +255,7 @@ async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{what} took {:?}", started.elapsed());
     }
     assert!(app.db().packages().list(feed_id, "").await.unwrap().is_empty());
-    let stored = walk(&app.data_dir().join("storage"));
+    let stored = crate::helpers::files_under(&app.data_dir().join("storage"));
     assert!(stored.is_empty(), "files left behind: {stored:?}");
     app.finish().await;
 }

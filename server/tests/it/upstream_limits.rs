@@ -44,7 +44,7 @@ async fn assert_nothing_saved(wharf: &RunningWharf, upstream: &LocalUpstream) {
     let feed_id = wharf.db.feeds().get(&scope, "team").await.unwrap().id;
     let saved = wharf.db.packages().list(feed_id, "").await.unwrap();
     assert!(saved.is_empty(), "saved: {saved:?}; upstream saw {:?}", upstream.requests());
-    let files = walk(&wharf.data_dir().join("storage"));
+    let files = crate::helpers::files_under(&wharf.data_dir().join("storage"));
     assert!(files.is_empty(), "files left in storage: {files:?}");
 }
 
@@ -138,17 +138,4 @@ async fn redirects_to_another_host_are_not_followed() {
     assert_eq!(upstream.hits("/files/A/1.0.0/download"), 1);
     upstream.stop().await;
     wharf.stop().await;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
