@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Warm index-file throughput: Wharf vs nginx serving the same bytes, measured in one run
-# with `wrk -t2 -c64 --latency`. Reads serde's index file (and a small one) from the real
-# crates.io once, through a feed. Not part of CI.
+# with `wrk -t2 -c64 --latency`, on the four paths teams hit:
+#   serde   a public upstream file (181 KB), read from the real crates.io once;
+#   itoa    a small public upstream file;
+#   own     the team's own crate in a feed that has an upstream (the dependency-confusion
+#           guard's path: its upstream versions are hidden);
+#   private an index file of a private feed, read with a token.
+# Not part of CI.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -26,7 +31,24 @@ token=$(admin_token "$bin" "$work/data")
 curl -fs -X POST "http://127.0.0.1:$PORT/default/_apis/packaging/feeds" -H 'content-type: application/json' \
   -H "Authorization: Bearer $token" \
   -d '{"name":"bench","visibility":"public","upstreamEnabled":true}' >/dev/null
+curl -fs -X POST "http://127.0.0.1:$PORT/default/_apis/packaging/feeds" -H 'content-type: application/json' \
+  -H "Authorization: Bearer $token" \
+  -d '{"name":"private","visibility":"private","upstreamEnabled":false}' >/dev/null
 index="/default/_packaging/bench/Cargo/index"
+private="/default/_packaging/private/Cargo/index"
+
+# publish FEED NAME: a small crate of the team's own, published with the real cargo.
+publish() {
+  local feed=$1 name=$2 dir="$work/own-$1-$2"
+  mkdir -p "$dir/src" "$dir/.cargo"
+  printf '[package]\nname = "%s"\nversion = "1.0.0"\nedition = "2021"\nlicense = "MIT"\ndescription = "bench"\n' "$name" > "$dir/Cargo.toml"
+  echo "pub fn f() {}" > "$dir/src/lib.rs"
+  printf '[registries]\n%s = { index = "sparse+http://127.0.0.1:%s/default/_packaging/%s/Cargo/index/" }\n' "$feed" "$PORT" "$feed" > "$dir/.cargo/config.toml"
+  (cd "$dir" && CARGO_HOME="$work/cargo-home" CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=cargo:token \
+    CARGO_REGISTRIES_${feed^^}_TOKEN="$token" cargo publish --registry "$feed" --no-verify --allow-dirty -q)
+}
+publish bench wharf-bench-own
+publish private wharf-bench-private
 
 mkdir -p "$work/root"
 chmod 755 "$work"  # nginx workers run unprivileged
@@ -44,30 +66,35 @@ http {
 }
 CONF
 
-printf '%-8s %8s %12s %10s %12s %10s %8s %10s\n' file bytes wharf_rps wharf_p99 nginx_rps nginx_p99 ratio wharf_rss
-for path in se/rd/serde it/oa/itoa; do
+printf '%-8s %8s %12s %10s %12s %10s %8s\n' file bytes wharf_rps wharf_p99 nginx_rps nginx_p99 ratio
+# label, index path, whether the token goes with the request.
+for case in "serde $index/se/rd/serde -" "itoa $index/it/oa/itoa -" "own $index/wh/ar/wharf-bench-own -" \
+  "private $private/wh/ar/wharf-bench-private token"; do
+  read -r label path auth <<<"$case"
+  header=()
+  [ "$auth" = token ] && header=(-H "Authorization: $token")
   # Warm Wharf's cache, and give nginx the very bytes Wharf serves.
-  mkdir -p "$work/root$index/$(dirname "$path")"
-  curl -fs "http://127.0.0.1:$PORT$index/$path" -o "$work/root$index/$path"
+  mkdir -p "$work/root$(dirname "$path")"
+  curl -fs "${header[@]}" "http://127.0.0.1:$PORT$path" -o "$work/root$path"
   chmod -R a+rX "$work/root"
-  bytes=$(stat -c %s "$work/root$index/$path")
+  bytes=$(stat -c %s "$work/root$path")
   [ -f "$work/nginx.pid" ] || nginx -c "$work/nginx.conf"
   sleep 0.3
-  for url in "http://127.0.0.1:$PORT$index/$path" "http://127.0.0.1:$NGINX_PORT$index/$path"; do
-    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url")
+  for url in "http://127.0.0.1:$PORT$path" "http://127.0.0.1:$NGINX_PORT$path"; do
+    got=$(curl -s "${header[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$url")
     [ "$got" = "200 $bytes" ] || { echo "$url answered $got, expected 200 $bytes" >&2; exit 1; }
   done
-  w=$(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT$index/$path")
-  n=$(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT$index/$path")
+  w=$(wrk -t2 -c64 -d"$DURATION" --latency "${header[@]}" "http://127.0.0.1:$PORT$path")
+  n=$(wrk -t2 -c64 -d"$DURATION" --latency "${header[@]}" "http://127.0.0.1:$NGINX_PORT$path")
   rps() { awk '/Requests\/sec/ {print $2}'; }
   p99() { awk '$1 == "99%" {print $2}'; }
   for out in "$w" "$n"; do
     if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers during the run:"$'\n'"$out" >&2; exit 1; fi
   done
-  echo "$w" > "$work/wrk-wharf-$(basename "$path").txt"
+  echo "$w" > "$work/wrk-wharf-$label.txt"
   wr=$(rps <<<"$w"); nr=$(rps <<<"$n")
-  rss=$(awk '/VmHWM/ {print $2 " kB"}' /proc/$wharf_pid/status)
-  printf '%-8s %8s %12s %10s %12s %10s %8.2f %10s\n' "$(basename "$path")" "$bytes" "$wr" "$(p99 <<<"$w")" "$nr" "$(p99 <<<"$n")" \
-    "$(awk -v a="$wr" -v b="$nr" 'BEGIN {print a / b}')" "$rss"
+  printf '%-8s %8s %12s %10s %12s %10s %8.2f\n' "$label" "$bytes" "$wr" "$(p99 <<<"$w")" "$nr" "$(p99 <<<"$n")" \
+    "$(awk -v a="$wr" -v b="$nr" 'BEGIN {print a / b}')"
 done
+echo "wharf peak RSS: $(awk '/VmHWM/ {print $2 " kB"}' /proc/$wharf_pid/status)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024/1024) " GiB"}' /proc/meminfo); $(date -u +%F)"

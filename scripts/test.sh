@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 source scripts/setup.sh
+source scripts/test-services.sh
 
 # PostgreSQL: the server at 127.0.0.1:5432 (trust auth); start it when it is down.
 export WHARF_TEST_POSTGRES_URL=${WHARF_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}

@@ -75,7 +75,9 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
         }
         AdminCommand::RevokeToken { user, name } => {
             let (user, _) = db.users().by_name(&user).await?;
-            db.tokens().revoke(user.id, TokenRef::Name(&name)).await?;
+            let tokens = db.tokens().revoke(user.id, TokenRef::Name(&name)).await?;
+            // Running replicas drop their cached tokens.
+            wharf_service::relay::announce(db, wharf_service::Change::TokenRevoked { tokens }).await;
             Ok(format!("Revoked token '{name}' of {}.", user.name))
         }
     }

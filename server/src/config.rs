@@ -119,6 +119,13 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
+    /// Where crate files are kept: file://PATH, or s3://BUCKET[/PREFIX] for any
+    /// S3-compatible store, configured through AWS_ENDPOINT, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION and AWS_ALLOW_HTTP.
+    /// Default: file://<data-dir>/storage.
+    #[arg(long, env = "WHARF_STORAGE_URL")]
+    pub storage_url: Option<String>,
+
     /// Serve the portal's CSS/JS/WASM from this directory instead of the copy built into
     /// the binary (for development).
     #[arg(long, env = "WHARF_SITE_DIR")]
@@ -158,6 +165,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WHARF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// On SIGTERM, keep serving this many seconds while `/_ready` answers 503, so that load
+    /// balancers stop sending requests; then finish in-flight requests and stop.
+    #[arg(long, env = "WHARF_DRAIN_SECONDS", default_value_t = 0)]
+    pub drain_seconds: u64,
+
     /// When set, `/_metrics` answers only requests with `Authorization: Bearer <token>`.
     #[arg(long, env = "WHARF_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -194,6 +206,8 @@ pub struct ServeConfig {
     pub public_url: PublicUrl,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Where crate files are kept.
+    pub storage: StorageUrl,
     pub site_dir: Option<PathBuf>,
     pub log_format: LogFormat,
     pub upstream: UpstreamConfig,
@@ -202,9 +216,14 @@ pub struct ServeConfig {
     /// Largest .crate file a publish may carry, in bytes.
     pub max_crate_size: usize,
     pub network: Network,
+    /// How long `/_ready` answers 503 before the listener closes on SIGTERM.
+    pub drain: std::time::Duration,
 }
 
-pub use wharf_service::registry::upstream::{UpstreamConfig, UpstreamLimits};
+pub use wharf_service::{
+    registry::upstream::{UpstreamConfig, UpstreamLimits},
+    storage::StorageUrl,
+};
 
 /// What the command line asks for.
 pub enum Invocation {
@@ -240,6 +259,10 @@ impl ServeArgs {
             }
         };
         let database_url = self.store.database_url();
+        let storage = match &self.storage_url {
+            Some(url) => StorageUrl::parse(url).map_err(|e| format!("--storage-url: {e}"))?,
+            None => StorageUrl::File(self.store.data_dir.join("storage")),
+        };
         let upstream = UpstreamConfig::new(
             self.upstream_index.as_deref().unwrap_or(tame_index::CRATES_IO_HTTP_INDEX),
             std::time::Duration::from_secs(self.upstream_ttl),
@@ -251,11 +274,13 @@ impl ServeArgs {
             public_url,
             data_dir: self.store.data_dir,
             database_url,
+            storage,
             site_dir: self.site_dir,
             log_format: self.log_format,
             upstream,
             tls: self.tls_cert.zip(self.tls_key),
             max_crate_size: self.max_crate_size,
+            drain: std::time::Duration::from_secs(self.drain_seconds),
             network: Network {
                 trusted_proxies: self.trusted_proxies,
                 metrics_token_hash: self.metrics_token.filter(|t| !t.is_empty()).map(|t| wharf_auth::hash_token(&t)),

@@ -53,13 +53,14 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
         );
     }
     let leptos = LeptosOptions::builder().output_name("wharf").site_pkg_dir("pkg").site_addr(config.listen).build();
-    let storage_root = config.data_dir.join("storage");
-    let storage = Storage::local(&storage_root)
-        .map_err(|source| StartError::Storage { path: storage_root.display().to_string(), source })?;
+    let storage = Storage::open(&config.storage)
+        .map_err(|source| StartError::Storage { path: config.storage.to_string(), source })?;
     let metrics = Arc::new(Metrics::default());
-    let upstream = Upstream::new(config.upstream.clone(), metrics.clone());
+    let upstream = Upstream::new(config.upstream.clone(), db.clone(), metrics.clone());
     tracing::info!(upstream = upstream.index_url(), "upstream index");
     let core = wharf_service::Core::new(db.clone(), config.public_url.clone());
+    // Changes committed by other replicas reach this one's caches (PostgreSQL only).
+    wharf_service::relay::start(&core).await?;
     let registry = Arc::new(Registry::new(core.clone(), storage, upstream, metrics, config.max_crate_size));
     // The registry's caches hear of every change on the bus, and nowhere else.
     {
@@ -74,25 +75,46 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
     spawn_housekeeping(Arc::downgrade(&registry));
-    let state = AppState { leptos, core, site: Arc::new(site), registry, network: Arc::new(config.network.clone()) };
+    let state = AppState {
+        leptos,
+        core,
+        site: Arc::new(site),
+        registry,
+        network: Arc::new(config.network.clone()),
+        draining: Arc::default(),
+    };
     Ok((state, db))
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
+/// Runs the server until Ctrl-C or SIGTERM, then drains: `/_ready` answers 503 for
+/// `--drain-seconds` while requests are still served (load balancers move away), then
+/// in-flight requests finish, pending download counts are written, and it stops.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::server_config(cert, key).map_err(StartError::Tls)?),
         None => None,
     };
-    let (app, db) = build(&config).await?;
+    let (state, db) = build_state(&config).await?;
+    let (draining, registry) = (state.draining.clone(), state.registry.clone());
+    let app = routes::router(state);
     spawn_session_sweeper(db.clone());
+    let drain = config.drain;
+    let stop = move || async move {
+        shutdown_signal().await;
+        draining.store(true, std::sync::atomic::Ordering::Release);
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs_f32(), "draining: /_ready answers 503 before the listener closes");
+            tokio::time::sleep(drain).await;
+        }
+        tracing::info!("finishing in-flight requests");
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.listen.to_string(), source })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(listen = %config.listen, %scheme, public_url = %config.public_url, "Wharf is serving");
     match tls {
-        Some(tls) => crate::tls::serve(listener, app, tls, shutdown_signal()).await.map_err(StartError::Serve)?,
+        Some(tls) => crate::tls::serve(listener, app, tls, stop()).await.map_err(StartError::Serve)?,
         None => {
             // Small responses must not wait for Nagle's algorithm.
             let listener = listener.tap_io(|stream| {
@@ -100,12 +122,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
             });
             // The peer address feeds the per-address sign-in limit.
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .with_graceful_shutdown(shutdown_signal())
+                .with_graceful_shutdown(stop())
                 .await
                 .map_err(StartError::Serve)?;
         }
     }
+    registry.flush_download_counts().await;
     db.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -121,8 +145,9 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
             registry.flush_download_counts().await;
             if ticks.is_multiple_of(720) {
                 match registry.purge_recycle_bins().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),
+                    Ok(None) => tracing::debug!("another replica purges the recycle bins"),
+                    Ok(Some(0)) => {}
+                    Ok(Some(n)) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),
                     Err(e) => tracing::warn!(error = ?e, "purging recycle bins failed"),
                 }
             }
@@ -131,13 +156,23 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
     });
 }
 
-/// Deletes expired sessions every hour (any replica may; the deletes are idempotent).
+/// Deletes expired sessions every hour, on one replica at a time.
 fn spawn_session_sweeper(db: Db) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
-            match db.sessions().delete_expired().await {
+            let lock = match db.try_job_lock("session-sweep").await {
+                Ok(Some(lock)) => lock,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "deleting expired sessions failed");
+                    continue;
+                }
+            };
+            let swept = db.sessions().delete_expired().await;
+            lock.release().await;
+            match swept {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
                 Err(e) => tracing::warn!(error = ?e, "deleting expired sessions failed"),

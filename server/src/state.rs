@@ -18,4 +18,6 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Trusted proxies and the metrics token.
     pub network: Arc<Network>,
+    /// Set once the replica is stopping: `/_ready` answers 503.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }

@@ -16,6 +16,23 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+impl DbError {
+    /// Whether the database could not be reached (down, restarting, the network between):
+    /// the request may succeed if tried again shortly.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Sqlx(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // PostgreSQL's class 08 (connection exception) and 57P0x (shutting down).
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                e.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P0"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Turns a unique-constraint violation into [`DbError::Conflict`] with `message`.
 pub(crate) trait OnConflict<T> {
     fn on_conflict(self, message: impl FnOnce() -> String) -> DbResult<T>;

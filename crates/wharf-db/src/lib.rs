@@ -4,11 +4,13 @@
 pub mod crate_files;
 mod error;
 pub mod feeds;
+pub mod notify;
 pub mod packages;
 pub mod roles;
 pub mod scopes;
 pub mod sessions;
 pub mod tokens;
+pub mod upstream_files;
 pub mod users;
 
 use std::str::FromStr;
@@ -29,6 +31,7 @@ pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
 pub use sessions::{KeyRepo, SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
+pub use upstream_files::{StoredIndexFile, UpstreamFileRepo};
 pub use users::{User, UserRepo};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -67,6 +70,24 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Kept for the connection that listens to other replicas.
+    url: Secret,
+}
+
+/// A database URL, which may hold a password: never printed.
+#[derive(Clone)]
+struct Secret(std::sync::Arc<str>);
+
+impl Secret {
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<database URL>")
+    }
 }
 
 impl Db {
@@ -80,10 +101,14 @@ impl Db {
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // While PostgreSQL is away, requests fail within seconds (503) instead of
+            // queueing for half a minute; the pool reconnects once it is back. (SQLite is
+            // a file: waiting there means waiting for a writer.)
+            .acquire_timeout(std::time::Duration::from_secs(if backend == Backend::Postgres { 3 } else { 30 }))
             .connect_with(options)
             .await
             .map_err(|e| DbError::Config(format!("cannot open the {backend:?} database: {e}")))?;
-        let db = Db { pool, backend };
+        let db = Db { pool, backend, url: Secret(url.into()) };
         if backend == Backend::Sqlite {
             // Write-ahead logging (kept in the database file): a commit is one fsync of the
             // log instead of a rollback journal's several, with the same durability (the
@@ -148,6 +173,10 @@ impl Db {
 
     pub fn keys(&self) -> KeyRepo<'_> {
         KeyRepo::new(&self.pool)
+    }
+
+    pub fn upstream_files(&self) -> UpstreamFileRepo<'_> {
+        UpstreamFileRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -63,6 +63,13 @@ impl From<DbError> for CoreError {
         match err {
             DbError::NotFound(message) => CoreError::NotFound(message),
             DbError::Conflict(message) => CoreError::Conflict(message),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = ?other, "the database cannot be reached");
+                CoreError::Unavailable {
+                    message: "The database cannot be reached right now; try again in a few seconds.".into(),
+                    retry_after: 5,
+                }
+            }
             other => CoreError::Internal(Box::new(other)),
         }
     }

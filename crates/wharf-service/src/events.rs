@@ -1,6 +1,6 @@
 //! Change events: announced once per operation, after its transaction committed. Caches
-//! subscribe here and nowhere else (no one invalidates a cache by hand); the audit log,
-//! webhooks and other replicas will too.
+//! listen here and nowhere else (no one invalidates a cache by hand); other replicas hear
+//! them through [`crate::relay`]; the audit log and webhooks will subscribe too.
 
 use std::sync::{Arc, RwLock};
 
@@ -72,6 +72,9 @@ pub enum Change {
     MembersChanged {
         org: i64,
     },
+    /// Changes may have been missed (the connection that carries them between replicas
+    /// was lost): everything cached is dropped.
+    Resync,
 }
 
 impl Change {
@@ -123,20 +126,67 @@ impl Bus {
         self.listeners.write().unwrap_or_else(|e| e.into_inner()).push(Arc::new(listener));
     }
 
+    /// A handle that does not keep the bus alive: background tasks hold this, and end
+    /// once the core is gone.
+    pub fn downgrade(&self) -> WeakBus {
+        WeakBus { listeners: Arc::downgrade(&self.listeners) }
+    }
+
     /// Every change from now on, for consumers that do I/O (they may lag and be told so).
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.channel.subscribe()
     }
 
-    /// Announces a committed change.
+    /// Announces a change committed by this replica: to the listeners, then to the
+    /// subscribers (among them the relay that tells the other replicas).
     pub fn publish(&self, change: Change) {
         tracing::debug!(?change, "change");
-        let listeners = self.listeners.read().unwrap_or_else(|e| e.into_inner()).clone();
-        for listener in listeners {
-            listener(&change);
-        }
+        self.tell_listeners(&change);
         // No subscriber is fine.
         let _ = self.channel.send(change);
+    }
+
+    /// A change another replica committed: only the listeners (caches) hear it. Audit
+    /// records and webhooks are the committing replica's to send, once.
+    pub fn deliver_remote(&self, change: &Change) {
+        tracing::debug!(?change, "change from another replica");
+        self.tell_listeners(change);
+    }
+
+    fn tell_listeners(&self, change: &Change) {
+        tell(&self.listeners, change);
+    }
+}
+
+fn tell(listeners: &RwLock<Vec<Listener>>, change: &Change) {
+    let listeners = listeners.read().unwrap_or_else(|e| e.into_inner()).clone();
+    for listener in listeners {
+        listener(change);
+    }
+}
+
+/// See [`Bus::downgrade`].
+#[derive(Clone)]
+pub struct WeakBus {
+    listeners: std::sync::Weak<RwLock<Vec<Listener>>>,
+}
+
+impl WeakBus {
+    /// [`Bus::deliver_remote`]; `false` once the bus is gone.
+    pub fn deliver_remote(&self, change: &Change) -> bool {
+        match self.listeners.upgrade() {
+            Some(listeners) => {
+                tracing::debug!(?change, "change from elsewhere");
+                tell(&listeners, change);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the bus is gone.
+    pub fn is_gone(&self) -> bool {
+        self.listeners.strong_count() == 0
     }
 }
 

@@ -5,6 +5,7 @@
 //! API, the cargo routes and the portal's server functions only adapt these functions:
 //! parse, call, map the [`CoreError`] to their own statuses.
 
+pub mod access;
 pub mod accounts;
 pub mod authn;
 pub mod browse;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod packages;
 pub mod refs;
 pub mod registry;
+pub mod relay;
 pub mod roles;
 pub mod storage;
 pub mod time;
@@ -35,18 +37,27 @@ pub use wharf_auth::{FeedAction, OrgAction, Principal};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub std::net::IpAddr);
 
-/// What every operation needs: the database, the public URL and the change bus. Cheap to
-/// clone.
+/// What every operation needs: the database, the public URL, the change bus and the
+/// credentials cache that hears it. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Core {
     pub db: Db,
     pub public_url: PublicUrl,
     pub bus: Bus,
+    pub access: std::sync::Arc<access::AccessCache>,
 }
 
 impl Core {
     pub fn new(db: Db, public_url: PublicUrl) -> Self {
-        Core { db, public_url, bus: Bus::default() }
+        let bus = Bus::default();
+        let access = std::sync::Arc::new(access::AccessCache::default());
+        let weak = std::sync::Arc::downgrade(&access);
+        bus.listen(move |change| {
+            if let Some(access) = weak.upgrade() {
+                access.changed(change);
+            }
+        });
+        Core { db, public_url, bus, access }
     }
 
     /// Announces a change that has been committed.

@@ -1,13 +1,69 @@
-//! Crate files, addressed by their sha256: one `Storage` over `object_store` (local disk
-//! by default). The same file saved into several feeds is stored once; when it may be
-//! deleted is decided in the database (`wharf_db::crate_files`), not here.
+//! Crate files, addressed by their sha256: one `Storage` over `object_store`, on local
+//! disk (the default) or in any S3-compatible bucket. The same file saved into several
+//! feeds is stored once; when it may be deleted is decided in the database
+//! (`wharf_db::crate_files`), not here.
+//!
+//! Writes are idempotent (a key names its bytes, so writing it twice writes the same
+//! bytes) and durable when they return: fsynced on local disk, acknowledged by S3 (which
+//! makes an object visible only once stored). Only then is a version recorded.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream::BoxStream};
-use object_store::{ObjectStore, PutPayload, WriteMultipart, local::LocalFileSystem, path::Path as StorePath};
+use object_store::{
+    ObjectStore, PutPayload, WriteMultipart, aws::AmazonS3Builder, local::LocalFileSystem, path::Path as StorePath,
+    prefix::PrefixStore,
+};
 use sha2::{Digest, Sha256};
+
+/// Where crate files are kept, as `--storage-url` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// `file://PATH`: a directory on local disk.
+    File(std::path::PathBuf),
+    /// `s3://BUCKET[/PREFIX]`: a bucket of any S3-compatible store, configured through
+    /// object_store's `AWS_*` environment variables.
+    S3 { bucket: String, prefix: Option<String> },
+}
+
+impl StorageUrl {
+    /// Parses `file://PATH` or `s3://BUCKET[/PREFIX]`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err("file:// needs a path, like file:///var/lib/wharf/storage".into());
+            }
+            return Ok(StorageUrl::File(path.into()));
+        }
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = match rest.split_once('/') {
+                Some((bucket, prefix)) => (bucket, Some(prefix.trim_matches('/'))),
+                None => (rest, None),
+            };
+            let valid = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.');
+            if bucket.len() < 3 || bucket.len() > 63 || !bucket.chars().all(valid) {
+                return Err(format!(
+                    "{bucket:?} is not an S3 bucket name (3 to 63 lower-case letters, digits, '-' and '.')"
+                ));
+            }
+            let prefix = prefix.filter(|p| !p.is_empty()).map(str::to_owned);
+            return Ok(StorageUrl::S3 { bucket: bucket.to_owned(), prefix });
+        }
+        Err(format!("{url:?} is neither file://PATH nor s3://BUCKET[/PREFIX]"))
+    }
+}
+
+impl std::fmt::Display for StorageUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageUrl::File(path) => write!(f, "file://{}", path.display()),
+            StorageUrl::S3 { bucket, prefix: None } => write!(f, "s3://{bucket}"),
+            StorageUrl::S3 { bucket, prefix: Some(prefix) } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
 
 /// Where `.crate` files live.
 #[derive(Clone, Debug)]
@@ -32,6 +88,61 @@ pub enum UploadError {
 }
 
 impl Storage {
+    /// The storage `url` names. An S3 bucket takes its endpoint, credentials and region
+    /// from the environment (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_REGION`, `AWS_ALLOW_HTTP`, …), as object_store reads them.
+    pub fn open(url: &StorageUrl) -> std::io::Result<Self> {
+        Self::open_with(url, std::env::vars())
+    }
+
+    /// [`Storage::open`] with `AWS_*` settings from `vars` instead of the environment.
+    pub fn open_with(url: &StorageUrl, vars: impl IntoIterator<Item = (String, String)>) -> std::io::Result<Self> {
+        match url {
+            StorageUrl::File(root) => Self::local(root),
+            StorageUrl::S3 { bucket, prefix } => {
+                let mut builder = AmazonS3Builder::new();
+                for (key, value) in vars {
+                    if key.starts_with("AWS_")
+                        && let Ok(key) = key.to_ascii_lowercase().parse()
+                    {
+                        builder = builder.with_config(key, value);
+                    }
+                }
+                let s3 = builder.with_bucket_name(bucket).build().map_err(std::io::Error::other)?;
+                let store: Arc<dyn ObjectStore> = match prefix {
+                    Some(prefix) => Arc::new(PrefixStore::new(s3, prefix.as_str())),
+                    None => Arc::new(s3),
+                };
+                Ok(Storage { store, local_root: None })
+            }
+        }
+    }
+
+    /// Whether the store answers: a listing of at most one key (for `/_ready`).
+    pub async fn ping(&self) -> object_store::Result<()> {
+        let prefix = StorePath::from("crates");
+        let mut listing = self.store.list(Some(&prefix));
+        match listing.next().await {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The sha256 of every stored crate file (for backups and tests).
+    pub async fn list(&self) -> object_store::Result<Vec<String>> {
+        let prefix = StorePath::from("crates/sha256");
+        let mut listing = self.store.list(Some(&prefix));
+        let mut all = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            if let Some(cksum) = meta.location.filename().and_then(|f| f.strip_suffix(".crate")) {
+                all.push(cksum.to_owned());
+            }
+        }
+        all.sort();
+        Ok(all)
+    }
+
     /// Local disk under `root` (created when missing).
     pub fn local(root: &std::path::Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root)?;

@@ -225,6 +225,8 @@ pub enum Mode {
     Hang,
     /// Serves the index normally, but `.crate` bodies with one byte flipped.
     CorruptCrates,
+    /// Serves normally, each answer this many milliseconds late (to widen races).
+    Slow(u64),
 }
 
 /// An answer given for one path instead of the registry's; see [`LocalUpstream::answer`].
@@ -327,6 +329,11 @@ impl LocalUpstream {
     }
 
     /// Every request path seen so far, in arrival order.
+    /// How many index requests were answered `304 Not Modified` (revalidations).
+    pub fn not_modified(&self) -> usize {
+        self.shared.not_modified.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.shared.requests.lock().expect("request log lock").clone()
     }
@@ -434,6 +441,7 @@ fn build_registry(port: u16, crates: &[CrateSpec], stopping: watch::Receiver<boo
         .collect();
     let config = format!("{{\"dl\":\"http://127.0.0.1:{port}/files\"}}");
     Shared {
+        not_modified: Default::default(),
         mode: Mutex::new(Mode::Normal),
         requests: Mutex::new(Vec::new()),
         config: Served::new(config.into_bytes()),

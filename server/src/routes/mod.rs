@@ -26,7 +26,11 @@ pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
 /// Routes beside the portal, the API and cargo's.
 fn service_routes() -> RouteTable {
-    RouteTable::default().get("/pkg/{*file}", assets::serve_pkg).get("/_metrics", metrics).get("/_health", health)
+    RouteTable::default()
+        .get("/pkg/{*file}", assets::serve_pkg)
+        .get("/_metrics", metrics)
+        .get("/_health", health)
+        .get("/_ready", ready)
 }
 
 /// The portal's own routes beside Leptos' pages and server functions.
@@ -130,14 +134,27 @@ async fn metrics(
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.registry.metrics().render()).into_response()
 }
 
-/// `GET /_health`: 200 when the database answers, 503 otherwise (for load balancers).
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+/// `GET /_health`: liveness. 200 while the process serves requests at all.
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /_ready`: readiness, for load balancers. 200 when the database and the storage
+/// answer; 503 with the reason when either does not, or while the replica drains before
+/// stopping.
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::{http::StatusCode, response::IntoResponse};
-    match state.core.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => {
-            tracing::error!(error = ?e, "health check: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
-        }
+    let unready = |reason: &'static str| (StatusCode::SERVICE_UNAVAILABLE, reason).into_response();
+    if state.draining.load(std::sync::atomic::Ordering::Acquire) {
+        return unready("draining: this replica is stopping\n");
     }
+    if let Err(e) = state.core.db.ping().await {
+        tracing::error!(error = ?e, "readiness: the database does not answer");
+        return unready("the database does not answer\n");
+    }
+    if let Err(e) = state.registry.storage().ping().await {
+        tracing::error!(error = %e, "readiness: the crate storage does not answer");
+        return unready("the crate storage does not answer\n");
+    }
+    (StatusCode::OK, "ready\n").into_response()
 }

@@ -117,8 +117,15 @@ async fn cargo_needs_a_live_token_for_a_private_feed() {
     assert_ok(&p.cargo("h1", &["fetch"], true).await, "fetch with a token");
     assert_eq!(p.upstream.hits("/files/top/0.1.0/download"), 1);
 
-    // Revoked: refused at once, by the running server.
+    // Revoked behind the server's back (as `wharf admin revoke-token` does, from another
+    // process): the running server notices the commit and refuses the token within 1 s.
     p.wharf.db.tokens().revoke(ada.id, TokenRef::Name("cargo")).await.unwrap();
+    let index = p.wharf.url("/default/default/_packaging/secret/Cargo/index/3/t/top");
+    let started = std::time::Instant::now();
+    while p.wharf.http().get(&index).header("authorization", &token).send().await.unwrap().status() != 401 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "the revoked token still works");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let out = p.cargo("h1", &["generate-lockfile"], true).await;
     assert!(!out.status.success());
     let err = stderr(&out);

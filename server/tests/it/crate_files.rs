@@ -118,7 +118,7 @@ async fn race(app: &Arc<TestApp>, name: &str, expected: &mut BTreeSet<String>) -
                 .execute(app.db().pool())
                 .await
                 .unwrap();
-                assert_eq!(app.registry().purge_recycle_bins().await.unwrap(), 1);
+                assert_eq!(app.registry().purge_recycle_bins().await.unwrap(), Some(1));
                 tokio::task::yield_now().await;
             }
             None

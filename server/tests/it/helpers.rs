@@ -67,6 +67,7 @@ impl TestApp {
             public_url: PublicUrl::parse(public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),
             database_url: test_db.url.clone(),
+            storage: wharf::config::StorageUrl::File(test_db.dir.path().join("data").join("storage")),
             site_dir: None,
             log_format: LogFormat::Text,
             upstream: UpstreamConfig::new(
@@ -78,6 +79,7 @@ impl TestApp {
             tls: None,
             max_crate_size: 64 * 1024,
             network: Default::default(),
+            drain: Duration::ZERO,
         };
         tweak(&mut config);
         let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");

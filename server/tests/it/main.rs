@@ -13,8 +13,10 @@ mod matrix;
 mod publish;
 mod publish_bodies;
 mod registry;
+mod replicas;
 mod running;
 mod upstream_limits;
+mod warm_restart;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

@@ -117,6 +117,7 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::GET, "/pkg/{*file}", Row::All("NNNNNNNN")),
         (M::GET, "/_metrics", EVERYONE),
         (M::GET, "/_health", EVERYONE),
+        (M::GET, "/_ready", EVERYONE),
         // Portal pages.
         (M::GET, "/", EVERYONE),
         (M::GET, "/{org}/_artifacts", EVERYONE),

@@ -62,6 +62,7 @@ impl RunningWharf {
             public_url: PublicUrl::parse(&base).unwrap(),
             data_dir: test_db.dir.path().join("data"),
             database_url: test_db.url.clone(),
+            storage: wharf::config::StorageUrl::File(test_db.dir.path().join("data").join("storage")),
             site_dir: None,
             log_format: LogFormat::Text,
             upstream: UpstreamConfig {
@@ -71,6 +72,7 @@ impl RunningWharf {
             tls: options.tls.clone(),
             max_crate_size: wharf::registry::publish::DEFAULT_MAX_CRATE_SIZE,
             network: Default::default(),
+            drain: Duration::ZERO,
         };
         let (app, db) = wharf::startup::build(&config).await.expect("build the app");
         let admin_token = crate::helpers::admin_token(&db).await;

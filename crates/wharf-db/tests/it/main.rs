@@ -233,3 +233,39 @@ mod accounts {
 
     on_both_engines!(users_are_unique_and_members_of_default, tokens_authenticate_until_revoked_or_expired);
 }
+
+mod upstream_copies {
+    use super::*;
+
+    /// The kept copy of an upstream index file: written, confirmed, and never replaced by an
+    /// older one (two replicas may write in either order).
+    async fn upstream_copies_round_trip(engine: Engine) {
+        use wharf_db::StoredIndexFile;
+        let (db, test_db) = open(engine).await;
+        let up = "https://up.example/index/";
+        let repo = db.upstream_files();
+        assert_eq!(repo.get(up, "serde").await.unwrap(), None);
+        assert!(!repo.confirm(up, "serde", 10).await.unwrap(), "nothing kept yet");
+        let copy = StoredIndexFile {
+            body: Some(b"{\"name\":\"serde\"}\n".to_vec()),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            checked_at: 100,
+        };
+        repo.put(up, "serde", &copy).await.unwrap();
+        assert_eq!(repo.get(up, "serde").await.unwrap().as_ref(), Some(&copy));
+        let older = StoredIndexFile { body: Some(b"old\n".to_vec()), checked_at: 50, ..copy.clone() };
+        repo.put(up, "serde", &older).await.unwrap();
+        assert_eq!(repo.get(up, "serde").await.unwrap().as_ref(), Some(&copy), "an older copy does not win");
+        assert!(repo.confirm(up, "serde", 200).await.unwrap());
+        assert_eq!(repo.get(up, "serde").await.unwrap().unwrap().checked_at, 200);
+        let gone = StoredIndexFile { body: None, etag: None, last_modified: None, checked_at: 300 };
+        repo.put(up, "serde", &gone).await.unwrap();
+        assert_eq!(repo.get(up, "serde").await.unwrap(), Some(gone));
+        assert_eq!(repo.get("https://other.example/index/", "serde").await.unwrap(), None, "per upstream");
+        db.close().await;
+        test_db.remove().await;
+    }
+
+    on_both_engines!(upstream_copies_round_trip);
+}

@@ -15,11 +15,21 @@ pub struct Rendered {
     pub body: Bytes,
     pub gzip: Bytes,
     pub etag: String,
-    /// The upstream copy it was built from (0: none).
+    /// The upstream copy it was built from, or [`NO_UPSTREAM`], or [`LOCAL_ONLY`].
     upstream_generation: u64,
 }
 
+/// `Rendered::upstream_generation` of a file with no upstream part (upstream copies count
+/// from 2).
+const NO_UPSTREAM: u64 = 0;
+/// … and of a file of a guarded name, whose upstream versions are hidden.
+const LOCAL_ONLY: u64 = 1;
+
 impl Rendered {
+    fn new(body: Vec<u8>, upstream_generation: u64) -> Self {
+        Rendered { etag: etag_of(&body), gzip: gzip(&body), body: Bytes::from(body), upstream_generation }
+    }
+
     pub(super) fn weight(&self) -> u32 {
         (self.body.len() + self.gzip.len() + 256).try_into().unwrap_or(u32::MAX)
     }
@@ -39,18 +49,20 @@ pub enum IndexError {
 impl Registry {
     /// The index file of `name` (lower-cased) in `feed`, and how the upstream part was had.
     pub async fn index_file(&self, feed: &Feed, name: &str) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
+        let key = (feed.id, name.to_owned());
         if feed.upstream_enabled && self.guarded(feed.id, name).await? {
-            // A local name: upstream versions of it are hidden (dependency confusion).
+            // A local name: upstream versions of it are hidden (dependency confusion). Its
+            // file is rendered once, until a publish, yank or setting drops it.
+            if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == LOCAL_ONLY) {
+                return Ok((rendered, CacheOutcome::Hit));
+            }
+            let seen = self.changes_seen();
             let own = self.db.packages().local_lines(feed.id, name).await?;
             let own: Vec<&str> = own.iter().map(String::as_str).collect();
             let body = wharf_index::merge(None, &own)
                 .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
-            let rendered = Arc::new(Rendered {
-                etag: etag_of(&body),
-                gzip: gzip(&body),
-                body: Bytes::from(body),
-                upstream_generation: 0,
-            });
+            let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
+            self.remember(key, rendered.clone(), seen);
             return Ok((rendered, CacheOutcome::Hit));
         }
         let (upstream, outcome) = if feed.upstream_enabled {
@@ -81,8 +93,7 @@ impl Registry {
             CacheOutcome::Stale => inc(&self.metrics.index_stale),
             CacheOutcome::Miss => inc(&self.metrics.index_miss),
         }
-        let generation = upstream.as_ref().map_or(0, |f| f.generation);
-        let key = (feed.id, name.to_owned());
+        let generation = upstream.as_ref().map_or(NO_UPSTREAM, |f| f.generation);
         if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
             return Ok((rendered, outcome));
         }
@@ -102,19 +113,15 @@ impl Registry {
         upstream: Option<&[u8]>,
         generation: Option<u64>,
     ) -> Result<Option<Arc<Rendered>>, DbError> {
+        let seen = self.changes_seen();
         let own = self.db.packages().own_lines(feed.id, name).await?;
         let own: Vec<&str> = own.iter().map(String::as_str).collect();
         let Some(body) = wharf_index::merge(upstream, &own) else {
             return Ok(None);
         };
-        let rendered = Arc::new(Rendered {
-            etag: etag_of(&body),
-            gzip: gzip(&body),
-            body: Bytes::from(body),
-            upstream_generation: generation.unwrap_or(0),
-        });
+        let rendered = Arc::new(Rendered::new(body, generation.unwrap_or(NO_UPSTREAM)));
         if generation.is_some() {
-            self.rendered.insert((feed.id, name.to_owned()), rendered.clone());
+            self.remember((feed.id, name.to_owned()), rendered.clone(), seen);
         }
         Ok(Some(rendered))
     }

@@ -71,6 +71,9 @@ pub struct Registry {
     download_counts: Mutex<HashMap<(i64, String, String), i64>>,
     /// One permit per core: the `.crate` checks that may run at once.
     checks: Arc<tokio::sync::Semaphore>,
+    /// Counts changes heard, so that a file rendered from rows read before a change is not
+    /// cached after it.
+    changes: std::sync::atomic::AtomicU64,
 }
 
 impl Registry {
@@ -103,11 +106,17 @@ impl Registry {
             checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             )),
+            changes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Where crate files are kept.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// The feed a Cargo URL names.
@@ -147,8 +156,16 @@ impl Registry {
     }
 
     /// Purges versions that spent 30 days in a recycle bin, then deletes the files no
-    /// version refers to any more (theirs, and those of deleted feeds).
-    pub async fn purge_recycle_bins(&self) -> Result<usize, DbError> {
+    /// version refers to any more (theirs, and those of deleted feeds). `None` when another
+    /// replica is doing it.
+    pub async fn purge_recycle_bins(&self) -> Result<Option<usize>, DbError> {
+        let Some(lock) = self.db.try_job_lock("purge-recycle-bins").await? else { return Ok(None) };
+        let purged = self.purge_under_lock().await;
+        lock.release().await;
+        purged.map(Some)
+    }
+
+    async fn purge_under_lock(&self) -> Result<usize, DbError> {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
         if !purged.is_empty() {
@@ -165,6 +182,7 @@ impl Registry {
     /// only: nothing else invalidates a cache.
     pub fn changed(&self, change: &crate::Change) {
         use crate::Change as C;
+        self.changes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         match change {
             C::VersionPublished { feed, krate, .. }
             | C::VersionYanked { feed, krate, .. }
@@ -172,15 +190,32 @@ impl Registry {
             | C::VersionRestored { feed, krate, .. }
             | C::VersionSaved { feed, krate, .. }
             | C::PackageChanged { feed, krate } => self.crate_changed(*feed, krate),
-            C::FeedChanged { .. } | C::FeedDeleted { .. } | C::FeedCreated { .. } | C::VersionsPurged { .. } => {
-                self.feeds_changed()
-            }
-            // Roles, tokens and accounts are read fresh on every request.
+            C::FeedChanged { .. }
+            | C::FeedDeleted { .. }
+            | C::FeedCreated { .. }
+            | C::VersionsPurged { .. }
+            | C::Resync => self.feeds_changed(),
+            // Roles, tokens and accounts are cached by `Core::access`.
             C::RoleChanged { .. }
             | C::TokenCreated { .. }
             | C::TokenRevoked { .. }
             | C::AccountCreated { .. }
             | C::MembersChanged { .. } => {}
+        }
+    }
+
+    /// How many changes were heard so far; read before reading rows to cache.
+    fn changes_seen(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Caches a rendered file made from rows read when [`Registry::changes_seen`] was
+    /// `seen`; if a change came since, the file may be stale and is dropped again (a change
+    /// after this check comes after the insert and drops it itself).
+    fn remember(&self, key: (i64, String), rendered: Arc<Rendered>, seen: u64) {
+        self.rendered.insert(key.clone(), rendered);
+        if self.changes_seen() != seen {
+            self.rendered.invalidate(&key);
         }
     }
 

@@ -1,5 +1,9 @@
 //! The upstream registry (crates.io by default): its index files, cached with their
 //! validators and served stale when it fails, and its crate files.
+//!
+//! Index files are cached in memory and, as the last good copy, in the database: a
+//! restarted or new replica starts from that copy, revalidates it (`304`) once it is due
+//! instead of fetching it again, and serves it as stale while the upstream is down.
 
 use std::{
     sync::{
@@ -153,6 +157,8 @@ async fn bounded_body(mut response: reqwest::Response, limit: u64, what: &str) -
 /// The upstream registry client with its cache.
 pub struct Upstream {
     http: reqwest::Client,
+    /// Where the last good copies are kept.
+    db: wharf_db::Db,
     config: UpstreamConfig,
     files: moka::sync::Cache<String, Arc<UpstreamFile>>,
     /// Recent failures for crates with no cached copy, so that a dead upstream costs one
@@ -165,7 +171,7 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(config: UpstreamConfig, metrics: Arc<Metrics>) -> Self {
+    pub fn new(config: UpstreamConfig, db: wharf_db::Db, metrics: Arc<Metrics>) -> Self {
         let http = reqwest::Client::builder()
             .user_agent(concat!("wharf/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
@@ -181,12 +187,14 @@ impl Upstream {
             .build();
         Upstream {
             http,
+            db,
             config,
             files,
             failures: moka::sync::Cache::builder().time_to_live(RETRY_AFTER_FAILURE).max_capacity(100_000).build(),
             locks: KeyedLocks::new(),
             dl: RwLock::new(None),
-            generation: AtomicU64::new(1),
+            // 0 and 1 mean "no upstream part" to rendered index files.
+            generation: AtomicU64::new(2),
             metrics,
         }
     }
@@ -203,9 +211,13 @@ impl Upstream {
             return Ok((file, CacheOutcome::Hit));
         }
         let _guard = self.locks.lock(&name.to_owned()).await;
-        let previous = self.files.get(name);
+        let previous = match self.files.get(name) {
+            Some(file) => Some(file),
+            None => self.kept_copy(name).await,
+        };
         if let Some(file) = previous.as_ref().filter(|f| f.checked_at.elapsed() < f.fresh_for) {
-            // Another request refreshed it while this one waited.
+            // Another request (or replica, or this process before a restart) refreshed it.
+            self.files.insert(name.to_owned(), file.clone());
             return Ok((file.clone(), CacheOutcome::Hit));
         }
         if previous.is_none()
@@ -217,6 +229,7 @@ impl Upstream {
             Ok((file, outcome)) => {
                 let file = Arc::new(file);
                 self.files.insert(name.to_owned(), file.clone());
+                self.keep_copy(name, &file, previous.as_ref().is_some_and(|p| p.generation == file.generation));
                 Ok((file, outcome))
             }
             Err(err) => match previous {
@@ -239,6 +252,60 @@ impl Upstream {
                 }
             },
         }
+    }
+
+    /// The last good copy kept in the database, as a file due for revalidation once the
+    /// time-to-live since the upstream last confirmed it has passed.
+    async fn kept_copy(&self, name: &str) -> Option<Arc<UpstreamFile>> {
+        let kept = match self.db.upstream_files().get(&self.config.index, name).await {
+            Ok(kept) => kept?,
+            Err(e) => {
+                tracing::warn!(krate = name, error = ?e, "could not read the kept copy of an upstream index file");
+                return None;
+            }
+        };
+        let age = Duration::from_secs(wharf_db::unix_now().saturating_sub(kept.checked_at).max(0).unsigned_abs());
+        let ttl = if kept.body.is_some() { self.config.ttl } else { NOT_FOUND_TTL.min(self.config.ttl) };
+        Some(Arc::new(UpstreamFile {
+            body: kept.body.map(Bytes::from),
+            etag: kept.etag,
+            last_modified: kept.last_modified,
+            checked_at: Instant::now(),
+            fresh_for: ttl.saturating_sub(age),
+            generation: self.generation.fetch_add(1, Ordering::Relaxed),
+        }))
+    }
+
+    /// Keeps `file` in the database as the last good copy, in the background (the request
+    /// does not wait). When the upstream only confirmed the copy, just that is noted.
+    fn keep_copy(&self, name: &str, file: &UpstreamFile, confirmed: bool) {
+        let (db, upstream, name) = (self.db.clone(), self.config.index.clone(), name.to_owned());
+        let now = wharf_db::unix_now();
+        let (body, etag, last_modified) = (file.body.clone(), file.etag.clone(), file.last_modified.clone());
+        tokio::spawn(async move {
+            let repo = db.upstream_files();
+            let result = match confirmed {
+                true => repo.confirm(&upstream, &name, now).await,
+                false => Ok(false),
+            };
+            let result = match result {
+                Ok(true) => Ok(()),
+                // A new body, or a confirmed copy that was never kept.
+                Ok(false) => {
+                    let kept = wharf_db::StoredIndexFile {
+                        body: body.map(|b| b.to_vec()),
+                        etag,
+                        last_modified,
+                        checked_at: now,
+                    };
+                    repo.put(&upstream, &name, &kept).await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                tracing::warn!(krate = name, error = ?e, "could not keep a copy of an upstream index file");
+            }
+        });
     }
 
     async fn fetch_index(

@@ -41,6 +41,8 @@ pub(super) struct Shared {
     pub(super) canned: Mutex<HashMap<String, Canned>>,
     /// Becomes `true` when the upstream stops: hanging requests then end.
     pub(super) stopping: watch::Receiver<bool>,
+    /// How many index requests were answered `304 Not Modified`.
+    pub(super) not_modified: std::sync::atomic::AtomicUsize,
 }
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -67,6 +69,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             let _ = stopping.wait_for(|stop| *stop).await;
             return (StatusCode::SERVICE_UNAVAILABLE, "local upstream stopped\n").into_response();
         }
+        Mode::Slow(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
         Mode::Normal | Mode::CorruptCrates => {}
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {
@@ -78,7 +81,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
     if let Some(rest) = path.strip_prefix("/index/") {
         return match shared.index.get(&percent_decode(rest)) {
-            Some(served) => validated(served, "text/plain; charset=utf-8", request.headers()),
+            Some(served) => {
+                let response = validated(served, "text/plain; charset=utf-8", request.headers());
+                if response.status() == StatusCode::NOT_MODIFIED {
+                    shared.not_modified.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                response
+            }
             None => not_found(),
         };
     }

@@ -34,7 +34,8 @@ impl Caller {
 fn refused(e: PrincipalError) -> ApiError {
     match e {
         PrincipalError::InvalidToken | PrincipalError::WrongPrefix => ApiError::Unauthorized(e.to_string()),
-        PrincipalError::Unavailable(e) => ApiError::Internal(Box::new(e)),
+        // The database away is a 503 saying so; anything else is internal.
+        PrincipalError::Unavailable(e) => wharf_service::CoreError::from(e).into(),
     }
 }
 

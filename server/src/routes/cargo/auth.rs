@@ -41,7 +41,7 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, C
         Err(PrincipalError::InvalidToken) => Err(CoreError::BadCredentials(
             "The token is invalid, expired or revoked: create a new one and run `cargo login` again.".into(),
         )),
-        Err(PrincipalError::Unavailable(e)) => Err(CoreError::Internal(Box::new(e))),
+        Err(PrincipalError::Unavailable(e)) => Err(e.into()),
     }
 }
 

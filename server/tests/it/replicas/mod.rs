@@ -1,0 +1,420 @@
+//! Many replicas behave as one server: real `wharf serve` processes on one PostgreSQL
+//! database and one S3 bucket, behind Debian's nginx, driven by the real cargo.
+
+mod harness;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use harness::{Balancer, Cluster, DbProxy, free_port, stored_files, through_proxy};
+use reqwest::StatusCode;
+use serde_json::json;
+use wharf_test_support::upstream::{CrateSpec, LocalUpstream, Mode, SAMPLE_RESOLVED};
+
+use crate::running::{assert_ok, cargo, consumer_project};
+
+const FEEDS: &str = "/default/default/_apis/packaging/feeds";
+const CARGO: &str = "/default/default/_packaging/team/Cargo";
+
+/// Creates feed `team` through `base`.
+async fn create_feed(http: &reqwest::Client, base: &str, token: &str, visibility: &str, upstream: bool) {
+    let res = http
+        .post(format!("{base}{FEEDS}"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(json!({"name": "team", "visibility": visibility, "upstreamEnabled": upstream}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+}
+
+/// Publishes `name` `version` through `base`.
+async fn publish(http: &reqwest::Client, base: &str, token: &str, name: &str, version: &str) {
+    let spec = CrateSpec::new(name, version);
+    let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
+    let res = http
+        .put(format!("{base}{CARGO}/api/v1/crates/new"))
+        .header("authorization", token)
+        .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+}
+
+/// Polls `check` every 5 ms until it holds; how long that took (panics after `limit`).
+async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The index file of `mine` as one replica serves it, with `token` if any.
+async fn index_of(http: &reqwest::Client, base: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut req = http.get(format!("{base}{CARGO}/index/mi/ne/mine"));
+    if let Some(token) = token {
+        req = req.header("authorization", token);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Three replicas started at once on an empty database; every kind of change made on one
+/// is in the others' answers within a second, although each had the old answer cached
+/// (the caches' safety-net TTL is 5 s: only the change events can do it this fast).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reach_every_replica_at_once() {
+    let cluster = Cluster::new("http://127.0.0.1:9/index/", free_port()).await;
+    let replicas: Vec<_> = (0..3).map(|_| cluster.spawn_replica(free_port())).collect();
+    for r in &replicas {
+        r.wait_ready().await;
+    }
+    let token = cluster.admin_token().await;
+    let http = reqwest::Client::new();
+    let (a, b, c) = (replicas[0].url(""), replicas[1].url(""), replicas[2].url(""));
+    create_feed(&http, &a, &token, "public", false).await;
+    publish(&http, &a, &token, "mine", "1.0.0").await;
+    let limit = Duration::from_secs(1);
+    let mut latencies = Vec::new();
+
+    // A publish on A: B and C, which served the old file, serve the new one.
+    for base in [&b, &c] {
+        assert!(index_of(&http, base, None).await.1.contains("\"1.0.0\""));
+    }
+    publish(&http, &a, &token, "mine", "1.1.0").await;
+    for base in [&b, &c] {
+        latencies.push(
+            within(limit, "a publish on another replica", || async {
+                index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+            })
+            .await,
+        );
+    }
+
+    // A yank on B: A and C show it.
+    let res = http.delete(format!("{b}{CARGO}/api/v1/crates/mine/1.0.0/yank")).header("authorization", &token).send();
+    assert_eq!(res.await.unwrap().status(), StatusCode::OK);
+    for base in [&a, &c] {
+        latencies.push(
+            within(limit, "a yank on another replica", || async {
+                index_of(&http, base, None)
+                    .await
+                    .1
+                    .lines()
+                    .any(|l| l.contains("\"1.0.0\"") && l.contains("\"yanked\":true"))
+            })
+            .await,
+        );
+    }
+
+    // Feed settings on C: the feed turns private, and A and B stop serving it anonymously.
+    let res = http
+        .patch(format!("{c}{FEEDS}/team"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(json!({"visibility": "private"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    for base in [&a, &b] {
+        latencies.push(
+            within(limit, "feed settings on another replica", || async {
+                index_of(&http, base, None).await.0 == StatusCode::UNAUTHORIZED
+            })
+            .await,
+        );
+    }
+
+    // A token revoked on A stops working on B and C, where it was just used.
+    let res = http
+        .post(format!("{a}/_apis/tokens"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(json!({"name": "ci", "scope": "read"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let ci = created["token"].as_str().unwrap().to_owned();
+    for base in [&b, &c] {
+        assert_eq!(index_of(&http, base, Some(&ci)).await.0, StatusCode::OK);
+    }
+    let id = created["id"].as_i64().unwrap();
+    let res = http.delete(format!("{a}/_apis/tokens/{id}")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(index_of(&http, &a, Some(&ci)).await.0, StatusCode::UNAUTHORIZED, "at once on its own replica");
+    for base in [&b, &c] {
+        latencies.push(
+            within(limit, "a revocation on another replica", || async {
+                index_of(&http, base, Some(&ci)).await.0 == StatusCode::UNAUTHORIZED
+            })
+            .await,
+        );
+    }
+    // So does one revoked with `wharf admin` from another process.
+    let out = cluster.admin(&["create-token", "--user", "root", "--name", "cli", "--scope", "read"], None).await;
+    let cli = out.lines().last().unwrap().trim().to_owned();
+    assert_eq!(index_of(&http, &b, Some(&cli)).await.0, StatusCode::OK);
+    cluster.admin(&["revoke-token", "--user", "root", "--name", "cli"], None).await;
+    latencies.push(
+        within(limit, "a revocation by wharf admin", || async {
+            index_of(&http, &b, Some(&cli)).await.0 == StatusCode::UNAUTHORIZED
+        })
+        .await,
+    );
+    let slowest = latencies.iter().max().unwrap();
+    println!("change → other replicas: slowest {slowest:?} of {latencies:?}");
+    for r in replicas {
+        assert!(r.terminate().await.success());
+    }
+    cluster.db.remove().await;
+}
+
+/// Two replicas save the same upstream file at the same moment, eight requests each: every
+/// client gets the file, the bucket holds one copy and the feed one row; the download
+/// counts of both replicas reach the database when they stop (SIGTERM flushes them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_saves_store_one_copy_and_one_row_and_every_download_counts() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let cluster = Cluster::new(&upstream.index_url(), free_port()).await;
+    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
+    let token = cluster.admin_token().await;
+    let http = reqwest::Client::new();
+    create_feed(&http, &a.url(""), &token, "public", true).await;
+    upstream.set_mode(Mode::Slow(300));
+    let path = format!("{CARGO}/api/v1/crates/top/0.1.0/download");
+    let requests = (0..16).map(|i| {
+        let url = if i % 2 == 0 { a.url(&path) } else { b.url(&path) };
+        let http = http.clone();
+        tokio::spawn(async move {
+            let res = http.get(url).send().await.unwrap();
+            (res.status(), res.bytes().await.unwrap().to_vec())
+        })
+    });
+    let expected = upstream.crate_bytes("top", "0.1.0");
+    for request in requests.collect::<Vec<_>>() {
+        let (status, body) = request.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        assert!(body == expected, "a client got other bytes than the upstream's");
+    }
+    let cksum = upstream.cksum("top", "0.1.0");
+    assert_eq!(stored_files(&cluster.bucket, "crates-of-tests").await, vec![cksum.clone()], "one copy");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM package_versions WHERE cksum = $1")
+        .bind(&cksum)
+        .fetch_one(&db_pool(&cluster).await)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one row");
+    let fetches = upstream.hits("/files/top/0.1.0/download");
+    assert!((1..=2).contains(&fetches), "at most one upstream fetch per replica, not {fetches}");
+
+    assert!(a.terminate().await.success());
+    assert!(b.terminate().await.success());
+    let downloads: i64 = sqlx::query_scalar("SELECT downloads FROM package_versions WHERE cksum = $1")
+        .bind(&cksum)
+        .fetch_one(&db_pool(&cluster).await)
+        .await
+        .unwrap();
+    assert_eq!(downloads, 16, "every replica's downloads counted, none lost");
+    upstream.stop().await;
+    cluster.db.remove().await;
+}
+
+async fn db_pool(cluster: &Cluster) -> sqlx::PgPool {
+    sqlx::PgPool::connect(&cluster.db.url).await.unwrap()
+}
+
+/// A build through nginx saves its crates into the bucket, and still succeeds when one of
+/// the two replicas is killed (`kill -9`) in the middle of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_through_the_balancer_survives_kill_9_and_saves_into_the_bucket() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let lb_port = free_port();
+    let cluster = Cluster::new(&upstream.index_url(), lb_port).await;
+    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
+    let balancer = Balancer::start(lb_port, &[a.port, b.port]).await;
+    let token = cluster.admin_token().await;
+    let http = reqwest::Client::new();
+    create_feed(&http, &balancer.url(""), &token, "public", true).await;
+
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("consumer");
+    consumer_project(&project, &format!("sparse+{}", balancer.url(&format!("{CARGO}/index/"))));
+    // Every upstream answer is late, so that the kill lands while cargo is downloading.
+    upstream.set_mode(Mode::Slow(150));
+    let home = work.path().join("home");
+    let fetch = {
+        let (project, home) = (project.clone(), home.clone());
+        tokio::spawn(async move { cargo(&project, &home, &["fetch"], &[("CARGO_NET_RETRY", "2")]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    a.kill().await;
+    let out = fetch.await.unwrap();
+    assert_ok(&out, "cargo fetch through the balancer while a replica was killed");
+
+    let mut expected: Vec<String> = SAMPLE_RESOLVED.iter().map(|(n, v)| upstream.cksum(n, v)).collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(stored_files(&cluster.bucket, "crates-of-tests").await, expected, "every crate in the bucket");
+    // The surviving replica serves the same build from the bucket, with the upstream gone.
+    upstream.stop().await;
+    let out = cargo(&project, &work.path().join("home2"), &["fetch", "--locked"], &[]).await;
+    assert_ok(&out, "cargo fetch through the surviving replica, upstream down");
+    balancer.stop().await;
+    assert!(b.terminate().await.success());
+    cluster.db.remove().await;
+}
+
+/// Replicas restarted one after the other (SIGTERM, drain, start again) while cargo keeps
+/// resolving and fetching through nginx: not one cargo run fails, with cargo's retries off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_fails_no_cargo_request() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let lb_port = free_port();
+    let cluster = Cluster::new(&upstream.index_url(), lb_port).await;
+    let ports = [free_port(), free_port()];
+    let mut replicas = vec![cluster.replica(ports[0]).await, cluster.replica(ports[1]).await];
+    let balancer = Balancer::start(lb_port, &ports).await;
+    let token = cluster.admin_token().await;
+    create_feed(&reqwest::Client::new(), &balancer.url(""), &token, "public", true).await;
+
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("consumer");
+    consumer_project(&project, &format!("sparse+{}", balancer.url(&format!("{CARGO}/index/"))));
+    let stop = Arc::new(AtomicBool::new(false));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let load = {
+        let (stop, runs, project, root) = (stop.clone(), runs.clone(), project.clone(), work.path().to_owned());
+        tokio::spawn(async move {
+            let mut failures = Vec::new();
+            while !stop.load(Ordering::Acquire) {
+                let n = runs.fetch_add(1, Ordering::AcqRel);
+                // A fresh cargo home each time: every index file and crate is asked for.
+                let home = root.join(format!("home-{n}"));
+                let _ = std::fs::remove_file(project.join("Cargo.lock"));
+                let out = cargo(&project, &home, &["fetch"], &[]).await;
+                if !out.status.success() {
+                    failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+                }
+            }
+            failures
+        })
+    };
+    for port in ports {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let old = replicas.remove(0);
+        assert!(old.terminate().await.success(), "replica {port} stopped cleanly");
+        replicas.push(cluster.replica(port).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Release);
+    let failures = load.await.unwrap();
+    let runs = runs.load(Ordering::Acquire);
+    assert!(failures.is_empty(), "{} of {runs} cargo runs failed:\n{}", failures.len(), failures.join("\n---\n"));
+    assert!(runs >= 3, "only {runs} cargo runs during the restarts");
+    balancer.stop().await;
+    for r in replicas {
+        r.terminate().await;
+    }
+    upstream.stop().await;
+    cluster.db.remove().await;
+}
+
+/// PostgreSQL goes away for 10 s under a replica: it answers 503 with a message that says
+/// so (and `/_ready` says it is not ready), then recovers by itself, changes from other
+/// replicas included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_away_for_ten_seconds() {
+    let mut cluster = Cluster::new("http://127.0.0.1:9/index/", free_port()).await;
+    let direct = cluster.replica(free_port()).await;
+    let pg_port = cluster.db.url.rsplit_once(':').and_then(|(_, p)| p.split('/').next()?.parse().ok()).unwrap_or(5432);
+    let proxy = DbProxy::start(pg_port).await;
+    cluster.database_url = through_proxy(&cluster.db.url, &proxy);
+    let behind = cluster.replica(free_port()).await;
+    let token = cluster.admin_token().await;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    create_feed(&http, &direct.url(""), &token, "public", false).await;
+    publish(&http, &direct.url(""), &token, "mine", "1.0.0").await;
+    assert!(index_of(&http, &behind.url(""), None).await.1.contains("1.0.0"));
+
+    proxy.cut();
+    let away = Instant::now();
+    let mut answers = 0;
+    while away.elapsed() < Duration::from_secs(10) {
+        let asked = Instant::now();
+        let res = http.get(behind.url(FEEDS)).bearer_auth(&token).send().await.unwrap();
+        assert!(asked.elapsed() < Duration::from_secs(6), "an answer took {:?}", asked.elapsed());
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("database"), "{body}");
+        let ready = http.get(behind.url("/_ready")).send().await.unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        answers += 1;
+    }
+    assert!(answers >= 2);
+    proxy.restore();
+    within(Duration::from_secs(10), "the replica recovers", || async {
+        http.get(behind.url("/_ready")).send().await.unwrap().status() == StatusCode::OK
+    })
+    .await;
+    let res = http.get(behind.url(FEEDS)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // It listens for changes again: a publish on the other replica shows well before the
+    // caches' 5 s safety net.
+    assert!(index_of(&http, &behind.url(""), None).await.1.contains("1.0.0"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    publish(&http, &direct.url(""), &token, "mine", "1.1.0").await;
+    within(Duration::from_secs(2), "a change after the database came back", || async {
+        index_of(&http, &behind.url(""), None).await.1.contains("1.1.0")
+    })
+    .await;
+    behind.terminate().await;
+    direct.terminate().await;
+    cluster.db.remove().await;
+}
+
+/// Housekeeping runs on one replica at a time: the job lock is exclusive across
+/// connections (replicas), and free again once released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_runs_on_one_replica_at_a_time() {
+    let test_db = wharf_test_support::TestDatabase::new(wharf_test_support::Engine::Postgres).await;
+    let (one, two) =
+        (wharf_db::Db::connect(&test_db.url).await.unwrap(), wharf_db::Db::connect(&test_db.url).await.unwrap());
+    let attempts = (0..8).map(|i| {
+        let db = if i % 2 == 0 { one.clone() } else { two.clone() };
+        tokio::spawn(async move { db.try_job_lock("purge").await.unwrap() })
+    });
+    let mut held = Vec::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        if let Some(lock) = attempt.await.unwrap() {
+            held.push(lock);
+        }
+    }
+    assert_eq!(held.len(), 1, "exactly one of 8 concurrent attempts holds the lock");
+    assert!(two.try_job_lock("purge").await.unwrap().is_none());
+    assert!(two.try_job_lock("sessions").await.unwrap().is_some(), "another job is another lock");
+    for lock in held {
+        lock.release().await;
+    }
+    assert!(two.try_job_lock("purge").await.unwrap().is_some(), "free once released");
+    one.close().await;
+    two.close().await;
+    test_db.remove().await;
+}
