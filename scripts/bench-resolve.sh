@@ -49,11 +49,20 @@ start_wharf() { # port scheme data
   local args=(serve --listen "127.0.0.1:$1" --data-dir "$3" --upstream-ttl 3600)
   [ "$2" = https ] && args+=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
   "$bin" "${args[@]}" 2>"$3.log" &
+  echo $! > "$3.pid"
   for _ in $(seq 50); do curl -fsk "$2://127.0.0.1:$1/" >/dev/null && break; sleep 0.2; done
   local token; token=$(admin_token "$bin" "$3")
   curl -fsk -X POST "$2://127.0.0.1:$1/default/_apis/packaging/feeds" -H 'content-type: application/json' \
     -H "Authorization: Bearer $token" \
     -d '{"name":"bench","visibility":"public","upstreamEnabled":true}' >/dev/null
+}
+
+restart_wharf() { # port data [env...]: the same instance again (its feed exists), in a new process
+  kill "$(cat "$2.pid")" 2>/dev/null || true
+  sleep 1
+  env "${@:3}" "$bin" serve --listen "127.0.0.1:$1" --data-dir "$2" --upstream-ttl 3600 2>>"$2.log" &
+  echo $! > "$2.pid"
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$1/_ready" >/dev/null && break; sleep 0.2; done
 }
 
 run() { # label [index-url]
@@ -90,6 +99,12 @@ for i in $(seq "$REPEAT"); do
   row "direct (crates.io)" "$direct" "$dt" "$dl"
   for label in "https fresh feed" "https warm feed"; do row "$label" "$(run "$label" "$https")" "$dt" "$dl"; done
   for label in "http fresh feed" "http warm feed"; do row "$label" "$(run "$label" "$http")" "$dt" "$dl"; done
+  # A new process on the same data: the kept upstream copies make it warm at once.
+  restart_wharf $((3401 + i * 2)) "$work/data-http-$i"
+  row "http after restart" "$(run "http after restart" "$http")" "$dt" "$dl"
+  # …and crates.io unreachable for Wharf (a dead proxy): the kept copies are served stale.
+  restart_wharf $((3401 + i * 2)) "$work/data-http-$i" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9
+  row "http restart, up down" "$(run "http restart, up down" "$http")" "$dt" "$dl"
   echo "($(grep -c '^name = ' "$work/project/Cargo.lock") crates in the lockfile)"
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true

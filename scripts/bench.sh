@@ -4,7 +4,9 @@
 # same bytes; `scripts/bench.sh resolve` times resolve + fetch of a real project through a
 # feed vs straight from crates.io (needs the real crates.io, never run in CI);
 # `scripts/bench.sh publish` measures publish throughput (sequential cargo, concurrent raw);
-# `scripts/bench.sh memory` the peak RSS under 40 concurrent sign-ins and 4 large publishes.
+# `scripts/bench.sh memory` the peak RSS under 40 concurrent sign-ins and 4 large publishes;
+# `scripts/bench.sh soak` 10 minutes of mixed load on one replica and on two (RSS and p99
+# over time, with a plot).
 # Figures go to BENCHMARKS.md by hand, with the machine and date.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,6 +36,7 @@ case "${1:-all}" in
   resolve) bash scripts/bench-resolve.sh ;;
   publish) bash scripts/bench-publish.sh ;;
   memory) bash scripts/bench-memory.sh ;;
+  soak) bash scripts/bench-soak.sh ;;
   all) wasm; bash scripts/bench-index.sh ;;
-  *) echo "usage: $0 [wasm|index|resolve|publish|memory|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [wasm|index|resolve|publish|memory|soak|all]" >&2; exit 2 ;;
 esac

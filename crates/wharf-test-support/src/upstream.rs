@@ -236,6 +236,15 @@ pub enum Canned {
     Redirect(String),
     /// `200` with this many bytes of `x`, chunked, without a `Content-Length`.
     Filler(usize),
+    /// This status, with `Retry-After` when given, and a short text body.
+    Status { status: u16, retry_after: Option<u64> },
+    /// `200` with exactly this body and content type.
+    Body { content_type: &'static str, body: String },
+    /// `200` announcing `declared` bytes, sending the first `sent` of them (`x`), then
+    /// resetting the connection.
+    CutOff { declared: usize, sent: usize },
+    /// `200`, one byte a second, never ending (until the upstream stops).
+    Drip,
 }
 
 /// A sparse registry served on `127.0.0.1`; see the [module docs](self).

@@ -106,7 +106,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            // Cargo's reads are the hot path (tens of thousands a second): their span is
+            // made only when debug logging is on. Every other request has one at info.
+            let cargo_read = req.method() == Method::GET && req.uri().path().contains("/_packaging/");
+            if cargo_read {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            } else {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }
         }))
         // Defence in depth: a panic answers 500 instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

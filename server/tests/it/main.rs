@@ -15,6 +15,7 @@ mod publish_bodies;
 mod registry;
 mod replicas;
 mod running;
+mod upstream_faults;
 mod upstream_limits;
 mod warm_restart;
 

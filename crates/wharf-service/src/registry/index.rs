@@ -135,8 +135,12 @@ impl Registry {
         if let Some(guarded) = self.guards.get(&key) {
             return Ok(guarded);
         }
+        let seen = self.changes_seen();
         let guarded = self.db.packages().guard(feed_id, &key.1).await? == Some(false);
-        self.guards.insert(key, guarded);
+        self.guards.insert(key.clone(), guarded);
+        if self.changes_seen() != seen {
+            self.guards.invalidate(&key);
+        }
         Ok(guarded)
     }
 }

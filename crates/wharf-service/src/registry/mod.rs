@@ -124,9 +124,14 @@ impl Registry {
         if let Some(feed) = self.feeds.get(key) {
             return Ok(feed);
         }
+        let seen = self.changes_seen();
         let scope = self.db.scopes().resolve(&key.org, key.project.as_deref()).await?;
         let feed = Arc::new(self.db.feeds().get(&scope, &key.feed).await?);
         self.feeds.insert(key.clone(), feed.clone());
+        // Read before a change that came meanwhile: not kept (see `remember`).
+        if self.changes_seen() != seen {
+            self.feeds.invalidate(key);
+        }
         Ok(feed)
     }
 

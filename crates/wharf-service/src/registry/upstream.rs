@@ -76,6 +76,8 @@ pub enum UpstreamError {
     Unreachable(String),
     #[error("the upstream registry answered {0}")]
     Status(StatusCode),
+    #[error("the upstream registry answered {status}, asking to wait {} s", .retry_after.as_secs())]
+    Busy { status: StatusCode, retry_after: Duration },
     #[error("the upstream registry served a .crate file whose sha256 is {actual}, but its index says {expected}")]
     ChecksumMismatch { expected: String, actual: String },
     #[error("the upstream's {what} is larger than {}, the most Wharf takes", wharf_index::crate_file::human_size(*.limit))]
@@ -152,6 +154,25 @@ async fn bounded_body(mut response: reqwest::Response, limit: u64, what: &str) -
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare from registries and not read).
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let secs: u64 = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs))
+}
+
+/// Refuses a `200` whose body holds no index line of `name` (an HTML error page, a
+/// captive portal, garbage): taking it would replace a good copy with an empty crate.
+/// Lines that do not parse beside good ones are passed on (cargo skips them too).
+fn check_index_body(name: &str, body: &[u8]) -> Result<(), UpstreamError> {
+    if wharf_index::lines(body).any(|(_, line)| line.name.eq_ignore_ascii_case(name)) {
+        return Ok(());
+    }
+    let start = String::from_utf8_lossy(&body[..body.len().min(40)]).replace(['\n', '\r'], " ");
+    Err(UpstreamError::BadIndex(format!(
+        "it answered 200 for `{name}` with no index line of that crate (it starts {start:?})"
+    )))
 }
 
 /// The upstream registry client with its cache.
@@ -235,12 +256,20 @@ impl Upstream {
             Err(err) => match previous {
                 Some(stale) => {
                     tracing::warn!(krate = name, error = %err, "upstream index failed; serving the cached copy");
+                    // An upstream that asks to wait (429, 503 with Retry-After) is not asked
+                    // again sooner, up to five minutes.
+                    let wait = match &err {
+                        UpstreamError::Busy { retry_after, .. } => {
+                            (*retry_after).clamp(RETRY_AFTER_FAILURE, Duration::from_secs(300))
+                        }
+                        _ => RETRY_AFTER_FAILURE,
+                    };
                     let retry = Arc::new(UpstreamFile {
                         body: stale.body.clone(),
                         etag: stale.etag.clone(),
                         last_modified: stale.last_modified.clone(),
                         checked_at: Instant::now(),
-                        fresh_for: RETRY_AFTER_FAILURE,
+                        fresh_for: wait,
                         generation: stale.generation,
                     });
                     self.files.insert(name.to_owned(), retry.clone());
@@ -340,6 +369,7 @@ impl Upstream {
             StatusCode::OK => {
                 let what = format!("index file for `{name}`");
                 let body = bounded_body(response, self.config.limits.index_file, &what).await?;
+                check_index_body(name, &body)?;
                 let generation = self.generation.fetch_add(1, Ordering::Relaxed);
                 let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
                 Ok((fresh(Some(body), generation), outcome))
@@ -360,7 +390,10 @@ impl Upstream {
                 let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
                 Ok((UpstreamFile { fresh_for: NOT_FOUND_TTL.min(self.config.ttl), ..fresh(None, generation) }, outcome))
             }
-            other => Err(UpstreamError::Status(other)),
+            other => Err(match retry_after(response.headers()) {
+                Some(retry_after) => UpstreamError::Busy { status: other, retry_after },
+                None => UpstreamError::Status(other),
+            }),
         }
     }
 

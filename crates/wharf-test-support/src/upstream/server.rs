@@ -56,7 +56,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     shared.requests.lock().expect("request log lock").push(path.clone());
     let canned = shared.canned.lock().expect("canned answers lock").get(&path).cloned();
     if let Some(canned) = canned {
-        return canned_response(canned);
+        return canned_response(canned, shared.stopping.clone());
     }
     let mode = *shared.mode.lock().expect("mode lock");
     match mode {
@@ -129,8 +129,38 @@ fn validated(served: &Served, content_type: &'static str, headers: &HeaderMap) -
         .into_response()
 }
 
-fn canned_response(canned: Canned) -> Response {
+fn canned_response(canned: Canned, stopping: watch::Receiver<bool>) -> Response {
     match canned {
+        Canned::Status { status, retry_after } => {
+            let status = StatusCode::from_u16(status).expect("a valid status");
+            let mut response = (status, format!("local upstream: canned {status}\n")).into_response();
+            if let Some(secs) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            response
+        }
+        Canned::Body { content_type, body } => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+        }
+        Canned::CutOff { declared, sent } => {
+            let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+                Ok(bytes::Bytes::from(vec![b'x'; sent])),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "local upstream: cut off")),
+            ];
+            let mut response = Body::from_stream(futures_util::stream::iter(chunks)).into_response();
+            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(declared));
+            response
+        }
+        Canned::Drip => {
+            let drip = futures_util::stream::unfold(stopping, |mut stopping| async move {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = stopping.wait_for(|stop| *stop) => return None,
+                }
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")), stopping))
+            });
+            Body::from_stream(drip).into_response()
+        }
         Canned::Redirect(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
         Canned::Filler(len) => {
             // Chunked, with no Content-Length: the client learns the size only by reading.

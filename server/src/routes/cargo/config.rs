@@ -10,7 +10,7 @@ use wharf_index::RegistryConfig;
 use super::{CargoPath, cached_response};
 use crate::{access::FeedAction, metrics::inc, registry::etag_of, state::AppState};
 
-#[tracing::instrument(name = "cargo.config", skip_all, fields(feed = %path.feed))]
+#[tracing::instrument(name = "cargo.config", level = "debug", skip_all, fields(feed = %path.feed))]
 pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
     let feed = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
         Ok((feed, ..)) => feed,

@@ -15,7 +15,7 @@ use crate::{
     state::AppState,
 };
 
-#[tracing::instrument(name = "cargo.download", skip_all, fields(feed = %path.feed, krate = ?path.krate, version = ?path.version))]
+#[tracing::instrument(name = "cargo.download", level = "debug", skip_all, fields(feed = %path.feed, krate = ?path.krate, version = ?path.version))]
 pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
     let (Some(krate), Some(version)) = (path.krate.as_deref(), path.version.as_deref()) else {
         return text_error(StatusCode::NOT_FOUND, "not a download path");

@@ -11,7 +11,7 @@ use wharf_index::name_from_index_path;
 use super::{CargoPath, cached_response, text_error};
 use crate::{access::FeedAction, metrics::inc, registry::IndexError, state::AppState};
 
-#[tracing::instrument(name = "cargo.index", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
+#[tracing::instrument(name = "cargo.index", level = "debug", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
 pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
     let raw = path.path.as_deref().unwrap_or_default();
     let name = match name_from_index_path(raw) {

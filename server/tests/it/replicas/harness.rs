@@ -183,11 +183,21 @@ impl Replica {
         self.child.kill().await.unwrap();
     }
 
-    /// SIGTERM: drains, flushes and exits; waits for the exit (at most 30 s).
-    pub async fn terminate(mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM and returns at once.
+    pub fn signal_term(&self) {
         let pid = self.child.id().expect("running");
         let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
         assert!(status.success());
+    }
+
+    /// SIGTERM: drains, flushes and exits; waits for the exit (at most 30 s).
+    pub async fn terminate(self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait_exit().await
+    }
+
+    /// Waits for the process to exit (at most 30 s).
+    pub async fn wait_exit(mut self) -> std::process::ExitStatus {
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
             .unwrap_or_else(|_| panic!("replica {} did not stop on SIGTERM:\n{}", self.port, self.log_text()))

@@ -337,6 +337,31 @@ async fn a_rolling_restart_fails_no_cargo_request() {
     cluster.db.remove().await;
 }
 
+/// SIGTERM: `/_ready` answers 503 at once while the replica still serves requests for
+/// its drain time, then it stops cleanly; `/_health` (liveness) stays 200 meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_before_stopping() {
+    let cluster = Cluster::new("http://127.0.0.1:9/index/", free_port()).await;
+    let replica = cluster.replica(free_port()).await;
+    let http = reqwest::Client::new();
+    let status = |path: &str| {
+        let (http, url) = (http.clone(), replica.url(path));
+        async move { http.get(url).send().await.map(|r| r.status()).ok() }
+    };
+    assert_eq!(status("/_ready").await, Some(StatusCode::OK));
+    replica.signal_term();
+    within(Duration::from_millis(500), "/_ready says it drains", || async {
+        status("/_ready").await == Some(StatusCode::SERVICE_UNAVAILABLE)
+    })
+    .await;
+    let res = http.get(replica.url("/_ready")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "draining: this replica is stopping\n");
+    assert_eq!(status("/_health").await, Some(StatusCode::OK), "still alive while draining");
+    assert_eq!(status(FEEDS).await, Some(StatusCode::OK), "still serving while draining");
+    assert!(replica.wait_exit().await.success());
+    cluster.db.remove().await;
+}
+
 /// PostgreSQL goes away for 10 s under a replica: it answers 503 with a message that says
 /// so (and `/_ready` says it is not ready), then recovers by itself, changes from other
 /// replicas included.
