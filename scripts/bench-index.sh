@@ -44,8 +44,8 @@ publish() {
   printf '[package]\nname = "%s"\nversion = "1.0.0"\nedition = "2021"\nlicense = "MIT"\ndescription = "bench"\n' "$name" > "$dir/Cargo.toml"
   echo "pub fn f() {}" > "$dir/src/lib.rs"
   printf '[registries]\n%s = { index = "sparse+http://127.0.0.1:%s/default/_packaging/%s/Cargo/index/" }\n' "$feed" "$PORT" "$feed" > "$dir/.cargo/config.toml"
-  (cd "$dir" && CARGO_HOME="$work/cargo-home" CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=cargo:token \
-    CARGO_REGISTRIES_${feed^^}_TOKEN="$token" cargo publish --registry "$feed" --no-verify --allow-dirty -q)
+  (cd "$dir" && env CARGO_HOME="$work/cargo-home" CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=cargo:token \
+    "CARGO_REGISTRIES_${feed^^}_TOKEN=$token" cargo publish --registry "$feed" --no-verify --allow-dirty -q)
 }
 publish bench wharf-bench-own
 publish private wharf-bench-private

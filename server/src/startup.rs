@@ -75,14 +75,14 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
     spawn_housekeeping(Arc::downgrade(&registry));
-    let state = AppState {
+    let state = AppState::new(crate::state::Shared {
         leptos,
         core,
         site: Arc::new(site),
         registry,
         network: Arc::new(config.network.clone()),
         draining: Arc::default(),
-    };
+    });
     Ok((state, db))
 }
 

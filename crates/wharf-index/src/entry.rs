@@ -27,6 +27,10 @@ pub struct IndexEntry {
     pub rust_version: Option<String>,
     #[serde(default = "format_v1")]
     pub v: u32,
+    /// When the version was published, exactly `YYYY-MM-DDThh:mm:ssZ` (cargo ≥ 1.94 reads
+    /// it; fractional seconds would make it drop the line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pubtime: Option<String>,
 }
 
 /// A dependency of an index entry.

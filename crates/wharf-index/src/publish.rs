@@ -122,9 +122,10 @@ impl PublishMetadata {
         serde_json::from_value(value).map_err(|e| BodyError::Metadata(e.to_string()))
     }
 
-    /// The index entry for this version of a `.crate` with sha256 `cksum` (lower-case hex).
-    /// Features using `dep:` or `?/` go to `features2` with `v: 2`, as crates.io does.
-    pub fn index_entry(&self, cksum: &str) -> IndexEntry {
+    /// The index entry for this version of a `.crate` with sha256 `cksum` (lower-case hex),
+    /// published at `pubtime` (`YYYY-MM-DDThh:mm:ssZ`). Features using `dep:` or `?/` go to
+    /// `features2` with `v: 2`, as crates.io does.
+    pub fn index_entry(&self, cksum: &str, pubtime: Option<String>) -> IndexEntry {
         let deps = self
             .deps
             .iter()
@@ -162,12 +163,13 @@ impl PublishMetadata {
             yanked: false,
             links: self.links.clone(),
             rust_version: self.rust_version.clone(),
+            pubtime,
         }
     }
 
     /// The index line of [`Self::index_entry`].
-    pub fn index_line(&self, cksum: &str) -> String {
-        self.index_entry(cksum).to_line()
+    pub fn index_line(&self, cksum: &str, pubtime: Option<String>) -> String {
+        self.index_entry(cksum, pubtime).to_line()
     }
 }
 
@@ -221,7 +223,7 @@ mod tests {
                 ],"rust_version":"1.70","links":"z","unknown":1}"#,
         )
         .unwrap();
-        let line: Value = serde_json::from_str(&meta.index_line("ab12")).unwrap();
+        let line: Value = serde_json::from_str(&meta.index_line("ab12", None)).unwrap();
         assert_eq!(line["cksum"], "ab12");
         assert_eq!(line["v"], 2);
         assert_eq!(line["features"], json!({"default": ["fast"], "fast": []}));
@@ -235,6 +237,6 @@ mod tests {
         assert_eq!(deps[2]["target"], "cfg(windows)");
         assert_eq!((deps[3]["kind"].clone(), deps[4]["kind"].clone()), (json!("build"), json!("dev")));
         assert!(deps[2].get("registry").is_none() && deps[2].get("package").is_none());
-        assert!(with_yanked(&meta.index_line("ab12"), true).unwrap().contains(r#""yanked":true"#));
+        assert!(with_yanked(&meta.index_line("ab12", None), true).unwrap().contains(r#""yanked":true"#));
     }
 }

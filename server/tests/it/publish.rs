@@ -112,16 +112,22 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
         text(&out)
     );
 
-    for krate in ["ws-core", "ws-app"] {
-        let out = run(ws.clone(), vec!["publish", "--registry", "team", "-p", krate, "--no-verify"], dev.clone()).await;
-        assert_ok(&out, &format!("publish {krate}"));
-    }
+    // The whole workspace in one go: cargo publishes ws-core, waits until the feed's index
+    // shows it, then publishes ws-app, which depends on it.
+    let out = run(ws.clone(), vec!["publish", "--registry", "team", "--workspace", "--no-verify"], dev.clone()).await;
+    assert_ok(&out, "publish --workspace");
+    assert!(text(&out).contains("Published ws-core") && text(&out).contains("Published ws-app"), "{}", text(&out));
 
     // The index lines as published: renamed, optional, target, build and dev deps.
     let lines =
         wharf.http().get(wharf.url("/default/default/_packaging/team/Cargo/index/ws/-c/ws-core")).send().await.unwrap();
     let body = lines.text().await.unwrap();
     let line: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
+    // `pubtime` exactly as cargo reads it: `YYYY-MM-DDThh:mm:ssZ`, no fraction.
+    let pubtime = line["pubtime"].as_str().unwrap_or_else(|| panic!("no pubtime in {body}"));
+    let parsed = time::OffsetDateTime::parse(pubtime, &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!(pubtime.len(), 20, "{pubtime}");
+    assert!((time::OffsetDateTime::now_utc() - parsed).whole_seconds().abs() < 600, "{pubtime}");
     let mut deps: Vec<_> = line["deps"]
         .as_array()
         .unwrap()

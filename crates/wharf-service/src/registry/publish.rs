@@ -86,7 +86,8 @@ impl Registry {
         };
         let cksum = hex::encode(Sha256::digest(&krate));
         let size = krate.len() as i64;
-        let line = meta.index_line(&cksum);
+        // Whole seconds, as cargo requires.
+        let line = meta.index_line(&cksum, Some(crate::rfc3339(wharf_db::unix_now())));
         let metadata = serde_json::to_string(&meta).unwrap_or_default();
         let version = LocalVersion {
             name: &meta.name,
