@@ -79,11 +79,13 @@ async fn index_of(http: &reqwest::Client, base: &str, token: Option<&str>) -> (S
 /// (the caches' safety-net TTL is 5 s: only the change events can do it this fast).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_reach_every_replica_at_once() {
-    let cluster = Cluster::new("http://127.0.0.1:9/index/", free_port()).await;
+    let lb_port = free_port();
+    let cluster = Cluster::new("http://127.0.0.1:9/index/", lb_port).await;
     let replicas: Vec<_> = (0..3).map(|_| cluster.spawn_replica(free_port())).collect();
     for r in &replicas {
         r.wait_ready().await;
     }
+    let balancer = Balancer::start(lb_port, &replicas.iter().map(|r| r.port).collect::<Vec<_>>()).await;
     let token = cluster.admin_token().await;
     let http = reqwest::Client::new();
     let (a, b, c) = (replicas[0].url(""), replicas[1].url(""), replicas[2].url(""));
@@ -101,6 +103,39 @@ async fn changes_reach_every_replica_at_once() {
         latencies.push(
             within(limit, "a publish on another replica", || async {
                 index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+            })
+            .await,
+        );
+    }
+
+    // The real cargo publishes 1.2.0 through nginx (round-robin: the config.json, the
+    // upload and cargo's polling of the index each land on any replica); every replica
+    // shows it within the second, whichever took the upload.
+    let work = tempfile::tempdir().unwrap();
+    let krate = work.path().join("mine");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::create_dir_all(krate.join(".cargo")).unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"mine\"\nversion = \"1.2.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"m\"\n",
+    )
+    .unwrap();
+    std::fs::write(krate.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    std::fs::write(
+        krate.join(".cargo/config.toml"),
+        format!("[registries]\nteam = {{ index = \"sparse+{}\" }}\n", balancer.url(&format!("{CARGO}/index/"))),
+    )
+    .unwrap();
+    let env = [
+        ("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS", "cargo:token"),
+        ("CARGO_REGISTRIES_TEAM_TOKEN", token.as_str()),
+    ];
+    let out = cargo(&krate, &work.path().join("home"), &["publish", "--registry", "team", "--no-verify"], &env).await;
+    assert_ok(&out, "cargo publish through the balancer");
+    for base in [&a, &b, &c] {
+        latencies.push(
+            within(limit, "a cargo publish on another replica", || async {
+                index_of(&http, base, None).await.1.contains("\"1.2.0\"")
             })
             .await,
         );
@@ -181,6 +216,7 @@ async fn changes_reach_every_replica_at_once() {
     );
     let slowest = latencies.iter().max().unwrap();
     println!("change → other replicas: slowest {slowest:?} of {latencies:?}");
+    balancer.stop().await;
     for r in replicas {
         assert!(r.terminate().await.success());
     }
