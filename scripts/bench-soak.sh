@@ -53,7 +53,7 @@ run() {
   # cargo resolve + fetch with a fresh home each time.
   ( n=0; while [ ! -f "$stop" ]; do n=$((n + 1)); home="$work/home-$label-$n"
       (cd "$work/consumer" && rm -f Cargo.lock && CARGO_HOME="$home" CARGO_TARGET_DIR="$work/target" cargo fetch -q 2>>"$work/cargo-$label.log") \
-        || echo cargo >> "$work/5xx-$label"; rm -rf "$home"; done ) & local load1=$!
+        && echo ok >> "$work/cargo-runs-$label" || echo cargo >> "$work/5xx-$label"; rm -rf "$home"; done ) & local load1=$!
   # publishes, one new version each.
   ( n=0; while [ ! -f "$stop" ]; do n=$((n + 1))
       code=$(python3 scripts/publish-one.py "$base" "$token" "soak-$label" "1.0.$n")
@@ -72,6 +72,7 @@ run() {
     echo "$((SECONDS - start)),$rps,$p99,$non2xx,$(wc -l < "$work/5xx-$label"),$rss" | tee -a "$csv" >&2
   done
   touch "$stop"; wait "$load1" "$load2" "$load3" || true
+  echo "$label: $(wc -l < "$work/cargo-runs-$label" 2>/dev/null || echo 0) cargo fetch runs succeeded" >&2
 }
 
 log "one replica"

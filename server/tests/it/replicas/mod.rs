@@ -75,8 +75,9 @@ async fn index_of(http: &reqwest::Client, base: &str, token: Option<&str>) -> (S
 }
 
 /// Three replicas started at once on an empty database; every kind of change made on one
-/// is in the others' answers within a second, although each had the old answer cached
-/// (the caches' safety-net TTL is 5 s: only the change events can do it this fast).
+/// (publish, yank, delete, restore, feed settings, roles, token revocations) is in the
+/// others' answers within a second, although each had the old answer cached (the caches'
+/// safety-net TTL is 5 s: only the change events can do it this fast).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_reach_every_replica_at_once() {
     let lb_port = free_port();
@@ -157,6 +158,30 @@ async fn changes_reach_every_replica_at_once() {
         );
     }
 
+    // A version deleted on C leaves A's and B's index; restored on A, it is back on B and C.
+    let version = format!("{c}{FEEDS}/team/packages/mine/versions/1.1.0");
+    let res = http.delete(version).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    for base in [&a, &b] {
+        latencies.push(
+            within(limit, "a delete on another replica", || async {
+                !index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+            })
+            .await,
+        );
+    }
+    let restore = format!("{a}{FEEDS}/team/recycle-bin/mine/versions/1.1.0/restore");
+    let res = http.post(restore).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    for base in [&b, &c] {
+        latencies.push(
+            within(limit, "a restore on another replica", || async {
+                index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+            })
+            .await,
+        );
+    }
+
     // Feed settings on C: the feed turns private, and A and B stop serving it anonymously.
     let res = http
         .patch(format!("{c}{FEEDS}/team"))
@@ -175,6 +200,27 @@ async fn changes_reach_every_replica_at_once() {
             .await,
         );
     }
+
+    // A role granted on A lets bob read the private feed on B, where he was just refused.
+    cluster.admin(&["create-user", "--name", "bob", "--password-stdin"], Some("bob's long password\n")).await;
+    let out = cluster.admin(&["create-token", "--user", "bob", "--name", "bob", "--scope", "read"], None).await;
+    let bob = out.lines().last().unwrap().trim().to_owned();
+    assert_eq!(index_of(&http, &b, Some(&bob)).await.0, StatusCode::NOT_FOUND, "no role yet");
+    let res = http
+        .patch(format!("{a}{FEEDS}/team/permissions"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(json!([{"user": "bob", "role": "reader"}]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    latencies.push(
+        within(limit, "a role granted on another replica", || async {
+            index_of(&http, &b, Some(&bob)).await.0 == StatusCode::OK
+        })
+        .await,
+    );
 
     // A token revoked on A stops working on B and C, where it was just used.
     let res = http
