@@ -1,11 +1,12 @@
 """Publishes one small crate through a feed's cargo publish endpoint (benchmarks only).
 
-usage: publish-one.py BASE TOKEN NAME VERSION   (feed `soak` of default/default)
+usage: publish-one.py BASE TOKEN NAME VERSION [FEED]   (FEED of default/default, `soak` by default)
 Prints the HTTP status.
 """
 import gzip, io, json, struct, sys, tarfile, urllib.error, urllib.request
 
 base, token, name, version = sys.argv[1:5]
+feed = sys.argv[5] if len(sys.argv) > 5 else "soak"
 raw = io.BytesIO()
 with tarfile.open(fileobj=raw, mode="w") as tar:
     for path, data in [(f"{name}-{version}/Cargo.toml",
@@ -18,7 +19,7 @@ crate = gzip.compress(raw.getvalue(), mtime=0)
 meta = json.dumps({"name": name, "vers": version, "deps": [], "features": {}, "authors": [],
                    "description": "soak", "license": "MIT"}).encode()
 body = struct.pack("<I", len(meta)) + meta + struct.pack("<I", len(crate)) + crate
-request = urllib.request.Request(f"{base}/default/default/_packaging/soak/Cargo/api/v1/crates/new",
+request = urllib.request.Request(f"{base}/default/default/_packaging/{feed}/Cargo/api/v1/crates/new",
                                  data=body, method="PUT", headers={"Authorization": token})
 try:
     with urllib.request.urlopen(request, timeout=30) as response:

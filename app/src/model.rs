@@ -25,6 +25,18 @@ pub struct FeedView {
     pub can_administer: bool,
 }
 
+/// One page of a feed's packages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageList {
+    /// Packages that match, on every page.
+    pub total: i64,
+    /// This page, from 1, and the last one.
+    pub page: i64,
+    pub pages: i64,
+    pub per_page: i64,
+    pub items: Vec<PackageView>,
+}
+
 /// A package of a feed, as the feed page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageView {

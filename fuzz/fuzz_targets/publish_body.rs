@@ -96,7 +96,7 @@ fn check_metadata(json: &[u8]) {
     let stored = serde_json::to_string(&meta).unwrap();
     assert_eq!(PublishMetadata::parse(stored.as_bytes()).as_ref(), Ok(&meta));
 
-    let line = meta.index_line(CKSUM);
+    let line = meta.index_line(CKSUM, Some("2026-01-01T00:00:00Z".to_owned()));
     assert!(!line.contains('\n'), "an index line is one line");
     let parsed: Vec<_> = lines(line.as_bytes()).collect();
     assert_eq!(parsed.len(), 1, "the index line must read back: {line}");

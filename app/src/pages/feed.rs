@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
-    model::{FeedView, PackageView, human_time},
+    model::{FeedView, PackageList, PackageView, human_time},
     pages::{Breadcrumbs, Col, DataTable, feed_resource, loaded},
     server::list_packages,
 };
@@ -59,16 +59,18 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
     }
 }
 
-/// The feed's packages, searchable by name (a plain GET form, so it works without JavaScript).
+/// The feed's packages, searched, filtered and paged on the server (a plain GET form and
+/// plain links, so it works without JavaScript).
 #[component]
 fn Packages(feed: FeedView) -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let filter = Memo::new(move |_| query.read().get("filter").unwrap_or_default());
+    let page_no = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1));
     let (org, project, name) = (feed.org.clone(), feed.project.clone(), feed.name.clone());
     let packages = Resource::new(
-        move || (q.get(), filter.get()),
-        move |(q, filter)| list_packages(org.clone(), project.clone(), name.clone(), q, filter),
+        move || (q.get(), filter.get(), page_no.get()),
+        move |(q, filter, page)| list_packages(org.clone(), project.clone(), name.clone(), q, filter, page),
     );
     let page = feed.location();
     let loc = feed.location();
@@ -96,7 +98,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
                     let page = page.clone();
                     Suspend::new(async move {
                         match packages.await {
-                            Ok(list) if list.is_empty() && q.get().is_empty() && filter.get().is_empty() => view! {
+                            Ok(list) if list.total == 0 && q.get().is_empty() && filter.get().is_empty() => view! {
                                 <p class="muted">
                                     "This feed holds no packages yet. "
                                     <a href=connect>"Connect cargo to it"</a>
@@ -107,16 +109,52 @@ fn Packages(feed: FeedView) -> impl IntoView {
                                     }}
                                 </p>
                             }.into_any(),
-                            Ok(list) if list.is_empty() => view! {
+                            Ok(list) if list.total == 0 => view! {
                                 <p class="muted" id="no-packages">"No package matches."</p>
                             }.into_any(),
-                            Ok(list) => view! { <PackageTable packages=list loc=page.clone()/> }.into_any(),
+                            Ok(list) => {
+                                let pager = view! { <Pager list=list.clone() q=q.get() filter=filter.get()/> };
+                                view! { <PackageTable packages=list.items loc=page.clone()/> {pager} }.into_any()
+                            }
                             Err(error) => view! { <p class="notice notice--error">{error.to_string()}</p> }.into_any(),
                         }
                     })
                 }}
             </Suspense>
         </section>
+    }
+}
+
+/// "Packages 51–100 of 10,000", with links to the previous and next pages that keep the
+/// search and the filter.
+#[component]
+fn Pager(list: PackageList, q: String, filter: String) -> impl IntoView {
+    let href = move |page: i64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            query.append_pair("q", &q);
+        }
+        if !filter.is_empty() {
+            query.append_pair("filter", &filter);
+        }
+        query.append_pair("page", &page.to_string());
+        format!("?{}", query.finish())
+    };
+    let first = (list.page - 1) * list.per_page + 1;
+    let last = first + list.items.len() as i64 - 1;
+    let shown = if list.items.is_empty() {
+        format!("No packages on page {} of {}", list.page, list.pages)
+    } else {
+        format!("Packages {first}–{last} of {}", list.total)
+    };
+    let prev = (list.page > 1).then(|| list.page.min(list.pages + 1) - 1);
+    let next = (list.page < list.pages).then(|| list.page + 1);
+    view! {
+        <nav class="pager" aria-label="Pages of packages" id="packages-pager">
+            <span class="muted small" id="packages-shown">{shown}</span>
+            {prev.map(|p| view! { <a class="button button--small" rel="prev" id="packages-prev" href=href(p)>"Previous"</a> })}
+            {next.map(|p| view! { <a class="button button--small" rel="next" id="packages-next" href=href(p)>"Next"</a> })}
+        </nav>
     }
 }
 

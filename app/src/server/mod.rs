@@ -14,11 +14,11 @@ use leptos::prelude::*;
 
 use crate::{
     error::PortalError,
-    model::{FeedView, PackageView},
+    model::{FeedView, PackageList},
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    model::FeedFormValues,
+    model::{FeedFormValues, PackageView},
     ssr::{core, feed_view, refuse_with},
 };
 
@@ -70,7 +70,8 @@ pub async fn get_feed(org: String, project: Option<String>, feed: String) -> Res
     Ok(feed_view(&core, &found.feed, found.can_administer))
 }
 
-/// The packages a feed holds whose name contains `query`.
+/// Page `page` of the packages a feed holds whose name contains `query`, filtered by
+/// `filter` (`local`, `upstream`, `yanked`, or all).
 #[server(prefix = "/_fn", endpoint = "list_packages")]
 pub async fn list_packages(
     org: String,
@@ -78,28 +79,31 @@ pub async fn list_packages(
     feed: String,
     query: String,
     #[server(default)] filter: String,
-) -> Result<Vec<PackageView>, PortalError> {
+    #[server(default)] page: i64,
+) -> Result<PackageList, PortalError> {
     let core = core()?;
     let principal = crate::ssr::principal(&core).await?;
     let feed = wharf_service::FeedRef::new(&org, project.as_deref(), &feed);
-    let packages = wharf_service::browse::list(&core, &principal, &feed, &query).await?;
-    Ok(packages
-        .into_iter()
-        .filter(|p| match filter.as_str() {
-            "local" => p.origins.contains("local"),
-            "upstream" => p.origins.contains("upstream"),
-            "yanked" => p.yanked,
-            _ => true,
-        })
-        .map(|p| PackageView {
-            yanked: p.yanked,
-            name: p.name,
-            versions: p.versions,
-            latest: p.latest,
-            origin: p.origins,
-            last_used: wharf_service::rfc3339(p.last_used_at),
-        })
-        .collect())
+    let filter = wharf_db::PackageFilter::parse(&filter);
+    let listed = wharf_service::browse::list(&core, &principal, &feed, &query, filter, page).await?;
+    Ok(PackageList {
+        total: listed.total,
+        page: listed.page,
+        pages: listed.pages(),
+        per_page: listed.per_page,
+        items: listed
+            .items
+            .into_iter()
+            .map(|p| PackageView {
+                yanked: p.yanked,
+                name: p.name,
+                versions: p.versions,
+                latest: p.latest,
+                origin: p.origins,
+                last_used: wharf_service::rfc3339(p.last_used_at),
+            })
+            .collect(),
+    })
 }
 
 /// Creates a feed from the form and sends the browser to its Connect page.

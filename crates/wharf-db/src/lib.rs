@@ -25,7 +25,8 @@ pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
 pub use packages::{
-    LocalVersion, NewVersion, Origin, PackageRepo, PackageSummary, StoredVersion, canonical_key, version_key,
+    LocalVersion, NewVersion, Origin, PackageFilter, PackageRepo, PackageSummary, StoredVersion, canonical_key,
+    version_key,
 };
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};

@@ -84,6 +84,31 @@ pub struct PackageSummary {
     pub last_used_at: i64,
 }
 
+/// Which of a feed's packages a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PackageFilter {
+    #[default]
+    All,
+    /// With a version published to the feed.
+    Local,
+    /// With a version saved from the upstream.
+    Upstream,
+    /// With a yanked version.
+    Yanked,
+}
+
+impl PackageFilter {
+    /// From the portal's `filter` parameter; anything else is every package.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "local" => PackageFilter::Local,
+            "upstream" => PackageFilter::Upstream,
+            "yanked" => PackageFilter::Yanked,
+            _ => PackageFilter::All,
+        }
+    }
+}
+
 /// Reads and writes a feed's packages.
 pub struct PackageRepo<'a> {
     pool: &'a AnyPool,
@@ -451,24 +476,55 @@ impl<'a> PackageRepo<'a> {
         Ok(())
     }
 
-    /// The feed's packages whose name contains `query` (ignoring case), by name.
+    /// Every package of a feed whose name contains `query` (ignoring case), by name.
     pub async fn list(&self, feed_id: i64, query: &str) -> DbResult<Vec<PackageSummary>> {
+        Ok(self.page(feed_id, query, PackageFilter::All, 0, i64::MAX).await?.1)
+    }
+
+    /// One page of a feed's packages whose name contains `query` (ignoring case) and that
+    /// pass `filter`, by name: how many there are in all, and `limit` of them from
+    /// `offset`. Searched, filtered and counted in the database, so a feed of thousands of
+    /// packages costs one page.
+    pub async fn page(
+        &self,
+        feed_id: i64,
+        query: &str,
+        filter: PackageFilter,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<(i64, Vec<PackageSummary>)> {
         let pattern = format!("%{}%", query.to_ascii_lowercase().replace(['%', '_', '\\'], ""));
-        let rows = sqlx::query(
+        let having = match filter {
+            PackageFilter::All => "",
+            PackageFilter::Local => "HAVING MAX(CASE WHEN v.origin = 'local' THEN 1 ELSE 0 END) = 1",
+            PackageFilter::Upstream => "HAVING MAX(CASE WHEN v.origin = 'upstream' THEN 1 ELSE 0 END) = 1",
+            PackageFilter::Yanked => "HAVING SUM(CASE WHEN v.yanked THEN 1 ELSE 0 END) > 0",
+        };
+        let from = "FROM packages p JOIN package_versions v ON v.package_id = p.id \
+                    WHERE p.feed_id = $1 AND p.name_key LIKE $2 AND v.deleted_at IS NULL";
+        let total: i64 =
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM (SELECT p.id {from} GROUP BY p.id {having}) t"))
+                .bind(feed_id)
+                .bind(&pattern)
+                .fetch_one(self.pool)
+                .await?
+                .try_get("n")?;
+        let rows = sqlx::query(&format!(
             "SELECT p.name, p.last_used_at, COUNT(v.id) AS versions, \
              SUM(CASE WHEN v.yanked THEN 1 ELSE 0 END) AS yanked_versions, \
              MIN(v.origin) AS min_origin, MAX(v.origin) AS max_origin, \
              (SELECT v2.version FROM package_versions v2 WHERE v2.package_id = p.id AND v2.deleted_at IS NULL \
               ORDER BY v2.id DESC LIMIT 1) AS latest \
-             FROM packages p JOIN package_versions v ON v.package_id = p.id \
-             WHERE p.feed_id = $1 AND p.name_key LIKE $2 AND v.deleted_at IS NULL \
-             GROUP BY p.id, p.name, p.last_used_at, p.name_key ORDER BY p.name_key",
-        )
+             {from} GROUP BY p.id, p.name, p.last_used_at, p.name_key {having} ORDER BY p.name_key LIMIT $3 OFFSET $4"
+        ))
         .bind(feed_id)
-        .bind(pattern)
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(self.pool)
         .await?;
-        rows.iter()
+        let items = rows
+            .iter()
             .map(|r| {
                 let min: String = r.try_get("min_origin")?;
                 let max: String = r.try_get("max_origin")?;
@@ -481,7 +537,8 @@ impl<'a> PackageRepo<'a> {
                     last_used_at: r.try_get("last_used_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((total, items))
     }
 
     /// Every version of a feed's package (for tests and the portal), oldest first.

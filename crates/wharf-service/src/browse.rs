@@ -4,14 +4,48 @@
 
 use wharf_auth::{FeedAction, Principal};
 use wharf_core::Role;
-use wharf_db::{Feed, PackageSummary, packages::VersionDetail};
+use wharf_db::{Feed, PackageFilter, PackageSummary, packages::VersionDetail};
 
 use crate::{Core, CoreError, CoreResult, FeedRef, PackageRef};
 
-/// The packages of a feed whose name contains `query` (readers).
-pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef, query: &str) -> CoreResult<Vec<PackageSummary>> {
+/// Packages a listing shows per page.
+pub const PACKAGES_PER_PAGE: i64 = 50;
+
+/// One page of a feed's packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackagePage {
+    /// Packages that match, on every page.
+    pub total: i64,
+    /// This page, from 1.
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<PackageSummary>,
+}
+
+impl PackagePage {
+    /// The last page (1 when nothing matches).
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Page `page` (from 1) of the packages of a feed whose name contains `query` and that
+/// pass `filter` (readers). Searched and paged in the database: a feed of ten thousand
+/// packages costs one page. A page past the last is empty.
+pub async fn list(
+    core: &Core,
+    principal: &Principal,
+    feed: &FeedRef,
+    query: &str,
+    filter: PackageFilter,
+    page: i64,
+) -> CoreResult<PackagePage> {
     let found = feed.authorized(core, principal, FeedAction::Read).await?;
-    Ok(core.db.packages().list(found.feed.id, query.trim()).await?)
+    let page = page.max(1);
+    let offset = (page - 1).saturating_mul(PACKAGES_PER_PAGE);
+    let (total, items) =
+        core.db.packages().page(found.feed.id, query.trim(), filter, offset, PACKAGES_PER_PAGE).await?;
+    Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items })
 }
 
 /// A package with every version's details, oldest first, and whether upstream versions of

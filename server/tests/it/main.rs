@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod cargo_auth;
 mod crate_files;
+mod feed_pages;
 mod helpers;
 mod holes_access;
 mod holes_sign_in;

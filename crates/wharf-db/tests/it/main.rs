@@ -269,3 +269,48 @@ mod upstream_copies {
 
     on_both_engines!(upstream_copies_round_trip);
 }
+
+mod paging {
+    use wharf_db::{NewVersion, Origin, PackageFilter};
+    use wharf_test_support::{Engine, on_both_engines};
+
+    use super::{draft, open};
+
+    /// Pages of a listing: counted, filtered and cut in the database, by name.
+    async fn packages_are_paged_filtered_and_counted(engine: Engine) {
+        let (db, test_db) = open(engine).await;
+        let project = db.scopes().resolve("default", Some("default")).await.unwrap();
+        let feed = db.feeds().create(&project, &draft("team", "public", true)).await.unwrap();
+        let names: Vec<String> = (0..7).map(|i| format!("crate-{i:02}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let line = format!(r#"{{"name":"{name}","vers":"1.0.0","deps":[],"cksum":"c{i}"}}"#);
+            let cksum = format!("c{i}");
+            let v = NewVersion {
+                name,
+                version: "1.0.0",
+                origin: Origin::Upstream,
+                cksum: &cksum,
+                size: 1,
+                index_line: &line,
+            };
+            assert!(db.packages().record(feed.id, &v).await.unwrap());
+        }
+        let repo = db.packages();
+        let (total, first) = repo.page(feed.id, "", PackageFilter::All, 0, 3).await.unwrap();
+        assert_eq!(total, 7);
+        assert_eq!(first.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["crate-00", "crate-01", "crate-02"]);
+        let (_, last) = repo.page(feed.id, "", PackageFilter::All, 6, 3).await.unwrap();
+        assert_eq!(last.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["crate-06"]);
+        assert!(repo.page(feed.id, "", PackageFilter::All, 9, 3).await.unwrap().1.is_empty(), "past the end");
+        let (total, found) = repo.page(feed.id, "CRATE-0", PackageFilter::Upstream, 0, 50).await.unwrap();
+        assert_eq!((total, found.len()), (7, 7), "search and filter");
+        let (total, none) = repo.page(feed.id, "", PackageFilter::Local, 0, 50).await.unwrap();
+        assert!(total == 0 && none.is_empty());
+        assert_eq!(repo.page(feed.id, "", PackageFilter::Yanked, 0, 50).await.unwrap().0, 0);
+        assert_eq!(repo.list(feed.id, "crate-05").await.unwrap().len(), 1);
+        db.close().await;
+        test_db.remove().await;
+    }
+
+    on_both_engines!(packages_are_paged_filtered_and_counted);
+}
