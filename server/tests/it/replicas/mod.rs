@@ -269,6 +269,47 @@ async fn changes_reach_every_replica_at_once() {
     cluster.db.remove().await;
 }
 
+/// The dependency-confusion guard's setting, changed on one replica, is in the other's
+/// index within a second (it had the guarded file cached).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guard_settings_reach_every_replica_at_once() {
+    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+    let cluster = Cluster::new(&upstream.index_url(), free_port()).await;
+    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
+    let token = cluster.admin_token().await;
+    let http = reqwest::Client::new();
+    create_feed(&http, &a.url(""), &token, "public", true).await;
+    // The team's own `serde` hides the upstream's (1.0.200) on both replicas.
+    publish(&http, &a.url(""), &token, "serde", "9.0.0").await;
+    let serde = |base: String| {
+        let http = http.clone();
+        async move { http.get(format!("{base}{CARGO}/index/se/rd/serde")).send().await.unwrap().text().await.unwrap() }
+    };
+    within(Duration::from_secs(1), "the guard on B", || async {
+        let body = serde(b.url("")).await;
+        body.contains("\"9.0.0\"") && !body.contains("1.0.200")
+    })
+    .await;
+    let res = http
+        .patch(format!("{}{FEEDS}/team/packages/serde", a.url("")))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"allowExternalVersions": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let took = within(Duration::from_secs(1), "a guard setting on another replica", || async {
+        serde(b.url("")).await.contains("1.0.200")
+    })
+    .await;
+    println!("guard setting → other replica: {took:?}");
+    a.terminate().await;
+    b.terminate().await;
+    upstream.stop().await;
+    cluster.db.remove().await;
+}
+
 /// Two replicas save the same upstream file at the same moment, eight requests each: every
 /// client gets the file, the bucket holds one copy and the feed one row; the download
 /// counts of both replicas reach the database when they stop (SIGTERM flushes them).
