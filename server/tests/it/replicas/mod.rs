@@ -48,6 +48,30 @@ async fn publish(http: &reqwest::Client, base: &str, token: &str, name: &str, ve
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
 }
 
+/// What several tests start with: the local upstream, two replicas on it that hand out
+/// `public_port` as their address, a token of an administrator, and a public feed `team`
+/// with the upstream.
+struct Pair {
+    upstream: LocalUpstream,
+    cluster: Cluster,
+    a: harness::Replica,
+    b: harness::Replica,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Pair {
+    async fn start(public_port: u16) -> Self {
+        let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
+        let cluster = Cluster::new(&upstream.index_url(), public_port).await;
+        let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
+        let token = cluster.admin_token().await;
+        let http = reqwest::Client::new();
+        create_feed(&http, &a.url(""), &token, "public", true).await;
+        Pair { upstream, cluster, a, b, token, http }
+    }
+}
+
 /// Polls `check` every 5 ms until it holds; how long that took (panics after `limit`).
 async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
 where
@@ -273,12 +297,7 @@ async fn changes_reach_every_replica_at_once() {
 /// index within a second (it had the guarded file cached).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_settings_reach_every_replica_at_once() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let cluster = Cluster::new(&upstream.index_url(), free_port()).await;
-    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
-    let token = cluster.admin_token().await;
-    let http = reqwest::Client::new();
-    create_feed(&http, &a.url(""), &token, "public", true).await;
+    let Pair { upstream, cluster, a, b, token, http } = Pair::start(free_port()).await;
     // The team's own `serde` hides the upstream's (1.0.200) on both replicas.
     publish(&http, &a.url(""), &token, "serde", "9.0.0").await;
     let serde = |base: String| {
@@ -315,12 +334,7 @@ async fn guard_settings_reach_every_replica_at_once() {
 /// counts of both replicas reach the database when they stop (SIGTERM flushes them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_saves_store_one_copy_and_one_row_and_every_download_counts() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
-    let cluster = Cluster::new(&upstream.index_url(), free_port()).await;
-    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
-    let token = cluster.admin_token().await;
-    let http = reqwest::Client::new();
-    create_feed(&http, &a.url(""), &token, "public", true).await;
+    let Pair { upstream, cluster, a, b, http, .. } = Pair::start(free_port()).await;
     upstream.set_mode(Mode::Slow(300));
     let path = format!("{CARGO}/api/v1/crates/top/0.1.0/download");
     let requests = (0..16).map(|i| {
@@ -368,14 +382,9 @@ async fn db_pool(cluster: &Cluster) -> sqlx::PgPool {
 /// the two replicas is killed (`kill -9`) in the middle of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_build_through_the_balancer_survives_kill_9_and_saves_into_the_bucket() {
-    let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     let lb_port = free_port();
-    let cluster = Cluster::new(&upstream.index_url(), lb_port).await;
-    let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
+    let Pair { upstream, cluster, a, b, .. } = Pair::start(lb_port).await;
     let balancer = Balancer::start(lb_port, &[a.port, b.port]).await;
-    let token = cluster.admin_token().await;
-    let http = reqwest::Client::new();
-    create_feed(&http, &balancer.url(""), &token, "public", true).await;
 
     let work = tempfile::tempdir().unwrap();
     let project = work.path().join("consumer");
