@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-// The server under test: the debug binary `cargo leptos build` made, on a fresh data
+// The server under test: the debug binary `cargo xtask build` made, on a fresh data
 // directory and a port of its own. It finds the bundle through its built-in asset lookup
 // (debug builds read target/site from disk), the same code a release binary embeds with.
 const port = Number(process.env.WHARF_E2E_PORT ?? 3199);

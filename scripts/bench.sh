@@ -15,7 +15,7 @@ source scripts/setup.sh
 
 wasm() {
   log "building the release WASM bundle"
-  cargo leptos build --release --frontend-only >&2
+  cargo xtask site --release >&2
   local pkg=target/site/pkg
   printf '%-22s %12s %12s %12s\n' file raw gzip-9 brotli
   for f in "$pkg/wharf.wasm" "$pkg/wharf.js" "$pkg/wharf.css"; do

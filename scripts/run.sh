@@ -5,10 +5,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-source scripts/setup.sh
+WHARF_NEEDS_BROWSER=0 source scripts/setup.sh
 
 log "building Wharf (release)"
-# --precompress: the bundle is built (and compressed once) before the server, which embeds it.
-cargo leptos build --release --precompress
+# The bundle is built (and compressed once) before the server, which embeds it.
+cargo xtask build --release
 log "starting Wharf: open http://127.0.0.1:3000/"
 exec "${CARGO_TARGET_DIR:-target}/release/wharf" serve "$@"

@@ -3,8 +3,6 @@
 # Idempotent; safe to run on every build. Sourced by run.sh and test.sh.
 set -euo pipefail
 
-CARGO_LEPTOS_VERSION=0.3.10
-WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pinned in Cargo.toml
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -15,19 +13,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
-  # No --locked: its lockfile names a webpki-roots the registry here does not serve.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+# No build tool is installed from source: `cargo xtask` (crates/xtask) builds the bundle,
+# with wasm-bindgen as a library and wasm-opt from npm's binaryen (below).
 
-if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (15-30 minutes on 2 cores, once)"
-  # no_downloads: use the tools on PATH instead of fetching binaries at build time.
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
-fi
-
-if ! command -v chromium >/dev/null; then
+# Chromium is for the browser tests; running Wharf needs none (run.sh sets this to 0).
+if [ "${WHARF_NEEDS_BROWSER:-1}" = 1 ] && ! command -v chromium >/dev/null; then
   log "installing Debian's Chromium"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

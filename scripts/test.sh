@@ -21,14 +21,14 @@ psql -q -At "$WHARF_TEST_POSTGRES_URL" -c "SELECT datname FROM pg_database WHERE
 log "checking formatting, lints and the code's shape (no module cycles, no file over 600 lines)"
 cargo fmt --all --check
 python3 scripts/check-structure.py
-cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf --all-targets -- -D warnings
+cargo clippy --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf -p xtask --all-targets -- -D warnings
 
 log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
 INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf
 
 log "building the portal (server + WASM)"
-cargo leptos build
+cargo xtask build
 
 log "fuzzing (short)"; bash scripts/fuzz.sh all 20
 log "browser tests"
@@ -37,5 +37,5 @@ log "browser tests"
 # The release bundle is what users get, and release-only hydration bugs exist: run the
 # browser tests again with it (the debug server reads target/site from disk).
 log "browser tests with the release bundle"
-cargo leptos build --release --frontend-only
+cargo xtask site --release
 (cd end2end && npx playwright test)

@@ -23,8 +23,9 @@ use leptos_router::{
 use crate::{
     components::layout::Layout,
     pages::{
-        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedsPage, MembersPage, NotFound,
-        PackagePage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
+        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedViewsPage, FeedsPage,
+        MembersPage, NotFound, OrganizationsPage, PackagePage, ProjectsPage, RecycleBinPage, SetupPage, SignInPage,
+        TokensPage,
     },
 };
 
@@ -76,11 +77,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings") view=FeedSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings/views") view=FeedViewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/views") view=FeedViewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_settings/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_settings/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/_settings/organizations") view=OrganizationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts") view=FeedsPage ssr=SsrMode::Async/>
                     <Route path=path!("/_setup") view=SetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/_signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/_user/tokens") view=TokensPage ssr=SsrMode::Async/>

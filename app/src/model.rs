@@ -23,6 +23,17 @@ pub struct FeedView {
     pub allow_anonymous_saves: bool,
     /// Whether the viewer may change the feed's settings and permissions.
     pub can_administer: bool,
+    /// Retention rules, 0 when off.
+    pub retention_max_versions: i64,
+    pub retention_days: i64,
+}
+
+/// A version the feed's retention rules would take now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredView {
+    pub package: String,
+    pub version: String,
+    pub reason: String,
 }
 
 /// One page of a feed's packages.
@@ -185,6 +196,13 @@ pub struct PackageDetailView {
     /// The dependency-confusion guard: whether upstream versions are allowed in anyway.
     pub allow_external: bool,
     pub has_local: bool,
+    /// Whether the viewer may promote versions to views, and the feed's views.
+    pub can_promote: bool,
+    pub views: Vec<String>,
+    /// Versions in all, the page shown (from 1) and versions per page.
+    pub total_versions: i64,
+    pub page: i64,
+    pub per_page: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +212,8 @@ pub struct VersionView {
     pub yanked: bool,
     pub downloads: i64,
     pub created_at: String,
+    /// The views it was promoted to.
+    pub views: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,4 +233,14 @@ pub struct RecycledView {
     pub version: String,
     pub deleted_at: String,
     pub purged_at: String,
+}
+
+/// A view of a feed, for its Views page and the Connect page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewInfo {
+    pub name: String,
+    /// The view's own `sparse+…` index URL.
+    pub index_url: String,
+    /// Versions promoted to it; `None` for `@local`, which holds everything.
+    pub versions: Option<i64>,
 }

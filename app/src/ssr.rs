@@ -32,6 +32,8 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
         allow_anonymous_saves: feed.allow_anonymous_saves,
         can_administer,
+        retention_max_versions: feed.retention_max_versions.unwrap_or(0),
+        retention_days: feed.retention_days.unwrap_or(0),
     }
 }
 

@@ -53,3 +53,13 @@ export async function csrfHeaders(page: Page): Promise<Record<string, string>> {
   await probe.close();
   return { "X-CSRF-Token": csrf };
 }
+
+/** A read & write token of the signed-in administrator, made over REST with the session. */
+export async function token(page: Page): Promise<string> {
+  const res = await page.request.post("/_apis/tokens", {
+    data: { name: uniqueName("e2e"), scope: "write" },
+    headers: await csrfHeaders(page),
+  });
+  expect(res.status()).toBe(201);
+  return (await res.json()).token;
+}

@@ -1,19 +1,10 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { csrfHeaders, uniqueName, waitForHydration } from "./helpers";
+import { csrfHeaders, token, uniqueName, waitForHydration } from "./helpers";
 
-/** A read & write token of the signed-in administrator, made over REST with the session. */
-async function token(page: Page): Promise<string> {
-  const res = await page.request.post("/_apis/tokens", {
-    data: { name: uniqueName("e2e"), scope: "write" },
-    headers: await csrfHeaders(page),
-  });
-  expect(res.status()).toBe(201);
-  return (await res.json()).token;
-}
 
 /** Publishes a crate with the real cargo. */
 function publish(baseURL: string, feed: string, secret: string, name: string, version: string, readme: string) {

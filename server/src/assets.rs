@@ -13,7 +13,7 @@ use rust_embed::RustEmbed;
 
 use crate::error::ApiError;
 
-/// The site cargo-leptos builds into `target/site`. Release builds embed it; debug builds
+/// The site `cargo xtask` builds into `target/site`. Release builds embed it; debug builds
 /// read it from disk so a rebuilt bundle is served without recompiling the server.
 #[derive(RustEmbed)]
 #[folder = "../target/site"]

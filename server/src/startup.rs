@@ -49,7 +49,7 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     let site = Site::new(config.site_dir.clone());
     if !site.has_bundle() {
         tracing::warn!(
-            "the portal's WASM bundle is missing: pages will render but not hydrate (build with cargo leptos)"
+            "the portal's WASM bundle is missing: pages will render but not hydrate (build it with `cargo xtask site`)"
         );
     }
     let leptos = LeptosOptions::builder().output_name("wharf").site_pkg_dir("pkg").site_addr(config.listen).build();
@@ -74,7 +74,7 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     // Form errors travel in the page's address signed with a key every replica shares.
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
-    spawn_housekeeping(Arc::downgrade(&registry));
+    spawn_housekeeping(Arc::downgrade(&registry), core.clone());
     let state = AppState::new(crate::state::Shared {
         leptos,
         core,
@@ -133,9 +133,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Flushes download counts every few seconds and purges recycle bins hourly, for as long
-/// as the registry lives.
-fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
+/// Flushes download counts every few seconds; hourly applies the feeds' retention rules
+/// and purges recycle bins; for as long as the registry lives.
+fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::Core) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
         let mut ticks = 0u64;
@@ -144,6 +144,12 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>) {
             let Some(registry) = registry.upgrade() else { return };
             registry.flush_download_counts().await;
             if ticks.is_multiple_of(720) {
+                match wharf_service::retention::apply(&core, wharf_db::unix_now()).await {
+                    Ok(None) => tracing::debug!("another replica applies the retention rules"),
+                    Ok(Some(0)) => {}
+                    Ok(Some(n)) => tracing::info!(versions = n, "retention rules moved versions to recycle bins"),
+                    Err(e) => tracing::warn!(error = ?e, "applying retention rules failed"),
+                }
                 match registry.purge_recycle_bins().await {
                     Ok(None) => tracing::debug!("another replica purges the recycle bins"),
                     Ok(Some(0)) => {}

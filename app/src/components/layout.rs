@@ -17,6 +17,12 @@ pub fn current_org() -> Memo<String> {
     Memo::new(move |_| params.read().get("org").unwrap_or_else(|| pages::DEFAULT_ORG.to_owned()))
 }
 
+/// The project a page belongs to, if its URL names one.
+pub fn current_project() -> Memo<Option<String>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("project").filter(|p| !p.is_empty()))
+}
+
 /// Who is looking at the page; provided by [`Layout`] to every page.
 #[derive(Clone, Copy)]
 pub struct SessionResource(pub Resource<Result<SessionView, PortalError>>);
@@ -31,6 +37,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     let session = Resource::new(|| (), |()| session_info());
     provide_context(SessionResource(session));
     let location = use_location();
+    // The frame sits outside the routes, so it reads the scope from the address itself.
+    let scope = Memo::new(move |_| scope_of_path(&location.pathname.get()));
+    let org = Memo::new(move |_| scope.get().0);
+    let project = Memo::new(move |_| scope.get().1);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -39,13 +49,18 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true">"⚓"</span>
                     <span class="brand__name">"Wharf"</span>
                 </a>
-                <span class="org-badge" title="Organization">
+                <a class="org-badge" title="Organization" id="current-org" href=move || pages::feeds(&org.get())>
                     <span class="visually-hidden">"Organization: "</span>
-                    {pages::DEFAULT_ORG}
-                </span>
+                    {move || org.get()}
+                </a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let signed_in = session.await.map(|s| s.user.is_some()).unwrap_or(false);
+                        signed_in.then(|| view! { <ProjectSwitcher org=org.get_untracked() current=project.get_untracked()/> })
+                    })}
+                </Suspense>
                 <nav aria-label="Main" class="site-nav">
-                    <A href=pages::feeds(pages::DEFAULT_ORG) exact=true>"Feeds"</A>
-                    <A href=pages::new_feed(pages::DEFAULT_ORG)>"Create feed"</A>
+                    <A href=move || pages::feeds(&org.get()) exact=true>"Feeds"</A>
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -56,7 +71,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 leptos_axum::redirect(pages::SETUP);
                                 ().into_any()
                             }
-                            Ok(s) => view! { <UserMenu session=s path/> }.into_any(),
+                            Ok(s) => view! { <UserMenu session=s path org=org.get_untracked()/> }.into_any(),
                             Err(_) => ().into_any(),
                         }
                     })}
@@ -71,11 +86,15 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 /// The signed-in user's name and links, or a Sign in link.
 #[component]
-fn UserMenu(session: SessionView, path: String) -> impl IntoView {
+fn UserMenu(session: SessionView, path: String, org: String) -> impl IntoView {
     match session.user {
         Some(user) => view! {
             <div class="user-menu">
-                {user.is_admin.then(|| view! { <a href=pages::members(pages::DEFAULT_ORG)>"Members"</a> })}
+                {user.is_admin.then(|| view! {
+                    <a href=pages::ORGANIZATIONS>"Organizations"</a>
+                    <a href=pages::projects(&org)>"Projects"</a>
+                    <a href=pages::members(&org)>"Members"</a>
+                })}
                 <a href=pages::TOKENS>"Access tokens"</a>
                 <span class="user-menu__name" id="signed-in-user">{user.name}</span>
                 <form method="post" action="/_fn/sign_out" class="inline-form">
@@ -92,6 +111,59 @@ fn UserMenu(session: SessionView, path: String) -> impl IntoView {
             </div>
         }
         .into_any(),
+    }
+}
+
+/// The projects of the organization, the current one marked: each link opens the project's
+/// feeds (with the organization's). A `<details>` menu, so it works without JavaScript.
+#[component]
+fn ProjectSwitcher(org: String, current: Option<String>) -> impl IntoView {
+    let org_name = org.clone();
+    let projects = Resource::new(move || org.clone(), crate::server::list_projects);
+    let label = current.clone().unwrap_or_else(|| "All projects".to_owned());
+    view! {
+        <details class="project-switcher" id="project-switcher">
+            <summary><span class="visually-hidden">"Project: "</span>{label}</summary>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let current = current.clone();
+                    let org = org_name.clone();
+                    Suspend::new(async move {
+                        let list = projects.await.unwrap_or_default();
+                        view! {
+                            <ul class="project-switcher__list">
+                                <li><a href=pages::feeds(&org) aria-current=current.is_none().then_some("page")>"All projects"</a></li>
+                                {list
+                                    .into_iter()
+                                    .map(|p| {
+                                        let here = current.as_deref() == Some(p.as_str());
+                                        view! { <li><a href=pages::project_feeds(&org, &p) data-project=p.clone() aria-current=here.then_some("page")>{p.clone()}</a></li> }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })
+                }}
+            </Suspense>
+        </details>
+    }
+}
+
+/// The organization and project an address is about: `/{org}/…`, and `/{org}/{project}/_…`
+/// for a project's pages; `default` for the instance's own pages (`/`, `/_signin`, …).
+pub fn scope_of_path(path: &str) -> (String, Option<String>) {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [org, rest @ ..] if !org.starts_with('_') => {
+            let project = match rest {
+                [project, next, ..] if !project.starts_with('_') && next.starts_with('_') => {
+                    Some((*project).to_owned())
+                }
+                _ => None,
+            };
+            ((*org).to_owned(), project)
+        }
+        _ => (pages::DEFAULT_ORG.to_owned(), None),
     }
 }
 

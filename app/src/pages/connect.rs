@@ -2,31 +2,84 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::snippet::Snippet,
-    model::FeedView,
+    model::{FeedView, ViewInfo},
     pages::{Breadcrumbs, feed_resource, loaded},
+    server::list_views,
 };
 
 #[component]
 pub fn ConnectPage() -> impl IntoView {
     let feed = feed_resource();
-    loaded(move || async move { Ok(view! { <ConnectDetails feed=feed.await?/> }) })
+    let wanted = use_query_map().read_untracked().get("view").filter(|v| !v.is_empty());
+    loaded(move || {
+        let wanted = wanted.clone();
+        async move {
+            let feed = feed.await?;
+            let views = list_views(feed.org.clone(), feed.project.clone(), feed.name.clone()).await?;
+            let view = match wanted {
+                None => None,
+                Some(name) => {
+                    Some(views.iter().find(|v| v.name.eq_ignore_ascii_case(&name)).cloned().ok_or_else(|| {
+                        crate::error::PortalError::NotFound(format!("Feed '{}' has no view named '{name}'.", feed.name))
+                    })?)
+                }
+            };
+            Ok(view! { <ConnectDetails feed views view/> })
+        }
+    })
+}
+
+/// Which registry the snippets are for: the feed, or one of its views.
+#[component]
+fn ViewChooser(feed: FeedView, views: Vec<ViewInfo>, current: Option<String>) -> impl IntoView {
+    let connect = feed.location().connect_path();
+    let link = move |href: String, label: String, here: bool| {
+        view! { <a href=href class="tab" aria-current=here.then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Registry" id="view-chooser">
+            {link(connect.clone(), feed.name.clone(), current.is_none())}
+            {views
+                .into_iter()
+                .map(|v| {
+                    let here = current.as_deref() == Some(v.name.as_str());
+                    link(format!("{connect}?view={}", v.name), format!("@{}", v.name), here)
+                })
+                .collect_view()}
+        </nav>
+    }
 }
 
 #[component]
-fn ConnectDetails(feed: FeedView) -> impl IntoView {
-    let info = feed.connect_info();
+fn ConnectDetails(feed: FeedView, views: Vec<ViewInfo>, view: Option<ViewInfo>) -> impl IntoView {
+    let mut info = feed.connect_info();
+    if let Some(v) = &view {
+        // A view is a registry of its own with no upstream: it does not replace crates.io.
+        info.feed = format!("{}@{}", feed.name, v.name);
+        info.index_url = v.index_url.clone();
+        info.upstream_enabled = false;
+    }
     let name = info.registry_name();
     let loc = feed.location();
-    let renamed = name != feed.name;
+    let renamed = view.is_none() && name != feed.name;
+    let shown = info.feed.clone();
     view! {
-        <Title text=format!("Connect to {}", feed.name)/>
+        <Title text=format!("Connect to {shown}")/>
         <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), loc.page_path())] here="Connect"/>
-        <h1>"Connect to feed " <span class="feed-name">{feed.name.clone()}</span></h1>
+        <h1>"Connect to feed " <span class="feed-name">{shown.clone()}</span></h1>
+        <ViewChooser feed=feed.clone() views current=view.as_ref().map(|v| v.name.clone())/>
         <p class="lead">
-            "Cargo talks to this feed through its sparse index. Stable cargo needs nothing else."
+            {match &view {
+                None => "Cargo talks to this feed through its sparse index. Stable cargo needs nothing else.".to_owned(),
+                Some(v) => format!(
+                    "The view @{} is a registry of its own: it lists only the versions promoted to it. Cargo knows it as {name}; publishing through it goes to the feed.",
+                    v.name
+                ),
+            }}
         </p>
         {renamed.then(|| view! {
             <p class="notice">

@@ -26,6 +26,8 @@ pub fn CreateFeedPage() -> impl IntoView {
     let org = current_org();
     let session = use_session();
     let projects = Resource::new(move || org.get(), list_projects);
+    // The project the visitor came from (its feeds page links here with `?project=`).
+    let current = leptos_router::hooks::use_query_map().read_untracked().get("project").filter(|p| !p.is_empty());
     // A form posted without JavaScript comes back with its error in the URL; the server
     // reads it here and hands it to the island, which cannot see the URL itself.
     let initial_error = ServerAction::<CreateFeed>::new().value().get_untracked().and_then(Result::err);
@@ -34,11 +36,17 @@ pub fn CreateFeedPage() -> impl IntoView {
         <h1>"Create feed"</h1>
         <p class="lead">"A feed stores your crates and, if you choose, the crates.io crates your builds use."</p>
         {loaded(move || {
-            let initial_error = initial_error.clone();
+            let (initial_error, current) = (initial_error.clone(), current.clone());
             async move {
                 let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
                 let projects = projects.await?;
-                Ok(view! { <CreateFeedForm org=org.get_untracked() projects initial_error csrf/> })
+                // The default scope: the current project, else `default`, else the first one.
+                let scope = current
+                    .and_then(|c| projects.iter().find(|p| p.eq_ignore_ascii_case(&c)).cloned())
+                    .or_else(|| projects.iter().find(|p| *p == "default").cloned())
+                    .or_else(|| projects.first().cloned())
+                    .map_or_else(|| SCOPE_ORGANIZATION.to_owned(), |p| format!("{SCOPE_PROJECT_PREFIX}{p}"));
+                Ok(view! { <CreateFeedForm org=org.get_untracked() projects scope initial_error csrf/> })
             }
         })}
     }
@@ -50,9 +58,12 @@ pub fn CreateFeedPage() -> impl IntoView {
 fn CreateFeedForm(
     org: String,
     projects: Vec<String>,
+    /// The scope chosen at first.
+    scope: String,
     initial_error: Option<PortalError>,
     csrf: String,
 ) -> impl IntoView {
+    let scope = StoredValue::new(scope);
     let action = ServerAction::<CreateFeed>::new();
     let initial_error = StoredValue::new(initial_error);
     let error = move || match action.value().get() {
@@ -63,7 +74,7 @@ fn CreateFeedForm(
         Some(PortalError::Invalid { values, .. }) => *values,
         _ => FeedFormValues {
             visibility: Visibility::Organization.as_str().to_owned(),
-            scope: format!("{SCOPE_PROJECT_PREFIX}default"),
+            scope: scope.get_value(),
             upstream: true,
             ..Default::default()
         },

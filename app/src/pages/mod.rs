@@ -7,8 +7,10 @@ mod feed;
 mod feeds;
 mod members;
 mod package;
+mod projects;
 mod scaffold;
 mod settings;
+mod views;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
 pub use connect::ConnectPage;
@@ -17,8 +19,10 @@ pub use feed::FeedPage;
 pub use feeds::FeedsPage;
 pub use members::MembersPage;
 pub use package::{PackagePage, RecycleBinPage};
+pub use projects::{OrganizationsPage, ProjectsPage};
 pub(crate) use scaffold::{Breadcrumbs, Col, DataTable, loaded};
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
+pub use views::FeedViewsPage;
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::{use_location, use_params_map};

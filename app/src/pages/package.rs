@@ -4,13 +4,13 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{layout::use_session, snippet::Snippet},
     model::{FeedView, PackageDetailView, RecycledView, human_time},
     pages::{Breadcrumbs, Col, DataTable, FormError, feed_fields, feed_resource, form_error, loaded},
-    server::{DeleteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
+    server::{DeleteVersion, PromoteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
 };
 
 #[component]
@@ -19,13 +19,15 @@ pub fn PackagePage() -> impl IntoView {
     let session = use_session();
     let params = use_params_map();
     let name = params.read_untracked().get("package").unwrap_or_default();
-    let error = form_error::<DeleteVersion>().or_else(form_error::<SetAllowExternal>);
+    let page = use_query_map().read_untracked().get("page").and_then(|p| p.parse::<i64>().ok());
+    let error =
+        form_error::<DeleteVersion>().or_else(form_error::<SetAllowExternal>).or_else(form_error::<PromoteVersion>);
     loaded(move || {
         let (name, error) = (name.clone(), error.clone());
         async move {
             let feed = feed.await?;
             let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
-            let package = get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name).await?;
+            let package = get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name, page).await?;
             Ok(view! { <FormError error/> <PackageDetails feed package csrf/> })
         }
     })
@@ -37,6 +39,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
     let registry = feed.connect_info().registry_name();
     let install = format!("cargo add {} --registry {registry}\n", package.name);
     let admin = feed.can_administer;
+    let shown_versions = package.versions.len();
     let links = [
         ("Repository", package.repository.clone()),
         ("Homepage", package.homepage.clone()),
@@ -99,22 +102,39 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
 
         <section class="card" aria-labelledby="versions-title">
             <h2 id="versions-title">"Versions"</h2>
-            <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
+            <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Views"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
                         {package
                             .versions
                             .iter()
                             .map(|v| {
                                 let deletable = admin && v.origin == "local";
+                                let promotable: Vec<String> = package.views.iter().filter(|w| !v.views.contains(w)).cloned().collect();
+                                let promote = (package.can_promote && !promotable.is_empty()).then(|| view! {
+                                    <form method="post" action=PromoteVersion::PATH class="inline-form promote-form">
+                                        {feed_fields(&feed, &csrf)}
+                                        <input type="hidden" name="name" value=package.name.clone()/>
+                                        <input type="hidden" name="version" value=v.version.clone()/>
+                                        <label class="visually-hidden" for=format!("promote-{}", v.version)>{format!("View to promote {} to", v.version)}</label>
+                                        <select name="view" id=format!("promote-{}", v.version)>
+                                            {promotable.into_iter().map(|w| view! { <option value=w.clone()>{format!("@{w}")}</option> }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="button button--small">{format!("Promote {}", v.version)}</button>
+                                    </form>
+                                });
                                 view! {
                                     <tr data-version=v.version.clone()>
                                         <td class="mono">
                                             {v.version.clone()}
                                             {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
                                         </td>
+                                        <td class="views">
+                                            {v.views.iter().map(|w| view! { <span class="badge badge--view" data-view=w.clone()>{format!("@{w}")}</span> " " }).collect_view()}
+                                        </td>
                                         <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="downloads">{v.downloads}</td>
                                         <td>{human_time(&v.created_at)}</td>
                                         <td class="actions">
+                                            {promote}
                                             {deletable.then(|| view! {
                                                 <form method="post" action=DeleteVersion::PATH class="inline-form">
                                                     {feed_fields(&feed, &csrf)}
@@ -131,6 +151,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                             })
                             .collect_view()}
             </DataTable>
+            <VersionPager total=package.total_versions page=package.page per_page=package.per_page shown=shown_versions/>
         </section>
 
         <section class="card" aria-labelledby="deps-title">
@@ -174,6 +195,29 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
             </section>
         })}
     }
+}
+
+/// "Versions 51–100 of 230", with links to the previous and next pages.
+#[component]
+fn VersionPager(total: i64, page: i64, per_page: i64, shown: usize) -> impl IntoView {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    (pages > 1).then(|| {
+        let first = (page - 1) * per_page + 1;
+        let text = if shown == 0 {
+            format!("No versions on page {page} of {pages}")
+        } else {
+            format!("Versions {first}–{} of {total}", first + shown as i64 - 1)
+        };
+        let prev = (page > 1).then(|| page.min(pages + 1) - 1);
+        let next = (page < pages).then_some(page + 1);
+        view! {
+            <nav class="pager" aria-label="Pages of versions" id="versions-pager">
+                <span class="muted small" id="versions-shown">{text}</span>
+                {prev.map(|p| view! { <a class="button button--small" rel="prev" id="versions-prev" href=format!("?page={p}")>"Previous"</a> })}
+                {next.map(|p| view! { <a class="button button--small" rel="next" id="versions-next" href=format!("?page={p}")>"Next"</a> })}
+            </nav>
+        }
+    })
 }
 
 #[component]

@@ -9,12 +9,12 @@ use crate::{
     error::PortalError,
     model::{FeedView, PermissionView},
     pages::{Breadcrumbs, Col, DataTable, FieldError, FormError, feed_fields, feed_resource, form_error, loaded},
-    server::{SetRole, UpdateFeedSettings, list_permissions},
+    server::{SetRole, UpdateFeedSettings, list_permissions, retention_preview},
 };
 
 /// Breadcrumbs and tabs shared by the settings pages.
 #[component]
-fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
+pub(crate) fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
     let page = feed.location().page_path();
     let tab = move |href: String, label: &'static str| {
         let here = label == current;
@@ -26,6 +26,7 @@ fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Settings">
             {tab(feed.location().settings_path(), "General")}
             {tab(feed.location().permissions_path(), "Permissions")}
+            {tab(feed.location().views_path(), "Views")}
         </nav>
     }
 }
@@ -45,7 +46,7 @@ pub fn FeedSettingsPage() -> impl IntoView {
 }
 
 /// The page's feed and CSRF token, if the caller may administer the feed.
-async fn administered(
+pub(crate) async fn administered(
     session: Resource<Result<crate::model::SessionView, PortalError>>,
     feed: Resource<Result<FeedView, PortalError>>,
 ) -> Result<(String, FeedView), PortalError> {
@@ -118,11 +119,62 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     </label>
                 </div>
             </div>
+            <fieldset class="field" id="retention">
+                <legend>"Retention"</legend>
+                <p class="hint">
+                    "Housekeeping moves what these rules take to the recycle bin every hour. They never take a version promoted to a view, nor a package's latest version. 0 turns a rule off."
+                </p>
+                <label for="settings-retention-max">"Keep at most this many versions of each package"</label>
+                <input type="number" min="0" id="settings-retention-max" name="retention_max_versions" value=feed.retention_max_versions.to_string()/>
+                <FieldError error=error.clone() field="retentionMaxVersions"/>
+                <label for="settings-retention-days">"Delete versions not downloaded for this many days"</label>
+                <input type="number" min="0" id="settings-retention-days" name="retention_days" value=feed.retention_days.to_string()/>
+                <FieldError error=error.clone() field="retentionDays"/>
+            </fieldset>
             <div class="form-actions">
                 <button type="submit" class="button button--primary">"Save"</button>
             </div>
         </form>
+        <RetentionPreviewList feed=feed.clone()/>
     }
+}
+
+/// What the saved rules would take now.
+#[component]
+fn RetentionPreviewList(feed: FeedView) -> impl IntoView {
+    let rules_on = feed.retention_max_versions > 0 || feed.retention_days > 0;
+    rules_on.then(|| {
+        loaded(move || {
+            let feed = feed.clone();
+            async move {
+                let taken = retention_preview(feed.org.clone(), feed.project.clone(), feed.name.clone()).await?;
+                Ok(view! {
+                    <section class="card" aria-labelledby="retention-preview-title" id="retention-preview">
+                        <h2 id="retention-preview-title">"What the rules would delete now"</h2>
+                        {if taken.is_empty() {
+                            view! { <p class="muted" id="retention-preview-empty">"Nothing: every version is kept."</p> }.into_any()
+                        } else {
+                            view! {
+                                <DataTable id="retention-taken" columns=vec![Col::shown("Package"), Col::shown("Version"), Col::shown("Why")]>
+                                    {taken
+                                        .into_iter()
+                                        .map(|t| view! {
+                                            <tr data-retired=format!("{}@{}", t.package, t.version)>
+                                                <td class="mono">{t.package.clone()}</td>
+                                                <td class="mono">{t.version.clone()}</td>
+                                                <td>{t.reason.clone()}</td>
+                                            </tr>
+                                        })
+                                        .collect_view()}
+                                </DataTable>
+                            }
+                            .into_any()
+                        }}
+                    </section>
+                })
+            }
+        })
+    })
 }
 
 #[component]

@@ -75,6 +75,8 @@ pub async fn update_feed_settings(
     visibility: Option<String>,
     upstream: Option<String>,
     anonymous_saves: Option<String>,
+    #[server(default)] retention_max_versions: Option<String>,
+    #[server(default)] retention_days: Option<String>,
 ) -> Result<(), PortalError> {
     let core = core()?;
     check_csrf(&csrf).await?;
@@ -84,11 +86,45 @@ pub async fn update_feed_settings(
         visibility,
         upstream_enabled: Some(upstream.is_some()),
         allow_anonymous_saves: Some(anonymous_saves.is_some()),
+        retention_max_versions: whole_number("retentionMaxVersions", retention_max_versions.as_deref())?,
+        retention_days: whole_number("retentionDays", retention_days.as_deref())?,
     };
     let feed = FeedRef::new(&org, project.as_deref(), &feed);
     let updated = wharf_service::feeds::update(&core, &principal(&core).await?, &feed, &changes).await?;
     redirect_to(&updated.location().settings_path());
     Ok(())
+}
+
+/// A number field of a form: empty is 0 (the rule is off).
+#[cfg(feature = "ssr")]
+fn whole_number(field: &str, value: Option<&str>) -> Result<Option<i64>, PortalError> {
+    match value.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(0)),
+        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
+            crate::ssr::refuse_with(422);
+            let mut errors = wharf_core::FieldErrors::default();
+            errors.push(field, format!("Enter a whole number, or 0 to turn the rule off (got {text:?})."));
+            PortalError::Fields(errors)
+        }),
+    }
+}
+
+/// What the feed's retention rules would move to the recycle bin now (Administrator or
+/// Owner).
+#[server(prefix = "/_fn", endpoint = "retention_preview")]
+pub async fn retention_preview(
+    org: String,
+    project: Option<String>,
+    feed: String,
+) -> Result<Vec<crate::model::RetiredView>, PortalError> {
+    let core = core()?;
+    let feed = FeedRef::new(&org, project.as_deref(), &feed);
+    let taken = wharf_service::retention::preview(&core, &principal(&core).await?, &feed, wharf_db::unix_now()).await?;
+    Ok(taken
+        .into_iter()
+        .map(|t| crate::model::RetiredView { package: t.package, version: t.version, reason: t.reason })
+        .collect())
 }
 
 /// Who holds which role on a feed (Administrator or Owner).

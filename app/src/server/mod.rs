@@ -5,10 +5,14 @@
 mod account;
 mod admin;
 mod packages;
+mod projects;
+mod views;
 
 pub use account::*;
 pub use admin::*;
 pub use packages::*;
+pub use projects::*;
+pub use views::*;
 
 use leptos::prelude::*;
 
@@ -36,18 +40,29 @@ pub const READ_ONLY_FNS: &[&str] = &[
     <ListTokens as leptos::server_fn::ServerFn>::PATH,
     <ListMembers as leptos::server_fn::ServerFn>::PATH,
     <ListPermissions as leptos::server_fn::ServerFn>::PATH,
+    <ListViews as leptos::server_fn::ServerFn>::PATH,
+    <ListOrganizations as leptos::server_fn::ServerFn>::PATH,
+    <RetentionPreview as leptos::server_fn::ServerFn>::PATH,
 ];
 
 /// The value of the Scope radio for a project (`project:NAME`) or the organization.
 pub const SCOPE_ORGANIZATION: &str = "organization";
 pub const SCOPE_PROJECT_PREFIX: &str = "project:";
 
-/// Every feed of an organization, at any scope, that the caller may read.
+/// The feeds of an organization the caller may read: of every scope, or with `project`,
+/// the organization's own and that project's.
 #[server(prefix = "/_fn", endpoint = "list_feeds")]
-pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
+pub async fn list_feeds(org: String, #[server(default)] project: Option<String>) -> Result<Vec<FeedView>, PortalError> {
     let core = core()?;
     let principal = crate::ssr::principal(&core).await?;
-    let feeds = wharf_service::feeds::list(&core, &principal, &org, None, true).await?;
+    let feeds = match project.filter(|p| !p.is_empty()) {
+        None => wharf_service::feeds::list(&core, &principal, &org, None, true).await?,
+        Some(project) => {
+            let mut feeds = wharf_service::feeds::list(&core, &principal, &org, None, false).await?;
+            feeds.extend(wharf_service::feeds::list(&core, &principal, &org, Some(&project), false).await?);
+            feeds
+        }
+    };
     Ok(feeds.iter().map(|f| feed_view(&core, f, false)).collect())
 }
 
@@ -56,7 +71,7 @@ pub async fn list_feeds(org: String) -> Result<Vec<FeedView>, PortalError> {
 pub async fn list_projects(org: String) -> Result<Vec<String>, PortalError> {
     let core = core()?;
     let (principal, _) = crate::ssr::signed_in(&core).await?;
-    Ok(wharf_service::feeds::projects(&core, &principal, &org).await?)
+    Ok(wharf_service::projects::list(&core, &principal, &org).await?)
 }
 
 /// One feed; `project` is `None` for an organization-scoped feed.

@@ -35,15 +35,13 @@ pub async fn get_package(
     project: Option<String>,
     feed: String,
     name: String,
+    #[server(default)] page: Option<i64>,
 ) -> Result<PackageDetailView, PortalError> {
     let core = core()?;
     let principal = principal(&core).await?;
     let package = PackageRef::new(FeedRef::new(&org, project.as_deref(), &feed), &name)?;
-    let (feed, details, allow_external) = wharf_service::browse::details(&core, &principal, &package).await?;
-    let Some(shown) = details.iter().rev().find(|v| !v.yanked).or(details.last()) else {
-        crate::ssr::refuse_with(404);
-        return Err(PortalError::NotFound(format!("Feed '{}' has no package '{name}'.", feed.name)));
-    };
+    let details = wharf_service::browse::details(&core, &principal, &package, page.unwrap_or(1)).await?;
+    let shown = &details.shown;
     let entry = wharf_index::IndexEntry::parse(&shown.index_line).ok();
     let meta: serde_json::Value =
         shown.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
@@ -76,19 +74,25 @@ pub async fn get_package(
         readme_html: shown.readme.as_deref().map(render_markdown),
         dependencies,
         features,
-        allow_external,
-        has_local: details.iter().any(|v| v.origin == "local"),
+        allow_external: details.allow_external,
+        has_local: details.has_local,
+        can_promote: details.can_promote,
+        total_versions: details.total,
+        page: details.page,
+        per_page: wharf_service::browse::VERSIONS_PER_PAGE,
         versions: details
+            .versions
             .iter()
-            .rev()
             .map(|v| VersionView {
                 version: v.version.clone(),
                 origin: v.origin.clone(),
                 yanked: v.yanked,
                 downloads: v.downloads,
                 created_at: rfc3339(v.created_at),
+                views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
             })
             .collect(),
+        views: details.views.clone(),
     })
 }
 
@@ -160,6 +164,25 @@ pub async fn restore_version(
     let target = version_ref(&org, project.as_deref(), &feed, &name, &version)?;
     let feed = wharf_service::packages::restore_version(&core, &principal(&core).await?, &target).await?;
     redirect_to(&feed.location().package_path(&target.package.name));
+    Ok(())
+}
+
+/// Promotes a version to one of the feed's views (Contributor and up).
+#[server(prefix = "/_fn", endpoint = "promote_version")]
+pub async fn promote_version(
+    #[server(default)] csrf: String,
+    org: String,
+    project: Option<String>,
+    feed: String,
+    name: String,
+    version: String,
+    view: String,
+) -> Result<(), PortalError> {
+    let core = core()?;
+    check_csrf(&csrf).await?;
+    let target = version_ref(&org, project.as_deref(), &feed, &name, &version)?;
+    wharf_service::views::promote(&core, &principal(&core).await?, &target, &view).await?;
+    redirect_to(&target.package.feed.location().package_path(&target.package.name));
     Ok(())
 }
 

@@ -120,6 +120,8 @@ pub enum OrgAction {
     CreateFeed,
     /// Create accounts, add and remove members: instance administrators only.
     ManageMembers,
+    /// Create, rename and delete projects (and organizations): instance administrators only.
+    ManageProjects,
 }
 
 /// Decides whether `principal`, `member` of the organization or not, may do `action` there.
@@ -144,6 +146,9 @@ pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> 
         OrgAction::ManageMembers => {
             Err(Denied::Forbidden("Only Wharf administrators manage accounts and members.".into()))
         }
+        OrgAction::ManageProjects => Err(Denied::Forbidden(
+            "Only Wharf administrators create, rename and delete projects and organizations.".into(),
+        )),
     }
 }
 

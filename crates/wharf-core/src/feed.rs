@@ -169,6 +169,27 @@ pub struct FeedPatch {
     pub upstream_enabled: Option<bool>,
     /// Public feeds: whether anonymous users may save versions from the upstream.
     pub allow_anonymous_saves: Option<bool>,
+    /// Retention: `Some(None)` turns the rule off.
+    pub retention_max_versions: Option<Option<i64>>,
+    pub retention_days: Option<Option<i64>>,
+}
+
+/// Most versions per package the retention rule may name, and most days.
+pub const MAX_RETENTION_VERSIONS: i64 = 100_000;
+pub const MAX_RETENTION_DAYS: i64 = 36_500;
+
+/// A retention setting as given (`0` turns the rule off): `None` when absent, `Some(None)`
+/// for off, `Some(Some(n))` for on.
+pub fn retention_setting(errors: &mut FieldErrors, field: &str, value: Option<i64>, max: i64) -> Option<Option<i64>> {
+    match value {
+        None => None,
+        Some(0) => Some(None),
+        Some(n) if (1..=max).contains(&n) => Some(Some(n)),
+        Some(n) => {
+            errors.push(field, format!("Enter a whole number from 1 to {max}, or 0 to turn the rule off (got {n})."));
+            None
+        }
+    }
 }
 
 impl FeedPatch {
@@ -190,6 +211,8 @@ impl FeedPatch {
             visibility,
             upstream_enabled,
             allow_anonymous_saves: None,
+            retention_max_versions: None,
+            retention_days: None,
         })
     }
 

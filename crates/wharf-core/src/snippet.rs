@@ -22,7 +22,8 @@ pub struct ConnectInfo {
 /// with a digit, and reserves `crates-io`; feed names may also contain `.` and start with
 /// a digit, so those are mapped to a name cargo takes.
 pub fn registry_name(feed: &str) -> String {
-    let mut name: String = feed.chars().map(|c| if c == '.' { '-' } else { c }).collect();
+    // `.` in a feed name, and the `@` of a view (`feed@release`), become `-`.
+    let mut name: String = feed.chars().map(|c| if matches!(c, '.' | '@') { '-' } else { c }).collect();
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, "feed-");
     }

@@ -100,6 +100,19 @@ pub mod pages {
         format!("/{org}/_artifacts/new")
     }
 
+    /// A project's feeds, with the organization's.
+    pub fn project_feeds(org: &str, project: &str) -> String {
+        format!("/{org}/{project}/_artifacts")
+    }
+
+    /// An organization's projects (administrators).
+    pub fn projects(org: &str) -> String {
+        format!("/{org}/_settings/projects")
+    }
+
+    /// Every organization (administrators).
+    pub const ORGANIZATIONS: &str = "/_settings/organizations";
+
     /// An organization's members (administrators).
     pub fn members(org: &str) -> String {
         format!("/{org}/_settings/members")
@@ -133,6 +146,11 @@ pub struct FeedLocation {
 }
 
 impl FeedLocation {
+    /// The same feed's view `view`: its registry paths name `feed@view`.
+    pub fn view(&self, view: &str) -> FeedLocation {
+        FeedLocation { feed: format!("{}@{view}", self.feed), ..self.clone() }
+    }
+
     /// `/{org}` or `/{org}/{project}`: the prefix of every URL of the feed's scope.
     pub fn scope_path(&self) -> String {
         match &self.project {
@@ -179,6 +197,11 @@ impl FeedLocation {
     /// The feed's Permissions page.
     pub fn permissions_path(&self) -> String {
         format!("{}/settings/permissions", self.page_path())
+    }
+
+    /// The feed's Views page.
+    pub fn views_path(&self) -> String {
+        format!("{}/settings/views", self.page_path())
     }
 
     /// The feed's recycle bin page.

@@ -46,3 +46,18 @@ impl<T> OnConflict<T> for Result<T, sqlx::Error> {
         })
     }
 }
+
+/// Turns a foreign-key violation (the row referred to was deleted meanwhile) into
+/// [`DbError::NotFound`] with `message`.
+pub(crate) trait OnMissingParent<T> {
+    fn on_missing_parent(self, message: impl FnOnce() -> String) -> DbResult<T>;
+}
+
+impl<T> OnMissingParent<T> for DbResult<T> {
+    fn on_missing_parent(self, message: impl FnOnce() -> String) -> DbResult<T> {
+        self.map_err(|e| match &e {
+            DbError::Sqlx(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => DbError::NotFound(message()),
+            _ => e,
+        })
+    }
+}

@@ -3,7 +3,11 @@
 use sqlx::{AnyPool, Row, any::AnyRow};
 use wharf_core::{FeedDraft, FeedLocation, FeedPatch, Visibility};
 
-use crate::{DbError, DbResult, Scope, error::OnConflict, now};
+use crate::{
+    DbError, DbResult, Scope,
+    error::{OnConflict, OnMissingParent},
+    now,
+};
 
 /// A feed as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +27,10 @@ pub struct Feed {
     pub upstream_reached_at: Option<i64>,
     /// Public feeds: whether anonymous users may save versions from the upstream.
     pub allow_anonymous_saves: bool,
+    /// Retention: keep at most this many versions of each package (`None`: no limit).
+    pub retention_max_versions: Option<i64>,
+    /// Retention: delete versions not downloaded for this many days (`None`: never).
+    pub retention_days: Option<i64>,
 }
 
 impl Feed {
@@ -44,13 +52,15 @@ impl Feed {
             updated_at: row.try_get("updated_at")?,
             upstream_reached_at: row.try_get("upstream_reached_at")?,
             allow_anonymous_saves: crate::get_bool(row, "allow_anonymous_saves")?,
+            retention_max_versions: row.try_get("retention_max_versions")?,
+            retention_days: row.try_get("retention_days")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
      f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
-     f.allow_anonymous_saves \
+     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
 
 /// Which feeds a listing returns.
@@ -71,6 +81,13 @@ fn duplicate_message(name: &str, scope: &Scope) -> String {
     match &scope.project {
         Some(project) => format!("A feed named '{name}' already exists in project '{project}'. Choose another name."),
         None => format!("A feed named '{name}' already exists in organization '{}'. Choose another name.", scope.org),
+    }
+}
+
+fn gone_message(scope: &Scope) -> String {
+    match &scope.project {
+        Some(project) => format!("Project '{project}' does not exist in organization '{}'.", scope.org),
+        None => format!("Organization '{}' does not exist.", scope.org),
     }
 }
 
@@ -112,7 +129,9 @@ impl<'a> FeedRepo<'a> {
         .bind(ts)
         .fetch_one(&mut *tx)
         .await
-        .on_conflict(|| duplicate_message(draft.name.as_str(), scope))?
+        .on_conflict(|| duplicate_message(draft.name.as_str(), scope))
+        // The project was deleted since it was looked up.
+        .on_missing_parent(|| gone_message(scope))?
         .try_get("id")?;
         if let Some(user_id) = owner {
             sqlx::query("INSERT INTO feed_roles (feed_id, user_id, role) VALUES ($1, $2, $3)")
@@ -122,6 +141,7 @@ impl<'a> FeedRepo<'a> {
                 .execute(&mut *tx)
                 .await?;
         }
+        crate::views::ViewRepo::create_defaults(&mut tx, id).await?;
         tx.commit().await?;
         self.by_id(id).await
     }
@@ -174,7 +194,10 @@ impl<'a> FeedRepo<'a> {
             "UPDATE feeds SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
              description = COALESCE($3, description), visibility = COALESCE($4, visibility), \
              upstream_enabled = COALESCE($5, upstream_enabled), allow_anonymous_saves = COALESCE($6, allow_anonymous_saves), \
-             updated_at = $7 WHERE id = $8",
+             updated_at = $7, \
+             retention_max_versions = CASE WHEN $9 THEN $10 ELSE retention_max_versions END, \
+             retention_days = CASE WHEN $11 THEN $12 ELSE retention_days END \
+             WHERE id = $8",
         )
         .bind(new_name.map(|n| n.as_str().to_owned()))
         .bind(new_name.map(|n| n.key()))
@@ -184,10 +207,24 @@ impl<'a> FeedRepo<'a> {
         .bind(patch.allow_anonymous_saves)
         .bind(now())
         .bind(feed.id)
+        .bind(patch.retention_max_versions.is_some())
+        .bind(patch.retention_max_versions.flatten())
+        .bind(patch.retention_days.is_some())
+        .bind(patch.retention_days.flatten())
         .execute(self.pool)
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;
         self.by_id(feed.id).await
+    }
+
+    /// Every feed with a retention rule on.
+    pub async fn with_retention(&self) -> DbResult<Vec<Feed>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE f.retention_max_versions IS NOT NULL OR f.retention_days IS NOT NULL ORDER BY f.id"
+        ))
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter().map(Feed::from_row).collect()
     }
 
     /// Records that the feed's upstream answered at `at` (Unix seconds).

@@ -6,12 +6,15 @@ mod error;
 pub mod feeds;
 pub mod notify;
 pub mod packages;
+mod retention;
 pub mod roles;
 pub mod scopes;
 pub mod sessions;
 pub mod tokens;
 pub mod upstream_files;
 pub mod users;
+mod versions;
+pub mod views;
 
 use std::str::FromStr;
 
@@ -28,12 +31,15 @@ pub use packages::{
     LocalVersion, NewVersion, Origin, PackageFilter, PackageRepo, PackageSummary, StoredVersion, canonical_key,
     version_key,
 };
+pub use retention::RetainedVersion;
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};
 pub use sessions::{KeyRepo, SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use upstream_files::{StoredIndexFile, UpstreamFileRepo};
 pub use users::{User, UserRepo};
+pub use versions::VersionRow;
+pub use views::{View, ViewRepo};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -178,6 +184,10 @@ impl Db {
 
     pub fn upstream_files(&self) -> UpstreamFileRepo<'_> {
         UpstreamFileRepo::new(&self.pool)
+    }
+
+    pub fn views(&self) -> ViewRepo<'_> {
+        ViewRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

@@ -111,7 +111,7 @@ impl PackageFilter {
 
 /// Reads and writes a feed's packages.
 pub struct PackageRepo<'a> {
-    pool: &'a AnyPool,
+    pub(crate) pool: &'a AnyPool,
 }
 
 impl<'a> PackageRepo<'a> {
@@ -405,18 +405,21 @@ impl<'a> PackageRepo<'a> {
         Ok(rows.iter().map(|r| r.try_get("cksum")).collect::<Result<_, _>>()?)
     }
 
-    /// Adds counted downloads: (feed id, lower-cased name, version, how many).
+    /// Adds counted downloads: (feed id, lower-cased name, version, how many), and notes
+    /// that those versions were downloaded now.
     pub async fn add_downloads(&self, counts: &[(i64, String, String, i64)]) -> DbResult<()> {
+        let at = now();
         let mut tx = self.pool.begin().await?;
         for (feed_id, name_key, version, n) in counts {
             sqlx::query(
-                "UPDATE package_versions SET downloads = downloads + $1 WHERE version = $2 AND package_id = \
-                 (SELECT id FROM packages WHERE feed_id = $3 AND name_key = $4)",
+                "UPDATE package_versions SET downloads = downloads + $1, last_downloaded_at = $5 WHERE version = $2 \
+                 AND package_id = (SELECT id FROM packages WHERE feed_id = $3 AND name_key = $4)",
             )
             .bind(*n)
             .bind(version)
             .bind(*feed_id)
             .bind(name_key)
+            .bind(at)
             .execute(&mut *tx)
             .await?;
         }

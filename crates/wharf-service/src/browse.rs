@@ -4,7 +4,7 @@
 
 use wharf_auth::{FeedAction, Principal};
 use wharf_core::Role;
-use wharf_db::{Feed, PackageFilter, PackageSummary, packages::VersionDetail};
+use wharf_db::{Feed, PackageFilter, PackageSummary, VersionRow, packages::VersionDetail};
 
 use crate::{Core, CoreError, CoreResult, FeedRef, PackageRef};
 
@@ -48,21 +48,63 @@ pub async fn list(
     Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items })
 }
 
-/// A package with every version's details, oldest first, and whether upstream versions of
-/// its name are allowed (readers). `NotFound` when the feed holds no version of it.
+/// Versions a package's page lists per page.
+pub const VERSIONS_PER_PAGE: i64 = 50;
+
+/// A package as its page shows it.
+#[derive(Debug, Clone)]
+pub struct PackageDetails {
+    pub feed: Feed,
+    /// The version on display: the newest not yanked, else the newest.
+    pub shown: VersionDetail,
+    /// Whether any version was published to the feed (the guard applies).
+    pub has_local: bool,
+    /// Whether upstream versions of its name are allowed in anyway.
+    pub allow_external: bool,
+    /// Whether the caller may promote versions to views.
+    pub can_promote: bool,
+    /// The feed's views, by name.
+    pub views: Vec<String>,
+    /// `(version, view)` for every version promoted to a view.
+    pub promoted: Vec<(String, String)>,
+    /// Versions in all, this page (from 1), and its versions, newest first.
+    pub total: i64,
+    pub page: i64,
+    pub versions: Vec<VersionRow>,
+}
+
+/// A package with the version on display and page `page` of its versions (readers).
+/// `NotFound` when the feed holds no version of it.
 pub async fn details(
     core: &Core,
     principal: &Principal,
     package: &PackageRef,
-) -> CoreResult<(Feed, Vec<VersionDetail>, bool)> {
+    page: i64,
+) -> CoreResult<PackageDetails> {
     let found = package.feed.authorized(core, principal, FeedAction::Read).await?;
     let key = package.key();
-    let versions = core.db.packages().version_details(found.feed.id, &key).await?;
-    if versions.is_empty() {
-        return Err(CoreError::NotFound(format!("Feed '{}' has no package '{}'.", found.feed.name, package.name)));
-    }
-    let guard = core.db.packages().guard(found.feed.id, &wharf_db::canonical_key(&key)).await?;
-    Ok((found.feed, versions, guard == Some(true)))
+    let packages = core.db.packages();
+    let missing = || CoreError::NotFound(format!("Feed '{}' has no package '{}'.", found.feed.name, package.name));
+    let (shown, has_local) = packages.shown_version(found.feed.id, &key).await?.ok_or_else(missing)?;
+    let page = page.max(1);
+    let offset = (page - 1).saturating_mul(VERSIONS_PER_PAGE);
+    let (total, versions) = packages.version_page(found.feed.id, &key, offset, VERSIONS_PER_PAGE).await?;
+    let guard = packages.guard(found.feed.id, &wharf_db::canonical_key(&key)).await?;
+    let can_promote = wharf_auth::authorize(principal, &found.standing, FeedAction::Write).is_ok();
+    let views = core.db.views().list(found.feed.id).await?.into_iter().map(|v| v.name).collect();
+    let promoted = core.db.views().of_package(found.feed.id, &key).await?;
+    Ok(PackageDetails {
+        feed: found.feed,
+        shown,
+        has_local,
+        allow_external: guard == Some(true),
+        can_promote,
+        views,
+        promoted,
+        total,
+        page,
+        versions,
+    })
 }
 
 /// One search hit: name, newest version, description.

@@ -60,6 +60,26 @@ pub enum Change {
     RoleChanged {
         feed: i64,
     },
+    /// An organization's projects created, renamed or deleted (or the organization created).
+    ProjectsChanged {
+        org: i64,
+    },
+    /// A view added, renamed or deleted.
+    ViewsChanged {
+        feed: i64,
+    },
+    /// A version promoted to a view.
+    VersionPromoted {
+        feed: i64,
+        krate: String,
+        version: String,
+        view: String,
+    },
+    /// Versions moved to the recycle bin by the feed's retention rules.
+    RetentionApplied {
+        feed: i64,
+        count: usize,
+    },
     TokenCreated {
         token: i64,
     },
@@ -90,7 +110,10 @@ impl Change {
             | Change::VersionRestored { feed, .. }
             | Change::VersionSaved { feed, .. }
             | Change::PackageChanged { feed, .. }
-            | Change::RoleChanged { feed } => Some(*feed),
+            | Change::RoleChanged { feed }
+            | Change::ViewsChanged { feed }
+            | Change::VersionPromoted { feed, .. }
+            | Change::RetentionApplied { feed, .. } => Some(*feed),
             _ => None,
         }
     }

@@ -59,20 +59,41 @@ pub struct FeedChanges {
     pub visibility: Option<String>,
     pub upstream_enabled: Option<bool>,
     pub allow_anonymous_saves: Option<bool>,
+    /// Retention rules; `0` turns one off.
+    pub retention_max_versions: Option<i64>,
+    pub retention_days: Option<i64>,
 }
 
 /// Changes a feed's settings (Administrator or Owner).
 pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes: &FeedChanges) -> CoreResult<Feed> {
     let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
-    let patch = FeedPatch {
-        allow_anonymous_saves: changes.allow_anonymous_saves,
-        ..FeedPatch::parse(
-            changes.name.as_deref(),
-            changes.description.as_deref(),
-            changes.visibility.as_deref(),
-            changes.upstream_enabled,
-        )
-        .map_err(CoreError::Invalid)?
+    let parsed = FeedPatch::parse(
+        changes.name.as_deref(),
+        changes.description.as_deref(),
+        changes.visibility.as_deref(),
+        changes.upstream_enabled,
+    );
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let max_versions = wharf_core::feed::retention_setting(
+        &mut errors,
+        "retentionMaxVersions",
+        changes.retention_max_versions,
+        wharf_core::feed::MAX_RETENTION_VERSIONS,
+    );
+    let days = wharf_core::feed::retention_setting(
+        &mut errors,
+        "retentionDays",
+        changes.retention_days,
+        wharf_core::feed::MAX_RETENTION_DAYS,
+    );
+    let patch = match parsed {
+        Ok(patch) if errors.is_empty() => FeedPatch {
+            allow_anonymous_saves: changes.allow_anonymous_saves,
+            retention_max_versions: max_versions,
+            retention_days: days,
+            ..patch
+        },
+        _ => return Err(CoreError::Invalid(errors)),
     };
     let scope = scope(core, &found.org, found.project.as_deref()).await?;
     let updated = core.db.feeds().update(&scope, &found.name, &patch).await?;
@@ -89,12 +110,4 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreR
     tracing::info!(feed.id = found.id, feed = %found.name, "feed deleted");
     core.announce(Change::FeedDeleted { feed: found.id });
     Ok(())
-}
-
-/// The projects of an organization, for choosing where a new feed lives: for those who may
-/// create feeds there.
-pub async fn projects(core: &Core, principal: &Principal, org: &str) -> CoreResult<Vec<String>> {
-    let scope = scope(core, org, None).await?;
-    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::CreateFeed).await?;
-    Ok(core.db.scopes().projects(scope.org_id).await?)
 }

@@ -15,13 +15,16 @@ pub mod feeds;
 pub mod members;
 pub mod metrics;
 pub mod packages;
+pub mod projects;
 pub mod refs;
 pub mod registry;
 pub mod relay;
+pub mod retention;
 pub mod roles;
 pub mod storage;
 pub mod time;
 pub mod tokens;
+pub mod views;
 
 use wharf_core::PublicUrl;
 use wharf_db::Db;

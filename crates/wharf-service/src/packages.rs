@@ -17,6 +17,8 @@ pub struct Package {
     pub versions: Vec<(String, String, String)>,
     /// Whether upstream versions of a name with local versions are allowed anyway.
     pub allow_external: bool,
+    /// `(version, view)` for every version promoted to a view.
+    pub views: Vec<(String, String)>,
 }
 
 /// The package, if the caller may do `action` on its feed; 404 if the feed has no version
@@ -46,7 +48,13 @@ async fn describe(core: &Core, feed: &Feed, key: &str) -> CoreResult<Package> {
     let versions = packages.versions(feed.id, key).await?;
     let guard = packages.guard(feed.id, &wharf_db::canonical_key(key)).await?;
     let name = packages.list(feed.id, key).await?.into_iter().find(|p| p.name.eq_ignore_ascii_case(key));
-    Ok(Package { name: name.map_or_else(|| key.to_owned(), |p| p.name), versions, allow_external: guard == Some(true) })
+    let views = core.db.views().of_package(feed.id, key).await?;
+    Ok(Package {
+        name: name.map_or_else(|| key.to_owned(), |p| p.name),
+        versions,
+        allow_external: guard == Some(true),
+        views,
+    })
 }
 
 /// Turns the package's "Allow externally-sourced versions" on or off (Administrator or

@@ -18,6 +18,7 @@ use wharf_test_support::{Engine, TestDatabase};
 pub struct TestApp {
     router: Router,
     registry: std::sync::Arc<wharf::registry::Registry>,
+    core: wharf_service::Core,
     db: Db,
     test_db: TestDatabase,
     /// A read & write token of `root`, a Wharf administrator: what [`TestApp::json`] sends.
@@ -83,9 +84,9 @@ impl TestApp {
         };
         tweak(&mut config);
         let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");
-        let registry = state.registry.clone();
+        let (registry, core) = (state.registry.clone(), state.core.clone());
         let router = wharf::routes::router(state);
-        TestApp { router, registry, db, test_db, admin_token: String::new() }
+        TestApp { router, registry, core, db, test_db, admin_token: String::new() }
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -247,6 +248,11 @@ impl TestApp {
     /// The Cargo side, for housekeeping the server runs on its own schedule.
     pub fn registry(&self) -> &wharf::registry::Registry {
         &self.registry
+    }
+
+    /// The server's core: operations called directly (on a clock the test sets).
+    pub fn core(&self) -> &wharf_service::Core {
+        &self.core
     }
 
     pub fn db(&self) -> &Db {

@@ -11,13 +11,16 @@ mod helpers;
 mod holes_access;
 mod holes_sign_in;
 mod matrix;
+mod projects;
 mod publish;
 mod publish_bodies;
 mod registry;
 mod replicas;
+mod retention;
 mod running;
 mod upstream_faults;
 mod upstream_limits;
+mod views;
 mod warm_restart;
 
 use axum::http::{Method, StatusCode};

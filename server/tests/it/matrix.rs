@@ -59,6 +59,7 @@ const WRITE: Row = Row::ByVisibility(["UFFF....", "UFFF....", "UNFF...."]);
 const OWNERS_CHANGE: Row = Row::ByVisibility(["BBBBBBBB", "UBBBBBBB", "UNBBBBBB"]);
 const FORM_SIGNED_IN: Row = Row::All("U>>>>>>>");
 const FORM_ADMINISTER: Row = Row::ByVisibility(["UFFFF>>>", "UFFFF>>>", "UNFFF>>>"]);
+const FORM_WRITE: Row = Row::ByVisibility(["UFFF>>>>", "UFFF>>>>", "UNFF>>>>"]);
 const FORM_INSTANCE_ADMIN: Row = Row::All("UFFFFFF>");
 
 /// The table: (method, route pattern) → expected cells. Patterns are axum's, as the
@@ -91,6 +92,12 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::DELETE, leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}")), ADMINISTER),
             (M::GET, leak(format!("{api}/{{feed}}/recycle-bin")), ADMINISTER),
             (M::POST, leak(format!("{api}/{{feed}}/recycle-bin/{{package}}/versions/{{version}}/restore")), ADMINISTER),
+            (M::GET, leak(format!("{api}/{{feed}}/views")), READ),
+            (M::GET, leak(format!("{api}/{{feed}}/retention/preview")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/views")), ADMINISTER),
+            (M::PATCH, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
+            (M::DELETE, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}/promote")), WRITE),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
@@ -105,11 +112,18 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{page}/connect")), READ),
             (M::GET, leak(format!("{page}/settings")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/permissions")), ADMINISTER),
+            (M::GET, leak(format!("{page}/settings/views")), ADMINISTER),
             (M::GET, leak(format!("{page}/package/{{package}}")), READ),
             (M::GET, leak(format!("{page}/recycle-bin")), ADMINISTER),
         ]);
     }
     rows.extend([
+        (M::GET, "/{org}/_apis/projects", SIGNED_IN),
+        (M::POST, "/{org}/_apis/projects", Row::All("UFFFFFF.")),
+        (M::PATCH, "/{org}/_apis/projects/{project}", Row::All("UFFFFFF.")),
+        (M::DELETE, "/{org}/_apis/projects/{project}", Row::All("UFFFFFF.")),
+        (M::GET, "/_apis/organizations", SIGNED_IN),
+        (M::POST, "/_apis/organizations", Row::All("UFFFFFF.")),
         (M::GET, "/_apis/tokens", SIGNED_IN),
         (M::POST, "/_apis/tokens", SIGNED_IN),
         (M::DELETE, "/_apis/tokens/{id}", SIGNED_IN),
@@ -123,6 +137,9 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::GET, "/{org}/_artifacts", EVERYONE),
         (M::GET, "/{org}/_artifacts/new", SIGNED_IN),
         (M::GET, "/{org}/_settings/members", Row::All("UFFFFFF.")),
+        (M::GET, "/{org}/_settings/projects", SIGNED_IN),
+        (M::GET, "/_settings/organizations", SIGNED_IN),
+        (M::GET, "/{org}/{project}/_artifacts", EVERYONE),
         (M::GET, "/_setup", EVERYONE),
         (M::GET, "/_signin", EVERYONE),
         (M::GET, "/_user/tokens", SIGNED_IN),
@@ -154,6 +171,17 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/delete_version", FORM_ADMINISTER),
         (M::POST, "/_fn/restore_version", FORM_ADMINISTER),
         (M::POST, "/_fn/set_allow_external", FORM_ADMINISTER),
+        (M::POST, "/_fn/list_views", READ),
+        (M::POST, "/_fn/list_organizations", SIGNED_IN),
+        (M::POST, "/_fn/create_organization", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/create_project", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/rename_project", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/delete_project", FORM_INSTANCE_ADMIN),
+        (M::POST, "/_fn/retention_preview", ADMINISTER),
+        (M::POST, "/_fn/create_view", FORM_ADMINISTER),
+        (M::POST, "/_fn/rename_view", FORM_ADMINISTER),
+        (M::POST, "/_fn/delete_view", FORM_ADMINISTER),
+        (M::POST, "/_fn/promote_version", FORM_WRITE),
     ]);
     rows
 }
@@ -251,6 +279,33 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         ("PATCH", p) if p.ends_with("/permissions") => {
             (path, r#"[{"user":"target","role":"reader"}]"#.into(), Some("application/json"))
         }
+        ("POST", "/{org}/_apis/projects" | "/_apis/organizations") => {
+            (path, serde_json::json!({"name": cx.unique("s")}).to_string(), Some("application/json"))
+        }
+        ("PATCH" | "DELETE", "/{org}/_apis/projects/{project}") => {
+            // A project of its own per cell: renaming or deleting `default` would move the feeds.
+            let project = cx.unique("proj");
+            let org = cx.app.db().scopes().resolve("default", None).await.unwrap();
+            cx.app.db().scopes().create_project(org.org_id, &project).await.unwrap();
+            let path = format!("/default/_apis/projects/{project}");
+            let body = if method == Method::PATCH {
+                serde_json::json!({"name": cx.unique("renamed")}).to_string()
+            } else {
+                String::new()
+            };
+            (path, body, Some("application/json"))
+        }
+        ("POST", p) if p.ends_with("/views") => {
+            (path, serde_json::json!({"name": cx.unique("v")}).to_string(), Some("application/json"))
+        }
+        ("PATCH", p) if p.ends_with("/views/{view}") => {
+            (path.replace("{view}", "release"), r#"{"name":"release"}"#.into(), Some("application/json"))
+        }
+        ("DELETE", p) if p.ends_with("/views/{view}") => {
+            let view = spare_view(cx, project, feed).await;
+            (path.replace("{view}", &view), String::new(), None)
+        }
+        ("POST", p) if p.ends_with("/promote") => (path, r#"{"view":"release"}"#.into(), Some("application/json")),
         ("PATCH", p) if p.ends_with("/packages/{package}") => {
             (path, r#"{"allowExternalVersions":true}"#.into(), Some("application/json"))
         }
@@ -297,6 +352,28 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, feed_args(&[("name", "seeded"), ("version", "1.0.0")]), None)
         }
         ("POST", "/_fn/list_packages") => (path, feed_args(&[("query", "")]), None),
+        ("POST", "/_fn/list_views" | "/_fn/retention_preview") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/list_organizations") => (path, String::new(), None),
+        ("POST", "/_fn/create_organization") => (path, form(&[("csrf", csrf), ("name", &cx.unique("org"))]), None),
+        ("POST", "/_fn/create_project") => {
+            (path, form(&[("csrf", csrf), ("org", "default"), ("name", &cx.unique("proj"))]), None)
+        }
+        ("POST", "/_fn/rename_project" | "/_fn/delete_project") => {
+            let project = cx.unique("proj");
+            let org = cx.app.db().scopes().resolve("default", None).await.unwrap();
+            cx.app.db().scopes().create_project(org.org_id, &project).await.unwrap();
+            let renamed = cx.unique("renamed");
+            (path, form(&[("csrf", csrf), ("org", "default"), ("project", &project), ("name", &renamed)]), None)
+        }
+        ("POST", "/_fn/create_view") => (path, feed_args(&[("name", &cx.unique("v"))]), None),
+        ("POST", "/_fn/rename_view") => (path, feed_args(&[("view", "release"), ("name", "release")]), None),
+        ("POST", "/_fn/delete_view") => {
+            let view = spare_view(cx, project, feed).await;
+            (path, feed_args(&[("view", &view)]), None)
+        }
+        ("POST", "/_fn/promote_version") => {
+            (path, feed_args(&[("name", "seeded"), ("version", "1.0.0"), ("view", "release")]), None)
+        }
         ("POST", "/_fn/create_feed") => {
             let name = cx.unique("p");
             let body = form(&[
@@ -385,6 +462,14 @@ fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::h
         Some(token) => req.header(header::AUTHORIZATION, token),
         None => req,
     }
+}
+
+/// A view of the feed made for one cell to delete.
+async fn spare_view(cx: &Cx<'_>, project: &str, feed: &str) -> String {
+    let db = cx.app.db();
+    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
+    let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
+    db.views().create(feed_id, &cx.unique("spare")).await.unwrap().name
 }
 
 /// A token of the caller's besides the one they authenticate with (to revoke); any id

@@ -172,7 +172,7 @@ impl Registry {
         })
     }
 
-    async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str) -> Result<Download, DownloadError> {
+    pub(super) async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str) -> Result<Download, DownloadError> {
         let (size, stream) = self.storage.get(cksum).await?;
         self.package_used(feed.id, key);
         inc(&self.metrics.downloads);

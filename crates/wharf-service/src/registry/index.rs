@@ -21,12 +21,12 @@ pub struct Rendered {
 
 /// `Rendered::upstream_generation` of a file with no upstream part (upstream copies count
 /// from 2).
-const NO_UPSTREAM: u64 = 0;
+pub(super) const NO_UPSTREAM: u64 = 0;
 /// … and of a file of a guarded name, whose upstream versions are hidden.
 const LOCAL_ONLY: u64 = 1;
 
 impl Rendered {
-    fn new(body: Vec<u8>, upstream_generation: u64) -> Self {
+    pub(super) fn new(body: Vec<u8>, upstream_generation: u64) -> Self {
         Rendered { etag: etag_of(&body), gzip: gzip(&body), body: Bytes::from(body), upstream_generation }
     }
 

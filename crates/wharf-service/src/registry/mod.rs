@@ -7,6 +7,7 @@ mod index;
 pub mod locks;
 pub mod publish;
 pub mod upstream;
+mod views;
 
 use std::{
     collections::HashMap,
@@ -19,6 +20,7 @@ use wharf_db::{Db, DbError, Feed, unix_now};
 
 pub use download::{Download, DownloadError};
 pub use index::{IndexError, Rendered};
+pub use views::ViewTarget;
 
 use crate::{metrics::Metrics, storage::Storage};
 use locks::KeyedLocks;
@@ -206,6 +208,10 @@ impl Registry {
             | C::TokenRevoked { .. }
             | C::AccountCreated { .. }
             | C::MembersChanged { .. } => {}
+            // Views are read from the database on every request (nothing of them cached).
+            C::ViewsChanged { .. } | C::VersionPromoted { .. } => {}
+            // A renamed project changes the URLs feeds are cached under.
+            C::RetentionApplied { .. } | C::ProjectsChanged { .. } => self.feeds_changed(),
         }
     }
 

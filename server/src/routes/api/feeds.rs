@@ -52,6 +52,10 @@ pub struct FeedResource {
     upstream_enabled: bool,
     allow_anonymous_saves: bool,
     upstream_sources: Vec<UpstreamSource>,
+    /// Retention: keep at most this many versions of each package (0: no limit).
+    retention_max_versions: i64,
+    /// Retention: delete versions not downloaded for this many days (0: never).
+    retention_days: i64,
     index_url: String,
     connect_url: String,
     url: String,
@@ -79,6 +83,8 @@ impl FeedResource {
             } else {
                 Vec::new()
             },
+            retention_max_versions: feed.retention_max_versions.unwrap_or(0),
+            retention_days: feed.retention_days.unwrap_or(0),
             index_url: loc.index_url(&core.public_url),
             connect_url: core.public_url.join(&loc.connect_path()),
             url: core.public_url.join(&loc.rest_path()),
@@ -116,6 +122,9 @@ pub struct UpdateFeed {
     upstream_enabled: Option<bool>,
     /// Public feeds: may anonymous users save versions from the upstream?
     allow_anonymous_saves: Option<bool>,
+    /// Retention rules; 0 turns one off.
+    retention_max_versions: Option<i64>,
+    retention_days: Option<i64>,
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
@@ -168,6 +177,8 @@ pub async fn update(
         visibility: body.visibility,
         upstream_enabled: body.upstream_enabled,
         allow_anonymous_saves: body.allow_anonymous_saves,
+        retention_max_versions: body.retention_max_versions,
+        retention_days: body.retention_days,
     };
     let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
     Ok(Json(FeedResource::new(&feed, &core)))
@@ -177,4 +188,19 @@ pub async fn update(
 pub async fn delete(State(core): State<Core>, caller: Caller, Path(path): Path<FeedPath>) -> ApiResult<StatusCode> {
     feeds::delete(&core, &caller.0, &path.to_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET …/feeds/{feed}/retention/preview`: what the feed's retention rules would move to
+/// the recycle bin now (Administrator or Owner).
+pub async fn retention_preview(
+    State(core): State<Core>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let taken = wharf_service::retention::preview(&core, &caller.0, &path.to_ref(), wharf_db::unix_now()).await?;
+    let value: Vec<_> = taken
+        .iter()
+        .map(|t| serde_json::json!({"package": t.package, "version": t.version, "reason": t.reason}))
+        .collect();
+    Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
 }

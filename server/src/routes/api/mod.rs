@@ -5,7 +5,9 @@ mod feeds;
 mod json;
 mod packages;
 mod permissions;
+mod projects;
 mod tokens;
+mod views;
 
 pub use caller::{Caller, unauthenticated};
 pub use json::{ApiJson, ApiJsonList};
@@ -31,9 +33,21 @@ pub fn routes() -> RouteTable {
             .patch(&package, packages::update)
             .delete(&format!("{package}/versions/{{version}}"), packages::delete_version)
             .get(&format!("{feed}/recycle-bin"), packages::recycle_bin)
-            .post(&format!("{feed}/recycle-bin/{{package}}/versions/{{version}}/restore"), packages::restore_version);
+            .post(&format!("{feed}/recycle-bin/{{package}}/versions/{{version}}/restore"), packages::restore_version)
+            .get(&format!("{feed}/retention/preview"), feeds::retention_preview)
+            .get(&format!("{feed}/views"), views::list)
+            .post(&format!("{feed}/views"), views::create)
+            .patch(&format!("{feed}/views/{{view}}"), views::rename)
+            .delete(&format!("{feed}/views/{{view}}"), views::delete)
+            .post(&format!("{package}/versions/{{version}}/promote"), views::promote);
     }
     table
+        .get("/{org}/_apis/projects", projects::list)
+        .post("/{org}/_apis/projects", projects::create)
+        .patch("/{org}/_apis/projects/{project}", projects::rename)
+        .delete("/{org}/_apis/projects/{project}", projects::delete)
+        .get("/_apis/organizations", projects::organizations)
+        .post("/_apis/organizations", projects::create_organization)
         .get("/_apis/tokens", tokens::list)
         .post("/_apis/tokens", tokens::create)
         .delete("/_apis/tokens/{id}", tokens::revoke)

@@ -29,13 +29,23 @@ pub struct PackageResource {
 pub struct VersionResource {
     version: String,
     origin: String,
+    /// The views it was promoted to.
+    views: Vec<String>,
 }
 
 impl From<packages::Package> for PackageResource {
     fn from(p: packages::Package) -> Self {
         PackageResource {
             name: p.name,
-            versions: p.versions.into_iter().map(|(version, origin, _)| VersionResource { version, origin }).collect(),
+            versions: p
+                .versions
+                .into_iter()
+                .map(|(version, origin, _)| VersionResource {
+                    views: p.views.iter().filter(|(v, _)| *v == version).map(|(_, view)| view.clone()).collect(),
+                    version,
+                    origin,
+                })
+                .collect(),
             allow_external_versions: p.allow_external,
         }
     }

@@ -7,6 +7,8 @@ use axum::{
 };
 use wharf_index::RegistryConfig;
 
+use wharf_service::{registry::ViewTarget, views::LOCAL};
+
 use super::{CargoPath, cached_response};
 use crate::{access::FeedAction, metrics::inc, registry::etag_of, state::AppState};
 
@@ -17,8 +19,15 @@ pub async fn config_json(State(state): State<AppState>, Path(path): Path<CargoPa
         Err(e) => return super::auth::refusal(&state, e),
     };
     let loc = feed.location();
+    // A view downloads from its own registry; publishing always goes to the feed.
+    let dl_loc = match state.registry.view(&feed, &path.view()).await {
+        Ok(None) => loc.clone(),
+        Ok(Some(ViewTarget::Local)) => loc.view(LOCAL),
+        Ok(Some(ViewTarget::View(view))) => loc.view(&view.name),
+        Err(e) => return super::view_error(e),
+    };
     let config = RegistryConfig {
-        dl: state.core.public_url.join(&loc.download_path()),
+        dl: state.core.public_url.join(&dl_loc.download_path()),
         api: Some(state.core.public_url.join(&loc.api_path())),
         auth_required: feed.visibility.requires_auth(),
     };

@@ -32,7 +32,12 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Denied::Forbidden(message) => message,
         Denied::Unauthenticated => "Saving new versions from the upstream needs a token.".to_owned(),
     });
-    match state.registry.download(&feed, krate, version, may_save).await {
+    let found = match state.registry.view(&feed, &path.view()).await {
+        Ok(None) => state.registry.download(&feed, krate, version, may_save).await,
+        Ok(Some(view)) => state.registry.view_download(&feed, &view, krate, version).await,
+        Err(e) => return super::view_error(e),
+    };
+    match found {
         Ok(download) => {
             tracing::debug!(saved = download.saved, "serving a crate file");
             state.registry.count_download(feed.id, krate, version);

@@ -9,6 +9,8 @@ use tracing::field::Empty;
 use wharf_index::name_from_index_path;
 
 use super::{CargoPath, cached_response, text_error};
+use wharf_service::registry::upstream::CacheOutcome;
+
 use crate::{access::FeedAction, metrics::inc, registry::IndexError, state::AppState};
 
 #[tracing::instrument(name = "cargo.index", level = "debug", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
@@ -24,7 +26,12 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
         Ok((feed, ..)) => feed,
         Err(e) => return super::auth::refusal(&state, e),
     };
-    match state.registry.index_file(&feed, &name).await {
+    let found = match state.registry.view(&feed, &path.view()).await {
+        Ok(None) => state.registry.index_file(&feed, &name).await,
+        Ok(Some(view)) => state.registry.view_index_file(&feed, &view, &name).await.map(|r| (r, CacheOutcome::Hit)),
+        Err(e) => return super::view_error(e),
+    };
+    match found {
         Ok((rendered, outcome)) => {
             span.record("cache", outcome.as_str());
             let mut response =

@@ -15,6 +15,8 @@ use axum::{
 use serde::Deserialize;
 
 use super::table::RouteTable;
+use wharf_service::views::ViewSel;
+
 use crate::registry::FeedKey;
 
 pub fn routes() -> RouteTable {
@@ -48,18 +50,40 @@ pub struct CargoPath {
 }
 
 impl CargoPath {
+    /// The feed, without the view a `feed@view` segment names: publishing, yanking and
+    /// searching through a view's URL act on its feed.
+    fn feed_name(&self) -> &str {
+        ViewSel::split(&self.feed).0
+    }
+
+    /// Which registry of the feed: itself, `@local`, or a view.
+    fn view(&self) -> ViewSel {
+        ViewSel::split(&self.feed).1
+    }
+
     fn key(&self) -> FeedKey {
-        FeedKey::new(&self.org, self.project.as_deref(), &self.feed)
+        FeedKey::new(&self.org, self.project.as_deref(), self.feed_name())
     }
 
     fn feed_ref(&self) -> wharf_service::FeedRef {
-        wharf_service::FeedRef::new(&self.org, self.project.as_deref(), &self.feed)
+        wharf_service::FeedRef::new(&self.org, self.project.as_deref(), self.feed_name())
     }
 }
 
 /// A plain-text error for cargo, which shows the body of errors other than 404.
 fn text_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.into()).into_response()
+}
+
+/// A view the feed does not have (404), or the database failing to say (503).
+fn view_error(e: wharf_db::DbError) -> Response {
+    match e {
+        wharf_db::DbError::NotFound(message) => text_error(StatusCode::NOT_FOUND, message),
+        e => {
+            tracing::error!(error = ?e, "reading a view failed");
+            text_error(StatusCode::SERVICE_UNAVAILABLE, "The view could not be read from the database; try again.")
+        }
+    }
 }
 
 /// Whether the request's `If-None-Match` names `etag`.

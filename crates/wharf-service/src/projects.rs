@@ -1,0 +1,88 @@
+//! Organizations and their projects: Wharf administrators create, rename and delete them;
+//! a project that still has feeds is not deleted.
+
+use wharf_auth::{OrgAction, Principal};
+use wharf_core::FeedName;
+
+use crate::{Change, Core, CoreError, CoreResult, feeds::scope};
+
+/// Organization and project names follow the feed-name rule.
+fn name(field: &str, raw: &str) -> CoreResult<FeedName> {
+    FeedName::parse(raw).map_err(|e| CoreError::invalid(field, e.to_string()))
+}
+
+/// The projects of an organization, by name: for its members and Wharf administrators.
+pub async fn list(core: &Core, principal: &Principal, org: &str) -> CoreResult<Vec<String>> {
+    let scope = scope(core, org, None).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::CreateFeed).await?;
+    Ok(core.db.scopes().projects(scope.org_id).await?)
+}
+
+/// Creates a project (Wharf administrators).
+pub async fn create(core: &Core, principal: &Principal, org: &str, project: &str) -> CoreResult<String> {
+    let scope = scope(core, org, None).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::ManageProjects).await?;
+    let project = name("name", project)?;
+    core.db.scopes().create_project(scope.org_id, project.as_str()).await?;
+    tracing::info!(org = %scope.org, project = %project, "project created");
+    core.announce(Change::ProjectsChanged { org: scope.org_id });
+    Ok(project.as_str().to_owned())
+}
+
+/// Renames a project (Wharf administrators); the URLs of its feeds change with it.
+pub async fn rename(
+    core: &Core,
+    principal: &Principal,
+    org: &str,
+    project: &str,
+    new_name: &str,
+) -> CoreResult<String> {
+    let found = scope(core, org, Some(project)).await?;
+    wharf_auth::check_org(&core.db, principal, found.org_id, OrgAction::ManageProjects).await?;
+    let new_name = name("name", new_name)?;
+    core.db.scopes().rename_project(&found, new_name.as_str()).await?;
+    tracing::info!(org = %found.org, project = ?found.project, to = %new_name, "project renamed");
+    core.announce(Change::ProjectsChanged { org: found.org_id });
+    Ok(new_name.as_str().to_owned())
+}
+
+/// Deletes a project with no feeds (Wharf administrators).
+pub async fn delete(core: &Core, principal: &Principal, org: &str, project: &str) -> CoreResult<()> {
+    let found = scope(core, org, Some(project)).await?;
+    wharf_auth::check_org(&core.db, principal, found.org_id, OrgAction::ManageProjects).await?;
+    core.db.scopes().delete_project(&found).await?;
+    tracing::info!(org = %found.org, project = ?found.project, "project deleted");
+    core.announce(Change::ProjectsChanged { org: found.org_id });
+    Ok(())
+}
+
+/// The organizations the caller belongs to (every one, for Wharf administrators).
+pub async fn organizations(core: &Core, principal: &Principal) -> CoreResult<Vec<String>> {
+    let Some(user) = principal.user() else {
+        return Err(CoreError::Denied(wharf_auth::Denied::Unauthenticated));
+    };
+    let mut names = Vec::new();
+    for org in core.db.scopes().organizations().await? {
+        let scope = scope(core, &org, None).await?;
+        if user.is_admin || core.db.users().is_member(scope.org_id, user.id).await? {
+            names.push(org);
+        }
+    }
+    Ok(names)
+}
+
+/// Creates an organization (Wharf administrators); its creator becomes a member, and it
+/// starts with no project.
+pub async fn create_organization(core: &Core, principal: &Principal, org: &str) -> CoreResult<String> {
+    let default = scope(core, wharf_db::scopes::DEFAULT_NAME, None).await?;
+    // Managing projects anywhere is the same right: Wharf administrators.
+    wharf_auth::check_org(&core.db, principal, default.org_id, OrgAction::ManageProjects).await?;
+    let org = name("name", org)?;
+    let created = core.db.scopes().create_organization(org.as_str()).await?;
+    if let Some(user) = principal.user() {
+        core.db.users().add_member(created.org_id, user).await?;
+    }
+    tracing::info!(org = %created.org, "organization created");
+    core.announce(Change::ProjectsChanged { org: created.org_id });
+    Ok(created.org)
+}
