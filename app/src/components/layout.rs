@@ -38,7 +38,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_context(SessionResource(session));
     let location = use_location();
     // The frame sits outside the routes, so it reads the scope from the address itself.
-    let scope = Memo::new(move |_| scope_of_path(&location.pathname.get()));
+    let scope = Memo::new(move |_| wharf_core::urls::scope_of_path(&location.pathname.get()));
     let org = Memo::new(move |_| scope.get().0);
     let project = Memo::new(move |_| scope.get().1);
     view! {
@@ -146,24 +146,6 @@ fn ProjectSwitcher(org: String, current: Option<String>) -> impl IntoView {
                 }}
             </Suspense>
         </details>
-    }
-}
-
-/// The organization and project an address is about: `/{org}/…`, and `/{org}/{project}/_…`
-/// for a project's pages; `default` for the instance's own pages (`/`, `/_signin`, …).
-pub fn scope_of_path(path: &str) -> (String, Option<String>) {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match segments.as_slice() {
-        [org, rest @ ..] if !org.starts_with('_') => {
-            let project = match rest {
-                [project, next, ..] if !project.starts_with('_') && next.starts_with('_') => {
-                    Some((*project).to_owned())
-                }
-                _ => None,
-            };
-            ((*org).to_owned(), project)
-        }
-        _ => (pages::DEFAULT_ORG.to_owned(), None),
     }
 }
 

@@ -88,6 +88,24 @@ pub fn safe_next(base: &PublicUrl, next: &str) -> Option<String> {
     (path.starts_with('/') && !path.starts_with("//")).then_some(path)
 }
 
+/// The organization and project an address is about: `/{org}/…`, and `/{org}/{project}/_…`
+/// for a project's pages; `default` for the instance's own pages (`/`, `/_signin`, …).
+pub fn scope_of_path(path: &str) -> (String, Option<String>) {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [org, rest @ ..] if !org.starts_with('_') => {
+            let project = match rest {
+                [project, next, ..] if !project.starts_with('_') && next.starts_with('_') => {
+                    Some((*project).to_owned())
+                }
+                _ => None,
+            };
+            ((*org).to_owned(), project)
+        }
+        _ => (pages::DEFAULT_ORG.to_owned(), None),
+    }
+}
+
 /// The portal's pages that belong to no feed.
 pub mod pages {
     /// An organization's feeds.
@@ -274,6 +292,18 @@ mod tests {
             org_feed().index_url(&base),
             "sparse+https://pkgs.example.com/wharf/default/_packaging/shared/Cargo/index/"
         );
+    }
+
+    #[test]
+    fn the_scope_of_a_page_comes_from_its_address() {
+        let scope = |p: &str| scope_of_path(p);
+        assert_eq!(scope("/"), ("default".into(), None));
+        assert_eq!(scope("/_signin"), ("default".into(), None));
+        assert_eq!(scope("/acme/_artifacts"), ("acme".into(), None));
+        assert_eq!(scope("/acme/web/_artifacts"), ("acme".into(), Some("web".into())));
+        assert_eq!(scope("/acme/web/_artifacts/feed/team/connect"), ("acme".into(), Some("web".into())));
+        assert_eq!(scope("/acme/_artifacts/feed/team"), ("acme".into(), None));
+        assert_eq!(scope("/acme/_settings/projects"), ("acme".into(), None));
     }
 
     #[test]
