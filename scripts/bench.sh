@@ -6,7 +6,8 @@
 # `scripts/bench.sh publish` measures publish throughput (sequential cargo, concurrent raw);
 # `scripts/bench.sh memory` the peak RSS under 40 concurrent sign-ins and 4 large publishes;
 # `scripts/bench.sh soak` 10 minutes of mixed load on one replica and on two (RSS and p99
-# over time, with a plot); `scripts/bench.sh feedpage` the page of a feed of 10,000 packages.
+# over time, with a plot); `scripts/bench.sh feedpage` the page of a feed of 10,000 packages;
+# `scripts/bench.sh fresh [run|ci]` a fresh machine to the first page and to a passed .ci/run.
 # Figures go to BENCHMARKS.md by hand, with the machine and date.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +39,7 @@ case "${1:-all}" in
   memory) bash scripts/bench-memory.sh ;;
   soak) bash scripts/bench-soak.sh ;;
   feedpage) bash scripts/bench-feedpage.sh ;;
+  fresh) bash scripts/bench-fresh.sh "${2:-both}" ;;
   all) wasm; bash scripts/bench-index.sh ;;
-  *) echo "usage: $0 [wasm|index|resolve|publish|memory|soak|feedpage|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [wasm|index|resolve|publish|memory|soak|feedpage|fresh [run|ci]|all]" >&2; exit 2 ;;
 esac

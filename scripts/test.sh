@@ -27,15 +27,13 @@ log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
 INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf
 
-log "building the portal (server + WASM)"
-cargo xtask build
-
 log "fuzzing (short)"; bash scripts/fuzz.sh all 20
-log "browser tests"
-(cd end2end && npx playwright test)
 
-# The release bundle is what users get, and release-only hydration bugs exist: run the
-# browser tests again with it (the debug server reads target/site from disk).
-log "browser tests with the release bundle"
+# The browser tests run the debug server the Rust tests built (the replica tests need the
+# binary, so `cargo test` made it with the tests' features; building it again without them
+# would rebuild half the tree), with the release bundle: what users get, and where
+# release-only hydration bugs show (the debug server reads target/site from disk).
+log "building the portal's release bundle"
 cargo xtask site --release
+log "browser tests"
 (cd end2end && npx playwright test)

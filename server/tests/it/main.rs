@@ -59,6 +59,8 @@ async fn create_returns_the_feed(engine: Engine) {
             "upstreamEnabled": true,
             "allowAnonymousSaves": true,
             "upstreamSources": [{"name": "crates.io", "protocol": "cargo", "location": "https://crates.io"}],
+            "retentionMaxVersions": 0,
+            "retentionDays": 0,
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",
             "connectUrl": "http://wharf.test/default/default/_artifacts/feed/Team/connect",
             "url": "http://wharf.test/default/default/_apis/packaging/feeds/Team",
