@@ -31,9 +31,10 @@ log "fuzzing (short)"; bash scripts/fuzz.sh all 20
 
 # The browser tests run the debug server the Rust tests built (the replica tests need the
 # binary, so `cargo test` made it with the tests' features; building it again without them
-# would rebuild half the tree), with the release bundle: what users get, and where
-# release-only hydration bugs show (the debug server reads target/site from disk).
-log "building the portal's release bundle"
-cargo xtask site --release
+# would rebuild half the tree) with the debug bundle, which it reads from target/site.
+# A debug server does not hydrate the release bundle; the release binary with its
+# embedded bundle is checked by `WHARF_BIN=target/release/wharf npx playwright test`.
+log "building the portal's bundle"
+cargo xtask site
 log "browser tests"
 (cd end2end && npx playwright test)
