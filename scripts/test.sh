@@ -29,12 +29,10 @@ INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p 
 
 log "fuzzing (short)"; bash scripts/fuzz.sh all 20
 
-# The browser tests run the debug server the Rust tests built (the replica tests need the
-# binary, so `cargo test` made it with the tests' features; building it again without them
-# would rebuild half the tree) with the debug bundle, which it reads from target/site.
-# A debug server does not hydrate the release bundle; the release binary with its
-# embedded bundle is checked by `WHARF_BIN=target/release/wharf npx playwright test`.
-log "building the portal's bundle"
-cargo xtask site
+# The browser tests run a debug server built on its own (`cargo xtask build`): the binary
+# `cargo test` builds for the replica tests carries the tests' dependency features and
+# does not hydrate the bundle. The debug server reads the bundle from target/site.
+log "building the portal (server + WASM)"
+cargo xtask build
 log "browser tests"
 (cd end2end && npx playwright test)
