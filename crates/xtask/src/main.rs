@@ -69,8 +69,12 @@ fn main() -> Result<()> {
     }
 }
 
+/// The checkout `cargo xtask` runs in: the nearest directory up from here holding the
+/// workspace's `crates/xtask` (not the path baked in at compile time, which names whichever
+/// checkout first built it into a shared target directory).
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels down").to_owned()
+    let here = std::env::current_dir().expect("a current directory");
+    here.ancestors().find(|dir| dir.join("crates/xtask/Cargo.toml").is_file()).unwrap_or(&here).to_owned()
 }
 
 fn target_dir(root: &Path) -> PathBuf {
