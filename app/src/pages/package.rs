@@ -127,10 +127,10 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                             {v.version.clone()}
                                             {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
                                         </td>
+                                        <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="views">
                                             {v.views.iter().map(|w| view! { <span class="badge badge--view" data-view=w.clone()>{format!("@{w}")}</span> " " }).collect_view()}
                                         </td>
-                                        <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="downloads">{v.downloads}</td>
                                         <td>{human_time(&v.created_at)}</td>
                                         <td class="actions">

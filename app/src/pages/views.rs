@@ -60,7 +60,7 @@ fn Views(feed: FeedView, views: Vec<ViewInfo>, csrf: String, error: Option<Porta
                                         {feed_fields(&feed, &csrf)}
                                         <input type="hidden" name="view" value=v.name.clone()/>
                                         <label class="visually-hidden" for=format!("rename-{}", v.name)>{format!("New name of @{}", v.name)}</label>
-                                        <input type="text" name="name" id=format!("rename-{}", v.name) value=v.name.clone() required=""/>
+                                        <input type="text" name="name" size="10" id=format!("rename-{}", v.name) value=v.name.clone() required=""/>
                                         <button type="submit" class="button button--small">"Rename"</button>
                                     </form>
                                     <form method="post" action=DeleteView::PATH class="inline-form">
