@@ -23,9 +23,9 @@ use leptos_router::{
 use crate::{
     components::layout::Layout,
     pages::{
-        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedViewsPage, FeedsPage,
-        MembersPage, NotFound, OrganizationsPage, PackagePage, ProjectsPage, RecycleBinPage, SetupPage, SignInPage,
-        TokensPage,
+        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedUpstreamsPage, FeedViewsPage,
+        FeedsPage, MembersPage, NotFound, OrganizationsPage, PackagePage, ProjectsPage, RecycleBinPage, SetupPage,
+        SignInPage, TokensPage,
     },
 };
 
@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/permissions") view=FeedPermissionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/views") view=FeedViewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/views") view=FeedViewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>

@@ -12,6 +12,7 @@ pub struct FeedView {
     pub name: String,
     pub description: String,
     pub visibility: Visibility,
+    /// Whether crates.io is one of its upstream sources (the snippet then replaces crates-io).
     pub upstream_enabled: bool,
     pub index_url: String,
     pub tokens_url: String,
@@ -233,6 +234,20 @@ pub struct RecycledView {
     pub version: String,
     pub deleted_at: String,
     pub purged_at: String,
+}
+
+/// An upstream source of a feed, as its Upstreams page lists it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceView {
+    pub name: String,
+    /// `crates-io`, `sparse` or `feed`.
+    pub kind: String,
+    pub location: String,
+    pub has_token: bool,
+    /// RFC 3339.
+    pub last_ok_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
 }
 
 /// A view of a feed, for its Views page and the Connect page.

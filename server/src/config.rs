@@ -1,6 +1,6 @@
 //! Command line and environment: every setting is a flag and a `WHARF_*` variable.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wharf_core::PublicUrl;
@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts and tokens; works while the server runs.
     Admin(AdminArgs),
 }
@@ -170,6 +170,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WHARF_DRAIN_SECONDS", default_value_t = 0)]
     pub drain_seconds: u64,
 
+    /// The key that seals secrets kept in the database (the tokens of upstream sources),
+    /// at least 32 characters: `openssl rand -hex 32`. Every replica needs the same one.
+    /// Without it, sources that need a token cannot be added.
+    #[arg(long, env = "WHARF_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// When set, `/_metrics` answers only requests with `Authorization: Bearer <token>`.
     #[arg(long, env = "WHARF_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -218,10 +224,15 @@ pub struct ServeConfig {
     pub network: Network,
     /// How long `/_ready` answers 503 before the listener closes on SIGTERM.
     pub drain: std::time::Duration,
+    /// Seals upstream sources' tokens.
+    pub secret_key: Option<Arc<SecretKey>>,
 }
 
 pub use wharf_service::{
-    registry::upstream::{UpstreamConfig, UpstreamLimits},
+    registry::{
+        sources::SecretKey,
+        upstream::{UpstreamConfig, UpstreamLimits},
+    },
     storage::StorageUrl,
 };
 
@@ -235,7 +246,7 @@ impl Cli {
     pub fn into_invocation(self) -> Invocation {
         match self.command {
             Some(Command::Admin(args)) => Invocation::Admin(args),
-            Some(Command::Serve(args)) => Invocation::Serve(Box::new(Self::checked(args))),
+            Some(Command::Serve(args)) => Invocation::Serve(Box::new(Self::checked(*args))),
             None => Invocation::Serve(Box::new(Self::checked(self.serve))),
         }
     }
@@ -269,7 +280,12 @@ impl ServeArgs {
             std::time::Duration::from_secs(self.upstream_timeout.max(1)),
         )
         .map_err(|e| format!("--upstream-index: {e}"))?;
+        let secret_key = match self.secret_key.as_deref().filter(|k| !k.is_empty()) {
+            Some(secret) => Some(Arc::new(SecretKey::from_secret(secret).map_err(|e| format!("--secret-key: {e}"))?)),
+            None => None,
+        };
         Ok(ServeConfig {
+            secret_key,
             listen: self.listen,
             public_url,
             data_dir: self.store.data_dir,

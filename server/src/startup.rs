@@ -11,7 +11,7 @@ use crate::{
     assets::Site,
     config::ServeConfig,
     metrics::Metrics,
-    registry::{Registry, upstream::Upstream},
+    registry::{Registry, sources::Upstreams},
     routes,
     state::AppState,
     storage::Storage,
@@ -56,12 +56,16 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     let storage = Storage::open(&config.storage)
         .map_err(|source| StartError::Storage { path: config.storage.to_string(), source })?;
     let metrics = Arc::new(Metrics::default());
-    let upstream = Upstream::new(config.upstream.clone(), db.clone(), metrics.clone());
-    tracing::info!(upstream = upstream.index_url(), "upstream index");
-    let core = wharf_service::Core::new(db.clone(), config.public_url.clone());
+    let upstreams = Upstreams::new(config.upstream.clone(), config.secret_key.clone(), db.clone(), metrics.clone());
+    tracing::info!(
+        upstream = upstreams.crates_io().index_url(),
+        sealing = config.secret_key.is_some(),
+        "crates.io upstream"
+    );
+    let core = wharf_service::Core::new(db.clone(), config.public_url.clone(), upstreams);
     // Changes committed by other replicas reach this one's caches (PostgreSQL only).
     wharf_service::relay::start(&core).await?;
-    let registry = Arc::new(Registry::new(core.clone(), storage, upstream, metrics, config.max_crate_size));
+    let registry = Arc::new(Registry::new(core.clone(), storage, metrics, config.max_crate_size));
     // The registry's caches hear of every change on the bus, and nowhere else.
     {
         let registry = Arc::downgrade(&registry);

@@ -10,6 +10,7 @@ mod package;
 mod projects;
 mod scaffold;
 mod settings;
+mod upstreams;
 mod views;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
@@ -22,6 +23,7 @@ pub use package::{PackagePage, RecycleBinPage};
 pub use projects::{OrganizationsPage, ProjectsPage};
 pub(crate) use scaffold::{Breadcrumbs, Col, DataTable, loaded};
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
+pub use upstreams::FeedUpstreamsPage;
 pub use views::FeedViewsPage;
 
 use leptos::{prelude::*, server_fn::ServerFn};

@@ -27,6 +27,7 @@ pub(crate) fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoVi
             {tab(feed.location().settings_path(), "General")}
             {tab(feed.location().permissions_path(), "Permissions")}
             {tab(feed.location().views_path(), "Views")}
+            {tab(feed.location().upstreams_path(), "Upstreams")}
         </nav>
     }
 }
@@ -101,6 +102,10 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     <input type="checkbox" id="settings-upstream" name="upstream" value="on" checked=feed.upstream_enabled/>
                     <label for="settings-upstream">"Include packages from crates.io"</label>
                 </div>
+                <p class="hint">
+                    "Adds crates.io after the feed's other upstream sources, or removes it alone. "
+                    <a href=feed.location().upstreams_path()>"All upstream sources"</a>
+                </p>
             </div>
             <div class="field">
                 <div class="choice">

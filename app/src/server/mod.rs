@@ -6,12 +6,14 @@ mod account;
 mod admin;
 mod packages;
 mod projects;
+mod upstreams;
 mod views;
 
 pub use account::*;
 pub use admin::*;
 pub use packages::*;
 pub use projects::*;
+pub use upstreams::*;
 pub use views::*;
 
 use leptos::prelude::*;
@@ -41,6 +43,7 @@ pub const READ_ONLY_FNS: &[&str] = &[
     <ListMembers as leptos::server_fn::ServerFn>::PATH,
     <ListPermissions as leptos::server_fn::ServerFn>::PATH,
     <ListViews as leptos::server_fn::ServerFn>::PATH,
+    <ListUpstreams as leptos::server_fn::ServerFn>::PATH,
     <ListOrganizations as leptos::server_fn::ServerFn>::PATH,
     <RetentionPreview as leptos::server_fn::ServerFn>::PATH,
 ];

@@ -222,6 +222,11 @@ impl FeedLocation {
         format!("{}/settings/views", self.page_path())
     }
 
+    /// The feed's Upstreams page.
+    pub fn upstreams_path(&self) -> String {
+        format!("{}/settings/upstreams", self.page_path())
+    }
+
     /// The feed's recycle bin page.
     pub fn recycle_bin_path(&self) -> String {
         format!("{}/recycle-bin", self.page_path())

@@ -19,7 +19,10 @@ pub struct Feed {
     pub name: String,
     pub description: String,
     pub visibility: Visibility,
+    /// Whether it has any upstream source.
     pub upstream_enabled: bool,
+    /// Whether crates.io (the instance's configured upstream) is one of its sources.
+    pub includes_crates_io: bool,
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
@@ -48,6 +51,7 @@ impl Feed {
             description: row.try_get("description")?,
             visibility: visibility.parse().map_err(|e: String| DbError::Sqlx(sqlx::Error::Decode(e.into())))?,
             upstream_enabled: crate::get_bool(row, "upstream_enabled")?,
+            includes_crates_io: crate::get_bool(row, "includes_crates_io")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             upstream_reached_at: row.try_get("upstream_reached_at")?,
@@ -60,7 +64,9 @@ impl Feed {
 
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
      f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
-     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days \
+     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days, \
+     CASE WHEN EXISTS (SELECT 1 FROM feed_upstreams u WHERE u.feed_id = f.id AND u.kind = 'crates-io') \
+     THEN 1 ELSE 0 END AS includes_crates_io \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
 
 /// Which feeds a listing returns.
@@ -142,12 +148,25 @@ impl<'a> FeedRepo<'a> {
                 .await?;
         }
         crate::views::ViewRepo::create_defaults(&mut tx, id).await?;
+        if draft.upstream_enabled {
+            crate::upstreams::UpstreamRepo::replace(&mut tx, id, &[crate::upstreams::NewUpstream::crates_io()]).await?;
+        }
         tx.commit().await?;
         self.by_id(id).await
     }
 
     async fn by_id(&self, id: i64) -> DbResult<Feed> {
         let row = sqlx::query(&format!("{SELECT} WHERE f.id = $1")).bind(id).fetch_one(self.pool).await?;
+        Feed::from_row(&row)
+    }
+
+    /// The feed with this id; `NotFound` once it was deleted.
+    pub async fn get_by_id(&self, id: i64) -> DbResult<Feed> {
+        let row = sqlx::query(&format!("{SELECT} WHERE f.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await?
+            .ok_or_else(|| DbError::NotFound("The feed was deleted.".into()))?;
         Feed::from_row(&row)
     }
 
@@ -183,13 +202,21 @@ impl<'a> FeedRepo<'a> {
         rows.iter().map(Feed::from_row).collect()
     }
 
-    /// Applies `patch` to the feed named `name` in `scope` and returns the result.
-    pub async fn update(&self, scope: &Scope, name: &str, patch: &FeedPatch) -> DbResult<Feed> {
+    /// Applies `patch` to the feed named `name` in `scope`, and replaces its upstream sources
+    /// with `sources` when given, in one transaction; returns the result.
+    pub async fn update(
+        &self,
+        scope: &Scope,
+        name: &str,
+        patch: &FeedPatch,
+        sources: Option<&[crate::upstreams::NewUpstream]>,
+    ) -> DbResult<Feed> {
         let feed = self.get(scope, name).await?;
-        if patch.is_empty() {
+        if patch.is_empty() && sources.is_none() {
             return Ok(feed);
         }
         let new_name = patch.name.as_ref();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE feeds SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
              description = COALESCE($3, description), visibility = COALESCE($4, visibility), \
@@ -211,9 +238,13 @@ impl<'a> FeedRepo<'a> {
         .bind(patch.retention_max_versions.flatten())
         .bind(patch.retention_days.is_some())
         .bind(patch.retention_days.flatten())
-        .execute(self.pool)
+        .execute(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;
+        if let Some(sources) = sources {
+            crate::upstreams::UpstreamRepo::replace(&mut tx, feed.id, sources).await?;
+        }
+        tx.commit().await?;
         self.by_id(feed.id).await
     }
 

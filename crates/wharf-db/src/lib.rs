@@ -12,6 +12,7 @@ pub mod scopes;
 pub mod sessions;
 pub mod tokens;
 pub mod upstream_files;
+pub mod upstreams;
 pub mod users;
 mod versions;
 pub mod views;
@@ -37,6 +38,7 @@ pub use scopes::{Scope, ScopeRepo};
 pub use sessions::{KeyRepo, SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use upstream_files::{StoredIndexFile, UpstreamFileRepo};
+pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
 pub use versions::VersionRow;
 pub use views::{View, ViewRepo};
@@ -184,6 +186,10 @@ impl Db {
 
     pub fn upstream_files(&self) -> UpstreamFileRepo<'_> {
         UpstreamFileRepo::new(&self.pool)
+    }
+
+    pub fn upstreams(&self) -> UpstreamRepo<'_> {
+        UpstreamRepo::new(&self.pool)
     }
 
     pub fn views(&self) -> ViewRepo<'_> {

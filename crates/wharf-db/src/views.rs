@@ -84,6 +84,16 @@ impl<'a> ViewRepo<'a> {
         from_row(&row)
     }
 
+    /// The view with this id; `NotFound` once it was deleted.
+    pub async fn get_by_id(&self, id: i64) -> DbResult<View> {
+        let row = sqlx::query(&format!("{SELECT} WHERE w.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await?
+            .ok_or_else(|| DbError::NotFound("The view was deleted.".into()))?;
+        from_row(&row)
+    }
+
     /// Adds a view; a name the feed has already (ignoring case) is a conflict.
     pub async fn create(&self, feed_id: i64, name: &str) -> DbResult<View> {
         sqlx::query("INSERT INTO feed_views (feed_id, name, name_key, created_at) VALUES ($1, $2, $3, $4)")

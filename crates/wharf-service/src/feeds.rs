@@ -62,18 +62,27 @@ pub struct FeedChanges {
     /// Retention rules; `0` turns one off.
     pub retention_max_versions: Option<i64>,
     pub retention_days: Option<i64>,
+    /// The whole ordered list of upstream sources (see [`crate::upstreams`]).
+    pub upstream_sources: Option<Vec<crate::upstreams::SourceSpec>>,
+    /// The portal's checkbox: adds crates.io after the other sources, or removes it alone.
+    pub include_crates_io: Option<bool>,
 }
 
 /// Changes a feed's settings (Administrator or Owner).
 pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes: &FeedChanges) -> CoreResult<Feed> {
     let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
-    let parsed = FeedPatch::parse(
-        changes.name.as_deref(),
-        changes.description.as_deref(),
-        changes.visibility.as_deref(),
-        changes.upstream_enabled,
-    );
+    // The sources carry `upstreamEnabled`: the one write that changes them sets it.
+    let parsed =
+        FeedPatch::parse(changes.name.as_deref(), changes.description.as_deref(), changes.visibility.as_deref(), None);
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if let (Some(enabled), Some(list)) = (changes.upstream_enabled, &changes.upstream_sources)
+        && enabled == list.is_empty()
+    {
+        errors.push(
+            "upstreamEnabled",
+            "upstreamEnabled says the opposite of upstreamSources: send only upstreamSources.",
+        );
+    }
     let max_versions = wharf_core::feed::retention_setting(
         &mut errors,
         "retentionMaxVersions",
@@ -95,8 +104,17 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         },
         _ => return Err(CoreError::Invalid(errors)),
     };
+    let old = core.db.upstreams().list(found.id).await?;
+    let sources = match (&changes.upstream_sources, changes.upstream_enabled) {
+        (Some(specs), _) => Some(crate::upstreams::plan(core, principal, &found, &old, specs).await?),
+        (None, Some(enabled)) => crate::upstreams::shorthand(enabled, &old),
+        (None, None) => changes.include_crates_io.and_then(|on| crate::upstreams::with_crates_io(on, &old)),
+    };
+    if let Some(sources) = sources {
+        return crate::upstreams::store(core, &found, Some(&patch), &sources).await;
+    }
     let scope = scope(core, &found.org, found.project.as_deref()).await?;
-    let updated = core.db.feeds().update(&scope, &found.name, &patch).await?;
+    let updated = core.db.feeds().update(&scope, &found.name, &patch, None).await?;
     tracing::info!(feed.id = updated.id, feed = %updated.name, "feed settings changed");
     core.announce(Change::FeedChanged { feed: updated.id });
     Ok(updated)

@@ -24,6 +24,7 @@ pub mod roles;
 pub mod storage;
 pub mod time;
 pub mod tokens;
+pub mod upstreams;
 pub mod views;
 
 use wharf_core::PublicUrl;
@@ -48,10 +49,12 @@ pub struct Core {
     pub public_url: PublicUrl,
     pub bus: Bus,
     pub access: std::sync::Arc<access::AccessCache>,
+    /// The registries feeds have as upstream sources, and the key that seals their tokens.
+    pub upstreams: std::sync::Arc<registry::sources::Upstreams>,
 }
 
 impl Core {
-    pub fn new(db: Db, public_url: PublicUrl) -> Self {
+    pub fn new(db: Db, public_url: PublicUrl, upstreams: registry::sources::Upstreams) -> Self {
         let bus = Bus::default();
         let access = std::sync::Arc::new(access::AccessCache::default());
         let weak = std::sync::Arc::downgrade(&access);
@@ -60,7 +63,7 @@ impl Core {
                 access.changed(change);
             }
         });
-        Core { db, public_url, bus, access }
+        Core { db, public_url, bus, access, upstreams: std::sync::Arc::new(upstreams) }
     }
 
     /// Announces a change that has been committed.

@@ -293,6 +293,12 @@ impl LocalUpstream {
         LocalUpstream { port, shared, stopping, server: Mutex::new(Some(server)) }
     }
 
+    /// From now on, answers `401` to every request whose `Authorization` is not `token`
+    /// (a private registry).
+    pub fn require_token(&self, token: &str) {
+        *self.shared.token.lock().expect("token lock") = Some(token.to_owned());
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
@@ -450,6 +456,7 @@ fn build_registry(port: u16, crates: &[CrateSpec], stopping: watch::Receiver<boo
         .collect();
     let config = format!("{{\"dl\":\"http://127.0.0.1:{port}/files\"}}");
     Shared {
+        token: Mutex::new(None),
         not_modified: Default::default(),
         mode: Mutex::new(Mode::Normal),
         requests: Mutex::new(Vec::new()),

@@ -81,6 +81,9 @@ impl TestApp {
             max_crate_size: 64 * 1024,
             network: Default::default(),
             drain: Duration::ZERO,
+            secret_key: Some(std::sync::Arc::new(
+                wharf::config::SecretKey::from_secret("test secret key of thirty-two chars!").unwrap(),
+            )),
         };
         tweak(&mut config);
         let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");

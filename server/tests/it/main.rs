@@ -20,6 +20,7 @@ mod retention;
 mod running;
 mod upstream_faults;
 mod upstream_limits;
+mod upstream_sources;
 mod views;
 mod warm_restart;
 
@@ -58,7 +59,15 @@ async fn create_returns_the_feed(engine: Engine) {
             "scope": {"type": "project", "org": "default", "project": "default"},
             "upstreamEnabled": true,
             "allowAnonymousSaves": true,
-            "upstreamSources": [{"name": "crates.io", "protocol": "cargo", "location": "https://crates.io"}],
+            "upstreamSources": [{
+                "name": "crates.io",
+                "kind": "crates-io",
+                "location": "sparse+http://127.0.0.1:9/index/",
+                "hasToken": false,
+                "lastSuccessAt": null,
+                "lastError": null,
+                "lastErrorAt": null
+            }],
             "retentionMaxVersions": 0,
             "retentionDays": 0,
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",

@@ -73,6 +73,9 @@ impl RunningWharf {
             max_crate_size: wharf::registry::publish::DEFAULT_MAX_CRATE_SIZE,
             network: Default::default(),
             drain: Duration::ZERO,
+            secret_key: Some(std::sync::Arc::new(
+                wharf::config::SecretKey::from_secret("test secret key of thirty-two chars!").unwrap(),
+            )),
         };
         let (app, db) = wharf::startup::build(&config).await.expect("build the app");
         let admin_token = crate::helpers::admin_token(&db).await;

@@ -76,19 +76,19 @@ async fn update_and_delete(engine: Engine) {
     db.feeds().create(&project, &draft("two", "public", false)).await.unwrap();
 
     let patch = FeedPatch::parse(Some("uno"), Some("renamed"), Some("organization"), Some(true)).unwrap();
-    let updated = db.feeds().update(&project, "ONE", &patch).await.unwrap();
+    let updated = db.feeds().update(&project, "ONE", &patch, None).await.unwrap();
     assert_eq!(
         (updated.name.as_str(), updated.description.as_str(), updated.visibility, updated.upstream_enabled),
         ("uno", "renamed", Visibility::Organization, true)
     );
     // Only the fields given change.
     let patch = FeedPatch::parse(None, None, Some("private"), None).unwrap();
-    let updated = db.feeds().update(&project, "uno", &patch).await.unwrap();
+    let updated = db.feeds().update(&project, "uno", &patch, None).await.unwrap();
     assert_eq!((updated.name.as_str(), updated.upstream_enabled), ("uno", true));
 
     // Renaming onto another feed's name is a conflict and changes nothing.
     let clash = FeedPatch::parse(Some("Two"), None, None, None).unwrap();
-    assert!(matches!(db.feeds().update(&project, "uno", &clash).await, Err(DbError::Conflict(_))));
+    assert!(matches!(db.feeds().update(&project, "uno", &clash, None).await, Err(DbError::Conflict(_))));
     assert_eq!(db.feeds().get(&project, "uno").await.unwrap().name, "uno");
 
     db.feeds().delete(&project, "uno").await.unwrap();

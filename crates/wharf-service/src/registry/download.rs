@@ -2,11 +2,15 @@
 //! is fetched once, checked against the index checksum, stored, recorded, then served.
 
 use bytes::Bytes;
-use futures_util::{StreamExt, stream::BoxStream};
+use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
 use wharf_db::{DbError, Feed, NewVersion, Origin};
 use wharf_index::{IndexLine, lines};
 
-use super::{Registry, upstream::UpstreamError};
+use super::{
+    Registry, ViewTarget,
+    sources::{Source, Through},
+    upstream::{Upstream, UpstreamError},
+};
 use crate::{metrics::inc, storage::UploadError};
 
 /// A crate file on its way to the client.
@@ -34,6 +38,8 @@ pub enum DownloadError {
 /// Why a crate file could not be saved from the upstream.
 enum SaveError {
     Upstream(UpstreamError),
+    /// The feed that is the source could not serve it.
+    Feed(DownloadError),
     Storage(object_store::Error),
     Db(DbError),
 }
@@ -54,83 +60,138 @@ impl Registry {
         version: &str,
         may_save: Result<(), String>,
     ) -> Result<Download, DownloadError> {
-        let key = name.to_ascii_lowercase();
-        if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-            return self.serve_stored(feed, &key, &stored.cksum).await;
-        }
-        let not_found =
-            || DownloadError::NotFound { krate: name.to_owned(), version: version.to_owned(), feed: feed.name.clone() };
-        // Upstream versions of a local name are hidden by the dependency-confusion guard.
-        if !feed.upstream_enabled || self.guarded(feed.id, &key).await? {
-            return Err(not_found());
-        }
-        let (file, _) = self.upstream.index_file(&key).await.map_err(|source| DownloadError::Upstream {
-            krate: name.to_owned(),
-            version: version.to_owned(),
-            source,
-        })?;
-        let body = file.body.clone().ok_or_else(not_found)?;
-        let (line, entry) = lines(&body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
-        if let Err(reason) = may_save {
-            return Err(DownloadError::SaveForbidden { krate: name.to_owned(), version: version.to_owned(), reason });
-        }
-        let line = String::from_utf8_lossy(line).trim_end().to_owned();
-        // The checksum names the stored file: only a real sha256 may.
-        if !(entry.cksum.len() == 64 && entry.cksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {
-            return Err(DownloadError::Upstream {
-                krate: name.to_owned(),
-                version: version.to_owned(),
-                source: UpstreamError::BadIndex(format!("its index gives {:?} as the checksum", entry.cksum)),
-            });
-        }
-
-        // One upstream fetch per file, however many requests ask at once.
-        let _guard = self.downloads.lock(&entry.cksum).await;
-        if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-            return self.serve_stored(feed, &key, &stored.cksum).await;
-        }
-        // Marked as being written first: nothing deletes the file until it is recorded
-        // (which ends the mark); a failure ends it here.
-        self.begin_write(&entry.cksum).await?;
-        match self.store_and_record(feed.id, &entry, &line).await {
-            Ok(true) => {
-                inc(&self.metrics.crates_saved);
-                tracing::info!(krate = %entry.name, version = %entry.vers, "saved from the upstream");
-                self.bus.publish(crate::Change::VersionSaved {
-                    feed: feed.id,
-                    krate: key.clone(),
-                    version: entry.vers.clone(),
-                });
-            }
-            Ok(false) => {}
-            Err(e) => {
-                self.end_write(&entry.cksum).await;
-                return Err(match e {
-                    SaveError::Upstream(source) => {
-                        tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
-                        DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source }
-                    }
-                    SaveError::Storage(e) => DownloadError::Storage(e),
-                    SaveError::Db(e) => DownloadError::Db(e),
-                });
-            }
-        }
-        self.upstream_reached(feed.id);
-        // Served from storage like any saved version (whichever file the version names).
-        let stored = self.db.packages().find_version(feed.id, &key, version).await?.ok_or_else(not_found)?;
-        let download = self.serve_stored(feed, &key, &stored.cksum).await?;
-        Ok(Download { saved: true, ..download })
+        self.download_at(feed, name, version, may_save, 0).await
     }
 
-    /// Stores the file of `entry` (unless a whole copy is stored already) and records the
-    /// version in the feed; whether it was new there.
-    async fn store_and_record(&self, feed_id: i64, entry: &IndexLine, line: &str) -> Result<bool, SaveError> {
-        let size = if self.storage.holds(&entry.cksum).await {
-            // Another feed holds the same file already.
-            self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0
-        } else {
-            self.save_from_upstream(&entry.name, &entry.vers, &entry.cksum).await?
-        };
+    /// [`Registry::download`] from a feed `depth` feeds down a chain of feed sources.
+    fn download_at<'a>(
+        &'a self,
+        feed: &'a Feed,
+        name: &'a str,
+        version: &'a str,
+        may_save: Result<(), String>,
+        depth: u8,
+    ) -> BoxFuture<'a, Result<Download, DownloadError>> {
+        Box::pin(async move {
+            let key = name.to_ascii_lowercase();
+            if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
+                return self.serve_stored(feed, &key, &stored.cksum).await;
+            }
+            let not_found = || DownloadError::NotFound {
+                krate: name.to_owned(),
+                version: version.to_owned(),
+                feed: feed.name.clone(),
+            };
+            let upstream_error =
+                |source| DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source };
+            // Upstream versions of a local name are hidden by the dependency-confusion guard.
+            if !feed.upstream_enabled || self.guarded(feed.id, &key).await? {
+                return Err(not_found());
+            }
+            // The same source the index takes the name from, and only that one.
+            let supplied = match self.supplier(feed, &key, depth).await? {
+                Ok((Some(supplied), _)) => supplied,
+                Ok((None, _)) => return Err(not_found()),
+                Err(failure) => return Err(upstream_error(UpstreamError::Unreachable(failure.to_string()))),
+            };
+            let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
+            if let Err(reason) = may_save {
+                return Err(DownloadError::SaveForbidden {
+                    krate: name.to_owned(),
+                    version: version.to_owned(),
+                    reason,
+                });
+            }
+            let line = String::from_utf8_lossy(line).trim_end().to_owned();
+            // The checksum names the stored file: only a real sha256 may.
+            if !(entry.cksum.len() == 64
+                && entry.cksum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            {
+                return Err(upstream_error(UpstreamError::BadIndex(format!(
+                    "its index gives {:?} as the checksum",
+                    entry.cksum
+                ))));
+            }
+
+            // One upstream fetch per file, however many requests ask at once.
+            let _guard = self.downloads.lock(&entry.cksum).await;
+            if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
+                return self.serve_stored(feed, &key, &stored.cksum).await;
+            }
+            // Marked as being written first: nothing deletes the file until it is recorded
+            // (which ends the mark); a failure ends it here.
+            self.begin_write(&entry.cksum).await?;
+            match self.store_and_record(feed.id, &entry, &line, &supplied.source, depth).await {
+                Ok(true) => {
+                    inc(&self.metrics.crates_saved);
+                    tracing::info!(krate = %entry.name, version = %entry.vers, source = supplied.source.name(), "saved from an upstream source");
+                    self.bus.publish(crate::Change::VersionSaved {
+                        feed: feed.id,
+                        krate: key.clone(),
+                        version: entry.vers.clone(),
+                    });
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.end_write(&entry.cksum).await;
+                    return Err(match e {
+                        SaveError::Upstream(source) => {
+                            tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
+                            self.upstreams.failed(supplied.source.id(), &source.to_string());
+                            upstream_error(source)
+                        }
+                        SaveError::Feed(e) => e,
+                        SaveError::Storage(e) => DownloadError::Storage(e),
+                        SaveError::Db(e) => DownloadError::Db(e),
+                    });
+                }
+            }
+            self.upstream_reached(feed.id);
+            // Served from storage like any saved version (whichever file the version names).
+            let stored = self.db.packages().find_version(feed.id, &key, version).await?.ok_or_else(not_found)?;
+            let download = self.serve_stored(feed, &key, &stored.cksum).await?;
+            Ok(Download { saved: true, ..download })
+        })
+    }
+
+    /// Stores the file of `entry` from `source` (unless a whole copy is stored already) and
+    /// records the version in the feed; whether it was new there.
+    async fn store_and_record(
+        &self,
+        feed_id: i64,
+        entry: &IndexLine,
+        line: &str,
+        source: &Source,
+        depth: u8,
+    ) -> Result<bool, SaveError> {
+        if !self.storage.holds(&entry.cksum).await {
+            match source {
+                Source::Registry { client, .. } => {
+                    self.save_from_upstream(client, &entry.name, &entry.vers, &entry.cksum).await?;
+                }
+                // A feed of this instance: it serves (and, from its own upstreams, saves) the
+                // file into the storage every feed shares.
+                Source::Feed { feed_id: target, through, .. } => {
+                    let target = self.feed_by_id(*target).await.map_err(SaveError::Db)?;
+                    let fetched = match through {
+                        Through::View(view_id) => {
+                            let view = self.db.views().get_by_id(*view_id).await.map_err(SaveError::Db)?;
+                            self.view_download(&target, &ViewTarget::View(view), &entry.name, &entry.vers).await
+                        }
+                        Through::Local => {
+                            self.view_download(&target, &ViewTarget::Local, &entry.name, &entry.vers).await
+                        }
+                        Through::Whole => self.download_at(&target, &entry.name, &entry.vers, Ok(()), depth + 1).await,
+                    };
+                    drop(fetched.map_err(SaveError::Feed)?);
+                }
+                Source::Broken { error, .. } => {
+                    return Err(SaveError::Upstream(UpstreamError::Unreachable(error.clone())));
+                }
+            }
+        }
+        // Stored now, by this request or another feed before.
+        let size = self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0;
         let new = NewVersion {
             name: &entry.name,
             version: &entry.vers,
@@ -144,9 +205,15 @@ impl Registry {
 
     /// Streams a crate file from the upstream into storage, at most the upstream's size
     /// limit, checking its sha256 on the way: on any failure nothing is stored.
-    async fn save_from_upstream(&self, name: &str, version: &str, cksum: &str) -> Result<u64, SaveError> {
-        let mut response = self.upstream.crate_response(name, version, cksum).await?;
-        let limit = self.upstream.max_crate_size();
+    async fn save_from_upstream(
+        &self,
+        upstream: &Upstream,
+        name: &str,
+        version: &str,
+        cksum: &str,
+    ) -> Result<u64, SaveError> {
+        let mut response = upstream.crate_response(name, version, cksum).await?;
+        let limit = upstream.max_crate_size();
         let mut upload = self.storage.upload(cksum).await.map_err(SaveError::Storage)?;
         loop {
             let chunk = match response.chunk().await {

@@ -4,9 +4,14 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use wharf_db::{DbError, Feed};
 
-use super::{Registry, etag_of, gzip, upstream::CacheOutcome};
+use super::{
+    Registry, ViewTarget, etag_of, gzip,
+    sources::{Source, Through},
+    upstream::CacheOutcome,
+};
 use crate::metrics::inc;
 
 /// A rendered index file.
@@ -46,62 +51,171 @@ pub enum IndexError {
     Db(#[from] DbError),
 }
 
+/// How many feeds deep a chain of feed sources is followed (cycles are refused when
+/// sources are set; this bounds a cycle two concurrent changes made anyway).
+pub(super) const MAX_CHAIN: u8 = 8;
+
+/// What a feed's upstream sources give for one name: the file of the first source in
+/// order that knows it.
+pub(super) struct Supplied {
+    pub(super) body: Bytes,
+    /// Unique per body of a source (feeds as sources: a digest of the body, top bit set).
+    pub(super) generation: u64,
+    /// Which of the feed's sources gave it.
+    pub(super) source: Source,
+}
+
+/// A source that could not answer, which stops the lookup of a name.
+pub(super) struct SourceFailure {
+    pub(super) source: String,
+    pub(super) reason: String,
+}
+
+impl std::fmt::Display for SourceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "upstream source '{}': {}", self.source, self.reason)
+    }
+}
+
+/// The generation of a feed-source body: its digest, in the top half of `u64`.
+fn digest_generation(etag: &str) -> u64 {
+    let hex = etag.trim_matches('"');
+    u64::from_str_radix(hex.get(..16).unwrap_or("0"), 16).unwrap_or(0) | (1 << 63)
+}
+
 impl Registry {
     /// The index file of `name` (lower-cased) in `feed`, and how the upstream part was had.
     pub async fn index_file(&self, feed: &Feed, name: &str) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
-        let key = (feed.id, name.to_owned());
-        if feed.upstream_enabled && self.guarded(feed.id, name).await? {
-            // A local name: upstream versions of it are hidden (dependency confusion). Its
-            // file is rendered once, until a publish, yank or setting drops it.
-            if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == LOCAL_ONLY) {
+        self.index_file_at(feed, name, 0).await
+    }
+
+    /// [`Registry::index_file`] of a feed `depth` feeds down a chain of feed sources.
+    pub(super) fn index_file_at<'a>(
+        &'a self,
+        feed: &'a Feed,
+        name: &'a str,
+        depth: u8,
+    ) -> BoxFuture<'a, Result<(Arc<Rendered>, CacheOutcome), IndexError>> {
+        Box::pin(async move {
+            let key = (feed.id, name.to_owned());
+            if feed.upstream_enabled && self.guarded(feed.id, name).await? {
+                // A local name: upstream versions of it are hidden (dependency confusion), from
+                // every source. Its file is rendered once, until a publish, yank or setting drops it.
+                if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == LOCAL_ONLY) {
+                    return Ok((rendered, CacheOutcome::Hit));
+                }
+                let seen = self.changes_seen();
+                let own = self.db.packages().local_lines(feed.id, name).await?;
+                let own: Vec<&str> = own.iter().map(String::as_str).collect();
+                let body = wharf_index::merge(None, &own)
+                    .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
+                let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
+                self.remember(key, rendered.clone(), seen);
                 return Ok((rendered, CacheOutcome::Hit));
             }
-            let seen = self.changes_seen();
-            let own = self.db.packages().local_lines(feed.id, name).await?;
-            let own: Vec<&str> = own.iter().map(String::as_str).collect();
-            let body = wharf_index::merge(None, &own)
-                .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
-            let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
-            self.remember(key, rendered.clone(), seen);
-            return Ok((rendered, CacheOutcome::Hit));
-        }
-        let (upstream, outcome) = if feed.upstream_enabled {
-            match self.upstream.index_file(name).await {
-                Ok((file, outcome)) => {
-                    if outcome != CacheOutcome::Stale && outcome != CacheOutcome::Hit {
-                        self.upstream_reached(feed.id);
-                    }
-                    (Some(file), outcome)
-                }
-                Err(err) => {
-                    // Nothing cached and the upstream is down: the feed's own versions still count.
-                    tracing::warn!(krate = name, error = %err, "upstream index unavailable");
+            let (supplied, outcome) = match self.supplier(feed, name, depth).await? {
+                Ok(found) => found,
+                Err(failure) => {
+                    // The source that should answer cannot, and nothing of it is cached: the
+                    // feed's own versions still count.
+                    tracing::warn!(krate = name, error = %failure, "upstream index unavailable");
                     let own = self.render(feed, name, None, None).await?;
                     return own.map(|r| (r, CacheOutcome::Stale)).ok_or_else(|| IndexError::UpstreamDown {
                         krate: name.to_owned(),
                         feed: feed.name.clone(),
-                        reason: err.to_string(),
+                        reason: failure.to_string(),
                     });
                 }
+            };
+            if depth == 0 {
+                match outcome {
+                    CacheOutcome::Hit => inc(&self.metrics.index_hit),
+                    CacheOutcome::Revalidated => inc(&self.metrics.index_revalidated),
+                    CacheOutcome::Stale => inc(&self.metrics.index_stale),
+                    CacheOutcome::Miss => inc(&self.metrics.index_miss),
+                }
             }
-        } else {
-            (None, CacheOutcome::Hit)
-        };
-        match outcome {
-            CacheOutcome::Hit => inc(&self.metrics.index_hit),
-            CacheOutcome::Revalidated => inc(&self.metrics.index_revalidated),
-            CacheOutcome::Stale => inc(&self.metrics.index_stale),
-            CacheOutcome::Miss => inc(&self.metrics.index_miss),
+            let generation = supplied.as_ref().map_or(NO_UPSTREAM, |s| s.generation);
+            if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
+                return Ok((rendered, outcome));
+            }
+            let body = supplied.as_ref().map(|s| s.body.clone());
+            match self.render(feed, name, body.as_deref(), Some(generation)).await? {
+                Some(rendered) => Ok((rendered, outcome)),
+                None => Err(IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() }),
+            }
+        })
+    }
+
+    /// The upstream part of `name` in `feed`: the file of the **first source in order that
+    /// knows the name**, and only that source's (a name is never assembled from several).
+    /// A source that cannot answer, with no copy of the name kept, stops the lookup: a
+    /// later source never answers for a name because an earlier one was down.
+    pub(super) async fn supplier(
+        &self,
+        feed: &Feed,
+        name: &str,
+        depth: u8,
+    ) -> Result<Result<(Option<Supplied>, CacheOutcome), SourceFailure>, DbError> {
+        let sources = self.sources(feed).await?;
+        let mut outcome = CacheOutcome::Hit;
+        for source in sources.iter() {
+            let fail = |reason: String| {
+                self.upstreams.failed(source.id(), &reason);
+                Ok(Err(SourceFailure { source: source.name().to_owned(), reason }))
+            };
+            match source {
+                Source::Registry { id, client, .. } => match client.index_file(name).await {
+                    Ok((file, got)) => {
+                        if got != CacheOutcome::Stale && got != CacheOutcome::Hit {
+                            self.upstreams.reached(*id);
+                            self.upstream_reached(feed.id);
+                        }
+                        outcome = got;
+                        if let Some(body) = &file.body {
+                            let supplied =
+                                Supplied { body: body.clone(), generation: file.generation, source: source.clone() };
+                            return Ok(Ok((Some(supplied), outcome)));
+                        }
+                    }
+                    Err(err) => return fail(err.to_string()),
+                },
+                Source::Feed { id, feed_id, through, .. } => {
+                    if depth >= MAX_CHAIN {
+                        return fail(format!("the chain of feeds is deeper than {MAX_CHAIN}"));
+                    }
+                    let target = match self.feed_by_id(*feed_id).await {
+                        Ok(target) => target,
+                        Err(DbError::NotFound(message)) => return fail(message),
+                        Err(e) => return Err(e),
+                    };
+                    let found = match through {
+                        Through::View(view_id) => match self.db.views().get_by_id(*view_id).await {
+                            Ok(view) => self.view_index_file(&target, &ViewTarget::View(view), name).await,
+                            Err(DbError::NotFound(message)) => return fail(message),
+                            Err(e) => return Err(e),
+                        },
+                        Through::Local => self.view_index_file(&target, &ViewTarget::Local, name).await,
+                        Through::Whole => {
+                            self.index_file_at(&target, name, depth + 1).await.map(|(rendered, _)| rendered)
+                        }
+                    };
+                    match found {
+                        Ok(rendered) => {
+                            self.upstreams.reached(*id);
+                            let generation = digest_generation(&rendered.etag);
+                            let supplied = Supplied { body: rendered.body.clone(), generation, source: source.clone() };
+                            return Ok(Ok((Some(supplied), outcome)));
+                        }
+                        Err(IndexError::NotFound { .. }) => {}
+                        Err(IndexError::UpstreamDown { reason, .. }) => return fail(reason),
+                        Err(IndexError::Db(e)) => return Err(e),
+                    }
+                }
+                Source::Broken { error, .. } => return fail(error.clone()),
+            }
         }
-        let generation = upstream.as_ref().map_or(NO_UPSTREAM, |f| f.generation);
-        if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
-            return Ok((rendered, outcome));
-        }
-        let body = upstream.as_ref().and_then(|f| f.body.clone());
-        match self.render(feed, name, body.as_deref(), Some(generation)).await? {
-            Some(rendered) => Ok((rendered, outcome)),
-            None => Err(IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() }),
-        }
+        Ok(Ok((None, outcome)))
     }
 
     /// Merges the upstream's file (if any) with the feed's own lines. The result is cached

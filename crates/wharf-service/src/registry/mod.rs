@@ -6,6 +6,7 @@ mod files;
 mod index;
 pub mod locks;
 pub mod publish;
+pub mod sources;
 pub mod upstream;
 mod views;
 
@@ -24,7 +25,7 @@ pub use views::ViewTarget;
 
 use crate::{metrics::Metrics, storage::Storage};
 use locks::KeyedLocks;
-use upstream::Upstream;
+use sources::{Source, Upstreams};
 
 /// How long a deleted version stays in its feed's recycle bin.
 pub const RECYCLE_BIN_DAYS: i64 = crate::packages::RECYCLE_BIN_DAYS;
@@ -58,9 +59,14 @@ pub struct Registry {
     /// Where publishes and yanks are announced; the caches below hear of changes there.
     bus: crate::Bus,
     storage: Storage,
-    upstream: Upstream,
+    /// Every registry client and the sealing key (shared with the core).
+    upstreams: Arc<Upstreams>,
     metrics: Arc<Metrics>,
     feeds: moka::sync::Cache<FeedKey, Arc<Feed>>,
+    /// Feeds by id, for feeds that are others' upstream sources.
+    feeds_by_id: moka::sync::Cache<i64, Arc<Feed>>,
+    /// Each feed's upstream sources, in order, ready for requests.
+    sources: moka::sync::Cache<i64, Arc<Vec<Source>>>,
     /// Rendered index files per (feed id, lower-cased crate name).
     rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
     downloads: KeyedLocks<String>,
@@ -79,20 +85,16 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(
-        core: crate::Core,
-        storage: Storage,
-        upstream: Upstream,
-        metrics: Arc<Metrics>,
-        max_crate_size: usize,
-    ) -> Self {
+    pub fn new(core: crate::Core, storage: Storage, metrics: Arc<Metrics>, max_crate_size: usize) -> Self {
         Registry {
             db: core.db,
             bus: core.bus,
             storage,
-            upstream,
+            upstreams: core.upstreams,
             metrics,
             feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
+            feeds_by_id: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
+            sources: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             // Rendered files expire too: a publish or yank on another replica must show
             // here within seconds (cargo waits up to 60 s for a new version).
             rendered: moka::sync::Cache::builder()
@@ -135,6 +137,38 @@ impl Registry {
             self.feeds.invalidate(key);
         }
         Ok(feed)
+    }
+
+    /// A feed by id (a feed another feed has as its upstream).
+    async fn feed_by_id(&self, id: i64) -> Result<Arc<Feed>, DbError> {
+        if let Some(feed) = self.feeds_by_id.get(&id) {
+            return Ok(feed);
+        }
+        let seen = self.changes_seen();
+        let feed = Arc::new(self.db.feeds().get_by_id(id).await?);
+        self.feeds_by_id.insert(id, feed.clone());
+        if self.changes_seen() != seen {
+            self.feeds_by_id.invalidate(&id);
+        }
+        Ok(feed)
+    }
+
+    /// The feed's upstream sources, in order (none when it has no upstream).
+    async fn sources(&self, feed: &Feed) -> Result<Arc<Vec<Source>>, DbError> {
+        if !feed.upstream_enabled {
+            return Ok(Arc::default());
+        }
+        if let Some(sources) = self.sources.get(&feed.id) {
+            return Ok(sources);
+        }
+        let seen = self.changes_seen();
+        let rows = self.db.upstreams().list(feed.id).await?;
+        let sources = Arc::new(rows.iter().map(|row| self.upstreams.resolve(row)).collect::<Vec<_>>());
+        self.sources.insert(feed.id, sources.clone());
+        if self.changes_seen() != seen {
+            self.sources.invalidate(&feed.id);
+        }
+        Ok(sources)
     }
 
     /// Counts a download in memory (the download path never waits for the database); the
@@ -208,8 +242,10 @@ impl Registry {
             | C::TokenRevoked { .. }
             | C::AccountCreated { .. }
             | C::MembersChanged { .. } => {}
-            // Views are read from the database on every request (nothing of them cached).
-            C::ViewsChanged { .. } | C::VersionPromoted { .. } => {}
+            // Views are read from the database on every request (nothing of them cached);
+            // a deleted view takes the sources that named it.
+            C::ViewsChanged { .. } => self.sources.invalidate_all(),
+            C::VersionPromoted { .. } => {}
             // A renamed project changes the URLs feeds are cached under.
             C::RetentionApplied { .. } | C::ProjectsChanged { .. } => self.feeds_changed(),
         }
@@ -239,6 +275,8 @@ impl Registry {
     /// Forgets cached feeds and index files after a feed changed or was deleted.
     fn feeds_changed(&self) {
         self.feeds.invalidate_all();
+        self.feeds_by_id.invalidate_all();
+        self.sources.invalidate_all();
         self.rendered.invalidate_all();
         self.guards.invalidate_all();
     }

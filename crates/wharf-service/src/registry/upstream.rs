@@ -31,8 +31,16 @@ const NOT_FOUND_TTL: Duration = Duration::from_secs(30);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 /// How long the upstream's config.json is used before it is read again.
 const CONFIG_TTL: Duration = Duration::from_secs(3600);
-/// Memory given to cached upstream index files.
+/// Memory given to cached upstream index files, per upstream.
 const INDEX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Generations of upstream files, unique across every upstream of the process (0 and 1
+/// mean "no upstream part" to rendered index files; feeds as sources use the top half).
+static GENERATION: AtomicU64 = AtomicU64::new(2);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// An upstream index file as last seen.
 #[derive(Debug)]
@@ -187,8 +195,13 @@ pub struct Upstream {
     failures: moka::sync::Cache<String, String>,
     locks: KeyedLocks<String>,
     dl: RwLock<Option<(DlTemplate, Instant)>>,
-    generation: AtomicU64,
     metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream").field("index", &self.config.index).finish_non_exhaustive()
+    }
 }
 
 impl Upstream {
@@ -214,8 +227,6 @@ impl Upstream {
             failures: moka::sync::Cache::builder().time_to_live(RETRY_AFTER_FAILURE).max_capacity(100_000).build(),
             locks: KeyedLocks::new(),
             dl: RwLock::new(None),
-            // 0 and 1 mean "no upstream part" to rendered index files.
-            generation: AtomicU64::new(2),
             metrics,
         }
     }
@@ -286,7 +297,7 @@ impl Upstream {
     /// The last good copy kept in the database, as a file due for revalidation once the
     /// time-to-live since the upstream last confirmed it has passed.
     async fn kept_copy(&self, name: &str) -> Option<Arc<UpstreamFile>> {
-        let kept = match self.db.upstream_files().get(&self.config.index, name).await {
+        let kept = match self.db.upstream_files().get(&self.config.cache_key, name).await {
             Ok(kept) => kept?,
             Err(e) => {
                 tracing::warn!(krate = name, error = ?e, "could not read the kept copy of an upstream index file");
@@ -301,14 +312,14 @@ impl Upstream {
             last_modified: kept.last_modified,
             checked_at: Instant::now(),
             fresh_for: ttl.saturating_sub(age),
-            generation: self.generation.fetch_add(1, Ordering::Relaxed),
+            generation: next_generation(),
         }))
     }
 
     /// Keeps `file` in the database as the last good copy, in the background (the request
     /// does not wait). When the upstream only confirmed the copy, just that is noted.
     fn keep_copy(&self, name: &str, file: &UpstreamFile, confirmed: bool) {
-        let (db, upstream, name) = (self.db.clone(), self.config.index.clone(), name.to_owned());
+        let (db, upstream, name) = (self.db.clone(), self.config.cache_key.clone(), name.to_owned());
         let now = wharf_db::unix_now();
         let (body, etag, last_modified) = (file.body.clone(), file.etag.clone(), file.last_modified.clone());
         tokio::spawn(async move {
@@ -344,7 +355,7 @@ impl Upstream {
     ) -> Result<(UpstreamFile, CacheOutcome), UpstreamError> {
         inc(&self.metrics.upstream_index_fetches);
         let url = format!("{}{}", self.config.index, index_path(name));
-        let mut request = self.http.get(&url).timeout(self.config.timeout);
+        let mut request = self.authorized(self.http.get(&url)).timeout(self.config.timeout);
         if let Some(prev) = previous {
             if let Some(etag) = &prev.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
@@ -370,7 +381,7 @@ impl Upstream {
                 let what = format!("index file for `{name}`");
                 let body = bounded_body(response, self.config.limits.index_file, &what).await?;
                 check_index_body(name, &body)?;
-                let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                let generation = next_generation();
                 let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
                 Ok((fresh(Some(body), generation), outcome))
             }
@@ -386,7 +397,7 @@ impl Upstream {
                 None => Err(UpstreamError::Status(status)),
             },
             StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => {
-                let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                let generation = next_generation();
                 let outcome = if previous.is_some() { CacheOutcome::Revalidated } else { CacheOutcome::Miss };
                 Ok((UpstreamFile { fresh_for: NOT_FOUND_TTL.min(self.config.ttl), ..fresh(None, generation) }, outcome))
             }
@@ -410,19 +421,7 @@ impl Upstream {
         {
             return Ok(dl.clone());
         }
-        let url = format!("{}config.json", self.config.index);
-        let fetched = async {
-            let response = self.http.get(&url).timeout(self.config.timeout).send().await?;
-            if !response.status().is_success() {
-                return Err(UpstreamError::Status(response.status()));
-            }
-            let body = bounded_body(response, self.config.limits.config_json, "config.json").await?;
-            let config: RegistryConfig =
-                serde_json::from_slice(&body).map_err(|e| UpstreamError::BadConfig(e.to_string()))?;
-            Ok(DlTemplate::new(&config.dl))
-        }
-        .await;
-        match (fetched, slot.as_ref()) {
+        match (self.fetch_dl_template().await, slot.as_ref()) {
             (Ok(dl), _) => {
                 *slot = Some((dl.clone(), Instant::now()));
                 Ok(dl)
@@ -432,6 +431,36 @@ impl Upstream {
                 Ok(dl.clone())
             }
             (Err(err), None) => Err(err),
+        }
+    }
+
+    /// Reads the upstream's config.json now (not from cache).
+    async fn fetch_dl_template(&self) -> Result<DlTemplate, UpstreamError> {
+        let url = format!("{}config.json", self.config.index);
+        let response = self.authorized(self.http.get(&url)).timeout(self.config.timeout).send().await?;
+        if !response.status().is_success() {
+            return Err(UpstreamError::Status(response.status()));
+        }
+        let body = bounded_body(response, self.config.limits.config_json, "config.json").await?;
+        let config: RegistryConfig =
+            serde_json::from_slice(&body).map_err(|e| UpstreamError::BadConfig(e.to_string()))?;
+        Ok(DlTemplate::new(&config.dl))
+    }
+
+    /// Checks that the upstream answers with a valid config.json (its token accepted),
+    /// bypassing every cache; the template read is kept for downloads.
+    pub async fn check(&self) -> Result<(), UpstreamError> {
+        let dl = self.fetch_dl_template().await?;
+        *self.dl.write().await = Some((dl, Instant::now()));
+        Ok(())
+    }
+
+    /// Adds the token, when the upstream has one. Only ever sent to the index's own origin
+    /// (a download URL elsewhere gets no token, see [`Upstream::crate_response`]).
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.config.token {
+            Some(token) => request.header(header::AUTHORIZATION, token.expose()),
+            None => request,
         }
     }
 
@@ -451,7 +480,11 @@ impl Upstream {
     ) -> Result<reqwest::Response, UpstreamError> {
         let url = self.dl_template().await?.url(name, version, cksum);
         inc(&self.metrics.upstream_crate_fetches);
-        let response = self.http.get(&url).timeout(self.config.timeout.max(Duration::from_secs(60))).send().await?;
+        let mut request = self.http.get(&url);
+        if same_origin(&url, &self.config.index) {
+            request = self.authorized(request);
+        }
+        let response = request.timeout(self.config.timeout.max(Duration::from_secs(60))).send().await?;
         if !response.status().is_success() {
             return Err(UpstreamError::Status(response.status()));
         }
@@ -463,11 +496,44 @@ impl Upstream {
     }
 }
 
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// A registry token in memory: never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistryToken(String);
+
+impl RegistryToken {
+    pub fn new(token: String) -> Self {
+        RegistryToken(token)
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RegistryToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<token>")
+    }
+}
+
 /// Where and how feeds reach their upstream.
 #[derive(Debug, Clone)]
 pub struct UpstreamConfig {
     /// The index root, `http(s)://…/` (without `sparse+`, with the final slash).
     pub index: String,
+    /// What its last good copies are kept under: the index URL, and a digest of the token
+    /// when it has one (what a token sees is not what another sees).
+    pub cache_key: String,
+    /// Sent as `Authorization` to the index's origin, as cargo sends its tokens.
+    pub token: Option<RegistryToken>,
     pub ttl: std::time::Duration,
     pub timeout: std::time::Duration,
     /// How much is taken from the upstream per response.
@@ -500,6 +566,27 @@ impl UpstreamConfig {
             return Err(format!("the upstream index must be an http(s) sparse index URL (got {index:?})"));
         }
         let index = if url.ends_with('/') { url.to_owned() } else { format!("{url}/") };
-        Ok(UpstreamConfig { index, ttl, timeout, limits: UpstreamLimits::default() })
+        reqwest::Url::parse(&index).map_err(|e| format!("the upstream index {index:?} is not a valid URL: {e}"))?;
+        Ok(UpstreamConfig {
+            cache_key: index.clone(),
+            index,
+            token: None,
+            ttl,
+            timeout,
+            limits: UpstreamLimits::default(),
+        })
+    }
+
+    /// The same settings for another registry, with its token.
+    pub fn for_registry(&self, index: &str, token: Option<RegistryToken>) -> Result<Self, String> {
+        let mut config = UpstreamConfig::new(index, self.ttl, self.timeout)?;
+        config.limits = self.limits;
+        if let Some(token) = &token {
+            use sha2::Digest;
+            let digest = hex::encode(&sha2::Sha256::digest(token.expose().as_bytes())[..8]);
+            config.cache_key = format!("{}#{digest}", config.index);
+        }
+        config.token = token;
+        Ok(config)
     }
 }

@@ -43,6 +43,8 @@ pub(super) struct Shared {
     pub(super) stopping: watch::Receiver<bool>,
     /// How many index requests were answered `304 Not Modified`.
     pub(super) not_modified: std::sync::atomic::AtomicUsize,
+    /// When set, every request must carry exactly this `Authorization`, else 401.
+    pub(super) token: Mutex<Option<String>>,
 }
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -57,6 +59,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let canned = shared.canned.lock().expect("canned answers lock").get(&path).cloned();
     if let Some(canned) = canned {
         return canned_response(canned, shared.stopping.clone());
+    }
+    let required = shared.token.lock().expect("token lock").clone();
+    if let Some(token) = required {
+        let sent = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if sent != Some(token.as_str()) {
+            return (StatusCode::UNAUTHORIZED, "local upstream: this registry needs its token\n").into_response();
+        }
     }
     let mode = *shared.mode.lock().expect("mode lock");
     match mode {

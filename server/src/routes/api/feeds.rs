@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 use wharf_core::{ScopeKind, Visibility};
 use wharf_db::Feed;
-use wharf_service::{Core, FeedAction, feeds, rfc3339};
+use wharf_service::{
+    Core, FeedAction, feeds, rfc3339,
+    upstreams::{self, SourceInfo},
+};
 
 use super::caller::Caller;
 use crate::{
@@ -32,12 +35,44 @@ struct ScopeResource {
     project: Option<String>,
 }
 
+/// An upstream source as the API shows it: never its token.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UpstreamSource {
-    name: &'static str,
-    protocol: &'static str,
-    location: &'static str,
+    name: String,
+    kind: String,
+    location: String,
+    has_token: bool,
+    last_success_at: Option<String>,
+    last_error: Option<String>,
+    last_error_at: Option<String>,
+}
+
+impl From<SourceInfo> for UpstreamSource {
+    fn from(s: SourceInfo) -> Self {
+        UpstreamSource {
+            name: s.name,
+            kind: s.kind,
+            location: s.location,
+            has_token: s.has_token,
+            last_success_at: s.last_ok_at.map(rfc3339),
+            last_error: s.last_error,
+            last_error_at: s.last_error_at.map(rfc3339),
+        }
+    }
+}
+
+/// An upstream source as a request gives it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpstreamSourceBody {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    location: Option<String>,
+    /// `sparse` only; absent keeps the token of an unchanged source.
+    #[serde(default)]
+    token: Option<String>,
 }
 
 /// A feed as the API returns it.
@@ -64,7 +99,13 @@ pub struct FeedResource {
 }
 
 impl FeedResource {
-    fn new(feed: &Feed, core: &Core) -> Self {
+    /// The feed with its upstream sources read.
+    async fn read(feed: &Feed, core: &Core) -> ApiResult<Self> {
+        let rows = core.db.upstreams().list(feed.id).await.map_err(wharf_service::CoreError::from)?;
+        Ok(Self::new(feed, core, upstreams::describe(core, &rows)))
+    }
+
+    fn new(feed: &Feed, core: &Core, sources: Vec<SourceInfo>) -> Self {
         let loc = feed.location();
         FeedResource {
             id: feed.id,
@@ -78,11 +119,7 @@ impl FeedResource {
             },
             upstream_enabled: feed.upstream_enabled,
             allow_anonymous_saves: feed.allow_anonymous_saves,
-            upstream_sources: if feed.upstream_enabled {
-                vec![UpstreamSource { name: "crates.io", protocol: "cargo", location: "https://crates.io" }]
-            } else {
-                Vec::new()
-            },
+            upstream_sources: sources.into_iter().map(UpstreamSource::from).collect(),
             retention_max_versions: feed.retention_max_versions.unwrap_or(0),
             retention_days: feed.retention_days.unwrap_or(0),
             index_url: loc.index_url(&core.public_url),
@@ -125,12 +162,17 @@ pub struct UpdateFeed {
     /// Retention rules; 0 turns one off.
     retention_max_versions: Option<i64>,
     retention_days: Option<i64>,
+    /// The whole ordered list of upstream sources.
+    upstream_sources: Option<Vec<UpstreamSourceBody>>,
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
 pub async fn list(State(core): State<Core>, caller: Caller, Path(path): Path<ScopePath>) -> ApiResult<Json<FeedList>> {
     let feeds = feeds::list(&core, &caller.0, &path.org, path.project.as_deref(), false).await?;
-    let value: Vec<_> = feeds.iter().map(|f| FeedResource::new(f, &core)).collect();
+    let mut value = Vec::with_capacity(feeds.len());
+    for feed in &feeds {
+        value.push(FeedResource::read(feed, &core).await?);
+    }
     Ok(Json(FeedList { count: value.len(), value }))
 }
 
@@ -150,7 +192,7 @@ pub async fn create(
         upstream_enabled: body.upstream_enabled,
     };
     let feed = feeds::create(&core, &caller.0, &new).await?;
-    let resource = FeedResource::new(&feed, &core);
+    let resource = FeedResource::read(&feed, &core).await?;
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
@@ -161,7 +203,7 @@ pub async fn get(
     Path(path): Path<FeedPath>,
 ) -> ApiResult<Json<FeedResource>> {
     let found = path.to_ref().authorized(&core, &caller.0, FeedAction::Read).await?;
-    Ok(Json(FeedResource::new(&found.feed, &core)))
+    Ok(Json(FeedResource::read(&found.feed, &core).await?))
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
@@ -179,9 +221,15 @@ pub async fn update(
         allow_anonymous_saves: body.allow_anonymous_saves,
         retention_max_versions: body.retention_max_versions,
         retention_days: body.retention_days,
+        upstream_sources: body.upstream_sources.map(|list| {
+            list.into_iter()
+                .map(|s| upstreams::SourceSpec { name: s.name, kind: s.kind, location: s.location, token: s.token })
+                .collect()
+        }),
+        include_crates_io: None,
     };
     let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
-    Ok(Json(FeedResource::new(&feed, &core)))
+    Ok(Json(FeedResource::read(&feed, &core).await?))
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
@@ -203,4 +251,25 @@ pub async fn retention_preview(
         .map(|t| serde_json::json!({"package": t.package, "version": t.version, "reason": t.reason}))
         .collect();
     Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
+}
+
+/// `POST …/feeds/{feed}/upstreams/{source}/test`: asks the source now and records the
+/// answer as its last success or error (Administrator or Owner).
+pub async fn test_upstream(
+    State(core): State<Core>,
+    caller: Caller,
+    Path(path): Path<SourcePath>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let feed = wharf_service::FeedRef::new(&path.org, path.project.as_deref(), &path.feed);
+    let outcome = upstreams::test(&core, &caller.0, &feed, &path.source).await?;
+    Ok(Json(serde_json::json!({ "ok": outcome.ok, "message": outcome.message })))
+}
+
+/// `…/feeds/{feed}/upstreams/{source}`.
+#[derive(Debug, Deserialize)]
+pub struct SourcePath {
+    org: String,
+    project: Option<String>,
+    feed: String,
+    source: String,
 }

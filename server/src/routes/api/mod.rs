@@ -35,6 +35,7 @@ pub fn routes() -> RouteTable {
             .get(&format!("{feed}/recycle-bin"), packages::recycle_bin)
             .post(&format!("{feed}/recycle-bin/{{package}}/versions/{{version}}/restore"), packages::restore_version)
             .get(&format!("{feed}/retention/preview"), feeds::retention_preview)
+            .post(&format!("{feed}/upstreams/{{source}}/test"), feeds::test_upstream)
             .get(&format!("{feed}/views"), views::list)
             .post(&format!("{feed}/views"), views::create)
             .patch(&format!("{feed}/views/{{view}}"), views::rename)
