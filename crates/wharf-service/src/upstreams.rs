@@ -298,6 +298,13 @@ async fn new_source(
                     .push(&field("location"), "A crates-io source takes no location: it is this instance's crates.io.");
             }
         }
+        // Wharf makes requests to whatever address a sparse source names: only its
+        // administrators choose such addresses (feed Administrators pick crates.io or feeds).
+        "sparse" if !principal.user().is_some_and(|u| u.is_admin) => errors.push(
+            &field("kind"),
+            "Only a Wharf administrator may add a sparse registry as a source (Wharf sends requests to the address \
+             it names). Ask one, or use crates.io or a feed of this Wharf.",
+        ),
         "sparse" => match location {
             None => errors.push(&field("location"), "Give the registry's index URL, like sparse+https://host/index/."),
             Some(location) => {

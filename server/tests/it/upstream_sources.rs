@@ -216,7 +216,7 @@ async fn a_private_registry_is_reached_with_its_sealed_token(engine: Engine) {
     mirror.require_token(TOKEN);
     let wharf = start(engine, "http://127.0.0.1:9/".into()).await;
     wharf.create_feed("m", false).await;
-    let location = format!("sparse+{}", mirror.index_url());
+    let location = mirror.index_url();
 
     // Without its token the registry refuses: the index says which source failed, and a
     // test records the error.
@@ -277,8 +277,7 @@ async fn the_first_source_that_knows_a_name_supplies_all_of_its_versions(engine:
     .await;
     let wharf = start(engine, crates_io.index_url()).await;
     wharf.create_feed("p", false).await;
-    let mirror_source =
-        json!({"name": "mirror", "kind": "sparse", "location": format!("sparse+{}", mirror.index_url())});
+    let mirror_source = json!({"name": "mirror", "kind": "sparse", "location": mirror.index_url()});
     let crates_source = json!({"name": "crates.io", "kind": "crates-io"});
     let (status, body) = set_sources(&wharf, "p", json!([mirror_source.clone(), crates_source.clone()])).await;
     assert_eq!(status, 200, "{body}");
@@ -329,14 +328,14 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
         let res = app.json(Method::POST, API, json!({"name": name, "visibility": visibility})).await;
         assert_eq!(res.status, 201, "{}", res.body);
     }
-    // bob administers `a` and cannot read `hidden`.
+    // bob administers `a`, reads the public `b`, and cannot read `hidden`.
     let bob = app.user_with_token("bob", TokenScope::Write).await;
     let res = app
         .json(Method::PATCH, &format!("{API}/a/permissions"), json!([{"user": "bob", "role": "administrator"}]))
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     let good = json!({"name": "b-all", "kind": "feed", "location": "default/default/b"});
-    let res = app.json(Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": [good]})).await;
+    let res = app.json(Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": [good.clone()]})).await;
     assert_eq!(res.status, 200, "{}", res.body);
 
     let cases = [
@@ -354,7 +353,7 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
         (
             json!([{"name": "x", "kind": "sparse", "location": "sparse+http://wharf.test/x/"}]),
             "upstreamSources[0].location",
-            "use a source of kind \"feed\"",
+            "That is this Wharf: use a source of kind",
         ),
         (
             json!([{"name": "x", "kind": "crates-io", "token": "t"}]),
@@ -389,7 +388,7 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
         ),
     ];
     for (sources, field, detail) in cases {
-        let res = app.json_as(&bob, Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": sources})).await;
+        let res = app.json(Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": sources})).await;
         assert_eq!(res.status, 422, "{sources}: {}", res.body);
         let text = res.body.to_string();
         assert!(text.contains(field) && text.contains(detail), "{sources}: {text}");
@@ -409,6 +408,17 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
         "{}",
         res.body
     );
+    // Only Wharf administrators name the addresses Wharf sends requests to.
+    let mirror = json!([{"name": "x", "kind": "sparse", "location": "sparse+https://example.invalid/index/"}]);
+    let res = app.json_as(&bob, Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": mirror})).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.to_string().contains("Only a Wharf administrator may add a sparse registry"), "{}", res.body);
+    // What bob may do: name a feed he can read, and crates.io.
+    let mine = json!([good.clone(), {"name": "crates.io", "kind": "crates-io"}]);
+    let res = app.json_as(&bob, Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": mine})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let res = app.json(Method::PATCH, &format!("{API}/a"), json!({"upstreamSources": [good.clone()]})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
     // upstreamEnabled may not contradict the list.
     let res = app
         .json(Method::PATCH, &format!("{API}/a"), json!({"upstreamEnabled": false, "upstreamSources": [good]}))

@@ -113,8 +113,10 @@ impl Registry {
                 ))));
             }
 
-            // One upstream fetch per file, however many requests ask at once.
-            let _guard = self.downloads.lock(&entry.cksum).await;
+            // One upstream fetch per file and feed, however many requests ask at once (per
+            // feed: saving through a feed source takes that feed's lock for the same file
+            // while this one is held).
+            let _guard = self.downloads.lock(&format!("{}:{}", feed.id, entry.cksum)).await;
             if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
                 return self.serve_stored(feed, &key, &stored.cksum).await;
             }
