@@ -1,5 +1,5 @@
 //! A feed's upstream sources, in order: add, remove, move, test; the whole list is set
-//! through [`crate::feeds::update`] (`upstreamSources`).
+//! by the feed settings change (`upstreamSources`), which calls [`plan`] and [`store`].
 //!
 //! **Precedence.** For each crate name, the feed's own versions (published, and saved
 //! before) come first; the dependency-confusion guard, when it holds for the name, hides
@@ -396,7 +396,7 @@ pub(crate) async fn store(
     patch: Option<&FeedPatch>,
     sources: &[NewUpstream],
 ) -> CoreResult<Feed> {
-    let scope = crate::feeds::scope(core, &feed.org, feed.project.as_deref()).await?;
+    let scope = core.db.scopes().resolve(&feed.org, feed.project.as_deref()).await?;
     let empty = FeedPatch::default();
     let updated = core.db.feeds().update(&scope, &feed.name, patch.unwrap_or(&empty), Some(sources)).await?;
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
