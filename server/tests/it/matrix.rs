@@ -94,6 +94,7 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::POST, leak(format!("{api}/{{feed}}/recycle-bin/{{package}}/versions/{{version}}/restore")), ADMINISTER),
             (M::GET, leak(format!("{api}/{{feed}}/views")), READ),
             (M::GET, leak(format!("{api}/{{feed}}/retention/preview")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/upstreams/{{source}}/test")), ADMINISTER),
             (M::POST, leak(format!("{api}/{{feed}}/views")), ADMINISTER),
             (M::PATCH, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
             (M::DELETE, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
@@ -113,6 +114,7 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{page}/settings")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/permissions")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/views")), ADMINISTER),
+            (M::GET, leak(format!("{page}/settings/upstreams")), ADMINISTER),
             (M::GET, leak(format!("{page}/package/{{package}}")), READ),
             (M::GET, leak(format!("{page}/recycle-bin")), ADMINISTER),
         ]);
@@ -182,6 +184,11 @@ fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/rename_view", FORM_ADMINISTER),
         (M::POST, "/_fn/delete_view", FORM_ADMINISTER),
         (M::POST, "/_fn/promote_version", FORM_WRITE),
+        (M::POST, "/_fn/list_upstreams", READ),
+        (M::POST, "/_fn/add_upstream", FORM_ADMINISTER),
+        (M::POST, "/_fn/remove_upstream", FORM_ADMINISTER),
+        (M::POST, "/_fn/move_upstream", FORM_ADMINISTER),
+        (M::POST, "/_fn/test_upstream", FORM_ADMINISTER),
     ]);
     rows
 }
@@ -306,6 +313,10 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path.replace("{view}", &view), String::new(), None)
         }
         ("POST", p) if p.ends_with("/promote") => (path, r#"{"view":"release"}"#.into(), Some("application/json")),
+        ("POST", p) if p.ends_with("/upstreams/{source}/test") => {
+            let source = spare_source(cx, project, feed).await;
+            (path.replace("{source}", &source), String::new(), None)
+        }
         ("PATCH", p) if p.ends_with("/packages/{package}") => {
             (path, r#"{"allowExternalVersions":true}"#.into(), Some("application/json"))
         }
@@ -352,7 +363,21 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, feed_args(&[("name", "seeded"), ("version", "1.0.0")]), None)
         }
         ("POST", "/_fn/list_packages") => (path, feed_args(&[("query", "")]), None),
-        ("POST", "/_fn/list_views" | "/_fn/retention_preview") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/list_views" | "/_fn/retention_preview" | "/_fn/list_upstreams") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/add_upstream") => (
+            path,
+            feed_args(&[("name", &cx.unique("src")), ("kind", "crates-io"), ("location", ""), ("token", "")]),
+            None,
+        ),
+        ("POST", "/_fn/remove_upstream" | "/_fn/test_upstream") => {
+            let source = spare_source(cx, project, feed).await;
+            (path, feed_args(&[("source", &source)]), None)
+        }
+        ("POST", "/_fn/move_upstream") => {
+            spare_source(cx, project, feed).await;
+            let source = spare_source(cx, project, feed).await;
+            (path, feed_args(&[("source", &source), ("direction", "up")]), None)
+        }
         ("POST", "/_fn/list_organizations") => (path, String::new(), None),
         ("POST", "/_fn/create_organization") => (path, form(&[("csrf", csrf), ("name", &cx.unique("org"))]), None),
         ("POST", "/_fn/create_project") => {
@@ -470,6 +495,33 @@ async fn spare_view(cx: &Cx<'_>, project: &str, feed: &str) -> String {
     let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
     let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
     db.views().create(feed_id, &cx.unique("spare")).await.unwrap().name
+}
+
+/// An upstream source (crates.io, under a name of its own) added after the feed's others
+/// for one cell to use.
+async fn spare_source(cx: &Cx<'_>, project: &str, feed: &str) -> String {
+    let db = cx.app.db();
+    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
+    let found = db.feeds().get(&scope, feed).await.unwrap();
+    let mut sources: Vec<wharf_db::NewUpstream> = db
+        .upstreams()
+        .list(found.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| wharf_db::NewUpstream {
+            name: row.name,
+            kind: row.kind,
+            location: row.location,
+            target_feed_id: row.target_feed_id,
+            target_view_id: row.target_view_id,
+            token_sealed: row.token_sealed,
+        })
+        .collect();
+    let name = cx.unique("src");
+    sources.push(wharf_db::NewUpstream { name: name.clone(), ..wharf_db::NewUpstream::crates_io() });
+    db.feeds().update(&scope, feed, &wharf_core::FeedPatch::default(), Some(&sources)).await.unwrap();
+    name
 }
 
 /// A token of the caller's besides the one they authenticate with (to revoke); any id
