@@ -14,7 +14,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
 log "building the release server"
-cargo build --release -p wharf >&2
+# The server as `scripts/run.sh` ships it (`cargo xtask` builds it with erase_components).
+cargo xtask build --release >&2
 bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/wharf
 "$bin" serve --listen 127.0.0.1:$PORT --data-dir "$work/data" 2>"$work/wharf.log" &
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/_ready" >/dev/null && break; sleep 0.2; done

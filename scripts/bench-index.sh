@@ -21,7 +21,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; nginx -c "$work/nginx.conf" -s stop 2>/dev/null; rm -rf "$work"' EXIT
 
 log "building the release server"
-cargo build --release -p wharf >&2
+# The server as `scripts/run.sh` ships it (`cargo xtask` builds it with erase_components).
+cargo xtask build --release >&2
 bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/wharf
 "$bin" serve --listen 127.0.0.1:$PORT --data-dir "$work/data" --upstream-ttl 3600 2>"$work/wharf.log" &
 wharf_pid=$!

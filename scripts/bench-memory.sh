@@ -16,7 +16,8 @@ PORT=${WHARF_BENCH_PORT:-3377}
 BASE=http://127.0.0.1:$PORT
 
 echo "building the release server" >&2
-cargo build --release -p wharf >&2
+# The server as `scripts/run.sh` ships it (`cargo xtask` builds it with erase_components).
+cargo xtask build --release >&2
 
 WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT

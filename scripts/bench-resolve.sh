@@ -12,7 +12,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"; true' EXIT
 
 log "building the release server"
-cargo build --release -p wharf >&2
+# The server as `scripts/run.sh` ships it (`cargo xtask` builds it with erase_components).
+cargo xtask build --release >&2
 bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/wharf
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \

@@ -23,7 +23,10 @@ use wharf_core::{Role, TokenScope};
 use wharf_db::{NewVersion, Origin, User};
 use wharf_test_support::{Engine, on_both_engines};
 
+mod spares;
+
 use crate::helpers::TestApp;
+use spares::{spare_source, spare_token, spare_view};
 
 const CALLERS: [&str; 8] =
     ["anonymous", "nobody", "reader", "collaborator", "contributor", "administrator", "owner", "superuser"];
@@ -487,51 +490,6 @@ fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::h
         Some(token) => req.header(header::AUTHORIZATION, token),
         None => req,
     }
-}
-
-/// A view of the feed made for one cell to delete.
-async fn spare_view(cx: &Cx<'_>, project: &str, feed: &str) -> String {
-    let db = cx.app.db();
-    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
-    let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
-    db.views().create(feed_id, &cx.unique("spare")).await.unwrap().name
-}
-
-/// An upstream source (crates.io, under a name of its own) added after the feed's others
-/// for one cell to use.
-async fn spare_source(cx: &Cx<'_>, project: &str, feed: &str) -> String {
-    let db = cx.app.db();
-    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
-    let found = db.feeds().get(&scope, feed).await.unwrap();
-    let mut sources: Vec<wharf_db::NewUpstream> = db
-        .upstreams()
-        .list(found.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| wharf_db::NewUpstream {
-            name: row.name,
-            kind: row.kind,
-            location: row.location,
-            target_feed_id: row.target_feed_id,
-            target_view_id: row.target_view_id,
-            token_sealed: row.token_sealed,
-        })
-        .collect();
-    let name = cx.unique("src");
-    sources.push(wharf_db::NewUpstream { name: name.clone(), ..wharf_db::NewUpstream::crates_io() });
-    db.feeds().update(&scope, feed, &wharf_core::FeedPatch::default(), Some(&sources)).await.unwrap();
-    name
-}
-
-/// A token of the caller's besides the one they authenticate with (to revoke); any id
-/// for anonymous.
-async fn spare_token(cx: &Cx<'_>, caller: usize) -> String {
-    let Some(user) = &cx.callers[caller].user else { return "1".into() };
-    let (info, _) = wharf::auth::issue_token(cx.app.db(), user.id, &cx.unique("spare"), TokenScope::Read, None, None)
-        .await
-        .unwrap();
-    info.id.to_string()
 }
 
 fn cell_of(status: StatusCode, location: Option<&str>, body: &str, feed: &str) -> char {
