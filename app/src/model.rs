@@ -27,6 +27,8 @@ pub struct FeedView {
     /// Retention rules, 0 when off.
     pub retention_max_versions: i64,
     pub retention_days: i64,
+    /// Upstream versions younger than this many days are held back; 0 when off.
+    pub upstream_cooldown_days: i64,
 }
 
 /// A version the feed's retention rules would take now.

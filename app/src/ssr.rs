@@ -34,6 +34,7 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         can_administer,
         retention_max_versions: feed.retention_max_versions.unwrap_or(0),
         retention_days: feed.retention_days.unwrap_or(0),
+        upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
     }
 }
 

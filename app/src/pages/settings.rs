@@ -124,6 +124,21 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     </label>
                 </div>
             </div>
+            <div class="field" id="cooldown">
+                <label for="settings-cooldown">"Only versions published at least this many days ago"</label>
+                <input type="number" min="0" max="365" id="settings-cooldown" name="upstream_cooldown_days" list="cooldown-choices" value=feed.upstream_cooldown_days.to_string()/>
+                <datalist id="cooldown-choices">
+                    <option value="0">"off"</option>
+                    <option value="1"></option>
+                    <option value="3"></option>
+                    <option value="7"></option>
+                    <option value="14"></option>
+                </datalist>
+                <p class="hint">
+                    "Upstream cooldown: younger upstream versions are left out of the index and not saved, so a compromised release has time to be caught. Their age comes from the registry's publish time, or from when Wharf first saw them. Versions saved before stay. 0 turns it off."
+                </p>
+                <FieldError error=error.clone() field="upstreamCooldownDays"/>
+            </div>
             <fieldset class="field" id="retention">
                 <legend>"Retention"</legend>
                 <p class="hint">

@@ -77,6 +77,7 @@ pub async fn update_feed_settings(
     anonymous_saves: Option<String>,
     #[server(default)] retention_max_versions: Option<String>,
     #[server(default)] retention_days: Option<String>,
+    #[server(default)] upstream_cooldown_days: Option<String>,
 ) -> Result<(), PortalError> {
     let core = core()?;
     check_csrf(&csrf).await?;
@@ -87,6 +88,7 @@ pub async fn update_feed_settings(
         upstream_enabled: None,
         include_crates_io: Some(upstream.is_some()),
         upstream_sources: None,
+        upstream_cooldown_days: whole_number("upstreamCooldownDays", upstream_cooldown_days.as_deref())?,
         allow_anonymous_saves: Some(anonymous_saves.is_some()),
         retention_max_versions: whole_number("retentionMaxVersions", retention_max_versions.as_deref())?,
         retention_days: whole_number("retentionDays", retention_days.as_deref())?,

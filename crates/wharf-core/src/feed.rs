@@ -172,11 +172,15 @@ pub struct FeedPatch {
     /// Retention: `Some(None)` turns the rule off.
     pub retention_max_versions: Option<Option<i64>>,
     pub retention_days: Option<Option<i64>>,
+    /// Upstream cooldown in days: `Some(None)` turns it off.
+    pub upstream_cooldown_days: Option<Option<i64>>,
 }
 
 /// Most versions per package the retention rule may name, and most days.
 pub const MAX_RETENTION_VERSIONS: i64 = 100_000;
 pub const MAX_RETENTION_DAYS: i64 = 36_500;
+/// Longest upstream cooldown, in days.
+pub const MAX_COOLDOWN_DAYS: i64 = 365;
 
 /// A retention setting as given (`0` turns the rule off): `None` when absent, `Some(None)`
 /// for off, `Some(Some(n))` for on.
@@ -213,6 +217,7 @@ impl FeedPatch {
             allow_anonymous_saves: None,
             retention_max_versions: None,
             retention_days: None,
+            upstream_cooldown_days: None,
         })
     }
 

@@ -34,6 +34,8 @@ pub struct Feed {
     pub retention_max_versions: Option<i64>,
     /// Retention: delete versions not downloaded for this many days (`None`: never).
     pub retention_days: Option<i64>,
+    /// Upstream versions younger than this many days are held back (`None`: off).
+    pub upstream_cooldown_days: Option<i64>,
 }
 
 impl Feed {
@@ -58,13 +60,14 @@ impl Feed {
             allow_anonymous_saves: crate::get_bool(row, "allow_anonymous_saves")?,
             retention_max_versions: row.try_get("retention_max_versions")?,
             retention_days: row.try_get("retention_days")?,
+            upstream_cooldown_days: row.try_get("upstream_cooldown_days")?,
         })
     }
 }
 
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
      f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
-     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days, \
+     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days, f.upstream_cooldown_days, \
      CASE WHEN EXISTS (SELECT 1 FROM feed_upstreams u WHERE u.feed_id = f.id AND u.kind = 'crates-io') \
      THEN 1 ELSE 0 END AS includes_crates_io \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
@@ -223,7 +226,8 @@ impl<'a> FeedRepo<'a> {
              upstream_enabled = COALESCE($5, upstream_enabled), allow_anonymous_saves = COALESCE($6, allow_anonymous_saves), \
              updated_at = $7, \
              retention_max_versions = CASE WHEN $9 THEN $10 ELSE retention_max_versions END, \
-             retention_days = CASE WHEN $11 THEN $12 ELSE retention_days END \
+             retention_days = CASE WHEN $11 THEN $12 ELSE retention_days END, \
+             upstream_cooldown_days = CASE WHEN $13 THEN $14 ELSE upstream_cooldown_days END \
              WHERE id = $8",
         )
         .bind(new_name.map(|n| n.as_str().to_owned()))
@@ -238,6 +242,8 @@ impl<'a> FeedRepo<'a> {
         .bind(patch.retention_max_versions.flatten())
         .bind(patch.retention_days.is_some())
         .bind(patch.retention_days.flatten())
+        .bind(patch.upstream_cooldown_days.is_some())
+        .bind(patch.upstream_cooldown_days.flatten())
         .execute(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;

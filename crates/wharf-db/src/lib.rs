@@ -1,6 +1,7 @@
 //! Wharf's data layer. One [`Db`] handle over SQLite (the embedded default) or PostgreSQL,
 //! chosen at run time from the database URL; one small repository per aggregate.
 
+pub mod cooldown;
 pub mod crate_files;
 mod error;
 pub mod feeds;
@@ -25,6 +26,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
+pub use cooldown::{CooldownRepo, Released};
 pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
@@ -186,6 +188,10 @@ impl Db {
 
     pub fn upstream_files(&self) -> UpstreamFileRepo<'_> {
         UpstreamFileRepo::new(&self.pool)
+    }
+
+    pub fn cooldown(&self) -> CooldownRepo<'_> {
+        CooldownRepo::new(&self.pool)
     }
 
     pub fn upstreams(&self) -> UpstreamRepo<'_> {

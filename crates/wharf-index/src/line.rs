@@ -11,6 +11,22 @@ pub struct IndexLine {
     pub cksum: String,
     #[serde(default)]
     pub yanked: bool,
+    /// When it was published (`YYYY-MM-DDThh:mm:ssZ`), when the registry says.
+    #[serde(default)]
+    pub pubtime: Option<String>,
+}
+
+/// The index file with only the lines `keep` accepts, each kept byte for byte (lines that
+/// are not index lines go too); `None` when no line is left.
+pub fn retain(body: &[u8], mut keep: impl FnMut(&IndexLine) -> bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    for (line, parsed) in lines(body) {
+        if keep(&parsed) {
+            out.extend_from_slice(line.trim_ascii_end());
+            out.push(b'\n');
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Each line of an index file that is an index line, with what it says; lines that do not
@@ -35,6 +51,15 @@ mod tests {
         assert_eq!(got[0].1.vers, "1.0.0");
         assert!(got[0].0.ends_with(b"\"rust_version\":\"1.60\"}"));
         assert!(got[1].1.yanked);
+    }
+
+    #[test]
+    fn retain_keeps_the_chosen_lines_byte_for_byte() {
+        let body = b"{\"name\":\"a\",\"vers\":\"1.0.0\",\"cksum\":\"ab\",\"pubtime\":\"2026-01-01T00:00:00Z\"}\n{\"name\":\"a\",\"vers\":\"2.0.0\",\"cksum\":\"cd\"}";
+        let kept = retain(body, |l| l.vers == "2.0.0").unwrap();
+        assert_eq!(kept, b"{\"name\":\"a\",\"vers\":\"2.0.0\",\"cksum\":\"cd\"}\n");
+        assert_eq!(lines(body).next().unwrap().1.pubtime.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert!(retain(body, |_| false).is_none());
     }
 
     #[test]

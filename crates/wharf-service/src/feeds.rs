@@ -66,6 +66,8 @@ pub struct FeedChanges {
     pub upstream_sources: Option<Vec<crate::upstreams::SourceSpec>>,
     /// The portal's checkbox: adds crates.io after the other sources, or removes it alone.
     pub include_crates_io: Option<bool>,
+    /// Hold back upstream versions younger than this many days; `0` turns it off.
+    pub upstream_cooldown_days: Option<i64>,
 }
 
 /// Changes a feed's settings (Administrator or Owner).
@@ -95,11 +97,18 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         changes.retention_days,
         wharf_core::feed::MAX_RETENTION_DAYS,
     );
+    let cooldown = wharf_core::feed::retention_setting(
+        &mut errors,
+        "upstreamCooldownDays",
+        changes.upstream_cooldown_days,
+        wharf_core::feed::MAX_COOLDOWN_DAYS,
+    );
     let patch = match parsed {
         Ok(patch) if errors.is_empty() => FeedPatch {
             allow_anonymous_saves: changes.allow_anonymous_saves,
             retention_max_versions: max_versions,
             retention_days: days,
+            upstream_cooldown_days: cooldown,
             ..patch
         },
         _ => return Err(CoreError::Invalid(errors)),

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod authn;
 pub mod browse;
+pub mod cooldown;
 pub mod error;
 pub mod events;
 pub mod feeds;

@@ -169,6 +169,8 @@ pub struct CrateSpec {
     pub features: BTreeMap<String, Vec<String>>,
     /// `rust-version` in `Cargo.toml` and `rust_version` in the index line.
     pub rust_version: Option<String>,
+    /// `pubtime` in the index line (`YYYY-MM-DDThh:mm:ssZ`); none when unset.
+    pub pubtime: Option<String>,
 }
 
 impl CrateSpec {
@@ -181,7 +183,16 @@ impl CrateSpec {
             yanked: false,
             features: BTreeMap::new(),
             rust_version: None,
+            pubtime: None,
         }
+    }
+
+    /// Sets the index line's `pubtime` to `days` days before now (a whole second, UTC).
+    pub fn published_days_ago(mut self, days: i64) -> Self {
+        let at = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+        let at = at.replace_nanosecond(0).expect("zero nanoseconds");
+        self.pubtime = Some(at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339"));
+        self
     }
 
     /// Adds a dependency.

@@ -5,6 +5,7 @@ mod access_api;
 mod accounts;
 mod admin;
 mod cargo_auth;
+mod cooldown;
 mod crate_files;
 mod feed_pages;
 mod helpers;

@@ -102,6 +102,12 @@ fn table() -> Vec<(Method, &'static str, Row)> {
             (M::PATCH, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
             (M::DELETE, leak(format!("{api}/{{feed}}/views/{{view}}")), ADMINISTER),
             (M::POST, leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}/promote")), WRITE),
+            (
+                M::POST,
+                leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}/release-now")),
+                ADMINISTER,
+            ),
+            (M::POST, leak(format!("{api}/{{feed}}/packages/{{package}}/release-now")), ADMINISTER),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
@@ -316,6 +322,7 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path.replace("{view}", &view), String::new(), None)
         }
         ("POST", p) if p.ends_with("/promote") => (path, r#"{"view":"release"}"#.into(), Some("application/json")),
+        ("POST", p) if p.ends_with("/release-now") => (path, r#"{"reason":"urgent"}"#.into(), Some("application/json")),
         ("POST", p) if p.ends_with("/upstreams/{source}/test") => {
             let source = spare_source(cx, project, feed).await;
             (path.replace("{source}", &source), String::new(), None)

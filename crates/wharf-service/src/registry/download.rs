@@ -27,6 +27,11 @@ pub enum DownloadError {
     NotFound { krate: String, version: String, feed: String },
     #[error("version {version} of crate `{krate}` is not saved in this feed yet, and you may not save it: {reason}")]
     SaveForbidden { krate: String, version: String, reason: String },
+    #[error(
+        "version {version} of crate `{krate}` is held back by this feed's upstream cooldown until {until}; an \
+         Administrator can release it now"
+    )]
+    HeldBack { krate: String, version: String, until: String },
     #[error("version {version} of crate `{krate}` could not be saved from the upstream: {source}")]
     Upstream { krate: String, version: String, source: UpstreamError },
     #[error("storage error: {0}")]
@@ -94,6 +99,17 @@ impl Registry {
                 Ok((None, _)) => return Err(not_found()),
                 Err(failure) => return Err(upstream_error(UpstreamError::Unreachable(failure.to_string()))),
             };
+            // A version the feed's cooldown holds back is not saved (cargo does not see it
+            // in the index either; a lockfile may still name it).
+            let (supplied, held) = self.cool(feed, &key, supplied, wharf_db::unix_now()).await?;
+            if let Some(until) = held.until.get(version) {
+                return Err(DownloadError::HeldBack {
+                    krate: name.to_owned(),
+                    version: version.to_owned(),
+                    until: super::cooldown::day_of(*until),
+                });
+            }
+            let supplied = supplied.ok_or_else(not_found)?;
             let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
             if let Err(reason) = may_save {
                 return Err(DownloadError::SaveForbidden {

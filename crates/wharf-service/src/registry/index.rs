@@ -127,6 +127,11 @@ impl Registry {
                     });
                 }
             };
+            // The feed's cooldown holds back young upstream versions.
+            let supplied = match supplied {
+                Some(supplied) => self.cool(feed, name, supplied, wharf_db::unix_now()).await?.0,
+                None => None,
+            };
             if depth == 0 {
                 match outcome {
                     CacheOutcome::Hit => inc(&self.metrics.index_hit),

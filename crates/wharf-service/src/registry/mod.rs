@@ -1,6 +1,7 @@
 //! The Cargo side of a feed: its sparse index (own versions merged with the upstream's)
 //! and its crate files (saved from the upstream on first use).
 
+mod cooldown;
 mod download;
 mod files;
 mod index;
@@ -67,6 +68,10 @@ pub struct Registry {
     feeds_by_id: moka::sync::Cache<i64, Arc<Feed>>,
     /// Each feed's upstream sources, in order, ready for requests.
     sources: moka::sync::Cache<i64, Arc<Vec<Source>>>,
+    /// The cooldown's inputs: what was released early per (feed id, crate), and when
+    /// versions without `pubtime` were first seen, per crate.
+    released: moka::sync::Cache<(i64, String), Arc<wharf_db::Released>>,
+    first_seen: moka::sync::Cache<String, Arc<HashMap<String, i64>>>,
     /// Rendered index files per (feed id, lower-cased crate name).
     rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
     downloads: KeyedLocks<String>,
@@ -95,6 +100,8 @@ impl Registry {
             feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             feeds_by_id: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             sources: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
+            released: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
+            first_seen: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             // Rendered files expire too: a publish or yank on another replica must show
             // here within seconds (cargo waits up to 60 s for a new version).
             rendered: moka::sync::Cache::builder()
@@ -270,6 +277,7 @@ impl Registry {
     fn crate_changed(&self, feed_id: i64, name: &str) {
         self.rendered.invalidate(&(feed_id, name.to_ascii_lowercase()));
         self.guards.invalidate(&(feed_id, wharf_db::canonical_key(name)));
+        self.released.invalidate(&(feed_id, name.to_ascii_lowercase()));
     }
 
     /// Forgets cached feeds and index files after a feed changed or was deleted.
@@ -277,6 +285,7 @@ impl Registry {
         self.feeds.invalidate_all();
         self.feeds_by_id.invalidate_all();
         self.sources.invalidate_all();
+        self.released.invalidate_all();
         self.rendered.invalidate_all();
         self.guards.invalidate_all();
     }

@@ -49,6 +49,8 @@ struct IndexLine<'a> {
     v: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rust_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pubtime: Option<&'a str>,
 }
 
 /// One dependency of an index line (`RegistryDependency`).
@@ -107,6 +109,7 @@ pub(super) fn line(spec: &CrateSpec, cksum: &str) -> String {
         links: None,
         v: has_v2.then_some(2),
         rust_version: spec.rust_version.as_deref(),
+        pubtime: spec.pubtime.as_deref(),
     };
     serde_json::to_string(&line).expect("an index line serializes")
 }

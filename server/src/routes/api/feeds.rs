@@ -91,6 +91,8 @@ pub struct FeedResource {
     retention_max_versions: i64,
     /// Retention: delete versions not downloaded for this many days (0: never).
     retention_days: i64,
+    /// Upstream versions younger than this many days are held back (0: off).
+    upstream_cooldown_days: i64,
     index_url: String,
     connect_url: String,
     url: String,
@@ -122,6 +124,7 @@ impl FeedResource {
             upstream_sources: sources.into_iter().map(UpstreamSource::from).collect(),
             retention_max_versions: feed.retention_max_versions.unwrap_or(0),
             retention_days: feed.retention_days.unwrap_or(0),
+            upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
             index_url: loc.index_url(&core.public_url),
             connect_url: core.public_url.join(&loc.connect_path()),
             url: core.public_url.join(&loc.rest_path()),
@@ -164,6 +167,8 @@ pub struct UpdateFeed {
     retention_days: Option<i64>,
     /// The whole ordered list of upstream sources.
     upstream_sources: Option<Vec<UpstreamSourceBody>>,
+    /// Hold back upstream versions younger than this many days; 0 turns it off.
+    upstream_cooldown_days: Option<i64>,
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
@@ -227,6 +232,7 @@ pub async fn update(
                 .collect()
         }),
         include_crates_io: None,
+        upstream_cooldown_days: body.upstream_cooldown_days,
     };
     let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
     Ok(Json(FeedResource::read(&feed, &core).await?))

@@ -1,6 +1,7 @@
 //! The management REST API (JSON).
 
 mod caller;
+mod cooldown;
 mod feeds;
 mod json;
 mod packages;
@@ -40,7 +41,9 @@ pub fn routes() -> RouteTable {
             .post(&format!("{feed}/views"), views::create)
             .patch(&format!("{feed}/views/{{view}}"), views::rename)
             .delete(&format!("{feed}/views/{{view}}"), views::delete)
-            .post(&format!("{package}/versions/{{version}}/promote"), views::promote);
+            .post(&format!("{package}/versions/{{version}}/promote"), views::promote)
+            .post(&format!("{package}/versions/{{version}}/release-now"), cooldown::release_version)
+            .post(&format!("{package}/release-now"), cooldown::release_package);
     }
     table
         .get("/{org}/_apis/projects", projects::list)

@@ -1,0 +1,102 @@
+//! The upstream cooldown: upstream versions published fewer than the feed's days ago are
+//! left out of what its sources supply, so they are absent from the index and cannot be
+//! saved. A version's age comes from its `pubtime`, or else from when Wharf first saw it.
+//! Versions saved before (the feed's own lines) are not touched, and versions or packages
+//! an Administrator released stay in.
+
+use std::{collections::HashMap, sync::Arc};
+
+use bytes::Bytes;
+use wharf_db::{DbError, Feed};
+use wharf_index::IndexLine;
+
+use super::{Registry, index::Supplied};
+
+const DAY: i64 = 86_400;
+
+/// Seconds since the epoch of an index line's `pubtime`, when it has a valid one.
+fn published_at(line: &IndexLine) -> Option<i64> {
+    let at = line.pubtime.as_deref()?;
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
+/// The versions a cooldown holds back from one supplied file, with when each is released.
+#[derive(Debug, Default)]
+pub(super) struct Held {
+    pub(super) until: HashMap<String, i64>,
+}
+
+impl Registry {
+    /// `supplied` without the versions the feed's cooldown holds back now (`None` when
+    /// nothing is left), and which those are.
+    pub(super) async fn cool(
+        &self,
+        feed: &Feed,
+        name: &str,
+        supplied: Supplied,
+        now: i64,
+    ) -> Result<(Option<Supplied>, Held), DbError> {
+        let Some(days) = feed.upstream_cooldown_days.filter(|d| *d > 0) else {
+            return Ok((Some(supplied), Held::default()));
+        };
+        let parsed: Vec<IndexLine> = wharf_index::lines(&supplied.body).map(|(_, line)| line).collect();
+        let undated: Vec<&str> = parsed.iter().filter(|l| published_at(l).is_none()).map(|l| l.vers.as_str()).collect();
+        let first_seen = match undated.is_empty() {
+            true => Default::default(),
+            false => self.first_seen_of(name, &undated, now).await?,
+        };
+        let released = match self.released.get(&(feed.id, name.to_owned())) {
+            Some(released) => released,
+            None => {
+                let seen = self.changes_seen();
+                let released = Arc::new(self.db.cooldown().released(feed.id, name).await?);
+                self.released.insert((feed.id, name.to_owned()), released.clone());
+                if self.changes_seen() != seen {
+                    self.released.invalidate(&(feed.id, name.to_owned()));
+                }
+                released
+            }
+        };
+        let mut held = Held::default();
+        for line in &parsed {
+            let Some(born) = published_at(line).or_else(|| first_seen.get(&line.vers).copied()) else { continue };
+            let until = born + days * DAY;
+            if until > now && !released.package && !released.versions.contains(&line.vers) {
+                held.until.insert(line.vers.clone(), until);
+            }
+        }
+        if held.until.is_empty() {
+            return Ok((Some(supplied), held));
+        }
+        let body = wharf_index::retain(&supplied.body, |line| !held.until.contains_key(&line.vers));
+        // What is held changes the file: a generation of its own (top half, like a feed's).
+        let generation = supplied.generation.rotate_left(17) ^ (held.until.len() as u64) | (1 << 63);
+        Ok((body.map(|body| Supplied { body: Bytes::from(body), generation, source: supplied.source }), held))
+    }
+}
+
+impl Registry {
+    /// When each of `versions` was first seen (recording those never seen), from a cache
+    /// that holds every one of them.
+    async fn first_seen_of(
+        &self,
+        name: &str,
+        versions: &[&str],
+        now: i64,
+    ) -> Result<Arc<HashMap<String, i64>>, DbError> {
+        if let Some(seen) = self.first_seen.get(name).filter(|seen| versions.iter().all(|v| seen.contains_key(*v))) {
+            return Ok(seen);
+        }
+        let seen = Arc::new(self.db.cooldown().first_seen(name, versions, now).await?);
+        self.first_seen.insert(name.to_owned(), seen.clone());
+        Ok(seen)
+    }
+}
+
+/// When `until` (seconds since the epoch) is, as people read it.
+pub(super) fn day_of(until: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(until)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| until.to_string())
+}

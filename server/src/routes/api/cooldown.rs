@@ -1,0 +1,47 @@
+//! `…/packages/{package}[/versions/{version}]/release-now`: releases a version, or a whole
+//! package, from the feed's upstream cooldown, with a reason (Administrator or Owner).
+
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+use serde::Deserialize;
+use wharf_service::{
+    Core,
+    cooldown::{self, Release},
+};
+
+use super::{ApiJson, caller::Caller};
+use crate::{
+    error::ApiResult,
+    routes::extract::{PackagePath, VersionPath},
+};
+
+/// The body: why it cannot wait.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseNow {
+    reason: String,
+}
+
+pub async fn release_version(
+    State(core): State<Core>,
+    caller: Caller,
+    Path(path): Path<VersionPath>,
+    ApiJson(body): ApiJson<ReleaseNow>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let version = path.to_ref()?;
+    let new = cooldown::release(&core, &caller.0, Release::Version(&version), &body.reason).await?;
+    Ok(Json(serde_json::json!({ "package": version.package.name, "version": version.version, "released": new })))
+}
+
+pub async fn release_package(
+    State(core): State<Core>,
+    caller: Caller,
+    Path(path): Path<PackagePath>,
+    ApiJson(body): ApiJson<ReleaseNow>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let package = path.to_ref()?;
+    let new = cooldown::release(&core, &caller.0, Release::Package(&package), &body.reason).await?;
+    Ok(Json(serde_json::json!({ "package": package.name, "released": new })))
+}
