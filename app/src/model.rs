@@ -49,6 +49,8 @@ pub struct PackageList {
     pub pages: i64,
     pub per_page: i64,
     pub items: Vec<PackageView>,
+    /// Upstream versions the feed's cooldown holds back (as last recorded).
+    pub held_back: i64,
 }
 
 /// A package of a feed, as the feed page lists it.
@@ -206,6 +208,8 @@ pub struct PackageDetailView {
     pub total_versions: i64,
     pub page: i64,
     pub per_page: i64,
+    /// Upstream versions the feed's cooldown holds back: (version, release day, RFC 3339).
+    pub held_back: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

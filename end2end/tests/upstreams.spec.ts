@@ -70,4 +70,17 @@ test("the Upstreams page adds, tests, reorders and removes sources, with errors 
   await expect(page.locator("#upstreams tbody tr")).toHaveCount(2);
   await expect(page.locator('tr[data-source="dead"]')).toHaveCount(0);
   await page.screenshot({ path: "test-results/upstreams.png", fullPage: true });
+
+  // The upstream cooldown is set on the General tab; a wrong number is refused beside it.
+  await page.getByRole("link", { name: "General", exact: true }).click();
+  await page.locator("#settings-cooldown").fill("400");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator("#upstreamCooldownDays-error")).toContainText("Enter a whole number from 1 to 365");
+  await page.locator("#settings-cooldown").fill("7");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator("#settings-cooldown")).toHaveValue("7");
+  const cooled = await (await page.request.get(`/default/default/_apis/packaging/feeds/${app}`)).json();
+  expect(cooled.upstreamCooldownDays).toBe(7);
+  // Saving the General tab leaves the other upstream sources alone.
+  expect(cooled.upstreamSources.map((s: { name: string }) => s.name)).toEqual(["crates.io", "core-release"]);
 });

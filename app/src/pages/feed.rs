@@ -114,7 +114,12 @@ fn Packages(feed: FeedView) -> impl IntoView {
                             }.into_any(),
                             Ok(list) => {
                                 let pager = view! { <Pager list=list.clone() q=q.get() filter=filter.get()/> };
-                                view! { <PackageTable packages=list.items loc=page.clone()/> {pager} }.into_any()
+                                let held = (list.held_back > 0).then(|| view! {
+                                    <p class="notice" id="held-back">
+                                        {format!("The upstream cooldown holds back {} upstream version{}: they are not in the index until they are old enough.", list.held_back, if list.held_back == 1 { "" } else { "s" })}
+                                    </p>
+                                });
+                                view! { {held} <PackageTable packages=list.items loc=page.clone()/> {pager} }.into_any()
                             }
                             Err(error) => view! { <p class="notice notice--error">{error.to_string()}</p> }.into_any(),
                         }

@@ -101,6 +101,19 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
         })}
 
         <section class="card" aria-labelledby="versions-title">
+            {(!package.held_back.is_empty()).then(|| view! {
+                <section aria-labelledby="held-title" id="held-back">
+                    <h2 id="held-title">"Held back by the upstream cooldown"</h2>
+                    <ul>
+                        {package.held_back.iter().map(|(version, until)| view! {
+                            <li data-version=version.clone()>
+                                <span class="mono">{version.clone()}</span>
+                                " is released on " <time datetime=until.clone()>{human_time(until)}</time>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             <h2 id="versions-title">"Versions"</h2>
             <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Views"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
                         {package

@@ -105,6 +105,7 @@ pub async fn list_packages(
     let filter = wharf_db::PackageFilter::parse(&filter);
     let listed = wharf_service::browse::list(&core, &principal, &feed, &query, filter, page).await?;
     Ok(PackageList {
+        held_back: listed.held_back,
         total: listed.total,
         page: listed.page,
         pages: listed.pages(),

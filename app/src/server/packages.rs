@@ -93,6 +93,7 @@ pub async fn get_package(
             })
             .collect(),
         views: details.views.clone(),
+        held_back: details.held_back.iter().map(|(v, at)| (v.clone(), rfc3339(*at))).collect(),
     })
 }
 

@@ -105,4 +105,53 @@ impl<'a> CooldownRepo<'a> {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Records what the cooldown holds back of a crate now, replacing what was recorded.
+    pub async fn record_held(&self, feed_id: i64, name_key: &str, held: &[(String, i64)]) -> DbResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM held_versions WHERE feed_id = $1 AND name_key = $2")
+            .bind(feed_id)
+            .bind(name_key)
+            .execute(&mut *tx)
+            .await?;
+        for (version, released_at) in held {
+            sqlx::query("INSERT INTO held_versions (feed_id, name_key, version, released_at) VALUES ($1, $2, $3, $4)")
+                .bind(feed_id)
+                .bind(name_key)
+                .bind(version.as_str())
+                .bind(*released_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The versions of a crate held back as last recorded and not released by `now`, with
+    /// the day each is released.
+    pub async fn held(&self, feed_id: i64, name_key: &str, now: i64) -> DbResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT version, released_at FROM held_versions WHERE feed_id = $1 AND name_key = $2 \
+             AND released_at > $3 ORDER BY released_at",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .bind(now)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok((r.try_get("version")?, r.try_get("released_at")?)))
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// How many versions the feed holds back as last recorded.
+    pub async fn held_count(&self, feed_id: i64, now: i64) -> DbResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM held_versions WHERE feed_id = $1 AND released_at > $2")
+            .bind(feed_id)
+            .bind(now)
+            .fetch_one(self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
 }

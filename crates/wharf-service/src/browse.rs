@@ -20,6 +20,8 @@ pub struct PackagePage {
     pub page: i64,
     pub per_page: i64,
     pub items: Vec<PackageSummary>,
+    /// Upstream versions the feed's cooldown holds back (as last recorded).
+    pub held_back: i64,
 }
 
 impl PackagePage {
@@ -45,7 +47,8 @@ pub async fn list(
     let offset = (page - 1).saturating_mul(PACKAGES_PER_PAGE);
     let (total, items) =
         core.db.packages().page(found.feed.id, query.trim(), filter, offset, PACKAGES_PER_PAGE).await?;
-    Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items })
+    let held_back = core.db.cooldown().held_count(found.feed.id, wharf_db::unix_now()).await?;
+    Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items, held_back })
 }
 
 /// Versions a package's page lists per page.
@@ -57,6 +60,9 @@ pub struct PackageDetails {
     pub feed: Feed,
     /// The version on display: the newest not yanked, else the newest.
     pub shown: VersionDetail,
+    /// Upstream versions its cooldown holds back, with the day each is released (as last
+    /// recorded, when cargo asked for the crate).
+    pub held_back: Vec<(String, i64)>,
     /// Whether any version was published to the feed (the guard applies).
     pub has_local: bool,
     /// Whether upstream versions of its name are allowed in anyway.
@@ -93,7 +99,9 @@ pub async fn details(
     let can_promote = wharf_auth::authorize(principal, &found.standing, FeedAction::Write).is_ok();
     let views = core.db.views().list(found.feed.id).await?.into_iter().map(|v| v.name).collect();
     let promoted = core.db.views().of_package(found.feed.id, &key).await?;
+    let held_back = core.db.cooldown().held(found.feed.id, &key, wharf_db::unix_now()).await?;
     Ok(PackageDetails {
+        held_back,
         feed: found.feed,
         shown,
         has_local,

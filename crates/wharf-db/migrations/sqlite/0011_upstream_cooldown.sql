@@ -22,3 +22,13 @@ CREATE TABLE cooldown_exceptions (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (feed_id, name_key, version)
 );
+
+-- The versions a feed's cooldown held back when cargo last asked for each crate, with the
+-- day each is released: what the package and feed pages show.
+CREATE TABLE held_versions (
+    feed_id BIGINT NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+    name_key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    released_at BIGINT NOT NULL,
+    PRIMARY KEY (feed_id, name_key, version)
+);

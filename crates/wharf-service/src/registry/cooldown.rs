@@ -65,6 +65,15 @@ impl Registry {
                 held.until.insert(line.vers.clone(), until);
             }
         }
+        if !held.until.is_empty() {
+            // Versions the feed holds already (saved before) are not held back.
+            for line in self.db.packages().own_lines(feed.id, name).await? {
+                if let Some((_, own)) = wharf_index::lines(line.as_bytes()).next() {
+                    held.until.remove(&own.vers);
+                }
+            }
+        }
+        self.note_held(feed.id, name, &held);
         if held.until.is_empty() {
             return Ok((Some(supplied), held));
         }
@@ -76,6 +85,30 @@ impl Registry {
 }
 
 impl Registry {
+    /// Records what is held back of a crate for the portal, in the background, when it
+    /// differs from what was recorded last.
+    fn note_held(&self, feed_id: i64, name: &str, held: &Held) {
+        let mut list: Vec<(String, i64)> = held.until.iter().map(|(v, at)| (v.clone(), *at)).collect();
+        list.sort();
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            list.hash(&mut hasher);
+            hasher.finish()
+        };
+        let key = (feed_id, name.to_owned());
+        if self.held_noted.get(&key) == Some(digest) {
+            return;
+        }
+        self.held_noted.insert(key, digest);
+        let (db, name) = (self.db.clone(), name.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = db.cooldown().record_held(feed_id, &name, &list).await {
+                tracing::warn!(error = ?e, krate = %name, "could not record the versions the cooldown holds back");
+            }
+        });
+    }
+
     /// When each of `versions` was first seen (recording those never seen), from a cache
     /// that holds every one of them.
     async fn first_seen_of(

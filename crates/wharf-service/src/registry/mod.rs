@@ -72,6 +72,8 @@ pub struct Registry {
     /// versions without `pubtime` were first seen, per crate.
     released: moka::sync::Cache<(i64, String), Arc<wharf_db::Released>>,
     first_seen: moka::sync::Cache<String, Arc<HashMap<String, i64>>>,
+    /// A digest of what was last recorded as held back, per (feed id, crate).
+    held_noted: moka::sync::Cache<(i64, String), u64>,
     /// Rendered index files per (feed id, lower-cased crate name).
     rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
     downloads: KeyedLocks<String>,
@@ -102,6 +104,10 @@ impl Registry {
             sources: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             released: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             first_seen: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
+            held_noted: moka::sync::Cache::builder()
+                .time_to_live(Duration::from_secs(3600))
+                .max_capacity(100_000)
+                .build(),
             // Rendered files expire too: a publish or yank on another replica must show
             // here within seconds (cargo waits up to 60 s for a new version).
             rendered: moka::sync::Cache::builder()
