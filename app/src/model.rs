@@ -221,6 +221,8 @@ pub struct VersionView {
     pub created_at: String,
     /// The views it was promoted to.
     pub views: Vec<String>,
+    /// Why it is quarantined (its downloads refused), when it is.
+    pub quarantine: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -139,6 +139,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                         <td class="mono">
                                             {v.version.clone()}
                                             {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
+                                            {v.quarantine.clone().map(|why| view! { " " <span class="badge badge--yanked badge--quarantined" title=why>"quarantined"</span> })}
                                         </td>
                                         <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="views">

@@ -90,6 +90,7 @@ pub async fn get_package(
                 downloads: v.downloads,
                 created_at: rfc3339(v.created_at),
                 views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
+                quarantine: v.quarantine.clone(),
             })
             .collect(),
         views: details.views.clone(),

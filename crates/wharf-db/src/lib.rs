@@ -7,6 +7,7 @@ mod error;
 pub mod feeds;
 pub mod notify;
 pub mod packages;
+mod quarantine;
 mod retention;
 pub mod roles;
 pub mod scopes;

@@ -28,6 +28,18 @@ impl Origin {
 pub struct StoredVersion {
     pub cksum: String,
     pub size: i64,
+    /// Why it is quarantined, when it is: its downloads are refused.
+    pub quarantine: Option<String>,
+}
+
+impl StoredVersion {
+    pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(StoredVersion {
+            cksum: row.try_get("cksum")?,
+            size: row.try_get("size")?,
+            quarantine: row.try_get("quarantine_reason")?,
+        })
+    }
 }
 
 /// A version to record in a feed.
@@ -135,7 +147,7 @@ impl<'a> PackageRepo<'a> {
     /// The stored file of one version (name compared lower-cased, version exactly).
     pub async fn find_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<Option<StoredVersion>> {
         let row = sqlx::query(
-            "SELECT v.cksum, v.size FROM package_versions v JOIN packages p ON p.id = v.package_id \
+            "SELECT v.cksum, v.size, v.quarantine_reason FROM package_versions v JOIN packages p ON p.id = v.package_id \
              WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
         )
         .bind(feed_id)
@@ -143,7 +155,7 @@ impl<'a> PackageRepo<'a> {
         .bind(version)
         .fetch_optional(self.pool)
         .await?;
-        row.map(|r| Ok(StoredVersion { cksum: r.try_get("cksum")?, size: r.try_get("size")? })).transpose()
+        Ok(row.map(|r| StoredVersion::from_row(&r)).transpose()?)
     }
 
     /// Records a version (its file must already be stored). Recording one that is already

@@ -13,6 +13,8 @@ pub struct VersionRow {
     pub yanked: bool,
     pub downloads: i64,
     pub created_at: i64,
+    /// Why it is quarantined, when it is.
+    pub quarantine: Option<String>,
 }
 
 impl PackageRepo<'_> {
@@ -34,7 +36,8 @@ impl PackageRepo<'_> {
             .await?
             .try_get("n")?;
         let rows = sqlx::query(&format!(
-            "SELECT v.version, v.origin, v.yanked, v.downloads, v.created_at {from} ORDER BY v.id DESC LIMIT $3 OFFSET $4"
+            "SELECT v.version, v.origin, v.yanked, v.downloads, v.created_at, v.quarantine_reason {from} \
+             ORDER BY v.id DESC LIMIT $3 OFFSET $4"
         ))
         .bind(feed_id)
         .bind(name_key)
@@ -48,6 +51,7 @@ impl PackageRepo<'_> {
                 Ok(VersionRow {
                     version: r.try_get("version")?,
                     origin: r.try_get("origin")?,
+                    quarantine: r.try_get("quarantine_reason")?,
                     yanked: crate::get_bool(r, "yanked")?,
                     downloads: r.try_get("downloads")?,
                     created_at: r.try_get("created_at")?,

@@ -39,6 +39,34 @@ pub fn lines(body: &[u8]) -> impl Iterator<Item = (&[u8], IndexLine)> {
         .filter_map(|l| serde_json::from_slice::<IndexLine>(l).ok().map(|parsed| (l, parsed)))
 }
 
+/// The index file with the lines of `versions` marked yanked (a version held back from new
+/// resolution while locked builds still find it); other lines are kept byte for byte.
+pub fn mark_yanked(body: &[u8], versions: &std::collections::HashSet<String>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16 * versions.len());
+    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        let parsed =
+            line.trim_ascii_start().starts_with(b"{").then(|| serde_json::from_slice::<IndexLine>(line).ok()).flatten();
+        match parsed {
+            Some(parsed) if versions.contains(&parsed.vers) && !parsed.yanked => {
+                let text = String::from_utf8_lossy(line);
+                let marked = match text.find("\"yanked\":false") {
+                    Some(at) => format!("{}\"yanked\":true{}", &text[..at], &text[at + "\"yanked\":false".len()..]),
+                    None => match text.rfind('}') {
+                        Some(end) => format!("{},\"yanked\":true{}", &text[..end], &text[end..]),
+                        None => text.into_owned(),
+                    },
+                };
+                out.extend_from_slice(marked.as_bytes());
+            }
+            _ => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +88,16 @@ mod tests {
         assert_eq!(kept, b"{\"name\":\"a\",\"vers\":\"2.0.0\",\"cksum\":\"cd\"}\n");
         assert_eq!(lines(body).next().unwrap().1.pubtime.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert!(retain(body, |_| false).is_none());
+    }
+
+    #[test]
+    fn marked_versions_read_as_yanked_and_the_rest_is_untouched() {
+        let body = "{\"name\":\"a\",\"vers\":\"1.0.0\",\"cksum\":\"ab\",\"yanked\":false}\n{\"name\":\"a\",\"vers\":\"2.0.0\",\"cksum\":\"cd\"}\n{\"name\":\"a\",\"vers\":\"3.0.0\",\"cksum\":\"ef\"}\n";
+        let set: std::collections::HashSet<String> = ["1.0.0".to_owned(), "2.0.0".to_owned()].into();
+        let marked = mark_yanked(body.as_bytes(), &set);
+        let got: Vec<_> = lines(&marked).map(|(_, l)| (l.vers, l.yanked)).collect();
+        assert_eq!(got, [("1.0.0".into(), true), ("2.0.0".into(), true), ("3.0.0".into(), false)]);
+        assert!(String::from_utf8(marked).unwrap().ends_with("{\"name\":\"a\",\"vers\":\"3.0.0\",\"cksum\":\"ef\"}\n"));
     }
 
     #[test]

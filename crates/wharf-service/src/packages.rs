@@ -82,6 +82,34 @@ pub async fn delete_version(core: &Core, principal: &Principal, version: &Versio
     Ok(feed)
 }
 
+/// Quarantines a version the feed holds (`Some(reason)`; Administrator or Owner): its
+/// downloads are refused with the reason, and the index marks it yanked, so locked builds
+/// hear why and new resolution passes it by. `None` lifts the quarantine. Whether
+/// anything changed.
+pub async fn quarantine(
+    core: &Core,
+    principal: &Principal,
+    version: &VersionRef,
+    reason: Option<&str>,
+) -> CoreResult<bool> {
+    let (feed, key) = authorized(core, principal, &version.package, FeedAction::Administer).await?;
+    let reason = reason.map(str::trim);
+    if let Some(reason) = reason
+        && (reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control))
+    {
+        return Err(CoreError::invalid(
+            "reason",
+            "Say why, in 1 to 500 characters on one line: cargo shows it to whoever downloads the version.",
+        ));
+    }
+    let changed = core.db.packages().set_quarantine(feed.id, &key, &version.version, reason).await?;
+    if changed {
+        tracing::info!(feed = %feed.name, package = %key, version = %version.version, quarantined = reason.is_some(), reason = reason.unwrap_or(""), "quarantine changed");
+        core.announce(Change::PackageChanged { feed: feed.id, krate: key });
+    }
+    Ok(changed)
+}
+
 /// Brings a version back from the recycle bin (Administrator or Owner). Returns the feed.
 pub async fn restore_version(core: &Core, principal: &Principal, version: &VersionRef) -> CoreResult<Feed> {
     let Authorized { feed, .. } = version.package.feed.authorized(core, principal, FeedAction::Administer).await?;

@@ -15,6 +15,7 @@ mod matrix;
 mod projects;
 mod publish;
 mod publish_bodies;
+mod quarantine;
 mod registry;
 mod replicas;
 mod retention;
@@ -71,6 +72,7 @@ async fn create_returns_the_feed(engine: Engine) {
             }],
             "retentionMaxVersions": 0,
             "retentionDays": 0,
+            "upstreamCooldownDays": 0,
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",
             "connectUrl": "http://wharf.test/default/default/_artifacts/feed/Team/connect",
             "url": "http://wharf.test/default/default/_apis/packaging/feeds/Team",

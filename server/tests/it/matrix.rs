@@ -26,7 +26,7 @@ use wharf_test_support::{Engine, on_both_engines};
 mod spares;
 
 use crate::helpers::TestApp;
-use spares::{spare_source, spare_token, spare_view};
+use spares::{authorized, spare_source, spare_token, spare_view};
 
 const CALLERS: [&str; 8] =
     ["anonymous", "nobody", "reader", "collaborator", "contributor", "administrator", "owner", "superuser"];
@@ -108,6 +108,12 @@ fn table() -> Vec<(Method, &'static str, Row)> {
                 ADMINISTER,
             ),
             (M::POST, leak(format!("{api}/{{feed}}/packages/{{package}}/release-now")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}/quarantine")), ADMINISTER),
+            (
+                M::DELETE,
+                leak(format!("{api}/{{feed}}/packages/{{package}}/versions/{{version}}/quarantine")),
+                ADMINISTER,
+            ),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
@@ -323,6 +329,7 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         }
         ("POST", p) if p.ends_with("/promote") => (path, r#"{"view":"release"}"#.into(), Some("application/json")),
         ("POST", p) if p.ends_with("/release-now") => (path, r#"{"reason":"urgent"}"#.into(), Some("application/json")),
+        ("POST", p) if p.ends_with("/quarantine") => (path, r#"{"reason":"malware"}"#.into(), Some("application/json")),
         ("POST", p) if p.ends_with("/upstreams/{source}/test") => {
             let source = spare_source(cx, project, feed).await;
             (path.replace("{source}", &source), String::new(), None)
@@ -489,14 +496,6 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         req = req.header(header::CONTENT_TYPE, ct);
     }
     req.body(Body::from(body)).unwrap()
-}
-
-/// `req` with the caller's token as cargo sends it (raw), if any.
-fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::http::request::Builder {
-    match token {
-        Some(token) => req.header(header::AUTHORIZATION, token),
-        None => req,
-    }
 }
 
 fn cell_of(status: StatusCode, location: Option<&str>, body: &str, feed: &str) -> char {

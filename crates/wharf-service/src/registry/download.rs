@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
-use wharf_db::{DbError, Feed, NewVersion, Origin};
+use wharf_db::{DbError, Feed, NewVersion, Origin, StoredVersion};
 use wharf_index::{IndexLine, lines};
 
 use super::{
@@ -32,6 +32,11 @@ pub enum DownloadError {
          Administrator can release it now"
     )]
     HeldBack { krate: String, version: String, until: String },
+    #[error(
+        "version {version} of crate `{krate}` is quarantined in feed `{feed}`: {reason}. An Administrator can lift \
+         the quarantine"
+    )]
+    Quarantined { krate: String, version: String, feed: String, reason: String },
     #[error("version {version} of crate `{krate}` could not be saved from the upstream: {source}")]
     Upstream { krate: String, version: String, source: UpstreamError },
     #[error("storage error: {0}")]
@@ -80,7 +85,7 @@ impl Registry {
         Box::pin(async move {
             let key = name.to_ascii_lowercase();
             if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-                return self.serve_stored(feed, &key, &stored.cksum).await;
+                return self.serve_found(feed, &key, name, version, &stored).await;
             }
             let not_found = || DownloadError::NotFound {
                 krate: name.to_owned(),
@@ -134,7 +139,7 @@ impl Registry {
             // while this one is held).
             let _guard = self.downloads.lock(&format!("{}:{}", feed.id, entry.cksum)).await;
             if let Some(stored) = self.db.packages().find_version(feed.id, &key, version).await? {
-                return self.serve_stored(feed, &key, &stored.cksum).await;
+                return self.serve_found(feed, &key, name, version, &stored).await;
             }
             // Marked as being written first: nothing deletes the file until it is recorded
             // (which ends the mark); a failure ends it here.
@@ -255,6 +260,26 @@ impl Registry {
             }
             UploadError::Store(e) => SaveError::Storage(e),
         })
+    }
+
+    /// A version the feed holds, unless it is quarantined.
+    pub(super) async fn serve_found(
+        &self,
+        feed: &Feed,
+        key: &str,
+        name: &str,
+        version: &str,
+        stored: &StoredVersion,
+    ) -> Result<Download, DownloadError> {
+        if let Some(reason) = &stored.quarantine {
+            return Err(DownloadError::Quarantined {
+                krate: name.to_owned(),
+                version: version.to_owned(),
+                feed: feed.name.clone(),
+                reason: reason.clone(),
+            });
+        }
+        self.serve_stored(feed, key, &stored.cksum).await
     }
 
     pub(super) async fn serve_stored(&self, feed: &Feed, key: &str, cksum: &str) -> Result<Download, DownloadError> {

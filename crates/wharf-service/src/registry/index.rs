@@ -109,6 +109,7 @@ impl Registry {
                 let own: Vec<&str> = own.iter().map(String::as_str).collect();
                 let body = wharf_index::merge(None, &own)
                     .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
+                let body = self.quarantine_marked(feed.id, name, body).await?;
                 let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
                 self.remember(key, rendered.clone(), seen);
                 return Ok((rendered, CacheOutcome::Hit));
@@ -238,11 +239,22 @@ impl Registry {
         let Some(body) = wharf_index::merge(upstream, &own) else {
             return Ok(None);
         };
+        let body = self.quarantine_marked(feed.id, name, body).await?;
         let rendered = Arc::new(Rendered::new(body, generation.unwrap_or(NO_UPSTREAM)));
         if generation.is_some() {
             self.remember((feed.id, name.to_owned()), rendered.clone(), seen);
         }
         Ok(Some(rendered))
+    }
+
+    /// `body` with the feed's quarantined versions of `name` marked yanked: new resolution
+    /// skips them, and a locked build asks and is refused with the reason.
+    pub(super) async fn quarantine_marked(&self, feed_id: i64, name: &str, body: Vec<u8>) -> Result<Vec<u8>, DbError> {
+        let quarantined = self.db.packages().quarantined(feed_id, name).await?;
+        if quarantined.is_empty() {
+            return Ok(body);
+        }
+        Ok(wharf_index::mark_yanked(&body, &quarantined.into_iter().collect()))
     }
 
     /// Whether the dependency-confusion guard hides upstream versions of `name` in a feed:

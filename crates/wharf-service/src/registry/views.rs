@@ -61,6 +61,7 @@ impl Registry {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let body = wharf_index::merge(None, &lines)
             .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: view.label(feed) })?;
+        let body = self.quarantine_marked(feed.id, name, body).await?;
         Ok(Arc::new(Rendered::new(body, NO_UPSTREAM)))
     }
 
@@ -82,6 +83,6 @@ impl Registry {
             version: version.to_owned(),
             feed: view.label(feed),
         })?;
-        self.serve_stored(feed, &key, &stored.cksum).await
+        self.serve_found(feed, &key, name, version, &stored).await
     }
 }

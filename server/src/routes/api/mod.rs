@@ -43,7 +43,9 @@ pub fn routes() -> RouteTable {
             .delete(&format!("{feed}/views/{{view}}"), views::delete)
             .post(&format!("{package}/versions/{{version}}/promote"), views::promote)
             .post(&format!("{package}/versions/{{version}}/release-now"), cooldown::release_version)
-            .post(&format!("{package}/release-now"), cooldown::release_package);
+            .post(&format!("{package}/release-now"), cooldown::release_package)
+            .post(&format!("{package}/versions/{{version}}/quarantine"), cooldown::quarantine)
+            .delete(&format!("{package}/versions/{{version}}/quarantine"), cooldown::lift_quarantine);
     }
     table
         .get("/{org}/_apis/projects", projects::list)

@@ -50,7 +50,9 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Err(e @ DownloadError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e @ DownloadError::Upstream { .. }) => text_error(StatusCode::BAD_GATEWAY, e.to_string()),
         Err(e @ DownloadError::SaveForbidden { .. }) => text_error(StatusCode::FORBIDDEN, e.to_string()),
-        Err(e @ DownloadError::HeldBack { .. }) => text_error(StatusCode::FORBIDDEN, e.to_string()),
+        Err(e @ (DownloadError::HeldBack { .. } | DownloadError::Quarantined { .. })) => {
+            text_error(StatusCode::FORBIDDEN, e.to_string())
+        }
         Err(e) => {
             tracing::error!(error = %e, "serving a crate file failed");
             text_error(StatusCode::SERVICE_UNAVAILABLE, "The crate file could not be read; try again.")
