@@ -223,6 +223,8 @@ pub struct VersionView {
     pub views: Vec<String>,
     /// Why it is quarantined (its downloads refused), when it is.
     pub quarantine: Option<String>,
+    /// Saved from an upstream that no longer lists it.
+    pub removed_upstream: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -140,6 +140,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                             {v.version.clone()}
                                             {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
                                             {v.quarantine.clone().map(|why| view! { " " <span class="badge badge--yanked badge--quarantined" title=why>"quarantined"</span> })}
+                                            {v.removed_upstream.then(|| view! { " " <span class="badge badge--yanked badge--removed" title="Its upstream no longer lists it: hidden from new resolution; locked builds still get the saved copy.">"removed upstream"</span> })}
                                         </td>
                                         <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="views">

@@ -91,6 +91,7 @@ pub async fn get_package(
                 created_at: rfc3339(v.created_at),
                 views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
                 quarantine: v.quarantine.clone(),
+                removed_upstream: v.removed_upstream,
             })
             .collect(),
         views: details.views.clone(),

@@ -1,4 +1,5 @@
-//! Quarantined versions: their downloads are refused, and the index marks them yanked.
+//! Versions held out of new resolution: quarantined ones (their downloads refused too) and
+//! saved upstream versions their upstream no longer lists. The index marks both yanked.
 
 use sqlx::Row;
 
@@ -49,5 +50,49 @@ impl PackageRepo<'_> {
         .fetch_all(self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)
+    }
+
+    /// The versions of a crate the feed saved from an upstream.
+    pub async fn saved_from_upstream(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT v.version FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'upstream' AND v.deleted_at IS NULL",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)
+    }
+
+    /// Records which saved versions of a crate its upstream no longer lists (`removed`, at
+    /// `now`); the others of the crate are listed again.
+    pub async fn mark_removed_upstream(
+        &self,
+        feed_id: i64,
+        name_key: &str,
+        removed: &[String],
+        now: i64,
+    ) -> DbResult<()> {
+        let package = "package_id = (SELECT id FROM packages WHERE feed_id = $1 AND name_key = $2)";
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!("UPDATE package_versions SET removed_upstream_at = NULL WHERE {package}"))
+            .bind(feed_id)
+            .bind(name_key)
+            .execute(&mut *tx)
+            .await?;
+        for version in removed {
+            sqlx::query(&format!(
+                "UPDATE package_versions SET removed_upstream_at = $3 WHERE {package} AND version = $4"
+            ))
+            .bind(feed_id)
+            .bind(name_key)
+            .bind(now)
+            .bind(version.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

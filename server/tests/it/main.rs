@@ -17,6 +17,7 @@ mod publish;
 mod publish_bodies;
 mod quarantine;
 mod registry;
+mod removed_upstream;
 mod replicas;
 mod retention;
 mod running;

@@ -109,6 +109,30 @@ impl Registry {
         });
     }
 
+    /// Records which saved versions of a crate were removed upstream, for the package page,
+    /// in the background, when it differs from what was recorded last.
+    pub(super) fn note_removed(&self, feed_id: i64, name: &str, removed: &[String]) {
+        let mut list = removed.to_vec();
+        list.sort();
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            ("removed", &list).hash(&mut hasher);
+            hasher.finish()
+        };
+        let key = (feed_id, format!("{name}#removed"));
+        if self.held_noted.get(&key) == Some(digest) {
+            return;
+        }
+        self.held_noted.insert(key, digest);
+        let (db, name) = (self.db.clone(), name.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = db.packages().mark_removed_upstream(feed_id, &name, &list, wharf_db::unix_now()).await {
+                tracing::warn!(error = ?e, krate = %name, "could not record versions removed upstream");
+            }
+        });
+    }
+
     /// When each of `versions` was first seen (recording those never seen), from a cache
     /// that holds every one of them.
     async fn first_seen_of(

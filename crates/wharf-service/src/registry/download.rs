@@ -187,10 +187,13 @@ impl Registry {
         source: &Source,
         depth: u8,
     ) -> Result<bool, SaveError> {
-        if !self.storage.holds(&entry.cksum).await {
+        let size = if self.storage.holds(&entry.cksum).await {
+            // Another feed holds the same file already.
+            self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0
+        } else {
             match source {
                 Source::Registry { client, .. } => {
-                    self.save_from_upstream(client, &entry.name, &entry.vers, &entry.cksum).await?;
+                    self.save_from_upstream(client, &entry.name, &entry.vers, &entry.cksum).await?
                 }
                 // A feed of this instance: it serves (and, from its own upstreams, saves) the
                 // file into the storage every feed shares.
@@ -206,15 +209,13 @@ impl Registry {
                         }
                         Through::Whole => self.download_at(&target, &entry.name, &entry.vers, Ok(()), depth + 1).await,
                     };
-                    drop(fetched.map_err(SaveError::Feed)?);
+                    fetched.map_err(SaveError::Feed)?.size
                 }
                 Source::Broken { error, .. } => {
                     return Err(SaveError::Upstream(UpstreamError::Unreachable(error.clone())));
                 }
             }
-        }
-        // Stored now, by this request or another feed before.
-        let size = self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0;
+        };
         let new = NewVersion {
             name: &entry.name,
             version: &entry.vers,

@@ -239,7 +239,26 @@ impl Registry {
         let Some(body) = wharf_index::merge(upstream, &own) else {
             return Ok(None);
         };
-        let body = self.quarantine_marked(feed.id, name, body).await?;
+        let mut body = self.quarantine_marked(feed.id, name, body).await?;
+        // The sources answered (not the fallback while they are down): saved versions the
+        // supplying source no longer lists were removed upstream. Hidden from new
+        // resolution (yanked); the saved copies still serve locked builds.
+        if feed.upstream_enabled && generation.is_some() {
+            let listed: std::collections::HashSet<String> =
+                upstream.map(|u| wharf_index::lines(u).map(|(_, l)| l.vers).collect()).unwrap_or_default();
+            let removed: Vec<String> = self
+                .db
+                .packages()
+                .saved_from_upstream(feed.id, name)
+                .await?
+                .into_iter()
+                .filter(|v| !listed.contains(v))
+                .collect();
+            self.note_removed(feed.id, name, &removed);
+            if !removed.is_empty() {
+                body = wharf_index::mark_yanked(&body, &removed.into_iter().collect());
+            }
+        }
         let rendered = Arc::new(Rendered::new(body, generation.unwrap_or(NO_UPSTREAM)));
         if generation.is_some() {
             self.remember((feed.id, name.to_owned()), rendered.clone(), seen);

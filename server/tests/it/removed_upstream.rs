@@ -1,0 +1,136 @@
+//! Upstream removals, mirrored, with the real cargo: a saved version its upstream stops
+//! listing (as removed malware is) is flagged "removed upstream" and hidden from new
+//! resolution, while a locked build still gets the saved copy; listed again, it is back.
+
+use std::time::Duration;
+
+use wharf_test_support::{
+    Engine, on_both_engines,
+    upstream::{Canned, CrateSpec, LocalUpstream},
+};
+
+use crate::running::{Options, RunningWharf, cargo};
+
+fn project(dir: &std::path::Path, index: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrm = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
+    )
+    .unwrap();
+}
+
+fn locked_rm(dir: &std::path::Path) -> String {
+    let lock = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    let at = lock.find("name = \"rm\"").expect("rm in the lockfile");
+    lock[at..].lines().nth(1).unwrap().trim().trim_start_matches("version = ").trim_matches('"').to_owned()
+}
+
+/// Polls until `check` holds for the feed's index file of `rm` and its package page.
+async fn until(wharf: &RunningWharf, what: &str, check: impl Fn(&str, &str) -> bool) {
+    let (mut file, mut page) = (String::new(), String::new());
+    for _ in 0..100 {
+        file = wharf
+            .http()
+            .get(wharf.url("/default/default/_packaging/r/Cargo/index/2/rm"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        page = wharf
+            .http()
+            .get(wharf.url("/default/default/_artifacts/feed/r/package/rm"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if check(&file, &page) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: index {file}\npage {page}");
+}
+
+fn yanked_of(file: &str, version: &str) -> Option<bool> {
+    wharf_index::lines(file.as_bytes()).find(|(_, l)| l.vers == version).map(|(_, l)| l.yanked)
+}
+
+async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_ones(engine: Engine) {
+    let upstream = LocalUpstream::start(vec![CrateSpec::new("rm", "1.0.0"), CrateSpec::new("rm", "1.1.0")]).await;
+    let options = Options {
+        upstream_index: upstream.index_url(),
+        // Revalidated every second, so the removal is seen quickly.
+        ttl: Duration::from_secs(1),
+        timeout: Duration::from_secs(2),
+        tls: None,
+        limits: Default::default(),
+    };
+    let wharf = RunningWharf::start(engine, options).await;
+    wharf.create_feed("r", true).await;
+    let index = wharf.index_url("r");
+    let work = tempfile::tempdir().unwrap();
+
+    // A build saves rm 1.1.0 and locks it.
+    let locked = work.path().join("locked");
+    project(&locked, &index);
+    let out = cargo(&locked, &work.path().join("home-1"), &["fetch"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(locked_rm(&locked), "1.1.0");
+
+    // The upstream stops listing 1.1.0.
+    let only_old: String =
+        upstream.index_file("rm").lines().filter(|l| l.contains("\"1.0.0\"")).map(|l| format!("{l}\n")).collect();
+    upstream.answer("/index/2/rm", Canned::Body { content_type: "text/plain", body: only_old });
+    until(&wharf, "1.1.0 flagged removed upstream", |file, page| {
+        yanked_of(file, "1.1.0") == Some(true) && page.contains("removed upstream</span>")
+    })
+    .await;
+    assert_eq!(
+        yanked_of(
+            &wharf
+                .http()
+                .get(wharf.url("/default/default/_packaging/r/Cargo/index/2/rm"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "1.0.0"
+        ),
+        Some(false)
+    );
+
+    // New resolution passes it by; the locked build still gets the saved copy.
+    let fresh = work.path().join("fresh");
+    project(&fresh, &index);
+    let out = cargo(&fresh, &work.path().join("home-2"), &["generate-lockfile"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(locked_rm(&fresh), "1.0.0");
+    let out = cargo(&locked, &work.path().join("home-3"), &["fetch", "--locked"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(upstream.hits("/files/rm/1.1.0/download"), 1, "served from the saved copy");
+
+    // Listed again: back to normal.
+    upstream.clear_answer("/index/2/rm");
+    until(&wharf, "1.1.0 listed again", |file, page| {
+        yanked_of(file, "1.1.0") == Some(false) && !page.contains("removed upstream</span>")
+    })
+    .await;
+    wharf.stop().await;
+    upstream.stop().await;
+}
+
+on_both_engines!(a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_ones);
