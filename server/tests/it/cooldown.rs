@@ -6,37 +6,21 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wharf_test_support::{
     Engine, on_both_engines,
     upstream::{CrateSpec, LocalUpstream},
 };
 
-use crate::running::{Options, RunningWharf, cargo};
+use crate::running::{Options, RunningWharf, cargo, dependent_project, locked_version};
 
 const FEED: &str = "/default/default/_apis/packaging/feeds/cool";
-
-async fn send(wharf: &RunningWharf, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = wharf.http().request(method, wharf.url(path)).bearer_auth(&wharf.admin_token);
-    if let Some(body) = body {
-        req = req.header("content-type", "application/json").body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(json!(text)))
-}
-
-async fn get_text(wharf: &RunningWharf, path: &str) -> (u16, String) {
-    let res = wharf.http().get(wharf.url(path)).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
 
 /// The versions of `name` the feed's index lists, in version order (a saved version's own
 /// line may come after the upstream's).
 async fn listed(wharf: &RunningWharf, name: &str) -> Vec<String> {
     let path = format!("/default/default/_packaging/cool/Cargo/index/{}", wharf_index::index_path(name));
-    let (status, body) = get_text(wharf, &path).await;
+    let (status, body) = wharf.get_text(&path).await;
     if status == 404 {
         return Vec::new();
     }
@@ -49,26 +33,8 @@ async fn listed(wharf: &RunningWharf, name: &str) -> Vec<String> {
 /// Runs the real cargo on a project depending on `hb = "{req}"` through the feed.
 async fn resolve(work: &std::path::Path, label: &str, index: &str, req: &str) -> std::process::Output {
     let dir = work.join(label);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!("[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nhb = \"{req}\"\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::write(
-        dir.join(".cargo/config.toml"),
-        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
-    )
-    .unwrap();
+    dependent_project(&dir, index, &[("hb", req)]);
     cargo(&dir, &work.join(format!("home-{label}")), &["generate-lockfile"], &[]).await
-}
-
-fn locked_hb(work: &std::path::Path, label: &str) -> String {
-    let lock = std::fs::read_to_string(work.join(label).join("Cargo.lock")).unwrap();
-    let at = lock.find("name = \"hb\"").expect("hb in the lockfile");
-    lock[at..].lines().nth(1).unwrap().trim().trim_start_matches("version = ").trim_matches('"').to_owned()
 }
 
 async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
@@ -95,19 +61,19 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
     };
 
     // Before the cooldown: 1.2.0 is saved into the feed.
-    assert_eq!(get_text(&wharf, &dl("hb", "1.2.0")).await.0, 200);
+    assert_eq!(wharf.get_text(&dl("hb", "1.2.0")).await.0, 200);
 
     // A bad setting is refused and changes nothing.
-    let (status, body) = send(&wharf, reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 400}))).await;
+    let (status, body) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 400}))).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("upstreamCooldownDays"), "{body}");
-    let (status, body) = send(&wharf, reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 7}))).await;
+    let (status, body) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 7}))).await;
     assert_eq!((status, body["upstreamCooldownDays"].clone()), (200, json!(7)), "{body}");
 
     // 1.3.0 (first seen now) is held back; 1.2.0 stays, saved before; `young` is all held.
     assert_eq!(listed(&wharf, "hb").await, ["1.0.0", "1.1.0", "1.2.0"]);
     assert!(listed(&wharf, "young").await.is_empty());
-    let (status, text) = get_text(&wharf, &dl("hb", "1.3.0")).await;
+    let (status, text) = wharf.get_text(&dl("hb", "1.3.0")).await;
     assert_eq!(status, 403, "{text}");
     assert!(text.contains("held back by this feed's upstream cooldown until"), "{text}");
     assert_eq!(upstream.hits("/files/hb/1.3.0/download"), 0, "nothing fetched for a held-back version");
@@ -118,7 +84,7 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
     let index = wharf.index_url("cool");
     let out = resolve(work.path(), "any", &index, "1").await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_hb(work.path(), "any"), "1.2.0");
+    assert_eq!(locked_version(&work.path().join("any"), "hb"), "1.2.0");
     let out = resolve(work.path(), "pinned", &index, "=1.3.0").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -130,7 +96,7 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
     let feed_page = "/default/default/_artifacts/feed/cool";
     let mut pages = (String::new(), String::new());
     for _ in 0..50 {
-        pages = (get_text(&wharf, package_page).await.1, get_text(&wharf, feed_page).await.1);
+        pages = (wharf.get_text(package_page).await.1, wharf.get_text(feed_page).await.1);
         if pages.0.contains("Held back by the upstream cooldown") && pages.1.contains("holds back 2 upstream versions")
         {
             break;
@@ -143,17 +109,17 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
 
     // Releasing needs a reason; with one, 1.3.0 is in and cargo takes it.
     let release = "/default/default/_apis/packaging/feeds/cool/packages/hb/versions/1.3.0/release-now";
-    let (status, body) = send(&wharf, reqwest::Method::POST, release, Some(json!({"reason": "  "}))).await;
+    let (status, body) = wharf.send(reqwest::Method::POST, release, Some(json!({"reason": "  "}))).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("Say why it cannot wait"), "{body}");
     assert_eq!(listed(&wharf, "hb").await, ["1.0.0", "1.1.0", "1.2.0"], "a refused release changes nothing");
     let (status, body) =
-        send(&wharf, reqwest::Method::POST, release, Some(json!({"reason": "fixes CVE-2026-0001"}))).await;
+        wharf.send(reqwest::Method::POST, release, Some(json!({"reason": "fixes CVE-2026-0001"}))).await;
     assert_eq!((status, body["released"].clone()), (200, json!(true)), "{body}");
     assert_eq!(listed(&wharf, "hb").await, ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]);
     let out = resolve(work.path(), "released", &index, "1").await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_hb(work.path(), "released"), "1.3.0");
+    assert_eq!(locked_version(&work.path().join("released"), "hb"), "1.3.0");
     let reason: String = sqlx::query_scalar("SELECT reason FROM cooldown_exceptions WHERE version = '1.3.0'")
         .fetch_one(wharf.db.pool())
         .await
@@ -161,26 +127,26 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
     assert_eq!(reason, "fixes CVE-2026-0001");
 
     // A whole package, released.
-    let (status, body) = send(
-        &wharf,
-        reqwest::Method::POST,
-        "/default/default/_apis/packaging/feeds/cool/packages/young/release-now",
-        Some(json!({"reason": "our own fork"})),
-    )
-    .await;
+    let (status, body) = wharf
+        .send(
+            reqwest::Method::POST,
+            "/default/default/_apis/packaging/feeds/cool/packages/young/release-now",
+            Some(json!({"reason": "our own fork"})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(listed(&wharf, "young").await, ["1.0.0"]);
     // Nothing is held back any more.
     for _ in 0..50 {
-        if !get_text(&wharf, package_page).await.1.contains("Held back by the upstream cooldown") {
+        if !wharf.get_text(package_page).await.1.contains("Held back by the upstream cooldown") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(!get_text(&wharf, package_page).await.1.contains("Held back by the upstream cooldown"));
+    assert!(!wharf.get_text(package_page).await.1.contains("Held back by the upstream cooldown"));
 
     // Turned off, nothing is held back.
-    let (status, body) = send(&wharf, reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 0}))).await;
+    let (status, body) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 0}))).await;
     assert_eq!((status, body["upstreamCooldownDays"].clone()), (200, json!(0)), "{body}");
     assert_eq!(listed(&wharf, "hb").await, ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]);
     wharf.stop().await;
@@ -198,7 +164,7 @@ async fn a_version_without_pubtime_ages_from_when_it_was_first_seen(engine: Engi
     };
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("cool", true).await;
-    let (status, _) = send(&wharf, reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 3}))).await;
+    let (status, _) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 3}))).await;
     assert_eq!(status, 200);
     assert!(listed(&wharf, "undated").await.is_empty(), "first seen now: held back");
     // Two days later: still held. Four days later: released by time.

@@ -5,49 +5,15 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wharf_test_support::{
     Engine, on_both_engines,
     upstream::{CrateSpec, LocalUpstream},
 };
 
-use crate::running::{Options, RunningWharf, cargo};
+use crate::running::{Options, RunningWharf, cargo, dependent_project, locked_version};
 
 const PACKAGE: &str = "/default/default/_apis/packaging/feeds/q/packages/qv";
-
-async fn send(wharf: &RunningWharf, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = wharf.http().request(method, wharf.url(path)).bearer_auth(&wharf.admin_token);
-    if let Some(body) = body {
-        req = req.header("content-type", "application/json").body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(json!(text)))
-}
-
-/// A project depending on `qv = "1"` through the feed.
-fn project(dir: &std::path::Path, index: &str) {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nqv = \"1\"\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::write(
-        dir.join(".cargo/config.toml"),
-        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
-    )
-    .unwrap();
-}
-
-fn locked_qv(dir: &std::path::Path) -> String {
-    let lock = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
-    let at = lock.find("name = \"qv\"").expect("qv in the lockfile");
-    lock[at..].lines().nth(1).unwrap().trim().trim_start_matches("version = ").trim_matches('"').to_owned()
-}
 
 async fn a_quarantined_version_is_refused_to_locked_builds_and_skipped_by_new_ones(engine: Engine) {
     let upstream = LocalUpstream::start(vec![CrateSpec::new("qv", "1.0.0"), CrateSpec::new("qv", "1.1.0")]).await;
@@ -65,27 +31,23 @@ async fn a_quarantined_version_is_refused_to_locked_builds_and_skipped_by_new_on
 
     // A build saves qv 1.1.0 into the feed and locks it.
     let locked = work.path().join("locked");
-    project(&locked, &index);
+    dependent_project(&locked, &index, &[("qv", "1")]);
     let out = cargo(&locked, &work.path().join("home-1"), &["fetch"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_qv(&locked), "1.1.0");
+    assert_eq!(locked_version(&locked, "qv"), "1.1.0");
 
     // Refusals first: no reason, a version the feed does not hold.
     let quarantine = format!("{PACKAGE}/versions/1.1.0/quarantine");
-    let (status, body) = send(&wharf, reqwest::Method::POST, &quarantine, Some(json!({"reason": ""}))).await;
+    let (status, body) = wharf.send(reqwest::Method::POST, &quarantine, Some(json!({"reason": ""}))).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("Say why"), "{body}");
-    let (status, body) = send(
-        &wharf,
-        reqwest::Method::POST,
-        &format!("{PACKAGE}/versions/1.0.0/quarantine"),
-        Some(json!({"reason": "x"})),
-    )
-    .await;
+    let (status, body) = wharf
+        .send(reqwest::Method::POST, &format!("{PACKAGE}/versions/1.0.0/quarantine"), Some(json!({"reason": "x"})))
+        .await;
     assert_eq!(status, 404, "not saved in the feed: {body}");
 
     let reason = "contains a credential stealer (RUSTSEC-2026-0042)";
-    let (status, body) = send(&wharf, reqwest::Method::POST, &quarantine, Some(json!({"reason": reason}))).await;
+    let (status, body) = wharf.send(reqwest::Method::POST, &quarantine, Some(json!({"reason": reason}))).await;
     assert_eq!((status, body["changed"].clone()), (200, json!(true)), "{body}");
 
     // The index marks it yanked; the saved line itself is kept.
@@ -112,13 +74,13 @@ async fn a_quarantined_version_is_refused_to_locked_builds_and_skipped_by_new_on
     assert!(stderr.contains("403") && stderr.contains(reason), "{stderr}");
     // A new resolution passes it by.
     let fresh = work.path().join("fresh");
-    project(&fresh, &index);
+    dependent_project(&fresh, &index, &[("qv", "1")]);
     let out = cargo(&fresh, &work.path().join("home-3"), &["generate-lockfile"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_qv(&fresh), "1.0.0");
+    assert_eq!(locked_version(&fresh, "qv"), "1.0.0");
 
     // Lifted: the locked build works again.
-    let (status, body) = send(&wharf, reqwest::Method::DELETE, &quarantine, None).await;
+    let (status, body) = wharf.send(reqwest::Method::DELETE, &quarantine, None).await;
     assert_eq!((status, body["changed"].clone()), (200, json!(true)), "{body}");
     let out = cargo(&locked, &work.path().join("home-4"), &["fetch", "--locked"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -9,29 +9,7 @@ use wharf_test_support::{
     upstream::{Canned, CrateSpec, LocalUpstream},
 };
 
-use crate::running::{Options, RunningWharf, cargo};
-
-fn project(dir: &std::path::Path, index: &str) {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrm = \"1\"\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::write(
-        dir.join(".cargo/config.toml"),
-        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
-    )
-    .unwrap();
-}
-
-fn locked_rm(dir: &std::path::Path) -> String {
-    let lock = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
-    let at = lock.find("name = \"rm\"").expect("rm in the lockfile");
-    lock[at..].lines().nth(1).unwrap().trim().trim_start_matches("version = ").trim_matches('"').to_owned()
-}
+use crate::running::{Options, RunningWharf, cargo, dependent_project, locked_version};
 
 /// Polls until `check` holds for the feed's index file of `rm` and its package page.
 async fn until(wharf: &RunningWharf, what: &str, check: impl Fn(&str, &str) -> bool) {
@@ -84,10 +62,10 @@ async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_
 
     // A build saves rm 1.1.0 and locks it.
     let locked = work.path().join("locked");
-    project(&locked, &index);
+    dependent_project(&locked, &index, &[("rm", "1")]);
     let out = cargo(&locked, &work.path().join("home-1"), &["fetch"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_rm(&locked), "1.1.0");
+    assert_eq!(locked_version(&locked, "rm"), "1.1.0");
 
     // The upstream stops listing 1.1.0.
     let only_old: String =
@@ -115,10 +93,10 @@ async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_
 
     // New resolution passes it by; the locked build still gets the saved copy.
     let fresh = work.path().join("fresh");
-    project(&fresh, &index);
+    dependent_project(&fresh, &index, &[("rm", "1")]);
     let out = cargo(&fresh, &work.path().join("home-2"), &["generate-lockfile"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(locked_rm(&fresh), "1.0.0");
+    assert_eq!(locked_version(&fresh, "rm"), "1.0.0");
     let out = cargo(&locked, &work.path().join("home-3"), &["fetch", "--locked"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(upstream.hits("/files/rm/1.1.0/download"), 1, "served from the saved copy");

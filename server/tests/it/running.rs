@@ -144,6 +144,30 @@ impl RunningWharf {
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
 
+    /// A REST call as the administrator: the status and the JSON answer (a body that is not
+    /// JSON comes as a JSON string).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(&self.admin_token);
+        if let Some(body) = body {
+            req = req.header("content-type", "application/json").body(body.to_string());
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// A `GET` without credentials: the status and the text.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.http.get(self.url(path)).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
     pub fn index_url(&self, feed: &str) -> String {
         format!("sparse+{}/default/default/_packaging/{feed}/Cargo/index/", self.base)
     }
@@ -189,6 +213,31 @@ pub fn consumer_project(dir: &Path, index_url: &str) {
         format!("[registries]\nfeed = {{ index = \"{index_url}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
     )
     .unwrap();
+}
+
+/// A project with `deps` (name, requirement), crates.io replaced by the feed at `index`.
+pub fn dependent_project(dir: &Path, index: &str, deps: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    let deps: String = deps.iter().map(|(name, req)| format!("{name} = \"{req}\"\n")).collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
+    )
+    .unwrap();
+}
+
+/// The version of `name` in the lockfile of the project at `dir`.
+pub fn locked_version(dir: &Path, name: &str) -> String {
+    let lock = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    let at = lock.find(&format!("name = \"{name}\"")).unwrap_or_else(|| panic!("{name} in the lockfile:\n{lock}"));
+    lock[at..].lines().nth(1).unwrap().trim().trim_start_matches("version = ").trim_matches('"').to_owned()
 }
 
 /// Runs the real cargo in `dir` with its own `CARGO_HOME`.

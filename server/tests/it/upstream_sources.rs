@@ -16,7 +16,7 @@ use wharf_test_support::{
 
 use crate::{
     helpers::TestApp,
-    running::{Options, RunningWharf, assert_ok, cargo},
+    running::{Options, RunningWharf, assert_ok, cargo, dependent_project},
 };
 
 const API: &str = "/default/default/_apis/packaging/feeds";
@@ -32,24 +32,8 @@ async fn start(engine: Engine, upstream_index: String) -> RunningWharf {
     RunningWharf::start(engine, options).await
 }
 
-async fn send(wharf: &RunningWharf, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = wharf.http().request(method, wharf.url(path)).bearer_auth(&wharf.admin_token);
-    if let Some(body) = body {
-        req = req.header("content-type", "application/json").body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(json!(text)))
-}
-
 async fn set_sources(wharf: &RunningWharf, feed: &str, sources: Value) -> (u16, Value) {
-    send(wharf, reqwest::Method::PATCH, &format!("{API}/{feed}"), Some(json!({ "upstreamSources": sources }))).await
-}
-
-async fn get_text(wharf: &RunningWharf, path: &str) -> (u16, String) {
-    let res = wharf.http().get(wharf.url(path)).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
+    wharf.send(reqwest::Method::PATCH, &format!("{API}/{feed}"), Some(json!({ "upstreamSources": sources }))).await
 }
 
 async fn publish(wharf: &RunningWharf, feed: &str, name: &str, version: &str) {
@@ -69,7 +53,7 @@ async fn publish(wharf: &RunningWharf, feed: &str, name: &str, version: &str) {
 
 async fn promote(wharf: &RunningWharf, feed: &str, name: &str, version: &str) {
     let path = format!("{API}/{feed}/packages/{name}/versions/{version}/promote");
-    let (status, body) = send(wharf, reqwest::Method::POST, &path, Some(json!({"view": "release"}))).await;
+    let (status, body) = wharf.send(reqwest::Method::POST, &path, Some(json!({"view": "release"}))).await;
     assert_eq!(status, 200, "promote {name} {version}: {body}");
 }
 
@@ -77,20 +61,7 @@ async fn promote(wharf: &RunningWharf, feed: &str, name: &str, version: &str) {
 /// cargo with a fresh `CARGO_HOME`; the lockfile's versions by name.
 async fn fetch(work: &std::path::Path, label: &str, index: &str, deps: &[(&str, &str)]) -> Vec<(String, String)> {
     let dir = work.join(label);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
-    let deps: String = deps.iter().map(|(name, req)| format!("{name} = \"{req}\"\n")).collect();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!("[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::write(
-        dir.join(".cargo/config.toml"),
-        format!("[registries]\nfeed = {{ index = \"{index}\" }}\n\n[source.crates-io]\nreplace-with = \"feed\"\n"),
-    )
-    .unwrap();
+    dependent_project(&dir, index, deps);
     let out = cargo(&dir, &work.join(format!("home-{label}")), &["fetch"], &[]).await;
     assert_ok(&out, &format!("cargo fetch through {label}"));
     let lock: toml_lock::Lock = toml_lock::parse(&std::fs::read_to_string(dir.join("Cargo.lock")).unwrap());
@@ -121,7 +92,7 @@ fn has(lock: &[(String, String)], name: &str, version: &str) -> bool {
 
 /// Origins of the versions of a package in a feed, as the REST API lists them.
 async fn origins(wharf: &RunningWharf, feed: &str, package: &str) -> Vec<(String, String)> {
-    let (status, body) = send(wharf, reqwest::Method::GET, &format!("{API}/{feed}/packages/{package}"), None).await;
+    let (status, body) = wharf.send(reqwest::Method::GET, &format!("{API}/{feed}/packages/{package}"), None).await;
     assert_eq!(status, 200, "{feed}/{package}: {body}");
     body["versions"]
         .as_array()
@@ -135,7 +106,7 @@ async fn origins(wharf: &RunningWharf, feed: &str, package: &str) -> Vec<(String
 /// background).
 async fn wait_for_success(wharf: &RunningWharf, feed: &str) -> Value {
     for _ in 0..50 {
-        let (_, body) = send(wharf, reqwest::Method::GET, &format!("{API}/{feed}"), None).await;
+        let (_, body) = wharf.send(reqwest::Method::GET, &format!("{API}/{feed}"), None).await;
         if !body["upstreamSources"][0]["lastSuccessAt"].is_null() {
             return body;
         }
@@ -183,11 +154,11 @@ async fn cargo_resolves_through_a_chain_of_feeds(engine: Engine) {
     assert_eq!(origins(&wharf, "b", "chain-lib").await, [("1.0.0".to_owned(), "upstream".to_owned())]);
     assert_eq!(origins(&wharf, "b", "abc").await, [("1.0.0".to_owned(), "upstream".to_owned())]);
     // The B index shows only what A@release lists.
-    let (status, file) = get_text(&wharf, "/default/default/_packaging/b/Cargo/index/ch/ai/chain-lib").await;
+    let (status, file) = wharf.get_text("/default/default/_packaging/b/Cargo/index/ch/ai/chain-lib").await;
     assert_eq!(status, 200);
     assert!(file.contains("\"vers\":\"1.0.0\"") && !file.contains("1.1.0"), "{file}");
     // A crate A@release does not list is not in B, even though A's crates.io has it.
-    let (status, body) = get_text(&wharf, "/default/default/_packaging/b/Cargo/index/to/p/top").await;
+    let (status, body) = wharf.get_text("/default/default/_packaging/b/Cargo/index/to/p/top").await;
     assert_eq!(status, 404, "{body}");
     let body = wait_for_success(&wharf, "b").await;
     assert!(body["upstreamSources"][0]["lastError"].is_null(), "{body}");
@@ -224,12 +195,12 @@ async fn a_private_registry_is_reached_with_its_sealed_token(engine: Engine) {
         set_sources(&wharf, "m", json!([{"name": "mirror", "kind": "sparse", "location": location}])).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["upstreamSources"][0]["hasToken"], json!(false));
-    let (status, text) = get_text(&wharf, "/default/default/_packaging/m/Cargo/index/mi/rr/mirror-only").await;
+    let (status, text) = wharf.get_text("/default/default/_packaging/m/Cargo/index/mi/rr/mirror-only").await;
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("upstream source 'mirror'") && text.contains("401"), "{text}");
-    let (status, test) = send(&wharf, reqwest::Method::POST, &format!("{API}/m/upstreams/mirror/test"), None).await;
+    let (status, test) = wharf.send(reqwest::Method::POST, &format!("{API}/m/upstreams/mirror/test"), None).await;
     assert_eq!((status, test["ok"].clone()), (200, json!(false)), "{test}");
-    let (_, feed) = send(&wharf, reqwest::Method::GET, &format!("{API}/m"), None).await;
+    let (_, feed) = wharf.send(reqwest::Method::GET, &format!("{API}/m"), None).await;
     assert!(feed["upstreamSources"][0]["lastError"].as_str().unwrap().contains("401"), "{feed}");
 
     // With it: the token is sealed in the database and never shown again.
@@ -250,7 +221,7 @@ async fn a_private_registry_is_reached_with_its_sealed_token(engine: Engine) {
     assert!(has(&lock, "mirror-only", "1.0.0"), "{lock:?}");
     assert_eq!(origins(&wharf, "m", "mirror-only").await, [("1.0.0".to_owned(), "upstream".to_owned())]);
     assert_eq!(mirror.hits("/files/mirror-only/1.0.0/download"), 1);
-    let (status, test) = send(&wharf, reqwest::Method::POST, &format!("{API}/m/upstreams/mirror/test"), None).await;
+    let (status, test) = wharf.send(reqwest::Method::POST, &format!("{API}/m/upstreams/mirror/test"), None).await;
     assert_eq!((status, test["ok"].clone()), (200, json!(true)), "{test}");
 
     // Sending the list again without the token keeps it; an empty token removes it.
@@ -287,36 +258,36 @@ async fn the_first_source_that_knows_a_name_supplies_all_of_its_versions(engine:
         format!("/default/default/_packaging/p/Cargo/api/v1/crates/{name}/{version}/download")
     };
     // `a` comes all from the mirror (first), `abc` from crates.io (the mirror does not know it).
-    let (status, file) = get_text(&wharf, &index("a")).await;
+    let (status, file) = wharf.get_text(&index("a")).await;
     assert_eq!(status, 200);
     assert!(file.contains("\"vers\":\"9.0.0\"") && !file.contains("\"vers\":\"1.0.0\""), "{file}");
-    let (status, file) = get_text(&wharf, &index("abc")).await;
+    let (status, file) = wharf.get_text(&index("abc")).await;
     assert!(status == 200 && file.contains("\"vers\":\"1.0.0\""), "{status} {file}");
     // Downloads follow the same rule: crates.io's a 1.0.0 is not this feed's.
-    assert_eq!(get_text(&wharf, &dl("a", "1.0.0")).await.0, 404);
+    assert_eq!(wharf.get_text(&dl("a", "1.0.0")).await.0, 404);
 
     // Reordered, crates.io supplies `a`; the mirror still answers for what only it knows.
     let (status, body) = set_sources(&wharf, "p", json!([crates_source.clone(), mirror_source.clone()])).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["upstreamSources"][0]["name"], json!("crates.io"));
-    let (_, file) = get_text(&wharf, &index("a")).await;
+    let (_, file) = wharf.get_text(&index("a")).await;
     assert!(file.contains("\"vers\":\"1.0.0\"") && !file.contains("9.0.0"), "{file}");
-    assert_eq!(get_text(&wharf, &dl("a", "9.0.0")).await.0, 404);
-    let (status, file) = get_text(&wharf, &index("solo")).await;
+    assert_eq!(wharf.get_text(&dl("a", "9.0.0")).await.0, 404);
+    let (status, file) = wharf.get_text(&index("solo")).await;
     assert!(status == 200 && file.contains("\"vers\":\"1.0.0\""), "{status} {file}");
-    assert_eq!(get_text(&wharf, &dl("solo", "1.0.0")).await.0, 200);
+    assert_eq!(wharf.get_text(&dl("solo", "1.0.0")).await.0, 200);
 
     // A source that cannot answer stops the lookup of a name it has no copy of: the
     // mirror never answers for crates.io while crates.io is down.
     crates_io.stop().await;
-    let (status, text) = get_text(&wharf, &index("late")).await;
+    let (status, text) = wharf.get_text(&index("late")).await;
     assert_eq!(status, 503, "the mirror has `late`, but crates.io comes first: {text}");
     assert!(text.contains("upstream source 'crates.io'"), "{text}");
     // What crates.io answered before is still served from its copy: `a` from crates.io, and
     // `solo`, which crates.io said it does not know, from the mirror.
-    let (status, file) = get_text(&wharf, &index("a")).await;
+    let (status, file) = wharf.get_text(&index("a")).await;
     assert!(status == 200 && file.contains("\"vers\":\"1.0.0\""), "{status} {file}");
-    let (status, file) = get_text(&wharf, &index("solo")).await;
+    let (status, file) = wharf.get_text(&index("solo")).await;
     assert!(status == 200 && file.contains("\"vers\":\"1.0.0\""), "{status} {file}");
     mirror.stop().await;
     wharf.stop().await;
