@@ -424,6 +424,31 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
     app.finish().await;
 }
 
+/// Without the operator's secret key nothing can seal a token: a source with one is
+/// refused, naming what to set, and one without is taken.
+async fn tokens_need_the_operators_secret_key(engine: Engine) {
+    let app = TestApp::spawn_configured(engine, |config| config.secret_key = None).await;
+    let res = app.json(Method::POST, API, json!({"name": "m", "visibility": "private"})).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let mirror = |token: Option<&str>| {
+        let mut source =
+            json!({"name": "mirror", "kind": "sparse", "location": "sparse+https://mirror.invalid/index/"});
+        if let Some(token) = token {
+            source["token"] = json!(token);
+        }
+        json!({ "upstreamSources": [source] })
+    };
+    let res = app.json(Method::PATCH, &format!("{API}/m"), mirror(Some("secret-token"))).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    let text = res.body.to_string();
+    assert!(text.contains("upstreamSources[0].token") && text.contains("WHARF_SECRET_KEY"), "{text}");
+    assert_eq!(app.get(&format!("{API}/m")).await.body["upstreamSources"], json!([]), "nothing stored");
+    let res = app.json(Method::PATCH, &format!("{API}/m"), mirror(None)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["upstreamSources"][0]["hasToken"], json!(false));
+    app.finish().await;
+}
+
 /// Two feeds made each other's upstream at the same moment, many times over: each time at
 /// most one change wins, and no cycle is ever stored.
 async fn concurrent_changes_never_close_a_cycle(engine: Engine) {
@@ -459,5 +484,6 @@ on_both_engines!(
     a_private_registry_is_reached_with_its_sealed_token,
     the_first_source_that_knows_a_name_supplies_all_of_its_versions,
     upstream_sources_are_refused_clearly_and_leave_nothing_behind,
+    tokens_need_the_operators_secret_key,
     concurrent_changes_never_close_a_cycle
 );
