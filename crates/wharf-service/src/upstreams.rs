@@ -18,7 +18,7 @@ use crate::{
     Authorized, Change, Core, CoreError, CoreResult, FeedRef,
     registry::{
         sources::{Source, Through},
-        upstream::UpstreamConfig,
+        upstream::{UpstreamConfig, same_origin},
     },
     views::ViewSel,
 };
@@ -378,13 +378,6 @@ async fn target(core: &Core, principal: &Principal, location: &str) -> Result<(F
         Ok(found) => Ok((found.feed, view)),
         Err(CoreError::NotFound(_) | CoreError::Denied(_)) => Err(unknown()),
         Err(e) => Err(e.to_string()),
-    }
-}
-
-fn same_origin(a: &str, b: &str) -> bool {
-    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
-        (Ok(a), Ok(b)) => a.origin() == b.origin(),
-        _ => false,
     }
 }
 

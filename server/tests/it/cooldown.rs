@@ -47,13 +47,7 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
         CrateSpec::new("young", "1.0.0").published_days_ago(2),
     ])
     .await;
-    let options = Options {
-        upstream_index: upstream.index_url(),
-        ttl: Duration::from_secs(300),
-        timeout: Duration::from_secs(2),
-        tls: None,
-        limits: Default::default(),
-    };
+    let options = Options::upstream(upstream.index_url(), Duration::from_secs(300));
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("cool", true).await;
     let dl = |name: &str, version: &str| {
@@ -155,13 +149,7 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
 
 async fn a_version_without_pubtime_ages_from_when_it_was_first_seen(engine: Engine) {
     let upstream = LocalUpstream::start(vec![CrateSpec::new("undated", "1.0.0")]).await;
-    let options = Options {
-        upstream_index: upstream.index_url(),
-        ttl: Duration::from_secs(300),
-        timeout: Duration::from_secs(2),
-        tls: None,
-        limits: Default::default(),
-    };
+    let options = Options::upstream(upstream.index_url(), Duration::from_secs(300));
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("cool", true).await;
     let (status, _) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 3}))).await;

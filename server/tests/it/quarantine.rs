@@ -17,13 +17,7 @@ const PACKAGE: &str = "/default/default/_apis/packaging/feeds/q/packages/qv";
 
 async fn a_quarantined_version_is_refused_to_locked_builds_and_skipped_by_new_ones(engine: Engine) {
     let upstream = LocalUpstream::start(vec![CrateSpec::new("qv", "1.0.0"), CrateSpec::new("qv", "1.1.0")]).await;
-    let options = Options {
-        upstream_index: upstream.index_url(),
-        ttl: Duration::from_secs(300),
-        timeout: Duration::from_secs(2),
-        tls: None,
-        limits: Default::default(),
-    };
+    let options = Options::upstream(upstream.index_url(), Duration::from_secs(300));
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("q", true).await;
     let index = wharf.index_url("q");

@@ -47,14 +47,8 @@ fn yanked_of(file: &str, version: &str) -> Option<bool> {
 
 async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_ones(engine: Engine) {
     let upstream = LocalUpstream::start(vec![CrateSpec::new("rm", "1.0.0"), CrateSpec::new("rm", "1.1.0")]).await;
-    let options = Options {
-        upstream_index: upstream.index_url(),
-        // Revalidated every second, so the removal is seen quickly.
-        ttl: Duration::from_secs(1),
-        timeout: Duration::from_secs(2),
-        tls: None,
-        limits: Default::default(),
-    };
+    // Revalidated every second, so the removal is seen quickly.
+    let options = Options::upstream(upstream.index_url(), Duration::from_secs(1));
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("r", true).await;
     let index = wharf.index_url("r");

@@ -24,6 +24,13 @@ pub struct Options {
     pub limits: wharf::config::UpstreamLimits,
 }
 
+impl Options {
+    /// Plain http against `upstream_index`, revalidated every `ttl`, default limits.
+    pub fn upstream(upstream_index: String, ttl: Duration) -> Self {
+        Options { upstream_index, ttl, timeout: Duration::from_secs(2), tls: None, limits: Default::default() }
+    }
+}
+
 pub struct RunningWharf {
     pub base: String,
     pub db: Db,

@@ -22,13 +22,7 @@ use crate::{
 const API: &str = "/default/default/_apis/packaging/feeds";
 
 async fn start(engine: Engine, upstream_index: String) -> RunningWharf {
-    let options = Options {
-        upstream_index,
-        ttl: Duration::from_secs(300),
-        timeout: Duration::from_secs(2),
-        tls: None,
-        limits: Default::default(),
-    };
+    let options = Options::upstream(upstream_index, Duration::from_secs(300));
     RunningWharf::start(engine, options).await
 }
 

@@ -90,12 +90,7 @@ impl Registry {
     fn note_held(&self, feed_id: i64, name: &str, held: &Held) {
         let mut list: Vec<(String, i64)> = held.until.iter().map(|(v, at)| (v.clone(), *at)).collect();
         list.sort();
-        let digest = {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            list.hash(&mut hasher);
-            hasher.finish()
-        };
+        let digest = digest_of(&list);
         let key = (feed_id, name.to_owned());
         if self.held_noted.get(&key) == Some(digest) {
             return;
@@ -114,12 +109,7 @@ impl Registry {
     pub(super) fn note_removed(&self, feed_id: i64, name: &str, removed: &[String]) {
         let mut list = removed.to_vec();
         list.sort();
-        let digest = {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            ("removed", &list).hash(&mut hasher);
-            hasher.finish()
-        };
+        let digest = digest_of(&list);
         let key = (feed_id, format!("{name}#removed"));
         if self.held_noted.get(&key) == Some(digest) {
             return;
@@ -148,6 +138,14 @@ impl Registry {
         self.first_seen.insert(name.to_owned(), seen.clone());
         Ok(seen)
     }
+}
+
+/// A digest of what was last recorded, to skip writing the same again.
+fn digest_of(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// When `until` (seconds since the epoch) is, as people read it.
