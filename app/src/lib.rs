@@ -23,9 +23,9 @@ use leptos_router::{
 use crate::{
     components::layout::Layout,
     pages::{
-        ConnectPage, CreateFeedPage, FeedPage, FeedPermissionsPage, FeedSettingsPage, FeedUpstreamsPage, FeedViewsPage,
-        FeedsPage, MembersPage, NotFound, OrganizationsPage, PackagePage, ProjectsPage, RecycleBinPage, SetupPage,
-        SignInPage, TokensPage,
+        ConnectPage, CreateFeedPage, FeedAuditPage, FeedPage, FeedPermissionsPage, FeedSecurityPage, FeedSettingsPage,
+        FeedUpstreamsPage, FeedViewsPage, FeedsPage, MembersPage, NotFound, OrganizationsPage, PackagePage,
+        ProjectsPage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
     },
 };
 
@@ -81,6 +81,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/views") view=FeedViewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/recycle-bin") view=RecycleBinPage ssr=SsrMode::Async/>

@@ -29,6 +29,10 @@ pub struct FeedView {
     pub retention_days: i64,
     /// Upstream versions younger than this many days are held back; 0 when off.
     pub upstream_cooldown_days: i64,
+    /// `warn`, `hide` or `block`.
+    pub advisory_policy: String,
+    /// Whether versions removed upstream stay in new resolution.
+    pub keep_removed_upstream: bool,
 }
 
 /// A version the feed's retention rules would take now.
@@ -210,6 +214,40 @@ pub struct PackageDetailView {
     pub per_page: i64,
     /// Upstream versions the feed's cooldown holds back: (version, release day, RFC 3339).
     pub held_back: Vec<(String, String)>,
+    /// The security advisories about the crate (as crates.io publishes it).
+    pub advisories: Vec<AdvisoryView>,
+}
+
+/// A security advisory as the package and Security pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    /// `none` … `critical`, when the advisory gives a CVSS vector.
+    pub severity: Option<String>,
+    /// `vulnerability`, `malicious`, `unmaintained`, `unsound` or `notice`.
+    pub kind: String,
+    pub date: String,
+    /// Of the versions listed, those it affects.
+    pub affected: Vec<String>,
+    /// The safe requirements, for the reader.
+    pub patched: Vec<String>,
+}
+
+/// A version a feed holds that an advisory affects: a row of the Security page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedView {
+    pub package: String,
+    pub version: String,
+    pub advisory: AdvisoryView,
+}
+
+/// A feed's Security page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub policy: String,
+    pub affected: Vec<AffectedView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +263,8 @@ pub struct VersionView {
     pub quarantine: Option<String>,
     /// Saved from an upstream that no longer lists it.
     pub removed_upstream: bool,
+    /// The advisories that affect it: (id, severity or kind).
+    pub advisories: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,4 +308,26 @@ pub struct ViewInfo {
     pub index_url: String,
     /// Versions promoted to it; `None` for `@local`, which holds everything.
     pub versions: Option<i64>,
+}
+
+/// One audit record as the Audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: String,
+    pub channel: String,
+    pub address: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub detail: Option<String>,
+}
+
+/// One page of an audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogView {
+    pub count: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub rows: Vec<AuditRow>,
 }

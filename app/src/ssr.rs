@@ -35,6 +35,8 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         retention_max_versions: feed.retention_max_versions.unwrap_or(0),
         retention_days: feed.retention_days.unwrap_or(0),
         upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
+        advisory_policy: feed.advisory_policy.as_str().to_owned(),
+        keep_removed_upstream: feed.keep_removed_upstream,
     }
 }
 

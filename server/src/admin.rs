@@ -7,6 +7,7 @@ use std::io::Read;
 
 use wharf_auth::accounts;
 use wharf_db::{Db, DbError, TokenRef};
+use wharf_service::audit::{self, Actor, Entry, Origin};
 
 use crate::{
     auth::{IssueError, issue_token},
@@ -31,7 +32,7 @@ pub async fn run(args: AdminArgs, stdin: impl Read) -> Result<String, AdminError
         })?;
     }
     let db = Db::connect(&args.store.database_url()).await?;
-    let result = run_on(&db, args.command, stdin).await;
+    let result = audit::within(Origin::CLI, run_on(&db, args.command, stdin)).await;
     db.close().await;
     result
 }
@@ -53,6 +54,7 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
                 },
             )?;
             let role = if user.is_admin { "administrator" } else { "user" };
+            audit::write(db, Actor::COMMAND_LINE, &Entry::instance("account.create", &user.name).detail(role)).await;
             Ok(format!("Created {role} '{}', a member of organization 'default'.", user.name))
         }
         AdminCommand::CreateToken { user, name, scope, expires_days } => {
@@ -66,6 +68,9 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
                 Some(d) => format!("expires in {d} days"),
                 None => "never expires".to_owned(),
             };
+            let entry = Entry::instance("token.create", format!("{} of {}", info.name, user.name))
+                .detail(format!("scope {}; {expiry}", scope.label()));
+            audit::write(db, Actor::COMMAND_LINE, &entry).await;
             Ok(format!(
                 "Token '{}' for {} ({}; {expiry}). It is shown only this once:\n{secret}",
                 info.name,
@@ -76,9 +81,53 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
         AdminCommand::RevokeToken { user, name } => {
             let (user, _) = db.users().by_name(&user).await?;
             let tokens = db.tokens().revoke(user.id, TokenRef::Name(&name)).await?;
+            let entry = Entry::instance("token.revoke", format!("{name} of {}", user.name))
+                .detail(format!("{} token(s) revoked", tokens.len()));
+            audit::write(db, Actor::COMMAND_LINE, &entry).await;
             // Running replicas drop their cached tokens.
             wharf_service::relay::announce(db, wharf_service::Change::TokenRevoked { tokens }).await;
             Ok(format!("Revoked token '{name}' of {}.", user.name))
+        }
+        AdminCommand::ImportAdvisories { path } => {
+            use wharf_service::advisories::{ImportFrom, MAX_TARBALL, store};
+            let tarball;
+            let from = if path.is_dir() {
+                ImportFrom::Directory(&path)
+            } else {
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| AdminError::Invalid(format!("cannot read {}: {e}", path.display())))?
+                    .len();
+                if size > MAX_TARBALL as u64 {
+                    return Err(AdminError::Invalid(format!(
+                        "{} is larger than {} MiB; point to the unpacked directory instead.",
+                        path.display(),
+                        MAX_TARBALL / (1024 * 1024)
+                    )));
+                }
+                tarball = std::fs::read(&path)
+                    .map_err(|e| AdminError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+                ImportFrom::Tarball(&tarball)
+            };
+            let report = store(db, Actor::COMMAND_LINE, from).await.map_err(|e| match e {
+                wharf_service::CoreError::Invalid(errors) => {
+                    AdminError::Invalid(errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "))
+                }
+                other => AdminError::Invalid(other.to_string()),
+            })?;
+            wharf_service::relay::announce(db, wharf_service::Change::AdvisoriesImported).await;
+            let mut out = format!(
+                "Read {} advisories: {} added, {} updated, {} unchanged, {} withdrawn removed; {} kept in all.",
+                report.read,
+                report.imported.added,
+                report.imported.updated,
+                report.imported.unchanged,
+                report.imported.removed,
+                report.total
+            );
+            for rejected in &report.rejected {
+                out.push_str(&format!("\nskipped {rejected}"));
+            }
+            Ok(out)
         }
     }
 }

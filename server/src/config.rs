@@ -90,6 +90,12 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Import the RustSec advisory database: a checkout of the advisory-db repository, or
+    /// a .tar.gz of it.
+    ImportAdvisories {
+        /// A directory holding `crates/{crate}/RUSTSEC-….md`, or a tarball of one.
+        path: PathBuf,
+    },
 }
 
 fn parse_scope(s: &str) -> Result<wharf_core::TokenScope, String> {
@@ -179,6 +185,21 @@ pub struct ServeArgs {
     /// When set, `/_metrics` answers only requests with `Authorization: Bearer <token>`.
     #[arg(long, env = "WHARF_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Where to fetch the RustSec advisory database from, as a .tar.gz of the advisory-db
+    /// layout (for example GitHub's archive of rustsec/advisory-db), on a schedule.
+    #[arg(long, env = "WHARF_ADVISORY_DB_URL")]
+    pub advisory_db_url: Option<String>,
+
+    /// Hours between two fetches of `--advisory-db-url`.
+    #[arg(long, env = "WHARF_ADVISORY_DB_REFRESH_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub advisory_db_refresh_hours: u64,
+
+    /// Days the audit log keeps a record (1 to 36500); older records are removed hourly.
+    #[arg(long, env = "WHARF_AUDIT_RETENTION_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    pub audit_retention_days: i64,
 }
 
 fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
@@ -226,6 +247,10 @@ pub struct ServeConfig {
     pub drain: std::time::Duration,
     /// Seals upstream sources' tokens.
     pub secret_key: Option<Arc<SecretKey>>,
+    /// Days the audit log keeps a record.
+    pub audit_retention_days: i64,
+    /// The advisory database to fetch, and how often.
+    pub advisory_db: Option<(String, std::time::Duration)>,
 }
 
 pub use wharf_service::{
@@ -286,6 +311,14 @@ impl ServeArgs {
         };
         Ok(ServeConfig {
             secret_key,
+            audit_retention_days: self.audit_retention_days,
+            advisory_db: match self.advisory_db_url.filter(|u| !u.is_empty()) {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Some((url, std::time::Duration::from_secs(self.advisory_db_refresh_hours * 3600)))
+                }
+                Some(url) => return Err(format!("--advisory-db-url: '{url}' is not an http(s) URL")),
+                None => None,
+            },
             listen: self.listen,
             public_url,
             data_dir: self.store.data_dir,

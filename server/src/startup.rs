@@ -1,6 +1,6 @@
 //! Building the application and serving it.
 
-use std::{io, sync::Arc};
+use std::{io, sync::Arc, time::Duration};
 
 use axum::{Router, serve::ListenerExt};
 use leptos::config::LeptosOptions;
@@ -78,7 +78,10 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     // Form errors travel in the page's address signed with a key every replica shares.
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
-    spawn_housekeeping(Arc::downgrade(&registry), core.clone());
+    spawn_housekeeping(Arc::downgrade(&registry), core.clone(), config.audit_retention_days);
+    if let Some((url, every)) = &config.advisory_db {
+        spawn_advisory_fetch(Arc::downgrade(&registry), core.clone(), url.clone(), *every);
+    }
     let state = AppState::new(crate::state::Shared {
         leptos,
         core,
@@ -137,9 +140,10 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Flushes download counts every few seconds; hourly applies the feeds' retention rules
-/// and purges recycle bins; for as long as the registry lives.
-fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::Core) {
+/// Flushes download counts every few seconds; hourly applies the feeds' retention rules,
+/// purges recycle bins and removes audit records past `audit_days`; for as long as the
+/// registry lives.
+fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::Core, audit_days: i64) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
         let mut ticks = 0u64;
@@ -160,8 +164,42 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::
                     Ok(Some(n)) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),
                     Err(e) => tracing::warn!(error = ?e, "purging recycle bins failed"),
                 }
+                if let Err(e) = wharf_service::audit_log::sweep(&core.db, audit_days).await {
+                    tracing::warn!(error = ?e, "removing old audit records failed");
+                }
             }
             ticks += 1;
+        }
+    });
+}
+
+/// Fetches and imports the advisory database at start and then every `every`, on one
+/// replica at a time, for as long as the registry lives.
+fn spawn_advisory_fetch(registry: std::sync::Weak<Registry>, core: wharf_service::Core, url: String, every: Duration) {
+    tokio::spawn(async move {
+        let client = match reqwest::Client::builder().timeout(Duration::from_secs(120)).build() {
+            Ok(client) => client,
+            Err(e) => return tracing::error!(error = %e, "cannot build the advisory fetch's HTTP client"),
+        };
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            if registry.upgrade().is_none() {
+                return;
+            }
+            let lock = match core.db.try_job_lock("advisory-fetch").await {
+                Ok(Some(lock)) => lock,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "fetching advisories: the job lock is unavailable");
+                    continue;
+                }
+            };
+            match wharf_service::advisories::fetch_and_import(&core, &client, &url).await {
+                Ok(report) => tracing::info!(url, read = report.read, total = report.total, "advisories fetched"),
+                Err(e) => tracing::warn!(url, error = %e, "fetching advisories failed; trying again next time"),
+            }
+            lock.release().await;
         }
     });
 }

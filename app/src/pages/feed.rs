@@ -33,6 +33,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
                 </p>
             </div>
             <div class="page-head__actions">
+                <a class="button" id="feed-security-link" href=loc.security_path()>"Security"</a>
                 {feed.can_administer.then(|| view! {
                     <a class="button" id="feed-settings-link" href=loc.settings_path()>"Settings"</a>
                 })}

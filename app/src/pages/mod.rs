@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod account;
+mod audit;
 mod connect;
 mod create;
 mod feed;
@@ -9,11 +10,13 @@ mod members;
 mod package;
 mod projects;
 mod scaffold;
+mod security;
 mod settings;
 mod upstreams;
 mod views;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
+pub use audit::FeedAuditPage;
 pub use connect::ConnectPage;
 pub use create::CreateFeedPage;
 pub use feed::FeedPage;
@@ -22,6 +25,7 @@ pub use members::MembersPage;
 pub use package::{PackagePage, RecycleBinPage};
 pub use projects::{OrganizationsPage, ProjectsPage};
 pub(crate) use scaffold::{Breadcrumbs, Col, DataTable, loaded};
+pub use security::FeedSecurityPage;
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 pub use upstreams::FeedUpstreamsPage;
 pub use views::FeedViewsPage;

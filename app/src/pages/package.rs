@@ -10,7 +10,10 @@ use crate::{
     components::{layout::use_session, snippet::Snippet},
     model::{FeedView, PackageDetailView, RecycledView, human_time},
     pages::{Breadcrumbs, Col, DataTable, FormError, feed_fields, feed_resource, form_error, loaded},
-    server::{DeleteVersion, PromoteVersion, RestoreVersion, SetAllowExternal, get_package, list_recycle_bin},
+    server::{
+        DeleteVersion, PromoteVersion, ReleaseNow, RestoreVersion, SetAllowExternal, SetQuarantine, get_package,
+        list_recycle_bin,
+    },
 };
 
 #[component]
@@ -20,8 +23,11 @@ pub fn PackagePage() -> impl IntoView {
     let params = use_params_map();
     let name = params.read_untracked().get("package").unwrap_or_default();
     let page = use_query_map().read_untracked().get("page").and_then(|p| p.parse::<i64>().ok());
-    let error =
-        form_error::<DeleteVersion>().or_else(form_error::<SetAllowExternal>).or_else(form_error::<PromoteVersion>);
+    let error = form_error::<DeleteVersion>()
+        .or_else(form_error::<SetAllowExternal>)
+        .or_else(form_error::<PromoteVersion>)
+        .or_else(form_error::<SetQuarantine>)
+        .or_else(form_error::<ReleaseNow>);
     loaded(move || {
         let (name, error) = (name.clone(), error.clone());
         async move {
@@ -109,11 +115,31 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                             <li data-version=version.clone()>
                                 <span class="mono">{version.clone()}</span>
                                 " is released on " <time datetime=until.clone()>{human_time(until)}</time>
+                                {admin.then(|| view! {
+                                    <form method="post" action=ReleaseNow::PATH class="inline-form release-form">
+                                        {feed_fields(&feed, &csrf)}
+                                        <input type="hidden" name="name" value=package.name.clone()/>
+                                        <input type="hidden" name="version" value=version.clone()/>
+                                        <label class="visually-hidden" for=format!("release-reason-{version}")>{format!("Why {version} cannot wait")}</label>
+                                        <input type="text" name="reason" id=format!("release-reason-{version}") placeholder="Why it cannot wait" required="" maxlength="500"/>
+                                        <button type="submit" class="button button--small">{format!("Release {version} now")}</button>
+                                    </form>
+                                })}
                             </li>
                         }).collect_view()}
                     </ul>
+                    {admin.then(|| view! {
+                        <form method="post" action=ReleaseNow::PATH class="inline-form release-form" id="release-package">
+                            {feed_fields(&feed, &csrf)}
+                            <input type="hidden" name="name" value=package.name.clone()/>
+                            <label class="visually-hidden" for="release-package-reason">"Why the whole package cannot wait"</label>
+                            <input type="text" name="reason" id="release-package-reason" placeholder="Why it cannot wait" required="" maxlength="500"/>
+                            <button type="submit" class="button button--small">"Allow every version of this package now"</button>
+                        </form>
+                    })}
                 </section>
             })}
+            {(!package.advisories.is_empty()).then(|| view! { <Advisories list=package.advisories.clone()/> })}
             <h2 id="versions-title">"Versions"</h2>
             <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Views"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
                         {package
@@ -141,6 +167,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                             {v.yanked.then(|| view! { " " <span class="badge badge--yanked">"yanked"</span> })}
                                             {v.quarantine.clone().map(|why| view! { " " <span class="badge badge--yanked badge--quarantined" title=why>"quarantined"</span> })}
                                             {v.removed_upstream.then(|| view! { " " <span class="badge badge--yanked badge--removed" title="Its upstream no longer lists it: hidden from new resolution; locked builds still get the saved copy.">"removed upstream"</span> })}
+                                            {v.advisories.iter().map(|(id, level)| view! { " " <a class=format!("badge badge--advisory badge--{level}") href=format!("#{id}") title=format!("Affected: {level}")>{id.clone()}</a> }).collect_view()}
                                         </td>
                                         <td><span class="badge">{v.origin.clone()}</span></td>
                                         <td class="views">
@@ -150,6 +177,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
                                         <td>{human_time(&v.created_at)}</td>
                                         <td class="actions">
                                             {promote}
+                                            {admin.then(|| quarantine_form(&feed, &csrf, &package.name, &v.version, v.quarantine.is_some()))}
                                             {deletable.then(|| view! {
                                                 <form method="post" action=DeleteVersion::PATH class="inline-form">
                                                     {feed_fields(&feed, &csrf)}
@@ -289,5 +317,59 @@ fn RecycleBin(feed: FeedView, list: Vec<RecycledView>, csrf: String) -> impl Int
             }
             .into_any()
         }}
+    }
+}
+
+/// The quarantine button of a version: a reason and "Quarantine", or "Lift quarantine".
+fn quarantine_form(feed: &FeedView, csrf: &str, name: &str, version: &str, quarantined: bool) -> impl IntoView + use<> {
+    let id = format!("quarantine-reason-{version}");
+    view! {
+        <form method="post" action=SetQuarantine::PATH class="inline-form quarantine-form">
+            {feed_fields(feed, csrf)}
+            <input type="hidden" name="name" value=name.to_owned()/>
+            <input type="hidden" name="version" value=version.to_owned()/>
+            {if quarantined {
+                view! {
+                    <input type="hidden" name="lift" value="on"/>
+                    <button type="submit" class="button button--small">{format!("Lift quarantine of {version}")}</button>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <label class="visually-hidden" for=id.clone()>{format!("Why quarantine {version}")}</label>
+                    <input type="text" name="reason" id=id placeholder="Reason" required="" maxlength="500" size="12"/>
+                    <button type="submit" class="button button--small button--danger">{format!("Quarantine {version}")}</button>
+                }
+                    .into_any()
+            }}
+        </form>
+    }
+}
+
+/// The advisories about the crate, each with the listed versions it affects.
+#[component]
+fn Advisories(list: Vec<crate::model::AdvisoryView>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="advisories-title" id="advisories">
+            <h2 id="advisories-title">"Security advisories"</h2>
+            <ul class="advisories">
+                {list.into_iter().map(|a| {
+                    let level = a.severity.clone().unwrap_or_else(|| a.kind.clone());
+                    view! {
+                        <li id=a.id.clone() data-advisory=a.id.clone()>
+                            <a href=a.url.clone() rel="noopener noreferrer nofollow" class="mono">{a.id.clone()}</a>
+                            " " <span class=format!("badge badge--advisory badge--{level}")>{level.clone()}</span>
+                            {(a.kind == "malicious").then(|| view! { " " <span class="badge badge--advisory badge--critical">"malicious"</span> })}
+                            " " <strong>{a.title.clone()}</strong>
+                            <span class="muted">{format!(" ({})", a.date)}</span>
+                            <div class="hint">
+                                {if a.affected.is_empty() { "No version listed here is affected.".to_owned() } else { format!("Affects {} here.", a.affected.join(", ")) }}
+                                {(!a.patched.is_empty()).then(|| format!(" Patched: {}.", a.patched.join(", ")))}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

@@ -28,6 +28,7 @@ pub(crate) fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoVi
             {tab(feed.location().permissions_path(), "Permissions")}
             {tab(feed.location().views_path(), "Views")}
             {tab(feed.location().upstreams_path(), "Upstreams")}
+            {tab(feed.location().audit_path(), "Audit")}
         </nav>
     }
 }
@@ -138,6 +139,36 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     "Upstream cooldown: younger upstream versions are left out of the index and not saved, so a compromised release has time to be caught. Their age comes from the registry's publish time, or from when Wharf first saw them. Versions saved before stay. 0 turns it off."
                 </p>
                 <FieldError error=error.clone() field="upstreamCooldownDays"/>
+            </div>
+            <fieldset class="field" id="advisory-policy">
+                <legend>"Versions a security advisory affects"</legend>
+                {[
+                    ("warn", "Only warn", "Marked on the package and Security pages; cargo uses them as before."),
+                    ("hide", "Hide them from new resolution", "cargo passes them by; builds locked to one still download it."),
+                    ("block", "Block them", "Hidden, and their downloads are refused with the advisory's id."),
+                ]
+                    .into_iter()
+                    .map(|(value, label, hint)| {
+                        let id = format!("advisory-policy-{value}");
+                        view! {
+                            <div class="choice">
+                                <input type="radio" id=id.clone() name="advisory_policy" value=value checked=feed.advisory_policy == value/>
+                                <label for=id>{label} <span class="hint">{hint}</span></label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                <p class="hint">"Advisories that mark a crate malicious are blocked whatever this says."</p>
+                <FieldError error=error.clone() field="advisoryPolicy"/>
+            </fieldset>
+            <div class="field">
+                <div class="choice">
+                    <input type="checkbox" id="settings-keep-removed" name="keep_removed_upstream" value="on" checked=feed.keep_removed_upstream/>
+                    <label for="settings-keep-removed">
+                        "Keep versions removed upstream in new resolution"
+                        <span class="hint">"Off (the default), a saved version its upstream no longer lists is hidden from new resolution, as removed malware should be; locked builds still download it."</span>
+                    </label>
+                </div>
             </div>
             <fieldset class="field" id="retention">
                 <legend>"Retention"</legend>

@@ -78,6 +78,8 @@ pub async fn update_feed_settings(
     #[server(default)] retention_max_versions: Option<String>,
     #[server(default)] retention_days: Option<String>,
     #[server(default)] upstream_cooldown_days: Option<String>,
+    #[server(default)] advisory_policy: Option<String>,
+    #[server(default)] keep_removed_upstream: Option<String>,
 ) -> Result<(), PortalError> {
     let core = core()?;
     check_csrf(&csrf).await?;
@@ -92,6 +94,8 @@ pub async fn update_feed_settings(
         allow_anonymous_saves: Some(anonymous_saves.is_some()),
         retention_max_versions: whole_number("retentionMaxVersions", retention_max_versions.as_deref())?,
         retention_days: whole_number("retentionDays", retention_days.as_deref())?,
+        advisory_policy,
+        keep_removed_upstream: Some(keep_removed_upstream.is_some()),
     };
     let feed = FeedRef::new(&org, project.as_deref(), &feed);
     let updated = wharf_service::feeds::update(&core, &principal(&core).await?, &feed, &changes).await?;

@@ -4,6 +4,8 @@
 
 mod account;
 mod admin;
+mod audit;
+mod guards;
 mod packages;
 mod projects;
 mod upstreams;
@@ -11,6 +13,8 @@ mod views;
 
 pub use account::*;
 pub use admin::*;
+pub use audit::*;
+pub use guards::*;
 pub use packages::*;
 pub use projects::*;
 pub use upstreams::*;
@@ -38,6 +42,8 @@ pub const READ_ONLY_FNS: &[&str] = &[
     <GetPackage as leptos::server_fn::ServerFn>::PATH,
     <ListRecycleBin as leptos::server_fn::ServerFn>::PATH,
     <SessionInfo as leptos::server_fn::ServerFn>::PATH,
+    <FeedAudit as leptos::server_fn::ServerFn>::PATH,
+    <FeedSecurity as leptos::server_fn::ServerFn>::PATH,
     <FormToken as leptos::server_fn::ServerFn>::PATH,
     <ListTokens as leptos::server_fn::ServerFn>::PATH,
     <ListMembers as leptos::server_fn::ServerFn>::PATH,

@@ -59,6 +59,23 @@ pub async fn get_package(
             target: d.target.clone(),
         })
         .collect();
+    let advisories = wharf_service::advisories::of_package(&core, &principal, &package).await?;
+    // Judged only for versions saved from upstream: advisories are about crates.io's crate.
+    let upstream_versions: Vec<&str> =
+        details.versions.iter().filter(|v| v.origin != "local").map(|v| v.version.as_str()).collect();
+    let advisory_views: Vec<crate::model::AdvisoryView> = advisories
+        .iter()
+        .map(|a| crate::model::AdvisoryView {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            url: a.url.clone(),
+            severity: a.severity.clone(),
+            kind: a.kind.clone(),
+            date: a.date.clone(),
+            affected: upstream_versions.iter().filter(|v| a.affects(v)).map(|v| (*v).to_owned()).collect(),
+            patched: a.patched.clone(),
+        })
+        .collect();
     let features: Vec<(String, Vec<String>)> = entry
         .as_ref()
         .map(|e| e.all_features().into_iter().map(|(k, v)| (k.to_owned(), v.to_vec())).collect())
@@ -92,8 +109,14 @@ pub async fn get_package(
                 views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
                 quarantine: v.quarantine.clone(),
                 removed_upstream: v.removed_upstream,
+                advisories: advisory_views
+                    .iter()
+                    .filter(|a| a.affected.contains(&v.version))
+                    .map(|a| (a.id.clone(), a.severity.clone().unwrap_or_else(|| a.kind.clone())))
+                    .collect(),
             })
             .collect(),
+        advisories: advisory_views.clone(),
         views: details.views.clone(),
         held_back: details.held_back.iter().map(|(v, at)| (v.clone(), rfc3339(*at))).collect(),
     })

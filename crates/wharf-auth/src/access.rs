@@ -122,6 +122,8 @@ pub enum OrgAction {
     ManageMembers,
     /// Create, rename and delete projects (and organizations): instance administrators only.
     ManageProjects,
+    /// Read the organization's audit log: instance administrators only.
+    ReadAuditLog,
 }
 
 /// Decides whether `principal`, `member` of the organization or not, may do `action` there.
@@ -149,6 +151,9 @@ pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> 
         OrgAction::ManageProjects => Err(Denied::Forbidden(
             "Only Wharf administrators create, rename and delete projects and organizations.".into(),
         )),
+        OrgAction::ReadAuditLog => {
+            Err(Denied::Forbidden("Only Wharf administrators read an organization's audit log.".into()))
+        }
     }
 }
 

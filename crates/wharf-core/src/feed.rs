@@ -174,6 +174,46 @@ pub struct FeedPatch {
     pub retention_days: Option<Option<i64>>,
     /// Upstream cooldown in days: `Some(None)` turns it off.
     pub upstream_cooldown_days: Option<Option<i64>>,
+    pub advisory_policy: Option<AdvisoryPolicy>,
+    /// Whether versions removed upstream stay in new resolution.
+    pub keep_removed_upstream: Option<bool>,
+}
+
+/// What a feed does with versions a security advisory affects. Malicious crates are
+/// blocked whatever the policy says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AdvisoryPolicy {
+    /// Mark them on the package and Security pages only.
+    #[default]
+    Warn,
+    /// Also hide them from new resolution (the index marks them yanked; locked builds
+    /// still download them).
+    Hide,
+    /// Also refuse their downloads.
+    Block,
+}
+
+impl AdvisoryPolicy {
+    pub const ALL: [AdvisoryPolicy; 3] = [AdvisoryPolicy::Warn, AdvisoryPolicy::Hide, AdvisoryPolicy::Block];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdvisoryPolicy::Warn => "warn",
+            AdvisoryPolicy::Hide => "hide",
+            AdvisoryPolicy::Block => "block",
+        }
+    }
+}
+
+impl std::str::FromStr for AdvisoryPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AdvisoryPolicy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s.trim())
+            .ok_or_else(|| format!("'{s}' is not a policy: use warn, hide or block."))
+    }
 }
 
 /// Most versions per package the retention rule may name, and most days.
@@ -218,6 +258,8 @@ impl FeedPatch {
             retention_max_versions: None,
             retention_days: None,
             upstream_cooldown_days: None,
+            advisory_policy: None,
+            keep_removed_upstream: None,
         })
     }
 

@@ -227,6 +227,16 @@ impl FeedLocation {
         format!("{}/settings/upstreams", self.page_path())
     }
 
+    /// The feed's Audit page (its audit log).
+    pub fn audit_path(&self) -> String {
+        format!("{}/settings/audit", self.page_path())
+    }
+
+    /// The feed's Security page (the advisories that affect its versions).
+    pub fn security_path(&self) -> String {
+        format!("{}/security", self.page_path())
+    }
+
     /// The feed's recycle bin page.
     pub fn recycle_bin_path(&self) -> String {
         format!("{}/recycle-bin", self.page_path())

@@ -36,6 +36,10 @@ pub struct Feed {
     pub retention_days: Option<i64>,
     /// Upstream versions younger than this many days are held back (`None`: off).
     pub upstream_cooldown_days: Option<i64>,
+    /// What it does with versions a security advisory affects.
+    pub advisory_policy: wharf_core::feed::AdvisoryPolicy,
+    /// Whether versions removed upstream stay in new resolution (hidden by default).
+    pub keep_removed_upstream: bool,
 }
 
 impl Feed {
@@ -61,6 +65,11 @@ impl Feed {
             retention_max_versions: row.try_get("retention_max_versions")?,
             retention_days: row.try_get("retention_days")?,
             upstream_cooldown_days: row.try_get("upstream_cooldown_days")?,
+            advisory_policy: row
+                .try_get::<Option<String>, _>("advisory_policy")?
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_default(),
+            keep_removed_upstream: crate::get_bool(row, "keep_removed_upstream")?,
         })
     }
 }
@@ -68,6 +77,7 @@ impl Feed {
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
      f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
      f.allow_anonymous_saves, f.retention_max_versions, f.retention_days, f.upstream_cooldown_days, \
+     f.advisory_policy, f.keep_removed_upstream, \
      CASE WHEN EXISTS (SELECT 1 FROM feed_upstreams u WHERE u.feed_id = f.id AND u.kind = 'crates-io') \
      THEN 1 ELSE 0 END AS includes_crates_io \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
@@ -227,7 +237,9 @@ impl<'a> FeedRepo<'a> {
              updated_at = $7, \
              retention_max_versions = CASE WHEN $9 THEN $10 ELSE retention_max_versions END, \
              retention_days = CASE WHEN $11 THEN $12 ELSE retention_days END, \
-             upstream_cooldown_days = CASE WHEN $13 THEN $14 ELSE upstream_cooldown_days END \
+             upstream_cooldown_days = CASE WHEN $13 THEN $14 ELSE upstream_cooldown_days END, \
+             advisory_policy = COALESCE($15, advisory_policy), \
+             keep_removed_upstream = COALESCE($16, keep_removed_upstream) \
              WHERE id = $8",
         )
         .bind(new_name.map(|n| n.as_str().to_owned()))
@@ -244,6 +256,8 @@ impl<'a> FeedRepo<'a> {
         .bind(patch.retention_days.flatten())
         .bind(patch.upstream_cooldown_days.is_some())
         .bind(patch.upstream_cooldown_days.flatten())
+        .bind(patch.advisory_policy.map(|p| p.as_str()))
+        .bind(patch.keep_removed_upstream.map(i64::from))
         .execute(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;

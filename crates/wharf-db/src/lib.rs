@@ -1,6 +1,8 @@
 //! Wharf's data layer. One [`Db`] handle over SQLite (the embedded default) or PostgreSQL,
 //! chosen at run time from the database URL; one small repository per aggregate.
 
+pub mod advisories;
+pub mod audit;
 pub mod cooldown;
 pub mod crate_files;
 mod error;
@@ -27,6 +29,8 @@ use sqlx::{
     migrate::Migrator,
 };
 
+pub use advisories::{AdvisoryRepo, AdvisoryRow, Imported};
+pub use audit::{AuditFilter, AuditRepo, NewRecord, Record};
 pub use cooldown::{CooldownRepo, Released};
 pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};
@@ -189,6 +193,14 @@ impl Db {
 
     pub fn upstream_files(&self) -> UpstreamFileRepo<'_> {
         UpstreamFileRepo::new(&self.pool)
+    }
+
+    pub fn advisories(&self) -> AdvisoryRepo<'_> {
+        AdvisoryRepo::new(&self.pool)
+    }
+
+    pub fn audit(&self) -> AuditRepo<'_> {
+        AuditRepo::new(&self.pool)
     }
 
     pub fn cooldown(&self) -> CooldownRepo<'_> {

@@ -30,6 +30,8 @@ pub struct StoredVersion {
     pub size: i64,
     /// Why it is quarantined, when it is: its downloads are refused.
     pub quarantine: Option<String>,
+    /// Published to the feed (not saved from an upstream).
+    pub local: bool,
 }
 
 impl StoredVersion {
@@ -38,6 +40,7 @@ impl StoredVersion {
             cksum: row.try_get("cksum")?,
             size: row.try_get("size")?,
             quarantine: row.try_get("quarantine_reason")?,
+            local: row.try_get::<String, _>("origin")? == "local",
         })
     }
 }
@@ -147,7 +150,7 @@ impl<'a> PackageRepo<'a> {
     /// The stored file of one version (name compared lower-cased, version exactly).
     pub async fn find_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<Option<StoredVersion>> {
         let row = sqlx::query(
-            "SELECT v.cksum, v.size, v.quarantine_reason FROM package_versions v JOIN packages p ON p.id = v.package_id \
+            "SELECT v.cksum, v.size, v.quarantine_reason, v.origin FROM package_versions v JOIN packages p ON p.id = v.package_id \
              WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
         )
         .bind(feed_id)

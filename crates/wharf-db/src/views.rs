@@ -182,7 +182,7 @@ impl<'a> ViewRepo<'a> {
     /// The stored file of a version promoted to a view.
     pub async fn find_version(&self, view_id: i64, name_key: &str, version: &str) -> DbResult<Option<StoredVersion>> {
         let row = sqlx::query(
-            "SELECT v.cksum, v.size, v.quarantine_reason FROM view_versions vv JOIN package_versions v ON v.id = vv.version_id \
+            "SELECT v.cksum, v.size, v.quarantine_reason, v.origin FROM view_versions vv JOIN package_versions v ON v.id = vv.version_id \
              JOIN packages p ON p.id = v.package_id \
              WHERE vv.view_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
         )

@@ -2,6 +2,7 @@
 //! index file lives, what an index line says, how a feed's own lines merge with an
 //! upstream's file, `config.json`, and how an upstream's `dl` turns into a download URL.
 
+pub mod advisory;
 mod config;
 pub mod crate_file;
 mod entry;

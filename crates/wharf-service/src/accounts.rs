@@ -9,6 +9,7 @@ use wharf_auth::{
 use wharf_db::User;
 
 use crate::{Change, Core, CoreError, CoreResult};
+use wharf_auth::Principal;
 
 pub(crate) fn account_error(e: AccountError) -> CoreError {
     match e {
@@ -25,7 +26,9 @@ pub async fn setup(core: &Core, name: &str, password: &str, confirm: &str) -> Co
         .await
         .map_err(account_error)?;
     tracing::info!(user = %user.name, "first administrator created");
-    core.announce(Change::AccountCreated { user: user.id });
+    let entry = crate::audit::Entry::instance("account.setup", &user.name).detail("first administrator");
+    let principal = Principal::User { user: user.clone(), scope: wharf_core::TokenScope::Write, token: None };
+    core.done(&principal, entry, Change::AccountCreated { user: user.id }).await;
     Ok(user)
 }
 

@@ -3,7 +3,7 @@
 
 use wharf_auth::{FeedAction, Principal};
 
-use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef};
+use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef, audit::Entry};
 
 /// Longest reason kept.
 const MAX_REASON: usize = 500;
@@ -35,7 +35,11 @@ pub async fn release(core: &Core, principal: &Principal, what: Release<'_>, reas
     let new = core.db.cooldown().release(feed.id, &key, version, reason, by, wharf_db::unix_now()).await?;
     if new {
         tracing::info!(feed = %feed.name, package = %key, version = version.unwrap_or("*"), reason, "released from the cooldown");
-        core.announce(Change::PackageChanged { feed: feed.id, krate: key });
+        let entry = match version {
+            Some(v) => Entry::feed("version.release-now", &feed, format!("{} {v}", package.name)),
+            None => Entry::feed("package.release-now", &feed, &package.name),
+        };
+        core.done(principal, entry.detail(reason), Change::PackageChanged { feed: feed.id, krate: key }).await;
     }
     Ok(new)
 }

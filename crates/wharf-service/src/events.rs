@@ -92,6 +92,8 @@ pub enum Change {
     MembersChanged {
         org: i64,
     },
+    /// Security advisories imported: every feed's marks may change.
+    AdvisoriesImported,
     /// Changes may have been missed (the connection that carries them between replicas
     /// was lost): everything cached is dropped.
     Resync,

@@ -4,7 +4,7 @@ use wharf_auth::{FeedAction, OrgAction, Principal};
 use wharf_core::{FeedDraft, FeedPatch};
 use wharf_db::{Feed, Scope, feeds::FeedFilter};
 
-use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef};
+use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, audit::Entry};
 
 /// A feed to create, as a form or a request body gives it.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,8 @@ pub async fn create(core: &Core, principal: &Principal, new: &NewFeed) -> CoreRe
         .map_err(CoreError::Invalid)?;
     let feed = core.db.feeds().create_owned(&scope, &draft, principal.user().map(|u| u.id)).await?;
     tracing::info!(feed.id = feed.id, feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created");
-    core.announce(Change::FeedCreated { feed: feed.id });
+    let entry = Entry::feed("feed.create", &feed, &feed.name).detail(format!("visibility {}", new.visibility));
+    core.done(principal, entry, Change::FeedCreated { feed: feed.id }).await;
     Ok(feed)
 }
 
@@ -68,6 +69,32 @@ pub struct FeedChanges {
     pub include_crates_io: Option<bool>,
     /// Hold back upstream versions younger than this many days; `0` turns it off.
     pub upstream_cooldown_days: Option<i64>,
+    /// `warn`, `hide` or `block` versions a security advisory affects.
+    pub advisory_policy: Option<String>,
+    /// Keep versions removed upstream in new resolution (they are hidden by default).
+    pub keep_removed_upstream: Option<bool>,
+}
+
+impl FeedChanges {
+    /// The settings present, by their REST names: what the audit record keeps.
+    pub fn fields(&self) -> String {
+        let present = [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("visibility", self.visibility.is_some()),
+            ("upstreamEnabled", self.upstream_enabled.is_some()),
+            ("allowAnonymousSaves", self.allow_anonymous_saves.is_some()),
+            ("retentionMaxVersions", self.retention_max_versions.is_some()),
+            ("retentionDays", self.retention_days.is_some()),
+            ("upstreamSources", self.upstream_sources.is_some()),
+            ("includeCratesIo", self.include_crates_io.is_some()),
+            ("upstreamCooldownDays", self.upstream_cooldown_days.is_some()),
+            ("advisoryPolicy", self.advisory_policy.is_some()),
+            ("keepRemovedUpstream", self.keep_removed_upstream.is_some()),
+        ];
+        let names: Vec<&str> = present.iter().filter(|(_, on)| *on).map(|(name, _)| *name).collect();
+        format!("changed {}", names.join(", "))
+    }
 }
 
 /// Changes a feed's settings (Administrator or Owner).
@@ -103,8 +130,18 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         changes.upstream_cooldown_days,
         wharf_core::feed::MAX_COOLDOWN_DAYS,
     );
+    let advisory_policy = match changes.advisory_policy.as_deref().map(str::parse) {
+        None => None,
+        Some(Ok(policy)) => Some(policy),
+        Some(Err(message)) => {
+            errors.push("advisoryPolicy", message);
+            None
+        }
+    };
     let patch = match parsed {
         Ok(patch) if errors.is_empty() => FeedPatch {
+            advisory_policy,
+            keep_removed_upstream: changes.keep_removed_upstream,
             allow_anonymous_saves: changes.allow_anonymous_saves,
             retention_max_versions: max_versions,
             retention_days: days,
@@ -120,12 +157,13 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         (None, None) => changes.include_crates_io.and_then(|on| crate::upstreams::with_crates_io(on, &old)),
     };
     if let Some(sources) = sources {
-        return crate::upstreams::store(core, &found, Some(&patch), &sources).await;
+        return crate::upstreams::store(core, principal, &found, Some(&patch), &sources, changes.fields()).await;
     }
     let scope = scope(core, &found.org, found.project.as_deref()).await?;
     let updated = core.db.feeds().update(&scope, &found.name, &patch, None).await?;
     tracing::info!(feed.id = updated.id, feed = %updated.name, "feed settings changed");
-    core.announce(Change::FeedChanged { feed: updated.id });
+    let entry = Entry::feed("feed.update", &updated, &updated.name).detail(changes.fields());
+    core.done(principal, entry, Change::FeedChanged { feed: updated.id }).await;
     Ok(updated)
 }
 
@@ -135,6 +173,7 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreR
     let scope = scope(core, &found.org, found.project.as_deref()).await?;
     core.db.feeds().delete(&scope, &found.name).await?;
     tracing::info!(feed.id = found.id, feed = %found.name, "feed deleted");
-    core.announce(Change::FeedDeleted { feed: found.id });
+    let entry = Entry::feed("feed.delete", &found, &found.name);
+    core.done(principal, entry, Change::FeedDeleted { feed: found.id }).await;
     Ok(())
 }

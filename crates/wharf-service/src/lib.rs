@@ -7,6 +7,9 @@
 
 pub mod access;
 pub mod accounts;
+pub mod advisories;
+pub mod audit;
+pub mod audit_log;
 pub mod authn;
 pub mod browse;
 pub mod cooldown;

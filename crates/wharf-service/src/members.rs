@@ -3,7 +3,7 @@
 use wharf_auth::{OrgAction, Principal, accounts::Kind};
 use wharf_db::{Scope, User};
 
-use crate::{Change, Core, CoreResult, accounts::account_error, feeds::scope};
+use crate::{Change, Core, CoreResult, accounts::account_error, audit::Entry, feeds::scope};
 
 /// The organization, if the caller may manage its members.
 async fn managed(core: &Core, principal: &Principal, org: &str) -> CoreResult<Scope> {
@@ -40,7 +40,9 @@ pub async fn create(core: &Core, principal: &Principal, org: &str, new: &NewAcco
         core.db.users().add_member(scope.org_id, &user).await?;
     }
     tracing::info!(user = %user.name, org = %org, "account created");
-    core.announce(Change::AccountCreated { user: user.id });
+    let entry =
+        Entry::org("account.create", &scope.org, &user.name).detail(if new.admin { "administrator" } else { "user" });
+    core.done(principal, entry, Change::AccountCreated { user: user.id }).await;
     core.announce(Change::MembersChanged { org: scope.org_id });
     Ok(user)
 }
@@ -51,7 +53,8 @@ pub async fn add(core: &Core, principal: &Principal, org: &str, name: &str) -> C
     let (user, _) = core.db.users().by_name(name.trim()).await?;
     core.db.users().add_member(scope.org_id, &user).await?;
     tracing::info!(user = %user.name, org = %org, "member added");
-    core.announce(Change::MembersChanged { org: scope.org_id });
+    let entry = Entry::org("member.add", &scope.org, &user.name);
+    core.done(principal, entry, Change::MembersChanged { org: scope.org_id }).await;
     Ok(())
 }
 
@@ -61,6 +64,7 @@ pub async fn remove(core: &Core, principal: &Principal, org: &str, name: &str) -
     let (user, _) = core.db.users().by_name(name.trim()).await?;
     core.db.users().remove_member(scope.org_id, &user).await?;
     tracing::info!(user = %user.name, org = %org, "member removed");
-    core.announce(Change::MembersChanged { org: scope.org_id });
+    let entry = Entry::org("member.remove", &scope.org, &user.name);
+    core.done(principal, entry, Change::MembersChanged { org: scope.org_id }).await;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use wharf_auth::{FeedAction, Principal};
 use wharf_db::Feed;
 
-use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef};
+use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef, audit::Entry};
 
 /// How long a deleted version stays in its feed's recycle bin.
 pub const RECYCLE_BIN_DAYS: i64 = 30;
@@ -68,7 +68,9 @@ pub async fn set_allow_external(
     let (feed, key) = authorized(core, principal, package, FeedAction::Administer).await?;
     core.db.packages().set_allow_external(feed.id, &key, allow).await?;
     tracing::info!(feed = %feed.name, package = %key, allow, "package setting changed");
-    core.announce(Change::PackageChanged { feed: feed.id, krate: key.clone() });
+    let entry = Entry::feed("package.update", &feed, &package.name)
+        .detail(format!("allow externally-sourced versions: {}", if allow { "on" } else { "off" }));
+    core.done(principal, entry, Change::PackageChanged { feed: feed.id, krate: key.clone() }).await;
     describe(core, &feed, &key).await
 }
 
@@ -78,7 +80,9 @@ pub async fn delete_version(core: &Core, principal: &Principal, version: &Versio
     let (feed, key) = authorized(core, principal, &version.package, FeedAction::Administer).await?;
     core.db.packages().delete_version(feed.id, &key, &version.version).await?;
     tracing::info!(feed = %feed.name, package = %key, version = %version.version, "version moved to the recycle bin");
-    core.announce(Change::VersionDeleted { feed: feed.id, krate: key, version: version.version.clone() });
+    let entry = Entry::feed("version.delete", &feed, format!("{} {}", version.package.name, version.version));
+    core.done(principal, entry, Change::VersionDeleted { feed: feed.id, krate: key, version: version.version.clone() })
+        .await;
     Ok(feed)
 }
 
@@ -105,7 +109,12 @@ pub async fn quarantine(
     let changed = core.db.packages().set_quarantine(feed.id, &key, &version.version, reason).await?;
     if changed {
         tracing::info!(feed = %feed.name, package = %key, version = %version.version, quarantined = reason.is_some(), reason = reason.unwrap_or(""), "quarantine changed");
-        core.announce(Change::PackageChanged { feed: feed.id, krate: key });
+        let target = format!("{} {}", version.package.name, version.version);
+        let entry = match reason {
+            Some(reason) => Entry::feed("version.quarantine", &feed, target).detail(reason),
+            None => Entry::feed("version.unquarantine", &feed, target),
+        };
+        core.done(principal, entry, Change::PackageChanged { feed: feed.id, krate: key }).await;
     }
     Ok(changed)
 }
@@ -116,7 +125,9 @@ pub async fn restore_version(core: &Core, principal: &Principal, version: &Versi
     let key = version.package.key();
     core.db.packages().restore_version(feed.id, &key, &version.version).await?;
     tracing::info!(feed = %feed.name, package = %key, version = %version.version, "version restored");
-    core.announce(Change::VersionRestored { feed: feed.id, krate: key, version: version.version.clone() });
+    let entry = Entry::feed("version.restore", &feed, format!("{} {}", version.package.name, version.version));
+    let change = Change::VersionRestored { feed: feed.id, krate: key, version: version.version.clone() };
+    core.done(principal, entry, change).await;
     Ok(feed)
 }
 

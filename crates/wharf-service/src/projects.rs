@@ -4,7 +4,7 @@
 use wharf_auth::{OrgAction, Principal};
 use wharf_core::FeedName;
 
-use crate::{Change, Core, CoreError, CoreResult, feeds::scope};
+use crate::{Change, Core, CoreError, CoreResult, audit::Entry, feeds::scope};
 
 /// Organization and project names follow the feed-name rule.
 fn name(field: &str, raw: &str) -> CoreResult<FeedName> {
@@ -25,7 +25,8 @@ pub async fn create(core: &Core, principal: &Principal, org: &str, project: &str
     let project = name("name", project)?;
     core.db.scopes().create_project(scope.org_id, project.as_str()).await?;
     tracing::info!(org = %scope.org, project = %project, "project created");
-    core.announce(Change::ProjectsChanged { org: scope.org_id });
+    let entry = Entry::org("project.create", &scope.org, project.as_str());
+    core.done(principal, entry, Change::ProjectsChanged { org: scope.org_id }).await;
     Ok(project.as_str().to_owned())
 }
 
@@ -42,7 +43,8 @@ pub async fn rename(
     let new_name = name("name", new_name)?;
     core.db.scopes().rename_project(&found, new_name.as_str()).await?;
     tracing::info!(org = %found.org, project = ?found.project, to = %new_name, "project renamed");
-    core.announce(Change::ProjectsChanged { org: found.org_id });
+    let entry = Entry::org("project.rename", &found.org, project).detail(format!("renamed to {new_name}"));
+    core.done(principal, entry, Change::ProjectsChanged { org: found.org_id }).await;
     Ok(new_name.as_str().to_owned())
 }
 
@@ -52,7 +54,8 @@ pub async fn delete(core: &Core, principal: &Principal, org: &str, project: &str
     wharf_auth::check_org(&core.db, principal, found.org_id, OrgAction::ManageProjects).await?;
     core.db.scopes().delete_project(&found).await?;
     tracing::info!(org = %found.org, project = ?found.project, "project deleted");
-    core.announce(Change::ProjectsChanged { org: found.org_id });
+    let entry = Entry::org("project.delete", &found.org, project);
+    core.done(principal, entry, Change::ProjectsChanged { org: found.org_id }).await;
     Ok(())
 }
 
@@ -83,6 +86,7 @@ pub async fn create_organization(core: &Core, principal: &Principal, org: &str) 
         core.db.users().add_member(created.org_id, user).await?;
     }
     tracing::info!(org = %created.org, "organization created");
-    core.announce(Change::ProjectsChanged { org: created.org_id });
+    let entry = Entry::org("organization.create", &created.org, &created.org);
+    core.done(principal, entry, Change::ProjectsChanged { org: created.org_id }).await;
     Ok(created.org)
 }

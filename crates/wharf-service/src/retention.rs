@@ -110,6 +110,10 @@ async fn apply_under_lock(core: &Core, now: i64) -> CoreResult<usize> {
         }
         if !moved.is_empty() {
             total += moved.len();
+            let moved_list: Vec<String> = moved.iter().map(|(p, v)| format!("{p} {v}")).collect();
+            let entry = crate::audit::Entry::feed("retention.apply", &feed, &feed.name)
+                .detail(format!("moved to the recycle bin: {}", moved_list.join(", ")));
+            crate::audit::write(&core.db, crate::audit::Actor::SYSTEM, &entry).await;
             core.announce(Change::RetentionApplied { feed: feed.id, count: moved.len() });
         }
     }

@@ -46,6 +46,14 @@ pub async fn change(
         RoleChangeError::Db(wharf_db::DbError::Conflict(message)) => CoreError::invalid("owners", message),
         RoleChangeError::Db(e) => e.into(),
     })?;
-    core.announce(Change::RoleChanged { feed: feed.id });
+    let detail: Vec<String> = parsed
+        .iter()
+        .map(|(user, role)| match role {
+            Some(role) => format!("{user}: {}", role.as_str()),
+            None => format!("{user}: removed"),
+        })
+        .collect();
+    let entry = crate::audit::Entry::feed("feed.roles", &feed, &feed.name).detail(detail.join(", "));
+    core.done(principal, entry, Change::RoleChanged { feed: feed.id }).await;
     Ok(())
 }

@@ -4,7 +4,7 @@ use wharf_auth::{Denied, IssueError, Principal};
 use wharf_core::TokenScope;
 use wharf_db::{TokenInfo, TokenRef, User};
 
-use crate::{Change, Core, CoreError, CoreResult};
+use crate::{Change, Core, CoreError, CoreResult, audit::Entry};
 
 /// A token to create, as a form or a request body gives it.
 #[derive(Debug, Clone)]
@@ -55,7 +55,12 @@ pub async fn create(core: &Core, principal: &Principal, new: &NewToken) -> CoreR
                 IssueError::Db(e) => e.into(),
             })?;
     tracing::info!(user = %user.name, token.id = info.id, parent = ?info.parent_id, "token created");
-    core.announce(Change::TokenCreated { token: info.id });
+    let entry = Entry::instance("token.create", format!("{} of {}", info.name, user.name)).detail(format!(
+        "scope {}; {}",
+        scope.label(),
+        new.expires_in_days.map_or_else(|| "never expires".to_owned(), |d| format!("expires in {d} days"))
+    ));
+    core.done(principal, entry, Change::TokenCreated { token: info.id }).await;
     Ok((info, secret))
 }
 
@@ -76,6 +81,11 @@ pub async fn revoke(core: &Core, principal: &Principal, token: TokenRef<'_>) -> 
     }
     let revoked = core.db.tokens().revoke(user.id, token).await?;
     tracing::info!(user = %user.name, tokens = ?revoked, "token revoked");
-    core.announce(Change::TokenRevoked { tokens: revoked });
+    let target = match token {
+        TokenRef::Name(name) => format!("{name} of {}", user.name),
+        TokenRef::Id(id) => format!("token {id} of {}", user.name),
+    };
+    let entry = Entry::instance("token.revoke", target).detail(format!("{} token(s) revoked", revoked.len()));
+    core.done(principal, entry, Change::TokenRevoked { tokens: revoked }).await;
     Ok(())
 }

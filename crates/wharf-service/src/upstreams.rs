@@ -115,8 +115,9 @@ pub async fn add(core: &Core, principal: &Principal, feed: &FeedRef, spec: &Sour
         return Err(CoreError::Conflict(format!("A feed can have at most {MAX_SOURCES} upstream sources.")));
     }
     let mut sources: Vec<NewUpstream> = old.iter().map(kept).collect();
+    let detail = format!("added {} ({})", new.name, new.kind);
     sources.push(new);
-    store(core, &feed, None, &sources).await
+    store(core, principal, &feed, None, &sources, detail).await
 }
 
 /// Removes the source named `name`.
@@ -126,7 +127,7 @@ pub async fn remove(core: &Core, principal: &Principal, feed: &FeedRef, name: &s
     let at = position(&old, name)?;
     let entries = old.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, row)| Entry::Keep(row)).collect();
     let sources = check(core, principal, &feed, entries).await?;
-    store(core, &feed, None, &sources).await
+    store(core, principal, &feed, None, &sources, format!("removed {}", old[at].name)).await
 }
 
 /// Moves the source named `name` one place earlier (`up`) or later in the order.
@@ -144,7 +145,8 @@ pub async fn move_source(core: &Core, principal: &Principal, feed: &FeedRef, nam
         (false, at) => rows.swap(at, at + 1),
     }
     let sources = check(core, principal, &feed, rows.into_iter().map(Entry::Keep).collect()).await?;
-    store(core, &feed, None, &sources).await
+    let detail = format!("moved {} {}", old[at].name, if up { "up" } else { "down" });
+    store(core, principal, &feed, None, &sources, detail).await
 }
 
 /// How a source answered a test.
@@ -385,16 +387,20 @@ async fn target(core: &Core, principal: &Principal, location: &str) -> Result<(F
 /// transaction and announces the change.
 pub(crate) async fn store(
     core: &Core,
+    principal: &Principal,
     feed: &Feed,
     patch: Option<&FeedPatch>,
     sources: &[NewUpstream],
+    detail: String,
 ) -> CoreResult<Feed> {
     let scope = core.db.scopes().resolve(&feed.org, feed.project.as_deref()).await?;
     let empty = FeedPatch::default();
     let updated = core.db.feeds().update(&scope, &feed.name, patch.unwrap_or(&empty), Some(sources)).await?;
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     tracing::info!(feed.id = updated.id, feed = %updated.name, sources = ?names, "upstream sources changed");
-    core.announce(Change::FeedChanged { feed: updated.id });
+    let entry = crate::audit::Entry::feed("feed.upstreams", &updated, &updated.name)
+        .detail(format!("{detail}; sources now: {}", if names.is_empty() { "none".into() } else { names.join(", ") }));
+    core.done(principal, entry, Change::FeedChanged { feed: updated.id }).await;
     Ok(updated)
 }
 

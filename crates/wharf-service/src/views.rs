@@ -7,7 +7,7 @@ use wharf_auth::{FeedAction, Principal};
 use wharf_core::FeedName;
 use wharf_db::{DbError, Feed, View};
 
-use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, VersionRef};
+use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, VersionRef, audit::Entry};
 
 /// The view every feed has: what it holds itself.
 pub const LOCAL: &str = "local";
@@ -56,7 +56,8 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, name: &s
     let name = view_name("name", name)?;
     let view = core.db.views().create(feed.id, name.as_str()).await?;
     tracing::info!(feed = %feed.name, view = %view.name, "view created");
-    core.announce(Change::ViewsChanged { feed: feed.id });
+    let entry = Entry::feed("view.create", &feed, &view.name);
+    core.done(principal, entry, Change::ViewsChanged { feed: feed.id }).await;
     Ok(view)
 }
 
@@ -70,9 +71,11 @@ pub async fn rename(
 ) -> CoreResult<View> {
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
     let new_name = view_name("name", new_name)?;
+    let view_before = view;
     let view = core.db.views().rename(feed.id, view.trim(), new_name.as_str()).await?;
     tracing::info!(feed = %feed.name, view = %view.name, "view renamed");
-    core.announce(Change::ViewsChanged { feed: feed.id });
+    let entry = Entry::feed("view.rename", &feed, view_before.trim()).detail(format!("renamed to {}", view.name));
+    core.done(principal, entry, Change::ViewsChanged { feed: feed.id }).await;
     Ok(view)
 }
 
@@ -81,7 +84,8 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, view: &s
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
     core.db.views().delete(feed.id, view.trim()).await?;
     tracing::info!(feed = %feed.name, view = view.trim(), "view deleted");
-    core.announce(Change::ViewsChanged { feed: feed.id });
+    let entry = Entry::feed("view.delete", &feed, view.trim());
+    core.done(principal, entry, Change::ViewsChanged { feed: feed.id }).await;
     Ok(())
 }
 
@@ -101,12 +105,15 @@ pub async fn promote(core: &Core, principal: &Principal, version: &VersionRef, v
     let by = principal.user().map(|u| u.id);
     if core.db.views().promote(&target, &key, &version.version, by).await? {
         tracing::info!(feed = %feed.name, package = %key, version = %version.version, view = %target.name, "version promoted");
-        core.announce(Change::VersionPromoted {
+        let entry = Entry::feed("version.promote", &feed, format!("{} {}", version.package.name, version.version))
+            .detail(format!("to @{}", target.name));
+        let change = Change::VersionPromoted {
             feed: feed.id,
             krate: key,
             version: version.version.clone(),
             view: target.name.clone(),
-        });
+        };
+        core.done(principal, entry, change).await;
     }
     core.db.views().get(feed.id, &target.name).await.map_err(Into::into)
 }

@@ -7,21 +7,40 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use wharf_service::ClientIp;
+use wharf_service::{
+    ClientIp,
+    audit::{self, Channel, Origin},
+};
 
 use crate::{config::Network, state::AppState};
 
 /// Puts the client's address in the request ([`ClientIp`]) for the sign-in limits: the
 /// peer's, or, when the peer is a trusted proxy, the last address in `X-Forwarded-For`
-/// that is not a trusted proxy itself.
+/// that is not a trusted proxy itself. The request runs with its [`Origin`] (address and
+/// channel) set, for the audit records of what it does.
 pub async fn client_ip(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let mut address = None;
     if let Some(peer) = peer {
         let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let ip = resolve(&state.network, peer, forwarded);
         request.extensions_mut().insert(ClientIp(ip));
+        address = Some(ip);
     }
-    next.run(request).await
+    let origin = Origin { channel: channel(request.uri().path()), address };
+    audit::within(origin, next.run(request)).await
+}
+
+/// Which of Wharf's doors a path belongs to: cargo's registry routes, the REST API, or
+/// the portal (its pages, forms and server functions).
+pub fn channel(path: &str) -> Channel {
+    if path.contains("/_packaging/") {
+        Channel::Cargo
+    } else if path.starts_with("/_apis/") || path.contains("/_apis/") {
+        Channel::Rest
+    } else {
+        Channel::Portal
+    }
 }
 
 /// The client's address from the peer and the `X-Forwarded-For` headers (in order).
@@ -42,6 +61,15 @@ mod tests {
 
     fn network(cidrs: &[&str]) -> Network {
         Network { trusted_proxies: cidrs.iter().map(|c| c.parse().unwrap()).collect(), metrics_token_hash: None }
+    }
+
+    #[test]
+    fn paths_name_their_channel() {
+        assert_eq!(channel("/default/_packaging/f/Cargo/index/se/rd/serde"), Channel::Cargo);
+        assert_eq!(channel("/default/p/_apis/packaging/feeds/f"), Channel::Rest);
+        assert_eq!(channel("/_apis/tokens"), Channel::Rest);
+        assert_eq!(channel("/api/create_feed"), Channel::Portal);
+        assert_eq!(channel("/default/_settings/tokens"), Channel::Portal);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use wharf_test_support::{Engine, TestDatabase, on_both_engines};
 use crate::helpers::TestApp;
 
 /// Runs `wharf admin ARGS` on `db`, with `stdin`; returns (success, stdout, stderr).
-fn admin(db: &TestDatabase, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub(crate) fn admin(db: &TestDatabase, args: &[&str], stdin: &str) -> (bool, String, String) {
     run(db, args, stdin, false)
 }
 

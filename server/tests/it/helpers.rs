@@ -64,6 +64,8 @@ impl TestApp {
     async fn spawn_with(engine: Engine, public_url: &str, tweak: impl FnOnce(&mut ServeConfig)) -> Self {
         let test_db = TestDatabase::new(engine).await;
         let mut config = ServeConfig {
+            audit_retention_days: 365,
+            advisory_db: None,
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: PublicUrl::parse(public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),
@@ -158,27 +160,7 @@ impl TestApp {
 
     /// A user with a token of `scope`; returns the token.
     pub async fn user_with_token(&self, name: &str, scope: wharf_core::TokenScope) -> String {
-        let user = match self.db.users().by_name(name).await {
-            Ok((user, _)) => user,
-            Err(_) => self
-                .db
-                .users()
-                .create(name, &wharf::auth::hash_password("a long password").unwrap(), false)
-                .await
-                .unwrap(),
-        };
-        let token = wharf::auth::generate_token();
-        let new = wharf_db::NewToken {
-            user_id: user.id,
-            name: &format!("t-{}", &token.hash[..8]),
-            token_hash: &token.hash,
-            prefix: &token.display_prefix,
-            scope,
-            expires_at: None,
-            parent_id: None,
-        };
-        self.db.tokens().create(&new).await.unwrap();
-        token.secret
+        user_token(&self.db, name, scope).await
     }
 
     /// A request without a body as the Wharf administrator `root`.
@@ -211,20 +193,7 @@ impl TestApp {
     /// A browser session stored the way the session layer stores them: for `user`, or a
     /// visitor's (no user). Returns the `Cookie` header value and the session's CSRF token.
     pub async fn session_for(&self, user: Option<&wharf_db::User>) -> (String, String) {
-        use tower_sessions::{
-            SessionStore,
-            session::{Id, Record},
-        };
-        let csrf = hex::encode(wharf::auth::generate_token().hash.as_bytes())[..32].to_owned();
-        let mut data = std::collections::HashMap::new();
-        data.insert("csrf".to_owned(), serde_json::json!(csrf));
-        if let Some(user) = user {
-            data.insert("user_id".to_owned(), serde_json::json!(user.id));
-        }
-        let mut record =
-            Record { id: Id::default(), data, expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1) };
-        wharf_auth::session::DbSessionStore::new(self.db.clone()).create(&mut record).await.unwrap();
-        (format!("{}={}", wharf_auth::session::COOKIE_NAME, record.id), csrf)
+        session_cookie(&self.db, user).await
     }
 
     /// A `GET` without credentials; answers status and body bytes.
@@ -309,4 +278,45 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A browser session stored in `db` the way the session layer stores them: for `user`, or
+/// a visitor's (no user). Returns the `Cookie` header value and the session's CSRF token.
+pub async fn session_cookie(db: &Db, user: Option<&wharf_db::User>) -> (String, String) {
+    use tower_sessions::{
+        SessionStore,
+        session::{Id, Record},
+    };
+    let csrf = hex::encode(wharf::auth::generate_token().hash.as_bytes())[..32].to_owned();
+    let mut data = std::collections::HashMap::new();
+    data.insert("csrf".to_owned(), serde_json::json!(csrf));
+    if let Some(user) = user {
+        data.insert("user_id".to_owned(), serde_json::json!(user.id));
+    }
+    let mut record =
+        Record { id: Id::default(), data, expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1) };
+    wharf_auth::session::DbSessionStore::new(db.clone()).create(&mut record).await.unwrap();
+    (format!("{}={}", wharf_auth::session::COOKIE_NAME, record.id), csrf)
+}
+
+/// A user `name` (created unless present) with a new token of `scope`; returns the token.
+pub async fn user_token(db: &Db, name: &str, scope: wharf_core::TokenScope) -> String {
+    let user = match db.users().by_name(name).await {
+        Ok((user, _)) => user,
+        Err(_) => {
+            db.users().create(name, &wharf::auth::hash_password("a long password").unwrap(), false).await.unwrap()
+        }
+    };
+    let token = wharf::auth::generate_token();
+    let new = wharf_db::NewToken {
+        user_id: user.id,
+        name: &format!("t-{}", &token.hash[..8]),
+        token_hash: &token.hash,
+        prefix: &token.display_prefix,
+        scope,
+        expires_at: None,
+        parent_id: None,
+    };
+    db.tokens().create(&new).await.unwrap();
+    token.secret
 }

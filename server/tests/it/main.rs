@@ -4,6 +4,8 @@
 mod access_api;
 mod accounts;
 mod admin;
+mod advisories;
+mod audit;
 mod cargo_auth;
 mod cooldown;
 mod crate_files;
@@ -74,6 +76,8 @@ async fn create_returns_the_feed(engine: Engine) {
             "retentionMaxVersions": 0,
             "retentionDays": 0,
             "upstreamCooldownDays": 0,
+            "advisoryPolicy": "warn",
+            "keepRemovedUpstream": false,
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",
             "connectUrl": "http://wharf.test/default/default/_artifacts/feed/Team/connect",
             "url": "http://wharf.test/default/default/_apis/packaging/feeds/Team",

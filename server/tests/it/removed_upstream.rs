@@ -1,6 +1,7 @@
 //! Upstream removals, mirrored, with the real cargo: a saved version its upstream stops
 //! listing (as removed malware is) is flagged "removed upstream" and hidden from new
-//! resolution, while a locked build still gets the saved copy; listed again, it is back.
+//! resolution, while a locked build still gets the saved copy; a feed may opt out of the
+//! hiding; listed again, it is back.
 
 use std::time::Duration;
 
@@ -94,6 +95,25 @@ async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_
     let out = cargo(&locked, &work.path().join("home-3"), &["fetch", "--locked"], &[]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(upstream.hits("/files/rm/1.1.0/download"), 1, "served from the saved copy");
+
+    // A feed that opts out keeps it in new resolution, still flagged on the page.
+    let feed = "/default/default/_apis/packaging/feeds/r";
+    let (status, body) =
+        wharf.send(reqwest::Method::PATCH, feed, Some(serde_json::json!({"keepRemovedUpstream": true}))).await;
+    assert_eq!((status, body["keepRemovedUpstream"].clone()), (200, serde_json::json!(true)), "{body}");
+    until(&wharf, "1.1.0 kept in resolution", |file, page| {
+        yanked_of(file, "1.1.0") == Some(false) && page.contains("removed upstream</span>")
+    })
+    .await;
+    let out = cargo(&fresh, &work.path().join("home-4"), &["generate-lockfile"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(locked_version(&fresh, "rm"), "1.1.0");
+    let (status, body) =
+        wharf.send(reqwest::Method::PATCH, feed, Some(serde_json::json!({"keepRemovedUpstream": "yes"}))).await;
+    assert!(status == 400 || status == 422, "{status} {body}");
+    let (status, body) =
+        wharf.send(reqwest::Method::PATCH, feed, Some(serde_json::json!({"keepRemovedUpstream": false}))).await;
+    assert_eq!(status, 200, "{body}");
 
     // Listed again: back to normal.
     upstream.clear_answer("/index/2/rm");

@@ -65,6 +65,8 @@ impl RunningWharf {
         let scheme = if options.tls.is_some() { "https" } else { "http" };
         let base = format!("{scheme}://{addr}");
         let config = ServeConfig {
+            audit_retention_days: 365,
+            advisory_db: None,
             listen: addr,
             public_url: PublicUrl::parse(&base).unwrap(),
             data_dir: test_db.dir.path().join("data"),
@@ -99,7 +101,8 @@ impl RunningWharf {
                 })
             }
             None => tokio::spawn(async move {
-                axum::serve(listener, app)
+                // As `wharf serve` does: the peer's address reaches the request.
+                axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async {
                         let _ = rx.await;
                     })
@@ -129,6 +132,11 @@ impl RunningWharf {
     }
 
     /// Where this server keeps its SQLite file and crate storage.
+    /// The database, for running `wharf admin` on it.
+    pub fn test_db(&self) -> &TestDatabase {
+        self.test_db.as_ref().expect("the database lives as long as the server")
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.test_db.as_ref().expect("running").dir.path().join("data")
     }

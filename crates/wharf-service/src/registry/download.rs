@@ -11,7 +11,11 @@ use super::{
     sources::{Source, Through},
     upstream::{Upstream, UpstreamError},
 };
-use crate::{metrics::inc, storage::UploadError};
+use crate::{
+    audit::{Actor, Entry},
+    metrics::inc,
+    storage::UploadError,
+};
 
 /// A crate file on its way to the client.
 pub struct Download {
@@ -37,6 +41,11 @@ pub enum DownloadError {
          the quarantine"
     )]
     Quarantined { krate: String, version: String, feed: String, reason: String },
+    #[error(
+        "version {version} of crate `{krate}` is blocked in feed `{feed}` by security advisory {id} ({title}). \
+         Choose a version it does not affect, or an Administrator can change the feed's advisory policy"
+    )]
+    Advisory { krate: String, version: String, feed: String, id: String, title: String },
     #[error("version {version} of crate `{krate}` could not be saved from the upstream: {source}")]
     Upstream { krate: String, version: String, source: UpstreamError },
     #[error("storage error: {0}")]
@@ -62,15 +71,17 @@ impl From<UpstreamError> for SaveError {
 
 impl Registry {
     /// The file of `name` (as requested) at `version` in `feed`. Saving it from the upstream
-    /// first happens only when `may_save` is `Ok`; its `Err` says why not.
+    /// first happens only when `may_save` is `Ok`; its `Err` says why not. A save is
+    /// recorded in the audit log as done `by` the caller.
     pub async fn download(
         &self,
         feed: &Feed,
         name: &str,
         version: &str,
         may_save: Result<(), String>,
+        by: Actor<'_>,
     ) -> Result<Download, DownloadError> {
-        self.download_at(feed, name, version, may_save, 0).await
+        self.download_at(feed, name, version, may_save, by, 0).await
     }
 
     /// [`Registry::download`] from a feed `depth` feeds down a chain of feed sources.
@@ -80,6 +91,7 @@ impl Registry {
         name: &'a str,
         version: &'a str,
         may_save: Result<(), String>,
+        by: Actor<'a>,
         depth: u8,
     ) -> BoxFuture<'a, Result<Download, DownloadError>> {
         Box::pin(async move {
@@ -116,6 +128,15 @@ impl Registry {
             }
             let supplied = supplied.ok_or_else(not_found)?;
             let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
+            if let Some(advisory) = self.download_blocked(feed, &key, version).await? {
+                return Err(DownloadError::Advisory {
+                    krate: name.to_owned(),
+                    version: version.to_owned(),
+                    feed: feed.name.clone(),
+                    id: advisory.id,
+                    title: advisory.title,
+                });
+            }
             if let Err(reason) = may_save {
                 return Err(DownloadError::SaveForbidden {
                     krate: name.to_owned(),
@@ -144,10 +165,13 @@ impl Registry {
             // Marked as being written first: nothing deletes the file until it is recorded
             // (which ends the mark); a failure ends it here.
             self.begin_write(&entry.cksum).await?;
-            match self.store_and_record(feed.id, &entry, &line, &supplied.source, depth).await {
+            match self.store_and_record(feed.id, &entry, &line, &supplied.source, by, depth).await {
                 Ok(true) => {
                     inc(&self.metrics.crates_saved);
                     tracing::info!(krate = %entry.name, version = %entry.vers, source = supplied.source.name(), "saved from an upstream source");
+                    let record = Entry::feed("version.save", feed, format!("{} {}", entry.name, entry.vers))
+                        .detail(format!("from {}", supplied.source.name()));
+                    crate::audit::write(&self.db, by, &record).await;
                     self.bus.publish(crate::Change::VersionSaved {
                         feed: feed.id,
                         krate: key.clone(),
@@ -185,6 +209,7 @@ impl Registry {
         entry: &IndexLine,
         line: &str,
         source: &Source,
+        by: Actor<'_>,
         depth: u8,
     ) -> Result<bool, SaveError> {
         let size = if self.storage.holds(&entry.cksum).await {
@@ -207,7 +232,9 @@ impl Registry {
                         Through::Local => {
                             self.view_download(&target, &ViewTarget::Local, &entry.name, &entry.vers).await
                         }
-                        Through::Whole => self.download_at(&target, &entry.name, &entry.vers, Ok(()), depth + 1).await,
+                        Through::Whole => {
+                            self.download_at(&target, &entry.name, &entry.vers, Ok(()), by, depth + 1).await
+                        }
                     };
                     fetched.map_err(SaveError::Feed)?.size
                 }
@@ -278,6 +305,17 @@ impl Registry {
                 version: version.to_owned(),
                 feed: feed.name.clone(),
                 reason: reason.clone(),
+            });
+        }
+        if !stored.local
+            && let Some(advisory) = self.download_blocked(feed, key, version).await?
+        {
+            return Err(DownloadError::Advisory {
+                krate: name.to_owned(),
+                version: version.to_owned(),
+                feed: feed.name.clone(),
+                id: advisory.id,
+                title: advisory.title,
             });
         }
         self.serve_stored(feed, key, &stored.cksum).await

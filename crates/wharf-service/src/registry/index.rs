@@ -110,6 +110,7 @@ impl Registry {
                 let body = wharf_index::merge(None, &own)
                     .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
                 let body = self.quarantine_marked(feed.id, name, body).await?;
+                // Only the feed's own crate of that name: advisories about crates.io's do not apply.
                 let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
                 self.remember(key, rendered.clone(), seen);
                 return Ok((rendered, CacheOutcome::Hit));
@@ -239,7 +240,8 @@ impl Registry {
         let Some(body) = wharf_index::merge(upstream, &own) else {
             return Ok(None);
         };
-        let mut body = self.quarantine_marked(feed.id, name, body).await?;
+        let body = self.quarantine_marked(feed.id, name, body).await?;
+        let mut body = self.advisory_marked(feed, name, body).await?;
         // The sources answered (not the fallback while they are down): saved versions the
         // supplying source no longer lists were removed upstream. Hidden from new
         // resolution (yanked); the saved copies still serve locked builds.
@@ -255,7 +257,8 @@ impl Registry {
                 .filter(|v| !listed.contains(v))
                 .collect();
             self.note_removed(feed.id, name, &removed);
-            if !removed.is_empty() {
+            // Unless the feed keeps them in resolution (its setting).
+            if !removed.is_empty() && !feed.keep_removed_upstream {
                 body = wharf_index::mark_yanked(&body, &removed.into_iter().collect());
             }
         }

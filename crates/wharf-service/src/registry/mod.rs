@@ -1,6 +1,7 @@
 //! The Cargo side of a feed: its sparse index (own versions merged with the upstream's)
 //! and its crate files (saved from the upstream on first use).
 
+mod advisories;
 mod cooldown;
 mod download;
 mod files;
@@ -72,6 +73,8 @@ pub struct Registry {
     /// versions without `pubtime` were first seen, per crate.
     released: moka::sync::Cache<(i64, String), Arc<wharf_db::Released>>,
     first_seen: moka::sync::Cache<String, Arc<HashMap<String, i64>>>,
+    /// The advisories in force about each crate (lower-cased name).
+    advisories: moka::sync::Cache<String, Arc<Vec<wharf_index::advisory::Advisory>>>,
     /// A digest of what was last recorded as held back, per (feed id, crate).
     held_noted: moka::sync::Cache<(i64, String), u64>,
     /// Rendered index files per (feed id, lower-cased crate name).
@@ -104,6 +107,7 @@ impl Registry {
             sources: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             released: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             first_seen: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
+            advisories: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             held_noted: moka::sync::Cache::builder()
                 .time_to_live(Duration::from_secs(3600))
                 .max_capacity(100_000)
@@ -223,6 +227,9 @@ impl Registry {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
         if !purged.is_empty() {
+            let entry = crate::audit::Entry::instance("recycle-bin.purge", format!("{} version(s)", purged.len()))
+                .detail(format!("in the recycle bin for over {RECYCLE_BIN_DAYS} days"));
+            crate::audit::write(&self.db, crate::audit::Actor::SYSTEM, &entry).await;
             self.bus.publish(crate::Change::VersionsPurged { count: purged.len() });
         }
         let files = self.sweep_files().await?;
@@ -249,6 +256,10 @@ impl Registry {
             | C::FeedCreated { .. }
             | C::VersionsPurged { .. }
             | C::Resync => self.feeds_changed(),
+            C::AdvisoriesImported => {
+                self.advisories.invalidate_all();
+                self.rendered.invalidate_all();
+            }
             // Roles, tokens and accounts are cached by `Core::access`.
             C::RoleChanged { .. }
             | C::TokenCreated { .. }

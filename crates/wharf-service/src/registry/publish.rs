@@ -58,7 +58,13 @@ pub struct Published {
 
 impl Registry {
     /// Publishes the body of `PUT …/api/v1/crates/new` to `feed` as `user`.
-    pub async fn publish(&self, feed: &Feed, user: &User, body: Bytes) -> Result<Published, PublishError> {
+    pub async fn publish(
+        &self,
+        feed: &Feed,
+        user: &User,
+        token: Option<i64>,
+        body: Bytes,
+    ) -> Result<Published, PublishError> {
         let (json, krate) = split_body(&body, self.max_crate_size)?;
         let meta = PublishMetadata::parse(json)?;
         validate_crate_name(&meta.name).map_err(|e| PublishError::Invalid(format!("{e}.")))?;
@@ -116,6 +122,8 @@ impl Registry {
         }
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
+        let entry = crate::audit::Entry::feed("version.publish", feed, format!("{} {}", meta.name, meta.vers));
+        crate::audit::write(&self.db, crate::audit::Actor::user(user, token), &entry).await;
         self.bus.publish(crate::Change::VersionPublished {
             feed: feed.id,
             krate: meta.name.to_ascii_lowercase(),
@@ -125,11 +133,20 @@ impl Registry {
     }
 
     /// Yanks (`true`) or unyanks a version published to `feed`.
-    pub async fn set_yanked(&self, feed: &Feed, name: &str, version: &str, yanked: bool) -> Result<(), PublishError> {
+    pub async fn set_yanked(
+        &self,
+        feed: &Feed,
+        name: &str,
+        version: &str,
+        yanked: bool,
+        by: crate::audit::Actor<'_>,
+    ) -> Result<(), PublishError> {
         let name_key = name.to_ascii_lowercase();
         let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
         let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
         self.db.packages().set_yanked(id, yanked, &line).await?;
+        let action = if yanked { "version.yank" } else { "version.unyank" };
+        crate::audit::write(&self.db, by, &crate::audit::Entry::feed(action, feed, format!("{name} {version}"))).await;
         self.bus.publish(crate::Change::VersionYanked {
             feed: feed.id,
             krate: name_key,

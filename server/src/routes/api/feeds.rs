@@ -93,6 +93,10 @@ pub struct FeedResource {
     retention_days: i64,
     /// Upstream versions younger than this many days are held back (0: off).
     upstream_cooldown_days: i64,
+    /// `warn`, `hide` or `block` versions a security advisory affects.
+    advisory_policy: &'static str,
+    /// Whether versions removed upstream stay in new resolution.
+    keep_removed_upstream: bool,
     index_url: String,
     connect_url: String,
     url: String,
@@ -125,6 +129,8 @@ impl FeedResource {
             retention_max_versions: feed.retention_max_versions.unwrap_or(0),
             retention_days: feed.retention_days.unwrap_or(0),
             upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
+            advisory_policy: feed.advisory_policy.as_str(),
+            keep_removed_upstream: feed.keep_removed_upstream,
             index_url: loc.index_url(&core.public_url),
             connect_url: core.public_url.join(&loc.connect_path()),
             url: core.public_url.join(&loc.rest_path()),
@@ -169,6 +175,10 @@ pub struct UpdateFeed {
     upstream_sources: Option<Vec<UpstreamSourceBody>>,
     /// Hold back upstream versions younger than this many days; 0 turns it off.
     upstream_cooldown_days: Option<i64>,
+    /// `warn`, `hide` or `block` versions a security advisory affects.
+    advisory_policy: Option<String>,
+    /// Keep versions removed upstream in new resolution.
+    keep_removed_upstream: Option<bool>,
 }
 
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
@@ -233,6 +243,8 @@ pub async fn update(
         }),
         include_crates_io: None,
         upstream_cooldown_days: body.upstream_cooldown_days,
+        advisory_policy: body.advisory_policy,
+        keep_removed_upstream: body.keep_removed_upstream,
     };
     let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
     Ok(Json(FeedResource::read(&feed, &core).await?))

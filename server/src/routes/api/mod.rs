@@ -1,5 +1,7 @@
 //! The management REST API (JSON).
 
+mod advisories;
+mod audit;
 mod caller;
 mod cooldown;
 mod feeds;
@@ -45,13 +47,17 @@ pub fn routes() -> RouteTable {
             .post(&format!("{package}/versions/{{version}}/release-now"), cooldown::release_version)
             .post(&format!("{package}/release-now"), cooldown::release_package)
             .post(&format!("{package}/versions/{{version}}/quarantine"), cooldown::quarantine)
-            .delete(&format!("{package}/versions/{{version}}/quarantine"), cooldown::lift_quarantine);
+            .delete(&format!("{package}/versions/{{version}}/quarantine"), cooldown::lift_quarantine)
+            .get(&format!("{feed}/audit"), audit::feed_log);
     }
     table
         .get("/{org}/_apis/projects", projects::list)
         .post("/{org}/_apis/projects", projects::create)
         .patch("/{org}/_apis/projects/{project}", projects::rename)
         .delete("/{org}/_apis/projects/{project}", projects::delete)
+        .get("/{org}/_apis/audit", audit::org_log)
+        .get("/_apis/audit", audit::instance_log)
+        .post("/_apis/advisories", advisories::import)
         .get("/_apis/organizations", projects::organizations)
         .post("/_apis/organizations", projects::create_organization)
         .get("/_apis/tokens", tokens::list)

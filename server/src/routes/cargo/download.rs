@@ -33,7 +33,10 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Denied::Unauthenticated => "Saving new versions from the upstream needs a token.".to_owned(),
     });
     let found = match state.registry.view(&feed, &path.view()).await {
-        Ok(None) => state.registry.download(&feed, krate, version, may_save).await,
+        Ok(None) => {
+            let by = wharf_service::audit::Actor::of(&principal);
+            state.registry.download(&feed, krate, version, may_save, by).await
+        }
         Ok(Some(view)) => state.registry.view_download(&feed, &view, krate, version).await,
         Err(e) => return super::view_error(e),
     };
@@ -50,9 +53,9 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Err(e @ DownloadError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e @ DownloadError::Upstream { .. }) => text_error(StatusCode::BAD_GATEWAY, e.to_string()),
         Err(e @ DownloadError::SaveForbidden { .. }) => text_error(StatusCode::FORBIDDEN, e.to_string()),
-        Err(e @ (DownloadError::HeldBack { .. } | DownloadError::Quarantined { .. })) => {
-            text_error(StatusCode::FORBIDDEN, e.to_string())
-        }
+        Err(
+            e @ (DownloadError::HeldBack { .. } | DownloadError::Quarantined { .. } | DownloadError::Advisory { .. }),
+        ) => text_error(StatusCode::FORBIDDEN, e.to_string()),
         Err(e) => {
             tracing::error!(error = %e, "serving a crate file failed");
             text_error(StatusCode::SERVICE_UNAVAILABLE, "The crate file could not be read; try again.")

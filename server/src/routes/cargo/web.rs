@@ -80,7 +80,11 @@ pub async fn publish(
             state.registry.max_crate_size
         ))
     })?;
-    state.registry.publish(&feed, user, body).await?;
+    let token = match &principal {
+        wharf_service::Principal::User { token, .. } => *token,
+        wharf_service::Principal::Anonymous => None,
+    };
+    state.registry.publish(&feed, user, token, body).await?;
     Ok(Json(json!({ "warnings": { "invalid_categories": [], "invalid_badges": [], "other": [] } })))
 }
 
@@ -103,9 +107,10 @@ pub async fn unyank(
 }
 
 async fn set_yanked(state: AppState, path: CargoPath, headers: HeaderMap, yanked: bool) -> ApiResult<Json<Value>> {
-    let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Write).await?;
+    let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Write).await?;
     let (krate, version) = (path.krate.as_deref().unwrap_or_default(), path.version.as_deref().unwrap_or_default());
-    state.registry.set_yanked(&feed, krate, version, yanked).await?;
+    let by = wharf_service::audit::Actor::of(&principal);
+    state.registry.set_yanked(&feed, krate, version, yanked, by).await?;
     tracing::info!(%krate, %version, yanked, "yank changed");
     Ok(Json(json!({ "ok": true })))
 }

@@ -59,3 +59,16 @@ pub(super) fn authorized(req: axum::http::request::Builder, token: Option<&str>)
         None => req,
     }
 }
+
+/// A `.tar.gz` of the advisory-db layout holding one advisory.
+pub(super) fn advisory_tarball() -> Vec<u8> {
+    let text = "```toml\n[advisory]\nid = \"RUSTSEC-2099-0100\"\npackage = \"seeded\"\ndate = \"2099-01-01\"\n\n\
+                [versions]\npatched = [\">= 9.0.0\"]\n```\n\n# A test advisory\n";
+    let mut archive = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    archive.append_data(&mut header, "advisory-db/crates/seeded/RUSTSEC-2099-0100.md", text.as_bytes()).unwrap();
+    archive.into_inner().unwrap().finish().unwrap()
+}
