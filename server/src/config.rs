@@ -251,6 +251,8 @@ pub struct ServeConfig {
     pub audit_retention_days: i64,
     /// The advisory database to fetch, and how often.
     pub advisory_db: Option<(String, std::time::Duration)>,
+    /// The time the cooldown and retention rules run on (the system's; tests move it).
+    pub clock: wharf_service::clock::Clock,
 }
 
 pub use wharf_service::{
@@ -312,6 +314,7 @@ impl ServeArgs {
         Ok(ServeConfig {
             secret_key,
             audit_retention_days: self.audit_retention_days,
+            clock: Default::default(),
             advisory_db: match self.advisory_db_url.filter(|u| !u.is_empty()) {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                     Some((url, std::time::Duration::from_secs(self.advisory_db_refresh_hours * 3600)))

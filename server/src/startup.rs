@@ -62,7 +62,8 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
         sealing = config.secret_key.is_some(),
         "crates.io upstream"
     );
-    let core = wharf_service::Core::new(db.clone(), config.public_url.clone(), upstreams);
+    let core =
+        wharf_service::Core::new(db.clone(), config.public_url.clone(), upstreams).with_clock(config.clock.clone());
     // Changes committed by other replicas reach this one's caches (PostgreSQL only).
     wharf_service::relay::start(&core).await?;
     let registry = Arc::new(Registry::new(core.clone(), storage, metrics, config.max_crate_size));
@@ -152,7 +153,7 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::
             let Some(registry) = registry.upgrade() else { return };
             registry.flush_download_counts().await;
             if ticks.is_multiple_of(720) {
-                match wharf_service::retention::apply(&core, wharf_db::unix_now()).await {
+                match wharf_service::retention::apply(&core, core.clock.now()).await {
                     Ok(None) => tracing::debug!("another replica applies the retention rules"),
                     Ok(Some(0)) => {}
                     Ok(Some(n)) => tracing::info!(versions = n, "retention rules moved versions to recycle bins"),

@@ -47,7 +47,7 @@ pub async fn list(
     let offset = (page - 1).saturating_mul(PACKAGES_PER_PAGE);
     let (total, items) =
         core.db.packages().page(found.feed.id, query.trim(), filter, offset, PACKAGES_PER_PAGE).await?;
-    let held_back = core.db.cooldown().held_count(found.feed.id, wharf_db::unix_now()).await?;
+    let held_back = core.db.cooldown().held_count(found.feed.id, core.clock.now()).await?;
     Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items, held_back })
 }
 
@@ -99,7 +99,7 @@ pub async fn details(
     let can_promote = wharf_auth::authorize(principal, &found.standing, FeedAction::Write).is_ok();
     let views = core.db.views().list(found.feed.id).await?.into_iter().map(|v| v.name).collect();
     let promoted = core.db.views().of_package(found.feed.id, &key).await?;
-    let held_back = core.db.cooldown().held(found.feed.id, &key, wharf_db::unix_now()).await?;
+    let held_back = core.db.cooldown().held(found.feed.id, &key, core.clock.now()).await?;
     Ok(PackageDetails {
         held_back,
         feed: found.feed,

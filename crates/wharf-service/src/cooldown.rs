@@ -32,7 +32,7 @@ pub async fn release(core: &Core, principal: &Principal, what: Release<'_>, reas
     }
     let key = package.key();
     let by = principal.user().map(|u| u.id);
-    let new = core.db.cooldown().release(feed.id, &key, version, reason, by, wharf_db::unix_now()).await?;
+    let new = core.db.cooldown().release(feed.id, &key, version, reason, by, core.clock.now()).await?;
     if new {
         tracing::info!(feed = %feed.name, package = %key, version = version.unwrap_or("*"), reason, "released from the cooldown");
         let entry = match version {

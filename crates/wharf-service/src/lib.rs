@@ -12,6 +12,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod authn;
 pub mod browse;
+pub mod clock;
 pub mod cooldown;
 pub mod error;
 pub mod events;
@@ -55,6 +56,8 @@ pub struct Core {
     pub access: std::sync::Arc<access::AccessCache>,
     /// The registries feeds have as upstream sources, and the key that seals their tokens.
     pub upstreams: std::sync::Arc<registry::sources::Upstreams>,
+    /// The time the cooldown and retention rules run on.
+    pub clock: clock::Clock,
 }
 
 impl Core {
@@ -67,7 +70,12 @@ impl Core {
                 access.changed(change);
             }
         });
-        Core { db, public_url, bus, access, upstreams: std::sync::Arc::new(upstreams) }
+        Core { db, public_url, bus, access, upstreams: std::sync::Arc::new(upstreams), clock: Default::default() }
+    }
+
+    /// The same core on `clock` (tests move it).
+    pub fn with_clock(self, clock: clock::Clock) -> Self {
+        Core { clock, ..self }
     }
 
     /// Announces a change that has been committed.

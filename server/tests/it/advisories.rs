@@ -158,4 +158,46 @@ async fn advisories_mark_hide_and_block_versions_as_the_feed_says(engine: Engine
     upstream.stop().await;
 }
 
-on_both_engines!(advisories_mark_hide_and_block_versions_as_the_feed_says);
+/// Serves `body` at `/advisory-db.tar.gz` (and 404 elsewhere); returns the base URL.
+async fn serve_tarball(body: Vec<u8>) -> String {
+    let app = axum::Router::new().route("/advisory-db.tar.gz", axum::routing::get(move || async move { body.clone() }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+async fn the_database_is_fetched_from_its_url_on_a_schedule(engine: Engine) {
+    let base = serve_tarball(fixture_tarball()).await;
+    let url = format!("{base}/advisory-db.tar.gz");
+    let app = crate::helpers::TestApp::spawn_configured(engine, |config| {
+        config.advisory_db = Some((url.clone(), Duration::from_secs(3600)));
+    })
+    .await;
+    // The first fetch runs at start; its audit record is written after the import commits.
+    let mut import = None;
+    for _ in 0..100 {
+        let (_, records) = app.db().audit().list(wharf_db::AuditFilter::Everything, 0, 10).await.unwrap();
+        import = records.into_iter().find(|r| r.action == "advisories.import");
+        if import.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let import = import.expect("the fetch ran and left an audit record");
+    assert_eq!((import.actor.as_str(), import.channel.as_str()), ("system", "system"));
+    assert_eq!(app.db().advisories().count().await.unwrap(), 3, "the fixture's three valid advisories");
+
+    // A URL that fails says why, and keeps what was imported.
+    let client = reqwest::Client::new();
+    let missing = format!("{base}/gone.tar.gz");
+    let err = wharf_service::advisories::fetch_and_import(app.core(), &client, &missing).await.unwrap_err();
+    assert!(err.to_string().contains("answered 404"), "{err}");
+    assert_eq!(app.db().advisories().count().await.unwrap(), 3);
+    app.finish().await;
+}
+
+on_both_engines!(
+    advisories_mark_hide_and_block_versions_as_the_feed_says,
+    the_database_is_fetched_from_its_url_on_a_schedule
+);

@@ -26,6 +26,7 @@ impl Private {
             timeout: Duration::from_secs(2),
             tls: None,
             limits: Default::default(),
+            clock: Default::default(),
         };
         let wharf = RunningWharf::start(Engine::Sqlite, options).await;
         let res = wharf

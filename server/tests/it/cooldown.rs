@@ -2,7 +2,7 @@
 //! days are absent from its index and cannot be saved; versions saved before stay; an
 //! Administrator releases a version or a package early with a reason. Ages come from the
 //! local upstream's `pubtime` (set relative to now), or, for lines without one, from when
-//! Wharf first saw the version, which the test moves back in the database to let time pass.
+//! Wharf first saw the version: the test moves the server's clock forward to let time pass.
 
 use std::time::Duration;
 
@@ -150,18 +150,15 @@ async fn young_upstream_versions_are_held_back_until_released(engine: Engine) {
 async fn a_version_without_pubtime_ages_from_when_it_was_first_seen(engine: Engine) {
     let upstream = LocalUpstream::start(vec![CrateSpec::new("undated", "1.0.0")]).await;
     let options = Options::upstream(upstream.index_url(), Duration::from_secs(300));
+    let clock = options.clock.clone();
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("cool", true).await;
     let (status, _) = wharf.send(reqwest::Method::PATCH, FEED, Some(json!({"upstreamCooldownDays": 3}))).await;
     assert_eq!(status, 200);
     assert!(listed(&wharf, "undated").await.is_empty(), "first seen now: held back");
-    // Two days later: still held. Four days later: released by time.
+    // The server's clock moves: two days later, still held; four days later, released.
     for (days, expected) in [(2, false), (4, true)] {
-        sqlx::query("UPDATE version_first_seen SET first_seen_at = $1 WHERE name_key = 'undated'")
-            .bind(wharf_db::unix_now() - days * 86_400)
-            .execute(wharf.db.pool())
-            .await
-            .unwrap();
+        clock.advance(2 * 86_400);
         // The rendered file lives 5 s at most.
         let mut seen = Vec::new();
         for _ in 0..70 {
@@ -173,6 +170,13 @@ async fn a_version_without_pubtime_ages_from_when_it_was_first_seen(engine: Engi
         }
         assert_eq!(!seen.is_empty(), expected, "{days} days after it was first seen: {seen:?}");
     }
+    // Released by time, cargo resolves it.
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("late");
+    dependent_project(&dir, &wharf.index_url("cool"), &[("undated", "1")]);
+    let out = cargo(&dir, &work.path().join("home"), &["generate-lockfile"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(crate::running::locked_version(&dir, "undated"), "1.0.0");
     wharf.stop().await;
     upstream.stop().await;
 }

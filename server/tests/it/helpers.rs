@@ -66,6 +66,7 @@ impl TestApp {
         let mut config = ServeConfig {
             audit_retention_days: 365,
             advisory_db: None,
+            clock: Default::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: PublicUrl::parse(public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),

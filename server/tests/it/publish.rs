@@ -44,6 +44,7 @@ async fn team_feed(engine: Engine) -> (LocalUpstream, RunningWharf) {
         timeout: Duration::from_secs(5),
         tls: None,
         limits: Default::default(),
+        clock: Default::default(),
     };
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("team", true).await;

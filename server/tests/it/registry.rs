@@ -53,6 +53,7 @@ fn options(upstream: &LocalUpstream) -> Options {
         timeout: Duration::from_secs(2),
         tls: None,
         limits: Default::default(),
+        clock: Default::default(),
     }
 }
 

@@ -22,12 +22,21 @@ pub struct Options {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// What is taken from the upstream per response.
     pub limits: wharf::config::UpstreamLimits,
+    /// The server's clock, which the test may move forward.
+    pub clock: wharf_service::clock::Clock,
 }
 
 impl Options {
     /// Plain http against `upstream_index`, revalidated every `ttl`, default limits.
     pub fn upstream(upstream_index: String, ttl: Duration) -> Self {
-        Options { upstream_index, ttl, timeout: Duration::from_secs(2), tls: None, limits: Default::default() }
+        Options {
+            upstream_index,
+            ttl,
+            timeout: Duration::from_secs(2),
+            tls: None,
+            limits: Default::default(),
+            clock: Default::default(),
+        }
     }
 }
 
@@ -67,6 +76,7 @@ impl RunningWharf {
         let config = ServeConfig {
             audit_retention_days: 365,
             advisory_db: None,
+            clock: options.clock.clone(),
             listen: addr,
             public_url: PublicUrl::parse(&base).unwrap(),
             data_dir: test_db.dir.path().join("data"),

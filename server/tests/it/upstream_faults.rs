@@ -32,6 +32,7 @@ impl Faults {
             tls: None,
             // A 1 GB .crate is refused after 1 MiB, not after the default 128 MiB.
             limits: wharf::config::UpstreamLimits { crate_file: 1 << 20, ..Default::default() },
+            clock: Default::default(),
         };
         let wharf = RunningWharf::start(Engine::Sqlite, options).await;
         wharf.create_feed("team", true).await;

@@ -26,6 +26,7 @@ async fn setup() -> (LocalUpstream, RunningWharf) {
         timeout: Duration::from_secs(2),
         tls: None,
         limits: LIMITS,
+        clock: Default::default(),
     };
     let wharf = RunningWharf::start(Engine::Sqlite, options).await;
     wharf.create_feed("team", true).await;

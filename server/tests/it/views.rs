@@ -19,6 +19,7 @@ async fn start(engine: Engine) -> RunningWharf {
         timeout: Duration::from_secs(2),
         tls: None,
         limits: Default::default(),
+        clock: Default::default(),
     };
     let wharf = RunningWharf::start(engine, options).await;
     wharf.create_feed("team", false).await;

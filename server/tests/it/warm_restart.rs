@@ -16,6 +16,7 @@ fn options(upstream: &LocalUpstream, ttl: Duration) -> Options {
         timeout: Duration::from_secs(2),
         tls: None,
         limits: Default::default(),
+        clock: Default::default(),
     }
 }
 

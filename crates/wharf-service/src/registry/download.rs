@@ -118,7 +118,7 @@ impl Registry {
             };
             // A version the feed's cooldown holds back is not saved (cargo does not see it
             // in the index either; a lockfile may still name it).
-            let (supplied, held) = self.cool(feed, &key, supplied, wharf_db::unix_now()).await?;
+            let (supplied, held) = self.cool(feed, &key, supplied, self.clock.now()).await?;
             if let Some(until) = held.until.get(version) {
                 return Err(DownloadError::HeldBack {
                     krate: name.to_owned(),

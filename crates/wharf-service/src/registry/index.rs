@@ -131,7 +131,7 @@ impl Registry {
             };
             // The feed's cooldown holds back young upstream versions.
             let supplied = match supplied {
-                Some(supplied) => self.cool(feed, name, supplied, wharf_db::unix_now()).await?.0,
+                Some(supplied) => self.cool(feed, name, supplied, self.clock.now()).await?.0,
                 None => None,
             };
             if depth == 0 {

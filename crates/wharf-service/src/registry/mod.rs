@@ -60,6 +60,8 @@ pub struct Registry {
     db: Db,
     /// Where publishes and yanks are announced; the caches below hear of changes there.
     bus: crate::Bus,
+    /// The time the cooldown runs on.
+    clock: crate::clock::Clock,
     storage: Storage,
     /// Every registry client and the sealing key (shared with the core).
     upstreams: Arc<Upstreams>,
@@ -99,6 +101,7 @@ impl Registry {
         Registry {
             db: core.db,
             bus: core.bus,
+            clock: core.clock,
             storage,
             upstreams: core.upstreams,
             metrics,
