@@ -24,8 +24,8 @@ use crate::{
     components::layout::Layout,
     pages::{
         ConnectPage, CreateFeedPage, FeedAuditPage, FeedPage, FeedPermissionsPage, FeedSecurityPage, FeedSettingsPage,
-        FeedUpstreamsPage, FeedViewsPage, FeedsPage, MembersPage, NotFound, OrganizationsPage, PackagePage,
-        ProjectsPage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
+        FeedUpstreamsPage, FeedViewsPage, FeedWebhooksPage, FeedsPage, MembersPage, NotFound, OrganizationsPage,
+        PackagePage, ProjectsPage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
     },
 };
 
@@ -83,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/settings/webhooks") view=FeedWebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/webhooks") view=FeedWebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>

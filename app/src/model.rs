@@ -216,6 +216,8 @@ pub struct PackageDetailView {
     pub held_back: Vec<(String, String)>,
     /// The security advisories about the crate (as crates.io publishes it).
     pub advisories: Vec<AdvisoryView>,
+    /// The Markdown of the crate's version badge, linking to this page.
+    pub badge_markdown: String,
 }
 
 /// A security advisory as the package and Security pages show it.
@@ -330,4 +332,27 @@ pub struct AuditLogView {
     pub page: i64,
     pub per_page: i64,
     pub rows: Vec<AuditRow>,
+}
+
+/// A webhook as its page shows it, with its latest deliveries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: String,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One delivery of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub event: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub response_code: Option<i64>,
+    pub error: Option<String>,
+    /// When it finished, or was queued (RFC 3339).
+    pub at: String,
 }

@@ -1,4 +1,8 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A feed name no other test uses. */
 export function uniqueName(prefix: string): string {
@@ -62,4 +66,33 @@ export async function token(page: Page): Promise<string> {
   });
   expect(res.status()).toBe(201);
   return (await res.json()).token;
+}
+
+/** Publishes a crate with the real cargo. */
+export function publish(baseURL: string, feed: string, secret: string, name: string, version: string, readme: string) {
+  const dir = mkdtempSync(join(tmpdir(), "wharf-e2e-crate-"));
+  mkdirSync(join(dir, "src"));
+  mkdirSync(join(dir, ".cargo"));
+  writeFileSync(
+    join(dir, "Cargo.toml"),
+    `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\nlicense = "MIT"\n` +
+      `description = "A crate for the browser tests"\nrepository = "https://example.com/${name}"\nreadme = "README.md"\n\n` +
+      `[features]\ndefault = []\nfast = []\n`,
+  );
+  writeFileSync(join(dir, "src/lib.rs"), "pub fn value() -> u32 { 7 }\n");
+  writeFileSync(join(dir, "README.md"), readme);
+  writeFileSync(
+    join(dir, ".cargo/config.toml"),
+    `[registries]\n${feed} = { index = "sparse+${baseURL}/default/_packaging/${feed}/Cargo/index/" }\n`,
+  );
+  execFileSync("cargo", ["publish", "--registry", feed, "--no-verify", "--allow-dirty"], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      CARGO_HOME: join(dir, "cargo-home"),
+      CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS: "cargo:token",
+      [`CARGO_REGISTRIES_${feed.toUpperCase().replace(/-/g, "_")}_TOKEN`]: secret,
+    },
+    stdio: "pipe",
+  });
 }

@@ -80,6 +80,9 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
     spawn_housekeeping(Arc::downgrade(&registry), core.clone(), config.audit_retention_days);
+    // Webhook deliveries: queued from this replica's change events, sent in the background.
+    wharf_service::webhooks::start(&core);
+    spawn_webhook_deliveries(Arc::downgrade(&registry), core.clone());
     if let Some((url, every)) = &config.advisory_db {
         spawn_advisory_fetch(Arc::downgrade(&registry), core.clone(), url.clone(), *every);
     }
@@ -170,6 +173,27 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::
                 }
             }
             ticks += 1;
+        }
+    });
+}
+
+/// Sends the webhook deliveries that are due, every second, for as long as the registry
+/// lives (one replica at a time).
+fn spawn_webhook_deliveries(registry: std::sync::Weak<Registry>, core: wharf_service::Core) {
+    tokio::spawn(async move {
+        let client = match wharf_service::webhooks::client() {
+            Ok(client) => client,
+            Err(e) => return tracing::error!(error = %e, "cannot build the webhooks' HTTP client"),
+        };
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if registry.upgrade().is_none() {
+                return;
+            }
+            if let Err(e) = wharf_service::webhooks::deliver_due(&core, &client).await {
+                tracing::warn!(error = %e, "sending webhook deliveries failed");
+            }
         }
     });
 }

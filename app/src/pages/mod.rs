@@ -14,6 +14,7 @@ mod security;
 mod settings;
 mod upstreams;
 mod views;
+mod webhooks;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
 pub use audit::FeedAuditPage;
@@ -29,6 +30,7 @@ pub use security::FeedSecurityPage;
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 pub use upstreams::FeedUpstreamsPage;
 pub use views::FeedViewsPage;
+pub use webhooks::FeedWebhooksPage;
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::{use_location, use_params_map};

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     components::{layout::use_session, snippet::Snippet},
     model::{FeedView, PackageDetailView, RecycledView, human_time},
-    pages::{Breadcrumbs, Col, DataTable, FormError, feed_fields, feed_resource, form_error, loaded},
+    pages::{Breadcrumbs, Col, DataTable, FieldError, FormError, feed_fields, feed_resource, form_error, loaded},
     server::{
         DeleteVersion, PromoteVersion, ReleaseNow, RestoreVersion, SetAllowExternal, SetQuarantine, get_package,
         list_recycle_bin,
@@ -34,13 +34,18 @@ pub fn PackagePage() -> impl IntoView {
             let feed = feed.await?;
             let csrf = session.await.map(|s| s.csrf).unwrap_or_default();
             let package = get_package(feed.org.clone(), feed.project.clone(), feed.name.clone(), name, page).await?;
-            Ok(view! { <FormError error/> <PackageDetails feed package csrf/> })
+            Ok(view! { <FormError error=error.clone()/> <PackageDetails feed package csrf error/> })
         }
     })
 }
 
 #[component]
-fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> impl IntoView {
+fn PackageDetails(
+    feed: FeedView,
+    package: PackageDetailView,
+    csrf: String,
+    error: Option<crate::error::PortalError>,
+) -> impl IntoView {
     let page = feed.location().page_path();
     let registry = feed.connect_info().registry_name();
     let install = format!("cargo add {} --registry {registry}\n", package.name);
@@ -51,7 +56,7 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
         ("Homepage", package.homepage.clone()),
         ("Documentation", package.documentation.clone()),
     ];
-    view! {
+    let head = view! {
         <Title text=format!("{} · {}", package.name, feed.name)/>
         <Breadcrumbs org=feed.org.clone() trail=vec![(feed.name.clone(), page.clone())] here=package.name.clone()/>
         <div class="page-head">
@@ -106,41 +111,16 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
             </section>
         })}
 
+    }
+    .into_any();
+    // In two parts: one view of everything is too deep a type for the WASM build.
+    let versions = view! {
         <section class="card" aria-labelledby="versions-title">
-            {(!package.held_back.is_empty()).then(|| view! {
-                <section aria-labelledby="held-title" id="held-back">
-                    <h2 id="held-title">"Held back by the upstream cooldown"</h2>
-                    <ul>
-                        {package.held_back.iter().map(|(version, until)| view! {
-                            <li data-version=version.clone()>
-                                <span class="mono">{version.clone()}</span>
-                                " is released on " <time datetime=until.clone()>{human_time(until)}</time>
-                                {admin.then(|| view! {
-                                    <form method="post" action=ReleaseNow::PATH class="inline-form release-form">
-                                        {feed_fields(&feed, &csrf)}
-                                        <input type="hidden" name="name" value=package.name.clone()/>
-                                        <input type="hidden" name="version" value=version.clone()/>
-                                        <label class="visually-hidden" for=format!("release-reason-{version}")>{format!("Why {version} cannot wait")}</label>
-                                        <input type="text" name="reason" id=format!("release-reason-{version}") placeholder="Why it cannot wait" required="" maxlength="500"/>
-                                        <button type="submit" class="button button--small">{format!("Release {version} now")}</button>
-                                    </form>
-                                })}
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                    {admin.then(|| view! {
-                        <form method="post" action=ReleaseNow::PATH class="inline-form release-form" id="release-package">
-                            {feed_fields(&feed, &csrf)}
-                            <input type="hidden" name="name" value=package.name.clone()/>
-                            <label class="visually-hidden" for="release-package-reason">"Why the whole package cannot wait"</label>
-                            <input type="text" name="reason" id="release-package-reason" placeholder="Why it cannot wait" required="" maxlength="500"/>
-                            <button type="submit" class="button button--small">"Allow every version of this package now"</button>
-                        </form>
-                    })}
-                </section>
-            })}
+            {(!package.held_back.is_empty()).then(|| held_back(&feed, &csrf, &package, admin))}
             {(!package.advisories.is_empty()).then(|| view! { <Advisories list=package.advisories.clone()/> })}
             <h2 id="versions-title">"Versions"</h2>
+            // A quarantine or release refused for its reason says so here.
+            <FieldError error=error.clone() field="reason"/>
             <DataTable id="versions" columns=vec![Col::shown("Version"), Col::shown("Origin"), Col::shown("Views"), Col::shown("Downloads"), Col::shown("Added"), Col::hidden("Actions")]>
                         {package
                             .versions
@@ -197,6 +177,15 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
             <VersionPager total=package.total_versions page=package.page per_page=package.per_page shown=shown_versions/>
         </section>
 
+    }
+    .into_any();
+    let rest = view! {
+        <section class="card" aria-labelledby="badge-title">
+            <h2 id="badge-title">"Badge"</h2>
+            <p class="hint">"The newest version, for a README: add " <code>"?version=1.2.3"</code> " for one version."</p>
+            <Snippet id="badge-markdown" title="Markdown" text=package.badge_markdown.clone()/>
+        </section>
+
         <section class="card" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies of " {package.version.clone()}</h2>
             {if package.dependencies.is_empty() {
@@ -238,6 +227,8 @@ fn PackageDetails(feed: FeedView, package: PackageDetailView, csrf: String) -> i
             </section>
         })}
     }
+    .into_any();
+    view! { {head} {versions} {rest} }
 }
 
 /// "Versions 51–100 of 230", with links to the previous and next pages.
@@ -372,4 +363,42 @@ fn Advisories(list: Vec<crate::model::AdvisoryView>) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// The versions the upstream cooldown holds back, with "Release now" for Administrators.
+fn held_back(feed: &FeedView, csrf: &str, package: &PackageDetailView, admin: bool) -> AnyView {
+    let (feed, csrf) = (feed.clone(), csrf.to_owned());
+    view! {
+                <section aria-labelledby="held-title" id="held-back">
+                    <h2 id="held-title">"Held back by the upstream cooldown"</h2>
+                    <ul>
+                        {package.held_back.iter().map(|(version, until)| view! {
+                            <li data-version=version.clone()>
+                                <span class="mono">{version.clone()}</span>
+                                " is released on " <time datetime=until.clone()>{human_time(until)}</time>
+                                {admin.then(|| view! {
+                                    <form method="post" action=ReleaseNow::PATH class="inline-form release-form">
+                                        {feed_fields(&feed, &csrf)}
+                                        <input type="hidden" name="name" value=package.name.clone()/>
+                                        <input type="hidden" name="version" value=version.clone()/>
+                                        <label class="visually-hidden" for=format!("release-reason-{version}")>{format!("Why {version} cannot wait")}</label>
+                                        <input type="text" name="reason" id=format!("release-reason-{version}") placeholder="Why it cannot wait" required="" maxlength="500"/>
+                                        <button type="submit" class="button button--small">{format!("Release {version} now")}</button>
+                                    </form>
+                                })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {admin.then(|| view! {
+                        <form method="post" action=ReleaseNow::PATH class="inline-form release-form" id="release-package">
+                            {feed_fields(&feed, &csrf)}
+                            <input type="hidden" name="name" value=package.name.clone()/>
+                            <label class="visually-hidden" for="release-package-reason">"Why the whole package cannot wait"</label>
+                            <input type="text" name="reason" id="release-package-reason" placeholder="Why it cannot wait" required="" maxlength="500"/>
+                            <button type="submit" class="button button--small">"Allow every version of this package now"</button>
+                        </form>
+                    })}
+                </section>
+    }
+    .into_any()
 }

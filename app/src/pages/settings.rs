@@ -28,6 +28,7 @@ pub(crate) fn SettingsHead(feed: FeedView, current: &'static str) -> impl IntoVi
             {tab(feed.location().permissions_path(), "Permissions")}
             {tab(feed.location().views_path(), "Views")}
             {tab(feed.location().upstreams_path(), "Upstreams")}
+            {tab(feed.location().webhooks_path(), "Webhooks")}
             {tab(feed.location().audit_path(), "Audit")}
         </nav>
     }

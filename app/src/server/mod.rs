@@ -10,6 +10,7 @@ mod packages;
 mod projects;
 mod upstreams;
 mod views;
+mod webhooks;
 
 pub use account::*;
 pub use admin::*;
@@ -19,6 +20,7 @@ pub use packages::*;
 pub use projects::*;
 pub use upstreams::*;
 pub use views::*;
+pub use webhooks::*;
 
 use leptos::prelude::*;
 
@@ -43,6 +45,7 @@ pub const READ_ONLY_FNS: &[&str] = &[
     <ListRecycleBin as leptos::server_fn::ServerFn>::PATH,
     <SessionInfo as leptos::server_fn::ServerFn>::PATH,
     <FeedAudit as leptos::server_fn::ServerFn>::PATH,
+    <ListWebhooks as leptos::server_fn::ServerFn>::PATH,
     <FeedSecurity as leptos::server_fn::ServerFn>::PATH,
     <FormToken as leptos::server_fn::ServerFn>::PATH,
     <ListTokens as leptos::server_fn::ServerFn>::PATH,

@@ -80,8 +80,9 @@ pub async fn get_package(
         .as_ref()
         .map(|e| e.all_features().into_iter().map(|(k, v)| (k.to_owned(), v.to_vec())).collect())
         .unwrap_or_default();
+    let entry_name = entry.as_ref().map(|e| e.name.clone());
     Ok(PackageDetailView {
-        name: entry.map_or(name, |e| e.name),
+        name: entry.map_or(name.clone(), |e| e.name),
         version: shown.version.clone(),
         description: text(&meta, "description"),
         license: text(&meta, "license"),
@@ -117,6 +118,15 @@ pub async fn get_package(
             })
             .collect(),
         advisories: advisory_views.clone(),
+        badge_markdown: {
+            let loc = wharf_core::urls::FeedLocation { org: org.clone(), project: project.clone(), feed: feed.clone() };
+            let shown = entry_name.clone().unwrap_or_else(|| name.clone());
+            format!(
+                "[![{shown}]({})]({})",
+                core.public_url.join(&loc.badge_path(&shown)),
+                core.public_url.join(&loc.package_path(&shown))
+            )
+        },
         views: details.views.clone(),
         held_back: details.held_back.iter().map(|(v, at)| (v.clone(), rfc3339(*at))).collect(),
     })

@@ -2,6 +2,7 @@
 //! portal (which compiles this crate to WASM too, so it stays free of I/O).
 
 pub mod access;
+pub mod badge;
 pub mod feed;
 pub mod name;
 pub mod package;

@@ -187,6 +187,11 @@ impl FeedLocation {
         format!("{}/_packaging/{}/Cargo", self.scope_path(), self.feed)
     }
 
+    /// A crate's version badge (SVG).
+    pub fn badge_path(&self, krate: &str) -> String {
+        format!("{}/badge/{krate}.svg", self.api_path())
+    }
+
     /// The download base (`dl` in config.json); cargo appends `/{crate}/{version}/download`.
     pub fn download_path(&self) -> String {
         format!("{}/api/v1/crates", self.api_path())
@@ -225,6 +230,11 @@ impl FeedLocation {
     /// The feed's Upstreams page.
     pub fn upstreams_path(&self) -> String {
         format!("{}/settings/upstreams", self.page_path())
+    }
+
+    /// The feed's Webhooks page.
+    pub fn webhooks_path(&self) -> String {
+        format!("{}/settings/webhooks", self.page_path())
     }
 
     /// The feed's Audit page (its audit log).

@@ -20,6 +20,7 @@ pub mod upstreams;
 pub mod users;
 mod versions;
 pub mod views;
+pub mod webhooks;
 
 use std::str::FromStr;
 
@@ -49,6 +50,7 @@ pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
 pub use versions::VersionRow;
 pub use views::{View, ViewRepo};
+pub use webhooks::{DeliveryRow, WebhookRepo, WebhookRow};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -213,6 +215,10 @@ impl Db {
 
     pub fn views(&self) -> ViewRepo<'_> {
         ViewRepo::new(&self.pool)
+    }
+
+    pub fn webhooks(&self) -> WebhookRepo<'_> {
+        WebhookRepo::new(&self.pool)
     }
 
     pub fn scopes(&self) -> ScopeRepo<'_> {

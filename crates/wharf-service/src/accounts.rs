@@ -34,14 +34,28 @@ pub async fn setup(core: &Core, name: &str, password: &str, confirm: &str) -> Co
 
 /// Checks a name and password, with failed attempts limited per account and per address.
 pub async fn sign_in(core: &Core, name: &str, password: &str, ip: Option<IpAddr>) -> CoreResult<User> {
-    match wharf_auth::sign_in::sign_in(&core.db, name, password, ip).await {
+    let outcome = wharf_auth::sign_in::sign_in(&core.db, name, password, ip).await;
+    match outcome {
         Ok(user) => {
             tracing::info!(user = %user.name, "signed in");
+            let by = crate::audit::Actor::user(&user, None);
+            crate::audit::write(&core.db, by, &crate::audit::Entry::instance("account.sign-in", &user.name)).await;
             Ok(user)
         }
-        Err(e @ SignInError::Invalid) => Err(CoreError::BadCredentials(e.to_string())),
-        Err(e @ SignInError::TooManyAttempts { minutes }) => {
-            Err(CoreError::Limited { message: e.to_string(), retry_after: u64::try_from(minutes).unwrap_or(1) * 60 })
+        Err(e @ (SignInError::Invalid | SignInError::TooManyAttempts { .. })) => {
+            // Recorded against an account that exists only: a name typed wrong may be a
+            // password, which the log must not keep.
+            if let Ok((user, _)) = core.db.users().by_name(name.trim()).await {
+                let entry = crate::audit::Entry::instance("account.sign-in-refused", &user.name).detail(e.to_string());
+                crate::audit::write(&core.db, crate::audit::Actor::ANONYMOUS, &entry).await;
+            }
+            let message = e.to_string();
+            Err(match e {
+                SignInError::TooManyAttempts { minutes } => {
+                    CoreError::Limited { message, retry_after: u64::try_from(minutes).unwrap_or(1) * 60 }
+                }
+                _ => CoreError::BadCredentials(message),
+            })
         }
         Err(SignInError::Busy(busy)) => Err(busy.into()),
         Err(SignInError::Unavailable(e)) => Err(e.into()),

@@ -106,6 +106,18 @@ async fn sign_in_and_out_with_sessions_in_the_database(engine: Engine) {
     let (status, page) = app.page_with(Some(&session), "/_user/tokens").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(r#"id="signed-in-user" class="user-menu__name">bob<"#));
+    // Signing in is recorded; a refusal only against an account that exists (a name typed
+    // wrong may be a password).
+    for (name, password) in [("bob", "wrong password!"), ("correct horse battery", "x")] {
+        let (cookie, csrf) = visitor(&app).await;
+        let body = form(&[("csrf", &csrf), ("name", name), ("password", password), ("next", "/")]);
+        app.router().oneshot(call("/_fn/sign_in", Some(&cookie), &body)).await.unwrap();
+    }
+    let (_, records) = app.db().audit().list(wharf_db::AuditFilter::Everything, 0, 10).await.unwrap();
+    let seen: Vec<(&str, &str, &str)> =
+        records.iter().map(|r| (r.action.as_str(), r.actor.as_str(), r.target.as_str())).collect();
+    assert_eq!(seen, [("account.sign-in-refused", "anonymous", "bob"), ("account.sign-in", "bob", "bob")]);
+    assert!(!records.iter().any(|r| format!("{r:?}").contains("correct horse")), "{records:?}");
     // The session id is stored only as a hash.
     let raw_id = session.split_once('=').unwrap().1;
     let rows: Vec<String> =

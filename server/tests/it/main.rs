@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod advisories;
 mod audit;
+mod badges;
 mod cargo_auth;
 mod cooldown;
 mod crate_files;
@@ -28,6 +29,7 @@ mod upstream_limits;
 mod upstream_sources;
 mod views;
 mod warm_restart;
+mod webhooks;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

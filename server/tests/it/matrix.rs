@@ -27,7 +27,7 @@ mod spares;
 mod table;
 
 use crate::helpers::TestApp;
-use spares::{authorized, spare_source, spare_token, spare_view};
+use spares::{authorized, spare_source, spare_token, spare_view, spare_webhook};
 use table::{Row, table};
 
 const CALLERS: [&str; 8] =
@@ -106,6 +106,7 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         .replace("{project}", "default")
         .replace("{feed}", feed)
         .replace("{*path}", "se/ed/seeded")
+        .replace("{file}", "seeded.svg")
         .replace("{krate}", "seeded")
         .replace("{package}", "seeded")
         .replace("{version}", "1.0.0")
@@ -165,6 +166,13 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         ("POST", p) if p.ends_with("/promote") => (path, r#"{"view":"release"}"#.into(), Some("application/json")),
         ("POST", p) if p.ends_with("/release-now") => (path, r#"{"reason":"urgent"}"#.into(), Some("application/json")),
         ("POST", p) if p.ends_with("/quarantine") => (path, r#"{"reason":"malware"}"#.into(), Some("application/json")),
+        ("POST", p) if p.ends_with("/webhooks") => {
+            let body = r#"{"url":"https://hooks.example.com/x","events":["publish"],"secret":"a webhook secret 1234"}"#;
+            (path, body.into(), Some("application/json"))
+        }
+        (_, p) if p.contains("/webhooks/{id}") => {
+            (path.replace("{id}", &spare_webhook(cx, project, feed).await), String::new(), None)
+        }
         ("POST", p) if p.ends_with("/upstreams/{source}/test") => {
             let source = spare_source(cx, project, feed).await;
             (path.replace("{source}", &source), String::new(), None)
@@ -224,6 +232,20 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, feed_args(&[]), None)
         }
         ("POST", "/_fn/feed_audit") => (path, feed_args(&[("page", "1")]), None),
+        ("POST", "/_fn/list_webhooks") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/create_webhook") => (
+            path,
+            feed_args(&[
+                ("url", "https://hooks.example.com/x"),
+                ("secret", "a webhook secret 1234"),
+                ("ev_publish", "on"),
+            ]),
+            None,
+        ),
+        ("POST", "/_fn/delete_webhook" | "/_fn/test_webhook") => {
+            let id = spare_webhook(cx, project, feed).await;
+            (path, feed_args(&[("id", &id)]), None)
+        }
         ("POST", "/_fn/set_quarantine") => {
             (path, feed_args(&[("name", "seeded"), ("version", "1.0.0"), ("reason", "malware")]), None)
         }

@@ -2,6 +2,7 @@
 //! and its crate files (saved from the upstream on first use).
 
 mod advisories;
+pub mod badge;
 mod cooldown;
 mod download;
 mod files;

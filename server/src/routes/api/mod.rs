@@ -11,6 +11,7 @@ mod permissions;
 mod projects;
 mod tokens;
 mod views;
+mod webhooks;
 
 pub use caller::{Caller, unauthenticated};
 pub use json::{ApiJson, ApiJsonList};
@@ -48,7 +49,12 @@ pub fn routes() -> RouteTable {
             .post(&format!("{package}/release-now"), cooldown::release_package)
             .post(&format!("{package}/versions/{{version}}/quarantine"), cooldown::quarantine)
             .delete(&format!("{package}/versions/{{version}}/quarantine"), cooldown::lift_quarantine)
-            .get(&format!("{feed}/audit"), audit::feed_log);
+            .get(&format!("{feed}/audit"), audit::feed_log)
+            .get(&format!("{feed}/webhooks"), webhooks::list)
+            .post(&format!("{feed}/webhooks"), webhooks::create)
+            .delete(&format!("{feed}/webhooks/{{id}}"), webhooks::delete)
+            .get(&format!("{feed}/webhooks/{{id}}/deliveries"), webhooks::deliveries)
+            .post(&format!("{feed}/webhooks/{{id}}/test"), webhooks::send_test);
     }
     table
         .get("/{org}/_apis/projects", projects::list)

@@ -2,6 +2,7 @@
 //! downloads under `…/_packaging/{feed}/Cargo/`.
 
 mod auth;
+mod badge;
 mod config;
 mod download;
 mod index;
@@ -25,6 +26,7 @@ pub fn routes() -> RouteTable {
         let base = format!("{scope}/_packaging/{{feed}}/Cargo");
         table = table
             .get(&format!("{base}/index/config.json"), config::config_json)
+            .get(&format!("{base}/badge/{{file}}"), badge::badge)
             .get(&format!("{base}/index/{{*path}}"), index::index_file)
             .get(&format!("{base}/api/v1/crates/{{krate}}/{{version}}/download"), download::download)
             .put(&format!("{base}/api/v1/crates/new"), web::publish)
@@ -47,6 +49,8 @@ pub struct CargoPath {
     path: Option<String>,
     krate: Option<String>,
     version: Option<String>,
+    /// A badge's file name, `{crate}.svg`.
+    file: Option<String>,
 }
 
 impl CargoPath {

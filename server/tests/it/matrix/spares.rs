@@ -72,3 +72,17 @@ pub(super) fn advisory_tarball() -> Vec<u8> {
     archive.append_data(&mut header, "advisory-db/crates/seeded/RUSTSEC-2099-0100.md", text.as_bytes()).unwrap();
     archive.into_inner().unwrap().finish().unwrap()
 }
+
+/// A webhook of the feed made for one cell to delete, test or read; its id.
+pub(super) async fn spare_webhook(cx: &Cx<'_>, project: &str, feed: &str) -> String {
+    let db = cx.app.db();
+    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
+    let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
+    let sealed = cx.app.core().upstreams.key().unwrap().seal("a webhook secret 1234").unwrap();
+    let hook = db
+        .webhooks()
+        .create(feed_id, "https://hooks.example.com/wharf", &["publish".to_owned()], &sealed, None, 0)
+        .await
+        .unwrap();
+    hook.id.to_string()
+}

@@ -77,6 +77,7 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
                 ADMINISTER,
             ),
             (M::GET, leak(format!("{cargo}/index/config.json")), READ),
+            (M::GET, leak(format!("{cargo}/badge/{{file}}")), READ),
             (M::GET, leak(format!("{cargo}/index/{{*path}}")), READ),
             (M::GET, leak(format!("{cargo}/api/v1/crates/{{krate}}/{{version}}/download")), READ),
             (M::PUT, leak(format!("{cargo}/api/v1/crates/new")), WRITE),
@@ -97,6 +98,12 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{page}/settings/audit")), ADMINISTER),
             (M::GET, leak(format!("{page}/security")), READ),
             (M::GET, leak(format!("{api}/{{feed}}/audit")), ADMINISTER),
+            (M::GET, leak(format!("{api}/{{feed}}/webhooks")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/webhooks")), ADMINISTER),
+            (M::DELETE, leak(format!("{api}/{{feed}}/webhooks/{{id}}")), ADMINISTER),
+            (M::GET, leak(format!("{api}/{{feed}}/webhooks/{{id}}/deliveries")), ADMINISTER),
+            (M::POST, leak(format!("{api}/{{feed}}/webhooks/{{id}}/test")), ADMINISTER),
+            (M::GET, leak(format!("{page}/settings/webhooks")), ADMINISTER),
         ]);
     }
     rows.extend([
@@ -177,6 +184,10 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/feed_security", READ),
         (M::POST, "/_fn/set_quarantine", FORM_ADMINISTER),
         (M::POST, "/_fn/release_now", FORM_ADMINISTER),
+        (M::POST, "/_fn/list_webhooks", ADMINISTER),
+        (M::POST, "/_fn/create_webhook", FORM_ADMINISTER),
+        (M::POST, "/_fn/delete_webhook", FORM_ADMINISTER),
+        (M::POST, "/_fn/test_webhook", FORM_ADMINISTER),
     ]);
     rows
 }

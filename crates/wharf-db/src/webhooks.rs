@@ -1,0 +1,224 @@
+//! Feeds' webhooks and the deliveries of their events.
+
+use sqlx::{AnyPool, Row};
+
+use crate::{DbError, DbResult};
+
+/// A webhook as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub feed_id: i64,
+    pub url: String,
+    /// The events it receives.
+    pub events: Vec<String>,
+    pub secret_sealed: String,
+    pub created_at: i64,
+}
+
+/// One delivery of an event to a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    pub payload: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub response_code: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// Reads and writes webhooks and deliveries.
+pub struct WebhookRepo<'a> {
+    pool: &'a AnyPool,
+}
+
+fn hook(r: &sqlx::any::AnyRow) -> Result<WebhookRow, sqlx::Error> {
+    let events: String = r.try_get("events")?;
+    Ok(WebhookRow {
+        id: r.try_get("id")?,
+        feed_id: r.try_get("feed_id")?,
+        url: r.try_get("url")?,
+        events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        secret_sealed: r.try_get("secret_sealed")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn delivery(r: &sqlx::any::AnyRow) -> Result<DeliveryRow, sqlx::Error> {
+    Ok(DeliveryRow {
+        id: r.try_get("id")?,
+        webhook_id: r.try_get("webhook_id")?,
+        event: r.try_get("event")?,
+        payload: r.try_get("payload")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        response_code: r.try_get("response_code")?,
+        error: r.try_get("error")?,
+        created_at: r.try_get("created_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+const DELIVERY: &str = "id, webhook_id, event, payload, state, attempts, next_attempt_at, response_code, error, \
+     created_at, finished_at";
+
+impl<'a> WebhookRepo<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn create(
+        &self,
+        feed_id: i64,
+        url: &str,
+        events: &[String],
+        secret_sealed: &str,
+        by: Option<i64>,
+        now: i64,
+    ) -> DbResult<WebhookRow> {
+        let row = sqlx::query(
+            "INSERT INTO webhooks (feed_id, url, events, secret_sealed, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, feed_id, url, events, secret_sealed, created_at",
+        )
+        .bind(feed_id)
+        .bind(url)
+        .bind(events.join(","))
+        .bind(secret_sealed)
+        .bind(by)
+        .bind(now)
+        .fetch_one(self.pool)
+        .await?;
+        Ok(hook(&row)?)
+    }
+
+    /// A feed's webhooks, oldest first.
+    pub async fn list(&self, feed_id: i64) -> DbResult<Vec<WebhookRow>> {
+        let rows = sqlx::query(
+            "SELECT id, feed_id, url, events, secret_sealed, created_at FROM webhooks WHERE feed_id = $1 ORDER BY id",
+        )
+        .bind(feed_id)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(hook).collect::<Result<_, _>>()?)
+    }
+
+    /// One webhook of a feed; `NotFound` otherwise.
+    pub async fn get(&self, feed_id: i64, id: i64) -> DbResult<WebhookRow> {
+        let row = sqlx::query(
+            "SELECT id, feed_id, url, events, secret_sealed, created_at FROM webhooks WHERE feed_id = $1 AND id = $2",
+        )
+        .bind(feed_id)
+        .bind(id)
+        .fetch_optional(self.pool)
+        .await?
+        .ok_or_else(|| DbError::NotFound(format!("This feed has no webhook {id}.")))?;
+        Ok(hook(&row)?)
+    }
+
+    /// Deletes a webhook of a feed and its deliveries; `NotFound` if it has none such.
+    pub async fn delete(&self, feed_id: i64, id: i64) -> DbResult<()> {
+        let done = sqlx::query("DELETE FROM webhooks WHERE feed_id = $1 AND id = $2")
+            .bind(feed_id)
+            .bind(id)
+            .execute(self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::NotFound(format!("This feed has no webhook {id}.")));
+        }
+        Ok(())
+    }
+
+    /// Queues `event` for every webhook of the feed that takes it (or for `only`).
+    pub async fn enqueue(
+        &self,
+        feed_id: i64,
+        only: Option<i64>,
+        event: &str,
+        payload: &str,
+        now: i64,
+    ) -> DbResult<u64> {
+        let hooks = self.list(feed_id).await?;
+        let mut queued = 0;
+        for h in hooks.iter().filter(|h| only.map_or(h.events.iter().any(|e| e == event), |id| id == h.id)) {
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (webhook_id, event, payload, state, attempts, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4)",
+            )
+            .bind(h.id)
+            .bind(event)
+            .bind(payload)
+            .bind(now)
+            .execute(self.pool)
+            .await?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Deliveries due at `now`, oldest first, at most `limit`.
+    pub async fn due(&self, now: i64, limit: i64) -> DbResult<Vec<DeliveryRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY} FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
+             ORDER BY id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(delivery).collect::<Result<_, _>>()?)
+    }
+
+    /// The webhook a delivery goes to.
+    pub async fn of_delivery(&self, delivery: &DeliveryRow) -> DbResult<WebhookRow> {
+        let row = sqlx::query("SELECT id, feed_id, url, events, secret_sealed, created_at FROM webhooks WHERE id = $1")
+            .bind(delivery.webhook_id)
+            .fetch_one(self.pool)
+            .await?;
+        Ok(hook(&row)?)
+    }
+
+    /// Records an attempt: `state` after it, the answer's status or the error, and when to
+    /// try again (pending only).
+    pub async fn attempted(
+        &self,
+        id: i64,
+        state: &str,
+        code: Option<i64>,
+        error: Option<&str>,
+        next_attempt_at: i64,
+        now: i64,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, response_code = $2, error = $3, \
+             next_attempt_at = $4, finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $5 END WHERE id = $6",
+        )
+        .bind(state)
+        .bind(code)
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(now)
+        .bind(id)
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A webhook's deliveries, newest first, at most `limit`.
+    pub async fn deliveries(&self, webhook_id: i64, limit: i64) -> DbResult<Vec<DeliveryRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(webhook_id)
+        .bind(limit)
+        .fetch_all(self.pool)
+        .await?;
+        Ok(rows.iter().map(delivery).collect::<Result<_, _>>()?)
+    }
+}

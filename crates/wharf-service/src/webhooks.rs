@@ -1,0 +1,272 @@
+//! Webhooks: a feed's Administrators name a URL, the events it receives and a secret;
+//! Wharf POSTs each event as JSON signed with `X-Wharf-Signature: sha256=HMAC(secret,
+//! body)`. Events are queued from the core's change events by a subscriber (never in the
+//! request that caused them) and sent by a background worker that retries with backoff.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+use wharf_auth::{FeedAction, Principal};
+use wharf_db::{DeliveryRow, WebhookRow};
+
+use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, audit::Entry};
+
+/// The events a webhook may take.
+pub const EVENTS: [&str; 6] = ["publish", "yank", "unyank", "delete", "restore", "promote"];
+/// Most webhooks per feed.
+pub const MAX_PER_FEED: usize = 10;
+/// Tries per delivery, and the waits between them (seconds).
+pub const BACKOFF: [i64; 5] = [10, 60, 300, 1800, 7200];
+
+/// A webhook to add.
+#[derive(Debug, Clone, Default)]
+pub struct NewWebhook {
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+}
+
+/// A webhook as shown (never its secret).
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: i64,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(row: WebhookRow) -> Self {
+        Webhook { id: row.id, url: row.url, events: row.events, created_at: row.created_at }
+    }
+}
+
+/// Whether `host` names this machine or a private network: only Wharf administrators
+/// point webhooks there (Wharf would otherwise POST into networks its users cannot reach).
+fn is_internal(host: &url::Host<&str>) -> bool {
+    let ip = match host {
+        url::Host::Domain(name) => {
+            let name = name.to_ascii_lowercase();
+            return name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal");
+        }
+        url::Host::Ipv4(ip) => IpAddr::V4(*ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(*ip),
+    };
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+/// Adds a webhook (Administrator or Owner). Its secret is sealed with the instance's key.
+pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &NewWebhook) -> CoreResult<Webhook> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let mut errors = wharf_core::FieldErrors::default();
+    let url = new.url.trim();
+    match url::Url::parse(url) {
+        Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => {
+            errors.push("url", "Use an http:// or https:// address.");
+        }
+        Ok(_) if url.len() > 2000 => errors.push("url", "Use an address of at most 2000 characters."),
+        Ok(parsed) => match parsed.host() {
+            None => errors.push("url", "Name the host to send to."),
+            Some(host) if is_internal(&host) && !principal.user().is_some_and(|u| u.is_admin) => errors.push(
+                "url",
+                "Only Wharf administrators send webhooks to this machine or a private network; use a public address.",
+            ),
+            Some(_) => {}
+        },
+        Err(e) => errors.push("url", format!("'{url}' is not an address: {e}.")),
+    }
+    let mut events: Vec<String> = new.events.iter().map(|e| e.trim().to_ascii_lowercase()).collect();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        errors.push("events", format!("Choose at least one event: {}.", EVENTS.join(", ")));
+    } else if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+        errors.push("events", format!("'{unknown}' is not an event: choose from {}.", EVENTS.join(", ")));
+    }
+    let secret = new.secret.trim();
+    if secret.chars().count() < 16 || secret.len() > 256 {
+        errors.push("secret", "Use a secret of 16 to 256 characters: receivers check each signature with it.");
+    }
+    if !errors.is_empty() {
+        return Err(CoreError::Invalid(errors));
+    }
+    let Some(key) = core.upstreams.key() else {
+        return Err(CoreError::invalid(
+            "secret",
+            "This Wharf has no secret key to seal webhook secrets with: its operator sets WHARF_SECRET_KEY.",
+        ));
+    };
+    if core.db.webhooks().list(feed.id).await?.len() >= MAX_PER_FEED {
+        return Err(CoreError::Conflict(format!("A feed can have at most {MAX_PER_FEED} webhooks.")));
+    }
+    let sealed = key.seal(secret).map_err(|e| CoreError::Internal(e.into()))?;
+    let by = principal.user().map(|u| u.id);
+    let row = core.db.webhooks().create(feed.id, url, &events, &sealed, by, wharf_db::unix_now()).await?;
+    tracing::info!(feed = %feed.name, webhook = row.id, "webhook added");
+    core.record(principal, Entry::feed("webhook.create", &feed, url).detail(format!("events {}", events.join(", "))))
+        .await;
+    Ok(row.into())
+}
+
+/// The feed's webhooks (Administrator or Owner).
+pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Vec<Webhook>> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    Ok(core.db.webhooks().list(feed.id).await?.into_iter().map(Webhook::from).collect())
+}
+
+/// Removes a webhook and its deliveries (Administrator or Owner).
+pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<()> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let hook = core.db.webhooks().get(feed.id, id).await?;
+    core.db.webhooks().delete(feed.id, id).await?;
+    core.record(principal, Entry::feed("webhook.delete", &feed, hook.url)).await;
+    Ok(())
+}
+
+/// A webhook's latest deliveries, newest first (Administrator or Owner).
+pub async fn deliveries(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<Vec<DeliveryRow>> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let hook = core.db.webhooks().get(feed.id, id).await?;
+    Ok(core.db.webhooks().deliveries(hook.id, 50).await?)
+}
+
+/// Queues a `ping` to one webhook now (Administrator or Owner): the portal's "Send a test".
+pub async fn send_test(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<()> {
+    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let hook = core.db.webhooks().get(feed.id, id).await?;
+    let payload = json!({
+        "event": "ping",
+        "feed": { "id": feed.id, "name": feed.name, "org": feed.org, "project": feed.project },
+        "at": crate::rfc3339(wharf_db::unix_now()),
+    });
+    core.db.webhooks().enqueue(feed.id, Some(hook.id), "ping", &payload.to_string(), core.clock.now()).await?;
+    Ok(())
+}
+
+/// The webhook event of a change, and its package and version: only changes webhooks take.
+fn event_of(change: &Change) -> Option<(i64, &'static str, &str, &str, Option<&str>)> {
+    Some(match change {
+        Change::VersionPublished { feed, krate, version } => (*feed, "publish", krate, version, None),
+        Change::VersionYanked { feed, krate, version, yanked: true } => (*feed, "yank", krate, version, None),
+        Change::VersionYanked { feed, krate, version, yanked: false } => (*feed, "unyank", krate, version, None),
+        Change::VersionDeleted { feed, krate, version } => (*feed, "delete", krate, version, None),
+        Change::VersionRestored { feed, krate, version } => (*feed, "restore", krate, version, None),
+        Change::VersionPromoted { feed, krate, version, view } => (*feed, "promote", krate, version, Some(view)),
+        _ => None?,
+    })
+}
+
+/// Queues the deliveries of one change, if webhooks take it.
+pub async fn enqueue(core: &Core, change: &Change) -> CoreResult<u64> {
+    let Some((feed_id, event, krate, version, view)) = event_of(change) else { return Ok(0) };
+    let feed = core.db.feeds().get_by_id(feed_id).await?;
+    let mut payload = json!({
+        "event": event,
+        "feed": { "id": feed.id, "name": feed.name, "org": feed.org, "project": feed.project },
+        "package": { "name": krate, "version": version },
+        "at": crate::rfc3339(wharf_db::unix_now()),
+    });
+    if let Some(view) = view {
+        payload["view"] = json!(view);
+    }
+    Ok(core.db.webhooks().enqueue(feed.id, None, event, &payload.to_string(), core.clock.now()).await?)
+}
+
+/// Queues deliveries for every change this replica commits, for as long as the core
+/// lives. Runs beside the requests: a change is announced, then queued here.
+pub fn start(core: &Core) {
+    let mut changes = core.bus.subscribe();
+    let core = core.clone();
+    tokio::spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    if let Err(e) = enqueue(&core, &change).await {
+                        tracing::warn!(error = %e, ?change, "queueing webhook deliveries failed");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "webhook queueing fell behind; some events were not delivered");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+/// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`: the signature header.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    format!("sha256={}", hex::encode(ring::hmac::sign(&key, body).as_ref()))
+}
+
+/// The client deliveries go out with: no redirects followed (a receiver cannot bounce
+/// Wharf into another network), 10 s per attempt.
+pub fn client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+}
+
+/// Sends every delivery due now (one replica at a time); how many were attempted.
+pub async fn deliver_due(core: &Core, client: &reqwest::Client) -> CoreResult<usize> {
+    let Some(lock) = core.db.try_job_lock("webhook-deliveries").await? else { return Ok(0) };
+    let result = deliver_under_lock(core, client).await;
+    lock.release().await;
+    result
+}
+
+async fn deliver_under_lock(core: &Core, client: &reqwest::Client) -> CoreResult<usize> {
+    let due = core.db.webhooks().due(core.clock.now(), 100).await?;
+    for delivery in &due {
+        let hook = core.db.webhooks().of_delivery(delivery).await?;
+        let outcome = match core.upstreams.key().map(|k| k.open(&hook.secret_sealed)) {
+            Some(Ok(secret)) => send(client, &hook, delivery, &secret).await,
+            Some(Err(e)) => Err(format!("the secret cannot be opened with this Wharf's key: {e}")),
+            None => Err("this Wharf has no secret key to open the webhook's secret with".to_owned()),
+        };
+        let now = core.clock.now();
+        let retry = BACKOFF.get(usize::try_from(delivery.attempts).unwrap_or(usize::MAX)).copied();
+        let webhooks = core.db.webhooks();
+        match outcome {
+            Ok(code) if (200..300).contains(&code) => {
+                webhooks.attempted(delivery.id, "delivered", Some(code), None, now, now).await?;
+            }
+            Ok(code) => {
+                let state = if retry.is_some() { "pending" } else { "failed" };
+                let error = format!("answered {code}");
+                webhooks.attempted(delivery.id, state, Some(code), Some(&error), now + retry.unwrap_or(0), now).await?;
+            }
+            Err(error) => {
+                let state = if retry.is_some() { "pending" } else { "failed" };
+                webhooks.attempted(delivery.id, state, None, Some(&error), now + retry.unwrap_or(0), now).await?;
+            }
+        }
+    }
+    Ok(due.len())
+}
+
+/// POSTs one delivery; the answer's status, or why there was none.
+async fn send(
+    client: &reqwest::Client,
+    hook: &WebhookRow,
+    delivery: &DeliveryRow,
+    secret: &str,
+) -> Result<i64, String> {
+    let response = client
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header("user-agent", concat!("Wharf/", env!("CARGO_PKG_VERSION")))
+        .header("x-wharf-event", &delivery.event)
+        .header("x-wharf-delivery", delivery.id.to_string())
+        .header("x-wharf-signature", signature(secret, delivery.payload.as_bytes()))
+        .body(delivery.payload.clone())
+        .send()
+        .await
+        .map_err(|e| format!("could not be reached: {e}"))?;
+    Ok(i64::from(response.status().as_u16()))
+}

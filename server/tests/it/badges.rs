@@ -1,0 +1,115 @@
+//! Version badges: `…/Cargo/badge/{crate}.svg` shows the newest version the feed (or a
+//! view) offers, or `?version=`; anonymous for public feeds, refused for private ones;
+//! cacheable with an ETag; safe to serve (SVG from text only).
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+use wharf_test_support::{Engine, on_both_engines, publish_body, upstream::CrateSpec};
+
+use crate::helpers::TestApp;
+
+const FEEDS: &str = "/default/_apis/packaging/feeds";
+
+async fn get(app: &TestApp, path: &str, etag: Option<&str>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut req = Request::get(path);
+    if let Some(etag) = etag {
+        req = req.header(header::IF_NONE_MATCH, etag);
+    }
+    let res = app.router().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, headers, body)
+}
+
+async fn publish(app: &TestApp, feed: &str, name: &str, version: &str) {
+    let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
+    let body = publish_body(&meta, &CrateSpec::new(name, version).crate_file());
+    let path = format!("/default/_packaging/{feed}/Cargo/api/v1/crates/new");
+    let res = app.put_bytes(&app.admin_token, &path, body).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+async fn a_badge_shows_the_newest_version_cargo_sees(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for (name, visibility) in [("open", "public"), ("closed", "private")] {
+        let res = app.json(Method::POST, FEEDS, json!({"name": name, "visibility": visibility})).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    for version in ["0.1.0", "0.2.0", "0.3.0-rc.1"] {
+        publish(&app, "open", "shiny", version).await;
+    }
+    publish(&app, "closed", "shiny", "1.0.0").await;
+
+    // The newest release, anonymously, cacheable, inert.
+    let badge = "/default/_packaging/open/Cargo/badge/shiny.svg";
+    let (status, headers, svg) = get(&app, badge, None).await;
+    assert_eq!(status, StatusCode::OK, "{svg}");
+    assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=300");
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+    assert!(svg.starts_with("<svg ") && svg.contains(">shiny</text>") && svg.contains(">v0.2.0</text>"), "{svg}");
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, _, body) = get(&app, badge, Some(&etag)).await;
+    assert_eq!((status, body.as_str()), (StatusCode::NOT_MODIFIED, ""));
+
+    // One version; a pre-release; one that is not there.
+    let (_, _, svg) = get(&app, &format!("{badge}?version=0.1.0"), None).await;
+    assert!(svg.contains(">v0.1.0</text>"), "{svg}");
+    let (_, _, svg) = get(&app, &format!("{badge}?version=0.3.0-rc.1"), None).await;
+    assert!(svg.contains(">v0.3.0-rc.1</text>") && svg.contains("#b45309"), "{svg}");
+    let (status, _, svg) = get(&app, &format!("{badge}?version=9.9.9"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(svg.contains("v9.9.9 not found"), "{svg}");
+
+    // Yanked: the badge moves back (and its ETag changes).
+    let yank = "/default/_packaging/open/Cargo/api/v1/crates/shiny/0.2.0/yank";
+    let res = app.raw_as(Some(&app.admin_token), Method::DELETE, yank, None, "").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let (status, headers, svg) = get(&app, badge, Some(&etag)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(headers[header::ETAG].to_str().unwrap(), etag);
+    assert!(svg.contains(">v0.1.0</text>"), "{svg}");
+
+    // A view's badge: only what was promoted to it.
+    let promote = "/default/_apis/packaging/feeds/open/packages/shiny/versions/0.3.0-rc.1/promote";
+    assert_eq!(app.json(Method::POST, promote, json!({"view": "prerelease"})).await.status, StatusCode::OK);
+    let (_, _, svg) = get(&app, "/default/_packaging/open@prerelease/Cargo/badge/shiny.svg", None).await;
+    assert!(svg.contains(">v0.3.0-rc.1</text>"), "{svg}");
+
+    // A crate the feed does not have; names and queries that are wrong.
+    let (status, _, svg) = get(&app, "/default/_packaging/open/Cargo/badge/nothing-here.svg", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(svg.contains("not found"), "{svg}");
+    for (path, expected) in [
+        ("/default/_packaging/open/Cargo/badge/shiny.png", StatusCode::NOT_FOUND),
+        ("/default/_packaging/open/Cargo/badge/sh%3Cy.svg", StatusCode::NOT_FOUND),
+        ("/default/_packaging/open/Cargo/badge/shiny.svg?style=flat", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, _, body) = get(&app, path, None).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        assert!(!body.is_empty(), "{path}: a message says why");
+    }
+
+    // A private feed's badge needs a token; with one, the browser alone may cache it.
+    let closed = "/default/_packaging/closed/Cargo/badge/shiny.svg";
+    assert_eq!(get(&app, closed, None).await.0, StatusCode::UNAUTHORIZED);
+    let req = Request::get(closed).header(header::AUTHORIZATION, format!("Bearer {}", app.admin_token));
+    let res = app.router().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "private, max-age=300");
+
+    // The package page offers the Markdown.
+    let (_, page) = app.page("/default/_artifacts/feed/open/package/shiny").await;
+    assert!(
+        page.contains("[![shiny](http://wharf.test/default/_packaging/open/Cargo/badge/shiny.svg)](http://wharf.test/default/_artifacts/feed/open/package/shiny)"),
+        "{page}"
+    );
+    app.finish().await;
+}
+
+on_both_engines!(a_badge_shows_the_newest_version_cargo_sees);
