@@ -47,7 +47,8 @@ export default defineConfig({
     { name: "portal", testIgnore: /setup\.spec\.ts/, dependencies: ["setup"], use: { storageState: adminState } },
   ],
   webServer: {
-    command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir}`,
+    // A secret key seals webhook secrets and upstream tokens.
+    command: `${bin} serve --listen 127.0.0.1:${port} --data-dir ${dataDir} --secret-key e2e-secret-key-of-at-least-32-characters`,
     url: `${baseURL}/`,
     reuseExistingServer: false,
     timeout: 60_000,

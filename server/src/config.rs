@@ -23,6 +23,24 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Manage accounts and tokens; works while the server runs.
     Admin(AdminArgs),
+    /// Save every crates.io package of a Cargo.lock into a feed of a running Wharf.
+    Warm(WarmArgs),
+}
+
+/// `wharf warm --url … --token … --feed ORG[/PROJECT]/FEED Cargo.lock`.
+#[derive(Debug, Clone, Args)]
+pub struct WarmArgs {
+    /// The Wharf to talk to, e.g. https://pkgs.example.com.
+    #[arg(long, env = "WHARF_URL")]
+    pub url: String,
+    /// A personal access token that may save into the feed (Collaborator and up).
+    #[arg(long, env = "WHARF_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The feed: ORG/FEED or ORG/PROJECT/FEED.
+    #[arg(long)]
+    pub feed: String,
+    /// The lockfile.
+    pub lockfile: PathBuf,
 }
 
 /// Where Wharf keeps its data; shared by `serve` and `admin`.
@@ -267,12 +285,14 @@ pub use wharf_service::{
 pub enum Invocation {
     Serve(Box<ServeConfig>),
     Admin(AdminArgs),
+    Warm(WarmArgs),
 }
 
 impl Cli {
     pub fn into_invocation(self) -> Invocation {
         match self.command {
             Some(Command::Admin(args)) => Invocation::Admin(args),
+            Some(Command::Warm(args)) => Invocation::Warm(args),
             Some(Command::Serve(args)) => Invocation::Serve(Box::new(Self::checked(*args))),
             None => Invocation::Serve(Box::new(Self::checked(self.serve))),
         }

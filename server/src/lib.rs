@@ -9,6 +9,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
+pub mod warm;
 
 pub use wharf_auth::{self as auth, access};
 /// The Cargo side of the core (publish, yank, saving from the upstream, the caches),

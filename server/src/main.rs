@@ -20,6 +20,14 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Invocation::Warm(args) => match runtime.block_on(wharf::warm::run(args)) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(err) => {
+                eprintln!("wharf warm: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Invocation::Admin(args) => match runtime.block_on(wharf::admin::run(args, std::io::stdin())) {
             Ok(output) => {
                 println!("{output}");

@@ -206,25 +206,37 @@ fn spawn_advisory_fetch(registry: std::sync::Weak<Registry>, core: wharf_service
             Ok(client) => client,
             Err(e) => return tracing::error!(error = %e, "cannot build the advisory fetch's HTTP client"),
         };
-        let mut ticks = tokio::time::interval(every);
+        // After a failure, the next try comes sooner than the schedule: a minute, doubling.
+        let mut retry = Duration::from_secs(60);
         loop {
-            ticks.tick().await;
             if registry.upgrade().is_none() {
                 return;
             }
-            let lock = match core.db.try_job_lock("advisory-fetch").await {
-                Ok(Some(lock)) => lock,
-                Ok(None) => continue,
+            let wait = match core.db.try_job_lock("advisory-fetch").await {
+                // Another replica fetches.
+                Ok(None) => every,
+                Ok(Some(lock)) => {
+                    let outcome = wharf_service::advisories::fetch_and_import(&core, &client, &url).await;
+                    lock.release().await;
+                    match outcome {
+                        Ok(report) => {
+                            tracing::info!(url, read = report.read, total = report.total, "advisories fetched");
+                            retry = Duration::from_secs(60);
+                            every
+                        }
+                        Err(e) => {
+                            tracing::warn!(url, error = %e, retry_in = ?retry, "fetching advisories failed");
+                            retry = (retry * 2).min(every);
+                            retry / 2
+                        }
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = ?e, "fetching advisories: the job lock is unavailable");
-                    continue;
+                    retry
                 }
             };
-            match wharf_service::advisories::fetch_and_import(&core, &client, &url).await {
-                Ok(report) => tracing::info!(url, read = report.read, total = report.total, "advisories fetched"),
-                Err(e) => tracing::warn!(url, error = %e, "fetching advisories failed; trying again next time"),
-            }
-            lock.release().await;
+            tokio::time::sleep(wait).await;
         }
     });
 }

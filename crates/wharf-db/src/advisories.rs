@@ -64,19 +64,21 @@ impl<'a> AdvisoryRepo<'a> {
     }
 
     /// Adds or updates `advisories` and removes those of `withdrawn` (ids), in one
-    /// transaction.
+    /// transaction. What is kept is read first, outside it: the transaction only writes, so
+    /// on SQLite it waits for the write lock instead of failing to upgrade a read.
     pub async fn import(&self, advisories: &[AdvisoryRow], withdrawn: &[String], now: i64) -> DbResult<Imported> {
+        let kept: std::collections::HashMap<String, AdvisoryRow> =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM advisories"))
+                .fetch_all(self.pool)
+                .await?
+                .iter()
+                .map(|r| from_row(r).map(|row| (row.id.clone(), row)))
+                .collect::<Result<_, _>>()?;
         let mut tx = self.pool.begin().await?;
         let mut counts = Imported::default();
         for a in advisories {
-            let old = sqlx::query(&format!("SELECT {COLUMNS} FROM advisories WHERE id = $1"))
-                .bind(&a.id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| from_row(&r))
-                .transpose()?;
-            match old {
-                Some(old) if &old == a => {
+            match kept.get(&a.id) {
+                Some(old) if old == a => {
                     counts.unchanged += 1;
                     continue;
                 }

@@ -20,6 +20,7 @@ pub mod upstreams;
 pub mod users;
 mod versions;
 pub mod views;
+pub mod warm;
 pub mod webhooks;
 
 use std::str::FromStr;
@@ -50,6 +51,7 @@ pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
 pub use versions::VersionRow;
 pub use views::{View, ViewRepo};
+pub use warm::{WarmJob, WarmOutcome, WarmRepo};
 pub use webhooks::{DeliveryRow, WebhookRepo, WebhookRow};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -215,6 +217,10 @@ impl Db {
 
     pub fn views(&self) -> ViewRepo<'_> {
         ViewRepo::new(&self.pool)
+    }
+
+    pub fn warm_jobs(&self) -> WarmRepo<'_> {
+        WarmRepo::new(&self.pool)
     }
 
     pub fn webhooks(&self) -> WebhookRepo<'_> {

@@ -7,6 +7,7 @@ mod config;
 pub mod crate_file;
 mod entry;
 mod line;
+pub mod lockfile;
 mod merge;
 mod path;
 pub mod publish;

@@ -31,6 +31,7 @@ pub mod time;
 pub mod tokens;
 pub mod upstreams;
 pub mod views;
+pub mod warm;
 pub mod webhooks;
 
 use wharf_core::PublicUrl;

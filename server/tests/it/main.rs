@@ -28,6 +28,7 @@ mod upstream_faults;
 mod upstream_limits;
 mod upstream_sources;
 mod views;
+mod warm;
 mod warm_restart;
 mod webhooks;
 

@@ -170,6 +170,10 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             let body = r#"{"url":"https://hooks.example.com/x","events":["publish"],"secret":"a webhook secret 1234"}"#;
             (path, body.into(), Some("application/json"))
         }
+        ("POST", p) if p.ends_with("/warm") => (path, "version = 4\n".into(), Some("text/plain")),
+        ("GET", p) if p.ends_with("/warm/{job}") => {
+            (path.replace("{job}", &spares::spare_job(cx, project, feed).await), String::new(), None)
+        }
         (_, p) if p.contains("/webhooks/{id}") => {
             (path.replace("{id}", &spare_webhook(cx, project, feed).await), String::new(), None)
         }

@@ -11,6 +11,7 @@ mod permissions;
 mod projects;
 mod tokens;
 mod views;
+mod warm;
 mod webhooks;
 
 pub use caller::{Caller, unauthenticated};
@@ -54,7 +55,9 @@ pub fn routes() -> RouteTable {
             .post(&format!("{feed}/webhooks"), webhooks::create)
             .delete(&format!("{feed}/webhooks/{{id}}"), webhooks::delete)
             .get(&format!("{feed}/webhooks/{{id}}/deliveries"), webhooks::deliveries)
-            .post(&format!("{feed}/webhooks/{{id}}/test"), webhooks::send_test);
+            .post(&format!("{feed}/webhooks/{{id}}/test"), webhooks::send_test)
+            .post(&format!("{feed}/warm"), warm::start)
+            .get(&format!("{feed}/warm/{{job}}"), warm::status);
     }
     table
         .get("/{org}/_apis/projects", projects::list)

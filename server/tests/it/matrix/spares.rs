@@ -86,3 +86,11 @@ pub(super) async fn spare_webhook(cx: &Cx<'_>, project: &str, feed: &str) -> Str
         .unwrap();
     hook.id.to_string()
 }
+
+/// A warm job of the feed (as one that ran) for one cell to read; its id.
+pub(super) async fn spare_job(cx: &Cx<'_>, project: &str, feed: &str) -> String {
+    let db = cx.app.db();
+    let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
+    let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
+    db.warm_jobs().create(feed_id, 1, None, 0).await.unwrap().id.to_string()
+}

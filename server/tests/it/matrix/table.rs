@@ -104,6 +104,13 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{api}/{{feed}}/webhooks/{{id}}/deliveries")), ADMINISTER),
             (M::POST, leak(format!("{api}/{{feed}}/webhooks/{{id}}/test")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/webhooks")), ADMINISTER),
+            // The matrix's feeds have no upstream: a warm job is refused with 409 once allowed.
+            (M::POST, leak(format!("{api}/{{feed}}/warm")), Row::ByVisibility(["UCCCCCCC", "UFFCCCCC", "UNFCCCCC"])),
+            (
+                M::GET,
+                leak(format!("{api}/{{feed}}/warm/{{job}}")),
+                Row::ByVisibility(["U.......", "UFF.....", "UNF....."]),
+            ),
         ]);
     }
     rows.extend([

@@ -1,0 +1,113 @@
+//! Warm jobs: saving a lockfile's packages into a feed in the background, with progress.
+
+use sqlx::{AnyPool, Row};
+
+use crate::{DbError, DbResult};
+
+/// A job and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmJob {
+    pub id: i64,
+    pub feed_id: i64,
+    /// `running` or `done`.
+    pub state: String,
+    pub total: i64,
+    pub saved: i64,
+    pub present: i64,
+    /// `(name, version, reason)` of each package that could not be saved.
+    pub failed: Vec<(String, String, String)>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// How one package went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarmOutcome {
+    Saved,
+    Present,
+    Failed { name: String, version: String, reason: String },
+}
+
+/// Reads and writes warm jobs.
+pub struct WarmRepo<'a> {
+    pool: &'a AnyPool,
+}
+
+const COLUMNS: &str = "id, feed_id, state, total, saved, present, failed, created_at, finished_at";
+
+fn job(r: &sqlx::any::AnyRow) -> Result<WarmJob, sqlx::Error> {
+    let failed: String = r.try_get("failed")?;
+    Ok(WarmJob {
+        id: r.try_get("id")?,
+        feed_id: r.try_get("feed_id")?,
+        state: r.try_get("state")?,
+        total: r.try_get("total")?,
+        saved: r.try_get("saved")?,
+        present: r.try_get("present")?,
+        failed: failed
+            .lines()
+            .filter_map(|l| {
+                let mut parts = l.splitn(3, '\t');
+                Some((parts.next()?.to_owned(), parts.next()?.to_owned(), parts.next()?.to_owned()))
+            })
+            .collect(),
+        created_at: r.try_get("created_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+impl<'a> WarmRepo<'a> {
+    pub(crate) fn new(pool: &'a AnyPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn create(&self, feed_id: i64, total: i64, by: Option<i64>, now: i64) -> DbResult<WarmJob> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO warm_jobs (feed_id, state, total, created_by, created_at) VALUES ($1, 'running', $2, $3, $4) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(feed_id)
+        .bind(total)
+        .bind(by)
+        .bind(now)
+        .fetch_one(self.pool)
+        .await?;
+        Ok(job(&row)?)
+    }
+
+    /// A job of a feed; `NotFound` otherwise.
+    pub async fn get(&self, feed_id: i64, id: i64) -> DbResult<WarmJob> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM warm_jobs WHERE feed_id = $1 AND id = $2"))
+            .bind(feed_id)
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("This feed has no warm job {id}.")))?;
+        Ok(job(&row)?)
+    }
+
+    /// Counts one package's outcome.
+    pub async fn record(&self, id: i64, outcome: &WarmOutcome) -> DbResult<()> {
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        let query = match outcome {
+            WarmOutcome::Saved => sqlx::query("UPDATE warm_jobs SET saved = saved + 1 WHERE id = $1").bind(id),
+            WarmOutcome::Present => sqlx::query("UPDATE warm_jobs SET present = present + 1 WHERE id = $1").bind(id),
+            WarmOutcome::Failed { name, version, reason } => sqlx::query(
+                "UPDATE warm_jobs SET failed = failed || $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(format!("{}\t{}\t{}\n", clean(name), clean(version), clean(reason))),
+        };
+        query.execute(self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn finish(&self, id: i64, now: i64) -> DbResult<()> {
+        sqlx::query("UPDATE warm_jobs SET state = 'done', finished_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! Warming a feed from a `Cargo.lock`: `POST …/feeds/{feed}/warm` with the lockfile as the
+//! body answers `202` with a `Location`; `GET` there answers the job's progress as JSON, or,
+//! with `Accept: text/event-stream`, streams it until the job is done.
+
+use std::time::Duration;
+
+use axum::{
+    Json,
+    body::{Body, to_bytes},
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use serde::{Deserialize, Serialize};
+use wharf_db::WarmJob;
+use wharf_index::lockfile::MAX_LOCKFILE;
+use wharf_service::warm;
+
+use super::caller::Caller;
+use crate::{
+    error::{ApiError, ApiResult},
+    routes::extract::FeedPath,
+    state::AppState,
+};
+
+/// `…/warm/{job}`.
+#[derive(Debug, Deserialize)]
+pub struct JobPath {
+    org: String,
+    project: Option<String>,
+    feed: String,
+    job: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobResource {
+    id: i64,
+    state: String,
+    total: i64,
+    saved: i64,
+    present: i64,
+    failed: Vec<Failed>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Failed {
+    name: String,
+    version: String,
+    reason: String,
+}
+
+impl From<WarmJob> for JobResource {
+    fn from(job: WarmJob) -> Self {
+        JobResource {
+            id: job.id,
+            state: job.state,
+            total: job.total,
+            saved: job.saved,
+            present: job.present,
+            failed: job.failed.into_iter().map(|(name, version, reason)| Failed { name, version, reason }).collect(),
+        }
+    }
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<FeedPath>,
+    body: Body,
+) -> ApiResult<Response> {
+    let bytes = to_bytes(body, MAX_LOCKFILE)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(format!("A Cargo.lock of at most {} MiB.", MAX_LOCKFILE >> 20)))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::BadRequest("Send the Cargo.lock itself as the body: this is not UTF-8 text.".into()))?;
+    let feed = path.to_ref();
+    let job = warm::start(&state.core, state.registry.clone(), &caller.0, &feed, text).await?;
+    let location = state.core.public_url.join(&format!("{}/warm/{}", feed.location().rest_path(), job.id));
+    let mut response = (StatusCode::ACCEPTED, Json(JobResource::from(job))).into_response();
+    response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("a URL is ASCII"));
+    Ok(response)
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<JobPath>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let feed = wharf_service::FeedRef::new(&path.org, path.project.as_deref(), &path.feed);
+    let job = warm::get(&state.core, &caller.0, &feed, path.job).await?;
+    let wants_stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"));
+    if !wants_stream {
+        return Ok(Json(JobResource::from(job)).into_response());
+    }
+    // Progress every half second, and the last state once the job is done.
+    let (core, principal, id) = (state.core.clone(), caller.0, path.job);
+    let stream = futures_util::stream::unfold(Some(job), move |last| {
+        let (core, principal, feed) = (core.clone(), principal.clone(), feed.clone());
+        async move {
+            let job = last?;
+            let done = job.state == "done";
+            let event =
+                Event::default().event(if done { "done" } else { "progress" }).json_data(JobResource::from(job));
+            let next = if done {
+                None
+            } else {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                warm::get(&core, &principal, &feed, id).await.ok()
+            };
+            Some((event, next))
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
