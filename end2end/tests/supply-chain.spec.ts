@@ -70,6 +70,9 @@ test("quarantine and lift a version, set the advisory policy, and read it all on
     ["feed.create", "rest"],
   ]);
   await expect(page.locator('#audit tr[data-action="version.quarantine"]')).toContainText("suspicious build script");
+  await expect(page.locator('#audit tr[data-action="feed.update"]')).toContainText(
+    "advisoryPolicy: warn → block; keepRemovedUpstream: false → true",
+  );
   await expect(page.locator("#audit-summary")).toContainText("Records 1–5 of 5");
   await page.screenshot({ path: "test-results/audit-page.png", fullPage: true });
 });

@@ -54,25 +54,22 @@ impl PackageRepo<'_> {
 
     /// The versions of a crate published to the feed itself.
     pub async fn local_versions(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT v.version FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' AND v.deleted_at IS NULL",
-        )
-        .bind(feed_id)
-        .bind(name_key)
-        .fetch_all(self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)
+        self.versions_from(feed_id, name_key, "local").await
     }
 
     /// The versions of a crate the feed saved from an upstream.
     pub async fn saved_from_upstream(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
+        self.versions_from(feed_id, name_key, "upstream").await
+    }
+
+    async fn versions_from(&self, feed_id: i64, name_key: &str, origin: &str) -> DbResult<Vec<String>> {
         let rows = sqlx::query(
             "SELECT v.version FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'upstream' AND v.deleted_at IS NULL",
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = $3 AND v.deleted_at IS NULL",
         )
         .bind(feed_id)
         .bind(name_key)
+        .bind(origin)
         .fetch_all(self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)

@@ -138,6 +138,32 @@ pub fn label(feed: &Feed) -> String {
     }
 }
 
+/// What a change of settings changed, by the settings' REST names, for the audit record:
+/// `visibility: private → public`; texts only as changed.
+pub fn settings_changed(before: &Feed, after: &Feed) -> String {
+    let days = |v: Option<i64>| v.map_or_else(|| "off".to_owned(), |d| d.to_string());
+    let mut parts = Vec::new();
+    let mut scalar = |name: &str, old: String, new: String| {
+        if old != new {
+            parts.push(format!("{name}: {old} → {new}"));
+        }
+    };
+    scalar("name", before.name.clone(), after.name.clone());
+    scalar("visibility", before.visibility.as_str().into(), after.visibility.as_str().into());
+    scalar("includeCratesIo", before.includes_crates_io.to_string(), after.includes_crates_io.to_string());
+    scalar("upstreamEnabled", before.upstream_enabled.to_string(), after.upstream_enabled.to_string());
+    scalar("allowAnonymousSaves", before.allow_anonymous_saves.to_string(), after.allow_anonymous_saves.to_string());
+    scalar("retentionMaxVersions", days(before.retention_max_versions), days(after.retention_max_versions));
+    scalar("retentionDays", days(before.retention_days), days(after.retention_days));
+    scalar("upstreamCooldownDays", days(before.upstream_cooldown_days), days(after.upstream_cooldown_days));
+    scalar("advisoryPolicy", before.advisory_policy.as_str().into(), after.advisory_policy.as_str().into());
+    scalar("keepRemovedUpstream", before.keep_removed_upstream.to_string(), after.keep_removed_upstream.to_string());
+    if before.description != after.description {
+        parts.push("description changed".to_owned());
+    }
+    if parts.is_empty() { "nothing changed".to_owned() } else { parts.join("; ") }
+}
+
 /// Writes the record of an operation done by `actor`, from the current [`origin`]. A
 /// failure is logged, not returned: the operation has committed already.
 pub async fn write(db: &wharf_db::Db, actor: Actor<'_>, entry: &Entry) {

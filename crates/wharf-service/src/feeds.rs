@@ -75,28 +75,6 @@ pub struct FeedChanges {
     pub keep_removed_upstream: Option<bool>,
 }
 
-impl FeedChanges {
-    /// The settings present, by their REST names: what the audit record keeps.
-    pub fn fields(&self) -> String {
-        let present = [
-            ("name", self.name.is_some()),
-            ("description", self.description.is_some()),
-            ("visibility", self.visibility.is_some()),
-            ("upstreamEnabled", self.upstream_enabled.is_some()),
-            ("allowAnonymousSaves", self.allow_anonymous_saves.is_some()),
-            ("retentionMaxVersions", self.retention_max_versions.is_some()),
-            ("retentionDays", self.retention_days.is_some()),
-            ("upstreamSources", self.upstream_sources.is_some()),
-            ("includeCratesIo", self.include_crates_io.is_some()),
-            ("upstreamCooldownDays", self.upstream_cooldown_days.is_some()),
-            ("advisoryPolicy", self.advisory_policy.is_some()),
-            ("keepRemovedUpstream", self.keep_removed_upstream.is_some()),
-        ];
-        let names: Vec<&str> = present.iter().filter(|(_, on)| *on).map(|(name, _)| *name).collect();
-        format!("changed {}", names.join(", "))
-    }
-}
-
 /// Changes a feed's settings (Administrator or Owner).
 pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes: &FeedChanges) -> CoreResult<Feed> {
     let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
@@ -157,12 +135,13 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         (None, None) => changes.include_crates_io.and_then(|on| crate::upstreams::with_crates_io(on, &old)),
     };
     if let Some(sources) = sources {
-        return crate::upstreams::store(core, principal, &found, Some(&patch), &sources, changes.fields()).await;
+        return crate::upstreams::store(core, principal, &found, Some(&patch), &sources, String::new()).await;
     }
     let scope = scope(core, &found.org, found.project.as_deref()).await?;
     let updated = core.db.feeds().update(&scope, &found.name, &patch, None).await?;
     tracing::info!(feed.id = updated.id, feed = %updated.name, "feed settings changed");
-    let entry = Entry::feed("feed.update", &updated, &updated.name).detail(changes.fields());
+    let entry =
+        Entry::feed("feed.update", &updated, &updated.name).detail(crate::audit::settings_changed(&found, &updated));
     core.done(principal, entry, Change::FeedChanged { feed: updated.id }).await;
     Ok(updated)
 }

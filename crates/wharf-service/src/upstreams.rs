@@ -398,8 +398,12 @@ pub(crate) async fn store(
     let updated = core.db.feeds().update(&scope, &feed.name, patch.unwrap_or(&empty), Some(sources)).await?;
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     tracing::info!(feed.id = updated.id, feed = %updated.name, sources = ?names, "upstream sources changed");
+    // With other settings changed in the same write, those are named too.
+    let settings = crate::audit::settings_changed(feed, &updated);
+    let detail = [detail, settings].into_iter().filter(|d| !d.is_empty() && d != "nothing changed").collect::<Vec<_>>();
+    let sources = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
     let entry = crate::audit::Entry::feed("feed.upstreams", &updated, &updated.name)
-        .detail(format!("{detail}; sources now: {}", if names.is_empty() { "none".into() } else { names.join(", ") }));
+        .detail(format!("{}sources now: {sources}", detail.iter().map(|d| format!("{d}; ")).collect::<String>()));
     core.done(principal, entry, Change::FeedChanged { feed: updated.id }).await;
     Ok(updated)
 }

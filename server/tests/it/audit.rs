@@ -135,7 +135,7 @@ async fn every_operation_leaves_one_record_and_none_can_be_changed(engine: Engin
     let quarantine = records.iter().find(|r| r["action"] == "version.quarantine").unwrap();
     assert_eq!(quarantine["detail"], reason);
     let update = records.iter().find(|r| r["action"] == "feed.update").unwrap();
-    assert_eq!(update["detail"], "changed description");
+    assert_eq!(update["detail"], "description changed");
     let rest = records.iter().find(|r| r["action"] == "feed.create").unwrap();
     assert!(rest["tokenId"].is_i64(), "a token's use is recorded by id: {rest}");
     assert!(!log.to_string().contains(&wharf.admin_token), "no secret in the log");

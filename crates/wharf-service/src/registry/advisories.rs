@@ -66,13 +66,24 @@ impl Registry {
         Ok(wharf_index::mark_yanked(&body, &hidden))
     }
 
-    /// The advisory for which the feed refuses to serve an upstream `version` of `name`.
-    pub(super) async fn download_blocked(
+    /// Refuses an upstream `version` of `key` (asked for as `name`) that an advisory
+    /// blocks in the feed, naming the advisory.
+    pub(super) async fn refuse_if_blocked(
         &self,
         feed: &Feed,
+        key: &str,
         name: &str,
         version: &str,
-    ) -> Result<Option<Advisory>, DbError> {
-        self.enforced(feed, name, version, true).await
+    ) -> Result<(), super::DownloadError> {
+        match self.enforced(feed, key, version, true).await? {
+            None => Ok(()),
+            Some(advisory) => Err(super::DownloadError::Advisory {
+                krate: name.to_owned(),
+                version: version.to_owned(),
+                feed: feed.name.clone(),
+                id: advisory.id,
+                title: advisory.title,
+            }),
+        }
     }
 }

@@ -128,15 +128,7 @@ impl Registry {
             }
             let supplied = supplied.ok_or_else(not_found)?;
             let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
-            if let Some(advisory) = self.download_blocked(feed, &key, version).await? {
-                return Err(DownloadError::Advisory {
-                    krate: name.to_owned(),
-                    version: version.to_owned(),
-                    feed: feed.name.clone(),
-                    id: advisory.id,
-                    title: advisory.title,
-                });
-            }
+            self.refuse_if_blocked(feed, &key, name, version).await?;
             if let Err(reason) = may_save {
                 return Err(DownloadError::SaveForbidden {
                     krate: name.to_owned(),
@@ -307,16 +299,8 @@ impl Registry {
                 reason: reason.clone(),
             });
         }
-        if !stored.local
-            && let Some(advisory) = self.download_blocked(feed, key, version).await?
-        {
-            return Err(DownloadError::Advisory {
-                krate: name.to_owned(),
-                version: version.to_owned(),
-                feed: feed.name.clone(),
-                id: advisory.id,
-                title: advisory.title,
-            });
+        if !stored.local {
+            self.refuse_if_blocked(feed, key, name, version).await?;
         }
         self.serve_stored(feed, key, &stored.cksum).await
     }
