@@ -28,6 +28,25 @@ pub enum WarmOutcome {
     Failed { name: String, version: String, reason: String },
 }
 
+/// The outcomes of a job so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub saved: i64,
+    pub present: i64,
+    /// `(name, version, reason)`.
+    pub failed: Vec<(String, String, String)>,
+}
+
+impl Tally {
+    pub fn count(&mut self, outcome: WarmOutcome) {
+        match outcome {
+            WarmOutcome::Saved => self.saved += 1,
+            WarmOutcome::Present => self.present += 1,
+            WarmOutcome::Failed { name, version, reason } => self.failed.push((name, version, reason)),
+        }
+    }
+}
+
 /// Reads and writes warm jobs.
 pub struct WarmRepo<'a> {
     pool: &'a AnyPool,
@@ -86,28 +105,25 @@ impl<'a> WarmRepo<'a> {
         Ok(job(&row)?)
     }
 
-    /// Counts one package's outcome.
-    pub async fn record(&self, id: i64, outcome: &WarmOutcome) -> DbResult<()> {
+    /// Writes how far the job got: the counts so far, whole (a lost write is made good by
+    /// the next), and `done` once the last package is counted.
+    pub async fn progress(&self, id: i64, tally: &Tally, done: bool, now: i64) -> DbResult<()> {
         let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-        let query = match outcome {
-            WarmOutcome::Saved => sqlx::query("UPDATE warm_jobs SET saved = saved + 1 WHERE id = $1").bind(id),
-            WarmOutcome::Present => sqlx::query("UPDATE warm_jobs SET present = present + 1 WHERE id = $1").bind(id),
-            WarmOutcome::Failed { name, version, reason } => sqlx::query(
-                "UPDATE warm_jobs SET failed = failed || $2 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(format!("{}\t{}\t{}\n", clean(name), clean(version), clean(reason))),
-        };
-        query.execute(self.pool).await?;
-        Ok(())
-    }
-
-    pub async fn finish(&self, id: i64, now: i64) -> DbResult<()> {
-        sqlx::query("UPDATE warm_jobs SET state = 'done', finished_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(self.pool)
-            .await?;
+        let failed: String =
+            tally.failed.iter().map(|(n, v, r)| format!("{}\t{}\t{}\n", clean(n), clean(v), clean(r))).collect();
+        sqlx::query(
+            "UPDATE warm_jobs SET saved = $2, present = $3, failed = $4, \
+             state = CASE WHEN $5 = 1 THEN 'done' ELSE state END, \
+             finished_at = CASE WHEN $5 = 1 THEN $6 ELSE finished_at END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(tally.saved)
+        .bind(tally.present)
+        .bind(failed)
+        .bind(i64::from(done))
+        .bind(now)
+        .execute(self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use wharf_auth::{FeedAction, Principal};
-use wharf_db::{Feed, WarmJob, WarmOutcome};
+use wharf_db::{Feed, Tally, WarmJob, WarmOutcome};
 use wharf_index::lockfile::{self, Locked};
 
 use crate::{Authorized, Core, CoreError, CoreResult, FeedRef, audit::Entry, registry::Registry};
@@ -79,6 +79,7 @@ async fn run(
     starter: Starter,
 ) {
     use futures_util::StreamExt;
+    let packages_total = packages.len();
     let outcomes = futures_util::stream::iter(packages)
         .map(|package| {
             let (db, registry, feed, starter) = (db.clone(), registry.clone(), feed.clone(), starter.clone());
@@ -91,16 +92,29 @@ async fn run(
         })
         .buffer_unordered(2);
     futures_util::pin_mut!(outcomes);
+    let mut tally = Tally::default();
+    let mut left = packages_total;
     while let Some((package, outcome)) = outcomes.next().await {
         if let WarmOutcome::Failed { reason, .. } = &outcome {
             tracing::info!(krate = %package.name, version = %package.version, reason, "warming: not saved");
         }
-        if let Err(e) = db.warm_jobs().record(job, &outcome).await {
-            tracing::warn!(error = %e, job, "warming: the progress could not be recorded");
+        tally.count(outcome);
+        left -= 1;
+        if left > 0
+            && let Err(e) = db.warm_jobs().progress(job, &tally, false, wharf_db::unix_now()).await
+        {
+            tracing::warn!(error = %e, job, "warming: the progress could not be recorded; the next count will");
         }
     }
-    if let Err(e) = db.warm_jobs().finish(job, wharf_db::unix_now()).await {
-        tracing::warn!(error = %e, job, "warming: the job could not be marked done");
+    // The last write carries every count and the end: tried until it lands (a few times).
+    for attempt in 1..=5 {
+        match db.warm_jobs().progress(job, &tally, true, wharf_db::unix_now()).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, job, attempt, "warming: the end of the job could not be recorded");
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+            }
+        }
     }
 }
 

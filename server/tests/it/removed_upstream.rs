@@ -1,7 +1,7 @@
 //! Upstream removals, mirrored, with the real cargo: a saved version its upstream stops
 //! listing (as removed malware is) is flagged "removed upstream" and hidden from new
 //! resolution, while a locked build still gets the saved copy; a feed may opt out of the
-//! hiding; listed again, it is back.
+//! hiding; listed again, it is back; yanked upstream, it shows yanked.
 
 use std::time::Duration;
 
@@ -121,6 +121,27 @@ async fn a_version_removed_upstream_is_hidden_from_new_builds_but_serves_locked_
         yanked_of(file, "1.1.0") == Some(false) && !page.contains("removed upstream</span>")
     })
     .await;
+
+    // The upstream yanks it: once its copy is revalidated, the feed shows it yanked (the
+    // upstream's line wins over the saved one), not as removed; new resolution passes it by.
+    let yanked: String = upstream
+        .index_file("rm")
+        .lines()
+        .map(|l| if l.contains("\"1.1.0\"") { l.replace("\"yanked\":false", "\"yanked\":true") } else { l.to_owned() })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(yanked.contains("\"yanked\":true"), "{yanked}");
+    upstream.answer("/index/2/rm", Canned::Body { content_type: "text/plain", body: yanked });
+    until(&wharf, "1.1.0 yanked upstream", |file, page| {
+        yanked_of(file, "1.1.0") == Some(true) && !page.contains("removed upstream</span>")
+    })
+    .await;
+    let out = cargo(&fresh, &work.path().join("home-5"), &["generate-lockfile"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(locked_version(&fresh, "rm"), "1.0.0");
+    // A yank is no removal: the locked build still downloads it.
+    let out = cargo(&locked, &work.path().join("home-6"), &["fetch", "--locked"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     wharf.stop().await;
     upstream.stop().await;
 }
