@@ -162,6 +162,10 @@ fn event_of(change: &Change) -> Option<(i64, &'static str, &str, &str, Option<&s
 /// Queues the deliveries of one change, if webhooks take it.
 pub async fn enqueue(core: &Core, change: &Change) -> CoreResult<u64> {
     let Some((feed_id, event, krate, version, view)) = event_of(change) else { return Ok(0) };
+    // Most feeds have no webhook: one query says so, before the payload is built.
+    if !core.db.webhooks().list(feed_id).await?.iter().any(|h| h.events.iter().any(|e| e == event)) {
+        return Ok(0);
+    }
     let feed = core.db.feeds().get_by_id(feed_id).await?;
     let mut payload = json!({
         "event": event,
