@@ -26,18 +26,27 @@ pub enum AdminError {
 
 /// Runs one admin command; returns what to print.
 pub async fn run(args: AdminArgs, stdin: impl Read) -> Result<String, AdminError> {
+    if let AdminCommand::Restore { dir, storage_url } = &args.command {
+        // The database is written by the restore: it is not opened (nor created) first.
+        return crate::backup::restore(&args.store, dir, storage_url.as_deref()).await.map_err(AdminError::Invalid);
+    }
     if args.store.database_url.is_none() {
         std::fs::create_dir_all(&args.store.data_dir).map_err(|e| {
             AdminError::Invalid(format!("cannot create the data directory {}: {e}", args.store.data_dir.display()))
         })?;
     }
     let db = Db::connect(&args.store.database_url()).await?;
-    let result = audit::within(Origin::CLI, run_on(&db, args.command, stdin)).await;
+    let result = audit::within(Origin::CLI, run_on(&db, &args.store, args.command, stdin)).await;
     db.close().await;
     result
 }
 
-async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<String, AdminError> {
+async fn run_on(
+    db: &Db,
+    store: &crate::config::StoreArgs,
+    command: AdminCommand,
+    mut stdin: impl Read,
+) -> Result<String, AdminError> {
     match command {
         AdminCommand::CreateUser { name, password_stdin: _, admin } => {
             let mut password = String::new();
@@ -88,6 +97,10 @@ async fn run_on(db: &Db, command: AdminCommand, mut stdin: impl Read) -> Result<
             wharf_service::relay::announce(db, wharf_service::Change::TokenRevoked { tokens }).await;
             Ok(format!("Revoked token '{name}' of {}.", user.name))
         }
+        AdminCommand::Backup { out, storage_url } => {
+            crate::backup::backup(db, store, &out, storage_url.as_deref()).await.map_err(AdminError::Invalid)
+        }
+        AdminCommand::Restore { .. } => Err(AdminError::Invalid("restore runs before the database is opened".into())),
         AdminCommand::ImportAdvisories { path } => {
             use wharf_service::advisories::{ImportFrom, MAX_TARBALL, store};
             let tarball;

@@ -25,6 +25,62 @@ pub enum Command {
     Admin(AdminArgs),
     /// Save every crates.io package of a Cargo.lock into a feed of a running Wharf.
     Warm(WarmArgs),
+    /// Write a feed as a bundle (--out) or as a static sparse registry (--static-dir).
+    Export(ExportArgs),
+    /// Load a bundle written by `wharf export` into a feed (created if missing).
+    Import(ImportArgs),
+}
+
+/// `wharf export --feed ORG[/PROJECT]/FEED (--out FILE | --static-dir DIR --base-url URL)`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "static_dir"])))]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where crate files are kept, as for `wharf serve` (default: file://<data-dir>/storage).
+    #[arg(long, env = "WHARF_STORAGE_URL")]
+    pub storage_url: Option<String>,
+    /// The feed: ORG/FEED or ORG/PROJECT/FEED.
+    #[arg(long)]
+    pub feed: String,
+    /// Write a bundle (a tar file with a checksum manifest) to this file.
+    #[arg(long, conflicts_with = "static_dir")]
+    pub out: Option<PathBuf>,
+    /// Write a static sparse registry into this directory, for any web server to serve.
+    #[arg(long, requires = "base_url")]
+    pub static_dir: Option<PathBuf>,
+    /// The URL the static directory will be served at (its config.json's `dl` points there).
+    #[arg(long, requires = "static_dir")]
+    pub base_url: Option<String>,
+}
+
+/// `wharf import FILE --feed ORG[/PROJECT]/FEED [--owner NAME]`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where crate files are kept, as for `wharf serve` (default: file://<data-dir>/storage).
+    #[arg(long, env = "WHARF_STORAGE_URL")]
+    pub storage_url: Option<String>,
+    /// The feed to load into: ORG/FEED or ORG/PROJECT/FEED.
+    #[arg(long)]
+    pub feed: String,
+    /// When the feed does not exist, create it (with the bundle's description and
+    /// visibility, and no upstream) with this account as its Owner.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The bundle.
+    pub bundle: PathBuf,
+}
+
+impl StoreArgs {
+    /// The crate file store: `url`, or the data directory's.
+    pub fn storage(&self, url: Option<&str>) -> Result<StorageUrl, String> {
+        match url {
+            Some(url) => StorageUrl::parse(url).map_err(|e| format!("--storage-url: {e}")),
+            None => Ok(StorageUrl::File(self.data_dir.join("storage"))),
+        }
+    }
 }
 
 /// `wharf warm --url … --token … --feed ORG[/PROJECT]/FEED Cargo.lock`.
@@ -113,6 +169,25 @@ pub enum AdminCommand {
     ImportAdvisories {
         /// A directory holding `crates/{crate}/RUSTSEC-….md`, or a tarball of one.
         path: PathBuf,
+    },
+    /// Back up the instance while it runs: on SQLite a consistent copy of the database,
+    /// and every stored crate file (on PostgreSQL, run pg_dump first; see the README).
+    Backup {
+        /// A new (or empty) directory for the backup.
+        #[arg(long)]
+        out: PathBuf,
+        /// Where crate files are kept, as for `wharf serve` (default: file://<data-dir>/storage).
+        #[arg(long, env = "WHARF_STORAGE_URL")]
+        storage_url: Option<String>,
+    },
+    /// Restore a backup made by `wharf admin backup`, with no server running: the SQLite
+    /// database (which must not exist yet) and the crate files.
+    Restore {
+        /// The backup directory.
+        dir: PathBuf,
+        /// Where crate files go, as for `wharf serve` (default: file://<data-dir>/storage).
+        #[arg(long, env = "WHARF_STORAGE_URL")]
+        storage_url: Option<String>,
     },
 }
 
@@ -286,6 +361,8 @@ pub enum Invocation {
     Serve(Box<ServeConfig>),
     Admin(AdminArgs),
     Warm(WarmArgs),
+    Export(ExportArgs),
+    Import(ImportArgs),
 }
 
 impl Cli {
@@ -293,6 +370,8 @@ impl Cli {
         match self.command {
             Some(Command::Admin(args)) => Invocation::Admin(args),
             Some(Command::Warm(args)) => Invocation::Warm(args),
+            Some(Command::Export(args)) => Invocation::Export(args),
+            Some(Command::Import(args)) => Invocation::Import(args),
             Some(Command::Serve(args)) => Invocation::Serve(Box::new(Self::checked(*args))),
             None => Invocation::Serve(Box::new(Self::checked(self.serve))),
         }
@@ -317,10 +396,7 @@ impl ServeArgs {
             }
         };
         let database_url = self.store.database_url();
-        let storage = match &self.storage_url {
-            Some(url) => StorageUrl::parse(url).map_err(|e| format!("--storage-url: {e}"))?,
-            None => StorageUrl::File(self.store.data_dir.join("storage")),
-        };
+        let storage = self.store.storage(self.storage_url.as_deref())?;
         let upstream = UpstreamConfig::new(
             self.upstream_index.as_deref().unwrap_or(tame_index::CRATES_IO_HTTP_INDEX),
             std::time::Duration::from_secs(self.upstream_ttl),

@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod assets;
+pub mod backup;
+pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod routes;

@@ -28,6 +28,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Invocation::Export(args) => bundle_outcome("export", runtime.block_on(wharf::bundle::export(args))),
+        Invocation::Import(args) => bundle_outcome("import", runtime.block_on(wharf::bundle::import(args))),
         Invocation::Admin(args) => match runtime.block_on(wharf::admin::run(args, std::io::stdin())) {
             Ok(output) => {
                 println!("{output}");
@@ -38,5 +40,18 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn bundle_outcome(command: &str, outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("wharf {command}: {err}");
+            ExitCode::FAILURE
+        }
     }
 }

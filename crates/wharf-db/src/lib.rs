@@ -3,6 +3,7 @@
 
 pub mod advisories;
 pub mod audit;
+pub mod bundles;
 pub mod cooldown;
 pub mod crate_files;
 mod error;
@@ -33,6 +34,7 @@ use sqlx::{
 
 pub use advisories::{AdvisoryRepo, AdvisoryRow, Imported};
 pub use audit::{AuditFilter, AuditRepo, NewRecord, Record};
+pub use bundles::{FeedVersion, ImportOutcome, ImportedVersion};
 pub use cooldown::{CooldownRepo, Released};
 pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};

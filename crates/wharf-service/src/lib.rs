@@ -11,6 +11,7 @@ pub mod advisories;
 pub mod audit;
 pub mod audit_log;
 pub mod authn;
+pub mod backup;
 pub mod browse;
 pub mod clock;
 pub mod cooldown;

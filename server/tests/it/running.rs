@@ -58,6 +58,11 @@ impl RunningWharf {
         Self::start_on(test_db, options, "127.0.0.1:0").await
     }
 
+    /// Starts a server on a database and data directory prepared beforehand (a restore).
+    pub async fn start_with(test_db: TestDatabase, options: Options) -> Self {
+        Self::start_on(test_db, options, "127.0.0.1:0").await
+    }
+
     /// Stops the server and starts a new one on the same port, database and storage:
     /// nothing survives but what was stored.
     pub async fn restart(mut self) -> Self {

@@ -3,6 +3,8 @@
 
 mod advisories;
 pub mod badge;
+pub mod bundle;
+pub mod bundle_import;
 mod cooldown;
 mod download;
 mod files;
