@@ -162,7 +162,9 @@ pub struct FeedList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateFeed {
-    /// Letters, digits, `-`, `_` and `.`; unique in its scope ignoring case.
+    /// 1 to 64 letters, digits, `-`, `_` and `.`, starting with a letter or digit; unique in its
+    /// scope ignoring case.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: String,
     #[serde(default)]
     description: Option<String>,
@@ -177,6 +179,7 @@ pub struct CreateFeed {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateFeed {
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: Option<String>,
     description: Option<String>,
     #[schema(value_type = Option<schema::Visibility>)]

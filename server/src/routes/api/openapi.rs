@@ -189,7 +189,10 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
 
 /// The words and schema of each path parameter, by name.
 fn path_parameter(name: &str) -> (&'static str, RefOr<openapi::Schema>) {
-    let text = |min: usize| ObjectBuilder::new().schema_type(Type::String).min_length(Some(min)).into();
+    let text = || ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).into();
+    // Organizations, projects, feeds and views follow one naming rule (wharf_core::FeedName).
+    let named =
+        || ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")).into();
     let id = ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(openapi::SchemaFormat::KnownFormat(openapi::KnownFormat::Int64)))
@@ -197,13 +200,13 @@ fn path_parameter(name: &str) -> (&'static str, RefOr<openapi::Schema>) {
         .maximum(Some(i64::MAX))
         .into();
     match name {
-        "org" => ("The organization's name.", text(1)),
-        "project" => ("The project's name.", text(1)),
-        "feed" => ("The feed's name (matched ignoring case).", text(1)),
-        "package" => ("The package's (crate's) name.", text(1)),
-        "version" => ("The version (semver).", text(1)),
-        "view" => ("The view's name, without the `@`.", text(1)),
-        "source" => ("The upstream source's name.", text(1)),
+        "org" => ("The organization's name.", named()),
+        "project" => ("The project's name.", named()),
+        "feed" => ("The feed's name (matched ignoring case).", named()),
+        "package" => ("The package's (crate's) name.", text()),
+        "version" => ("The version (semver).", text()),
+        "view" => ("The view's name, without the `@`.", named()),
+        "source" => ("The upstream source's name.", text()),
         "id" => ("The id.", id),
         "job" => ("The warm job's id.", id),
         other => panic!("path parameter {{{other}}} has no description in openapi::path_parameter"),

@@ -64,6 +64,18 @@ pub enum SourceKind {
     Feed,
 }
 
+/// An event a webhook may take (wharf_service::webhooks::EVENTS).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookEvent {
+    Publish,
+    Yank,
+    Unyank,
+    Delete,
+    Restore,
+    Promote,
+}
+
 /// A warm job: `running` until every entry was looked at, then `done`.
 #[derive(ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wharf_service::{Core, rfc3339, webhooks};
 
-use super::{ApiJson, caller::Caller};
+use super::{ApiJson, caller::Caller, schema};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath},
@@ -35,6 +35,7 @@ pub struct CreateWebhook {
     /// administrators only).
     url: String,
     /// The events to send, at least one.
+    #[schema(value_type = Vec<schema::WebhookEvent>)]
     events: Vec<String>,
     /// 16 to 256 characters: each delivery is signed with it (`X-Wharf-Signature`). Never
     /// shown again.
@@ -47,6 +48,7 @@ pub struct CreateWebhook {
 pub struct WebhookResource {
     id: i64,
     url: String,
+    #[schema(value_type = Vec<schema::WebhookEvent>)]
     events: Vec<String>,
     created_at: String,
 }
