@@ -27,6 +27,9 @@ log "Rust tests (SQLite and PostgreSQL)"
 # insta must compare with the committed snapshots, never write new ones.
 INSTA_UPDATE=no cargo test --locked -p wharf-core -p wharf-index -p wharf-db -p wharf-auth -p wharf-service -p wharf-test-support -p wharf
 
+# The REST API against its OpenAPI description, on the debug binary the tests just built.
+log "schemathesis (the REST API against /_apis/openapi.json)"; bash scripts/schemathesis.sh
+
 log "fuzzing (short)"; bash scripts/fuzz.sh all 20
 
 # The browser tests run a debug server built on its own (`cargo xtask build`): the binary

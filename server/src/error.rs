@@ -6,11 +6,35 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
 use wharf_core::FieldErrors;
 use wharf_db::DbError;
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The body of every error answer: cargo's shape, one entry per problem.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// At least one entry.
+    #[schema(min_items = 1)]
+    pub errors: Vec<ErrorDetail>,
+}
+
+/// One problem, in words a person can act on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub detail: String,
+    /// The field to correct (`422` only; `body` for the body as a whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
+
+impl ErrorDetail {
+    fn new(detail: impl Into<String>) -> Self {
+        ErrorDetail { detail: detail.into(), field: None }
+    }
+}
 
 /// 401: the request needs a signed-in user.
 pub fn unauthenticated() -> ApiError {
@@ -106,7 +130,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(fields) => fields
                 .0
                 .iter()
-                .map(|e| json!({ "detail": format!("{}: {}", e.field, e.message), "field": e.field }))
+                .map(|e| ErrorDetail { detail: format!("{}: {}", e.field, e.message), field: Some(e.field.clone()) })
                 .collect(),
             ApiError::Internal(source) => {
                 let mut chain = source.to_string();
@@ -117,11 +141,11 @@ impl IntoResponse for ApiError {
                     cause = c.source();
                 }
                 tracing::error!(error = %chain, "request failed");
-                vec![json!({ "detail": "Internal server error; the server log has the details." })]
+                vec![ErrorDetail::new("Internal server error; the server log has the details.")]
             }
-            other => vec![json!({ "detail": other.to_string() })],
+            other => vec![ErrorDetail::new(other.to_string())],
         };
-        let mut response = (status, Json(json!({ "errors": errors }))).into_response();
+        let mut response = (status, Json(ErrorBody { errors })).into_response();
         if let ApiError::Busy { retry_after, .. } = &self {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after).into());
         }

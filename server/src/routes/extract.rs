@@ -2,8 +2,29 @@
 //! Each becomes the core's typed reference ([`FeedRef`], [`PackageRef`], [`VersionRef`]),
 //! which validates itself and loads the thing only for an authorized caller.
 
-use serde::Deserialize;
+use axum::{
+    extract::{FromRequestParts, Path},
+    http::request::Parts,
+};
+use serde::{Deserialize, de::DeserializeOwned};
 use wharf_service::{CoreResult, FeedRef, PackageRef, VersionRef};
+
+use crate::error::ApiError;
+
+/// Like axum's `Path`, but a segment that does not parse (an id that is not a number, a
+/// name that is not UTF-8) is `400` in the API's error shape rather than plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::BadRequest(format!("{}.", rejection.body_text()))),
+        }
+    }
+}
 
 /// `/{org}[/{project}]`.
 #[derive(Debug, Deserialize)]

@@ -17,6 +17,7 @@ mod helpers;
 mod holes_access;
 mod holes_sign_in;
 mod matrix;
+mod openapi;
 mod projects;
 mod publish;
 mod publish_bodies;

@@ -5,45 +5,54 @@
 
 use axum::{
     Json,
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 use wharf_service::{Core, audit_log as audit, rfc3339};
 
 use super::caller::Caller;
 use crate::{
-    error::{ApiError, ApiResult},
-    routes::extract::{FeedPath, ScopePath},
+    error::{ApiError, ApiResult, ErrorBody},
+    routes::extract::{ApiPath, FeedPath, ScopePath},
 };
 
-/// One page of records.
-#[derive(Debug, Serialize)]
+/// One page of records, newest first.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
+    /// How many records there are in all (not only on this page).
     count: i64,
     value: Vec<AuditRecord>,
 }
 
-#[derive(Debug, Serialize)]
+/// One record: who did what, when, to what, through which channel.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     id: i64,
     at: String,
     actor: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     actor_id: Option<i64>,
     /// The personal access token used, by id (never its secret).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     token_id: Option<i64>,
     channel: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     address: Option<String>,
     action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     org: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     feed: Option<String>,
     target: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     detail: Option<String>,
 }
 
@@ -95,26 +104,69 @@ pub fn paging(query: Option<&str>) -> Result<(i64, i64), ApiError> {
     Ok((skip, top))
 }
 
+/// The feed's audit log, newest first (Administrator or Owner).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/audit", operation_id = "feedAuditLog", tag = "audit",
+    params(
+        ("$top" = Option<i64>, Query, description = "Records per page (default 50).", minimum = 0, maximum = 200),
+        ("$skip" = Option<i64>, Query, description = "Records to skip, newest first.", minimum = 0,
+            maximum = 4294967295_u32),
+    ),
+    responses(
+        (status = 200, description = "One page of records.", body = AuditPage),
+        (status = 400, description = "An unknown query parameter.", body = ErrorBody),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+        (status = 422, description = "`$top` or `$skip` out of range or not a number.", body = ErrorBody),
+    ))]
 pub async fn feed_log(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<AuditPage>> {
     let (skip, top) = paging(query.as_deref())?;
     Ok(Json(audit::feed_log(&core, &caller.0, &path.to_ref(), skip, top).await?.into()))
 }
 
+/// The organization's audit log (its feeds' and projects' records), newest first (Wharf
+/// administrators).
+#[utoipa::path(get, path = "/{org}/_apis/audit", operation_id = "organizationAuditLog", tag = "audit",
+    params(
+        ("$top" = Option<i64>, Query, description = "Records per page (default 50).", minimum = 0, maximum = 200),
+        ("$skip" = Option<i64>, Query, description = "Records to skip, newest first.", minimum = 0,
+            maximum = 4294967295_u32),
+    ),
+    responses(
+        (status = 200, description = "One page of records.", body = AuditPage),
+        (status = 400, description = "An unknown query parameter.", body = ErrorBody),
+        (status = 403, description = "Not a Wharf administrator.", body = ErrorBody),
+        (status = 404, description = "No such organization.", body = ErrorBody),
+        (status = 422, description = "`$top` or `$skip` out of range or not a number.", body = ErrorBody),
+    ))]
 pub async fn org_log(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<ScopePath>,
+    ApiPath(path): ApiPath<ScopePath>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<AuditPage>> {
     let (skip, top) = paging(query.as_deref())?;
     Ok(Json(audit::org_log(&core, &caller.0, &path.org, skip, top).await?.into()))
 }
 
+/// The whole instance's audit log (accounts and tokens too), newest first (Wharf
+/// administrators).
+#[utoipa::path(get, path = "/_apis/audit", operation_id = "instanceAuditLog", tag = "audit",
+    params(
+        ("$top" = Option<i64>, Query, description = "Records per page (default 50).", minimum = 0, maximum = 200),
+        ("$skip" = Option<i64>, Query, description = "Records to skip, newest first.", minimum = 0,
+            maximum = 4294967295_u32),
+    ),
+    responses(
+        (status = 200, description = "One page of records.", body = AuditPage),
+        (status = 400, description = "An unknown query parameter.", body = ErrorBody),
+        (status = 403, description = "Not a Wharf administrator.", body = ErrorBody),
+        (status = 422, description = "`$top` or `$skip` out of range or not a number.", body = ErrorBody),
+    ))]
 pub async fn instance_log(
     State(core): State<Core>,
     caller: Caller,

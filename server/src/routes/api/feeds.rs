@@ -3,12 +3,13 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
+use utoipa::ToSchema;
 use wharf_core::{ScopeKind, Visibility};
 use wharf_db::Feed;
 use wharf_service::{
@@ -16,30 +17,35 @@ use wharf_service::{
     upstreams::{self, SourceInfo},
 };
 
-use super::caller::Caller;
+use super::{caller::Caller, schema};
 use crate::{
-    error::ApiResult,
+    error::{ApiResult, ErrorBody},
     routes::{
         api::ApiJson,
-        extract::{FeedPath, ScopePath},
+        extract::{ApiPath, FeedPath, ScopePath},
     },
 };
 
-#[derive(Debug, Serialize)]
+/// Where a feed lives: an organization, or a project of one.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ScopeResource {
     #[serde(rename = "type")]
+    #[schema(value_type = schema::ScopeKind)]
     kind: ScopeKind,
     org: String,
+    /// Project-scoped feeds only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     project: Option<String>,
 }
 
 /// An upstream source as the API shows it: never its token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UpstreamSource {
     name: String,
+    #[schema(value_type = schema::SourceKind)]
     kind: String,
     location: String,
     has_token: bool,
@@ -63,11 +69,13 @@ impl From<SourceInfo> for UpstreamSource {
 }
 
 /// An upstream source as a request gives it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpstreamSourceBody {
     name: String,
+    #[schema(value_type = schema::SourceKind)]
     kind: String,
+    /// `sparse`: the index URL (`sparse+https://…/index/`); `feed`: `ORG/[PROJECT/]FEED[@VIEW]`.
     #[serde(default)]
     location: Option<String>,
     /// `sparse` only; absent keeps the token of an unchanged source.
@@ -76,12 +84,13 @@ pub struct UpstreamSourceBody {
 }
 
 /// A feed as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedResource {
     id: i64,
     name: String,
     description: String,
+    #[schema(value_type = schema::Visibility)]
     visibility: Visibility,
     scope: ScopeResource,
     upstream_enabled: bool,
@@ -94,10 +103,13 @@ pub struct FeedResource {
     /// Upstream versions younger than this many days are held back (0: off).
     upstream_cooldown_days: i64,
     /// `warn`, `hide` or `block` versions a security advisory affects.
+    #[schema(value_type = schema::AdvisoryPolicy)]
     advisory_policy: &'static str,
     /// Whether versions removed upstream stay in new resolution.
     keep_removed_upstream: bool,
+    /// The feed's sparse index, for cargo (`sparse+…/index/`).
     index_url: String,
+    /// The portal's Connect page.
     connect_url: String,
     url: String,
     created_at: String,
@@ -140,30 +152,37 @@ impl FeedResource {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FeedList {
     count: usize,
     value: Vec<FeedResource>,
 }
 
 /// `POST` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateFeed {
+    /// 1 to 64 letters, digits, `-`, `_` and `.`, starting with a letter or digit; unique in its
+    /// scope ignoring case.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: String,
     #[serde(default)]
     description: Option<String>,
+    #[schema(value_type = schema::Visibility)]
     visibility: String,
+    /// Include packages from crates.io.
     #[serde(default)]
     upstream_enabled: bool,
 }
 
-/// `PATCH` body: only the fields present change.
-#[derive(Debug, Deserialize)]
+/// `PATCH` body: only the fields present (and not `null`) change.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateFeed {
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: Option<String>,
     description: Option<String>,
+    #[schema(value_type = Option<schema::Visibility>)]
     visibility: Option<String>,
     upstream_enabled: Option<bool>,
     /// Public feeds: may anonymous users save versions from the upstream?
@@ -176,13 +195,25 @@ pub struct UpdateFeed {
     /// Hold back upstream versions younger than this many days; 0 turns it off.
     upstream_cooldown_days: Option<i64>,
     /// `warn`, `hide` or `block` versions a security advisory affects.
+    #[schema(value_type = Option<schema::AdvisoryPolicy>)]
     advisory_policy: Option<String>,
     /// Keep versions removed upstream in new resolution.
     keep_removed_upstream: Option<bool>,
 }
 
+/// The feeds of the organization (or project) that the caller may read, by name.
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds", operation_id = "listFeeds", tag = "feeds",
+    security(()),
+    responses(
+        (status = 200, description = "The feeds the caller may read.", body = FeedList),
+        (status = 404, description = "No such organization or project.", body = ErrorBody),
+    ))]
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
-pub async fn list(State(core): State<Core>, caller: Caller, Path(path): Path<ScopePath>) -> ApiResult<Json<FeedList>> {
+pub async fn list(
+    State(core): State<Core>,
+    caller: Caller,
+    ApiPath(path): ApiPath<ScopePath>,
+) -> ApiResult<Json<FeedList>> {
     let feeds = feeds::list(&core, &caller.0, &path.org, path.project.as_deref(), false).await?;
     let mut value = Vec::with_capacity(feeds.len());
     for feed in &feeds {
@@ -191,11 +222,23 @@ pub async fn list(State(core): State<Core>, caller: Caller, Path(path): Path<Sco
     Ok(Json(FeedList { count: value.len(), value }))
 }
 
+/// Creates a feed (members of the organization, read & write scope); the caller becomes
+/// its Owner.
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds", operation_id = "createFeed", tag = "feeds",
+    request_body = CreateFeed,
+    responses(
+        (status = 201, description = "The new feed.", body = FeedResource,
+            headers(("Location" = String, description = "The feed's URL."))),
+        (status = 403, description = "Not a member of the organization, or a read-only token.", body = ErrorBody),
+        (status = 404, description = "No such organization or project.", body = ErrorBody),
+        (status = 409, description = "A feed of that name (ignoring case) exists in the scope.", body = ErrorBody),
+        (status = 422, description = "Invalid fields, one entry per field.", body = ErrorBody),
+    ))]
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %body.name))]
 pub async fn create(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<ScopePath>,
+    ApiPath(path): ApiPath<ScopePath>,
     ApiJson(body): ApiJson<CreateFeed>,
 ) -> ApiResult<Response> {
     let new = feeds::NewFeed {
@@ -211,21 +254,38 @@ pub async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
+/// One feed (its name is matched ignoring case).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}", operation_id = "getFeed", tag = "feeds",
+    security(()),
+    responses(
+        (status = 200, description = "The feed.", body = FeedResource),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
 pub async fn get(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
 ) -> ApiResult<Json<FeedResource>> {
     let found = path.to_ref().authorized(&core, &caller.0, FeedAction::Read).await?;
     Ok(Json(FeedResource::read(&found.feed, &core).await?))
 }
 
+/// Changes the fields given, all or none (Administrator or Owner).
+#[utoipa::path(patch, path = "/{org}/_apis/packaging/feeds/{feed}", operation_id = "updateFeed", tag = "feeds",
+    request_body = UpdateFeed,
+    responses(
+        (status = 200, description = "The changed feed.", body = FeedResource),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+        (status = 409, description = "Another feed of the scope has that name.", body = ErrorBody),
+        (status = 422, description = "Invalid fields, one entry per field.", body = ErrorBody),
+    ))]
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
 pub async fn update(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
     ApiJson(body): ApiJson<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
     let changes = feeds::FeedChanges {
@@ -250,37 +310,82 @@ pub async fn update(
     Ok(Json(FeedResource::read(&feed, &core).await?))
 }
 
+/// Deletes the feed and everything in it (Owner).
+#[utoipa::path(delete, path = "/{org}/_apis/packaging/feeds/{feed}", operation_id = "deleteFeed", tag = "feeds",
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 #[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %path.feed))]
-pub async fn delete(State(core): State<Core>, caller: Caller, Path(path): Path<FeedPath>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(core): State<Core>,
+    caller: Caller,
+    ApiPath(path): ApiPath<FeedPath>,
+) -> ApiResult<StatusCode> {
     feeds::delete(&core, &caller.0, &path.to_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET …/feeds/{feed}/retention/preview`: what the feed's retention rules would move to
-/// the recycle bin now (Administrator or Owner).
+/// What the retention rules would move to the recycle bin now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionPreview {
+    count: usize,
+    value: Vec<Retired>,
+}
+
+/// A version the retention rules would retire, and which rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Retired {
+    package: String,
+    version: String,
+    reason: String,
+}
+
+/// What the feed's retention rules would move to the recycle bin now (Administrator or
+/// Owner).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/retention/preview",
+    operation_id = "previewRetention", tag = "feeds",
+    responses(
+        (status = 200, description = "The versions the rules would retire.", body = RetentionPreview),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn retention_preview(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<serde_json::Value>> {
+    ApiPath(path): ApiPath<FeedPath>,
+) -> ApiResult<Json<RetentionPreview>> {
     let taken = wharf_service::retention::preview(&core, &caller.0, &path.to_ref(), wharf_db::unix_now()).await?;
-    let value: Vec<_> = taken
-        .iter()
-        .map(|t| serde_json::json!({"package": t.package, "version": t.version, "reason": t.reason}))
-        .collect();
-    Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
+    let value: Vec<_> =
+        taken.into_iter().map(|t| Retired { package: t.package, version: t.version, reason: t.reason }).collect();
+    Ok(Json(RetentionPreview { count: value.len(), value }))
 }
 
-/// `POST …/feeds/{feed}/upstreams/{source}/test`: asks the source now and records the
-/// answer as its last success or error (Administrator or Owner).
+/// The answer of an upstream source asked now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpstreamTest {
+    ok: bool,
+    message: String,
+}
+
+/// Asks one upstream source now, bypassing every cache, and records the answer as its last
+/// success or error (Administrator or Owner).
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/upstreams/{source}/test",
+    operation_id = "testUpstream", tag = "feeds",
+    responses(
+        (status = 200, description = "Whether the source answered, and what.", body = UpstreamTest),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or source.", body = ErrorBody),
+    ))]
 pub async fn test_upstream(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<SourcePath>,
-) -> ApiResult<Json<serde_json::Value>> {
+    ApiPath(path): ApiPath<SourcePath>,
+) -> ApiResult<Json<UpstreamTest>> {
     let feed = wharf_service::FeedRef::new(&path.org, path.project.as_deref(), &path.feed);
     let outcome = upstreams::test(&core, &caller.0, &feed, &path.source).await?;
-    Ok(Json(serde_json::json!({ "ok": outcome.ok, "message": outcome.message })))
+    Ok(Json(UpstreamTest { ok: outcome.ok, message: outcome.message }))
 }
 
 /// `…/feeds/{feed}/upstreams/{source}`.

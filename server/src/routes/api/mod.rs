@@ -6,9 +6,11 @@ mod caller;
 mod cooldown;
 mod feeds;
 mod json;
+mod openapi;
 mod packages;
 mod permissions;
 mod projects;
+mod schema;
 mod tokens;
 mod views;
 mod warm;
@@ -16,6 +18,7 @@ mod webhooks;
 
 pub use caller::{Caller, unauthenticated};
 pub use json::{ApiJson, ApiJsonList};
+pub use openapi::document as openapi_document;
 
 use super::table::RouteTable;
 
@@ -60,6 +63,7 @@ pub fn routes() -> RouteTable {
             .get(&format!("{feed}/warm/{{job}}"), warm::status);
     }
     table
+        .get("/_apis/openapi.json", openapi::serve)
         .get("/{org}/_apis/projects", projects::list)
         .post("/{org}/_apis/projects", projects::create)
         .patch("/{org}/_apis/projects/{project}", projects::rename)

@@ -1,21 +1,19 @@
 //! `…/feeds/{feed}/packages/{package}`: a package of a feed and its settings, and the
 //! recycle bin.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wharf_service::{Core, packages, rfc3339};
 
 use super::{ApiJson, caller::Caller};
 use crate::{
-    error::ApiResult,
-    routes::extract::{FeedPath, PackagePath, VersionPath},
+    error::{ApiResult, ErrorBody},
+    routes::extract::{ApiPath, FeedPath, PackagePath, VersionPath},
 };
 
-#[derive(Debug, Serialize)]
+/// A package of a feed: its versions and settings.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackageResource {
     name: String,
@@ -25,9 +23,10 @@ pub struct PackageResource {
     allow_external_versions: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VersionResource {
     version: String,
+    /// Where the version came from: `local` (published) or `upstream` (saved).
     origin: String,
     /// The views it was promoted to.
     views: Vec<String>,
@@ -51,25 +50,42 @@ impl From<packages::Package> for PackageResource {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH` body.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdatePackage {
     allow_external_versions: bool,
 }
 
+/// A package and its versions.
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/packages/{package}", operation_id = "getPackage",
+    tag = "packages",
+    security(()),
+    responses(
+        (status = 200, description = "The package.", body = PackageResource),
+        (status = 404, description = "No such feed or package, or a feed the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn get(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<PackagePath>,
+    ApiPath(path): ApiPath<PackagePath>,
 ) -> ApiResult<Json<PackageResource>> {
     Ok(Json(packages::get(&core, &caller.0, &path.to_ref()?).await?.into()))
 }
 
 /// Changes the package's settings: Administrator or Owner of the feed.
+#[utoipa::path(patch, path = "/{org}/_apis/packaging/feeds/{feed}/packages/{package}", operation_id = "updatePackage",
+    tag = "packages",
+    request_body = UpdatePackage,
+    responses(
+        (status = 200, description = "The package.", body = PackageResource),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or package, or a feed the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn update(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<PackagePath>,
+    ApiPath(path): ApiPath<PackagePath>,
     ApiJson(body): ApiJson<UpdatePackage>,
 ) -> ApiResult<Json<PackageResource>> {
     let package = path.to_ref()?;
@@ -78,16 +94,24 @@ pub async fn update(
 
 /// `DELETE …/packages/{package}/versions/{version}`: to the recycle bin (Administrator or
 /// Owner); the version vanishes from the index and downloads, its number stays reserved.
+#[utoipa::path(delete, path = "/{org}/_apis/packaging/feeds/{feed}/packages/{package}/versions/{version}",
+    operation_id = "deleteVersion", tag = "packages",
+    responses(
+        (status = 204, description = "Moved to the recycle bin."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, package or version.", body = ErrorBody),
+    ))]
 pub async fn delete_version(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<VersionPath>,
+    ApiPath(path): ApiPath<VersionPath>,
 ) -> ApiResult<StatusCode> {
     packages::delete_version(&core, &caller.0, &path.to_ref()?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+/// A deleted version, kept until it is purged.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecycledVersion {
     name: String,
@@ -97,12 +121,25 @@ pub struct RecycledVersion {
     purged_at: String,
 }
 
-/// `GET …/feeds/{feed}/recycle-bin` (Administrator or Owner).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecycleBin {
+    count: usize,
+    value: Vec<RecycledVersion>,
+}
+
+/// The feed's deleted versions (Administrator or Owner).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/recycle-bin", operation_id = "listRecycleBin",
+    tag = "packages",
+    responses(
+        (status = 200, description = "The deleted versions.", body = RecycleBin),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn recycle_bin(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<serde_json::Value>> {
+    ApiPath(path): ApiPath<FeedPath>,
+) -> ApiResult<Json<RecycleBin>> {
     let value: Vec<_> = packages::recycle_bin(&core, &caller.0, &path.to_ref())
         .await?
         .into_iter()
@@ -113,14 +150,23 @@ pub async fn recycle_bin(
             purged_at: rfc3339(r.purged_at),
         })
         .collect();
-    Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
+    Ok(Json(RecycleBin { count: value.len(), value }))
 }
 
-/// `POST …/feeds/{feed}/recycle-bin/{package}/versions/{version}/restore`.
+/// Restores a deleted version from the recycle bin (Administrator or Owner).
+#[utoipa::path(post,
+    path = "/{org}/_apis/packaging/feeds/{feed}/recycle-bin/{package}/versions/{version}/restore",
+    operation_id = "restoreVersion", tag = "packages",
+    responses(
+        (status = 204, description = "Restored."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or no such version in its recycle bin.", body = ErrorBody),
+        (status = 409, description = "The version cannot be restored now.", body = ErrorBody),
+    ))]
 pub async fn restore_version(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<VersionPath>,
+    ApiPath(path): ApiPath<VersionPath>,
 ) -> ApiResult<StatusCode> {
     packages::restore_version(&core, &caller.0, &path.to_ref()?).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,40 +2,52 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wharf_core::TokenScope;
 use wharf_db::{TokenInfo, TokenRef};
 
 use wharf_service::{Core, rfc3339, tokens};
 
-use super::{ApiJson, caller::Caller};
-use crate::error::ApiResult;
+use super::{ApiJson, caller::Caller, schema};
+use crate::{
+    error::{ApiResult, ErrorBody},
+    routes::extract::ApiPath,
+};
 
-#[derive(Debug, Deserialize)]
+/// A new token for the caller.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateToken {
     name: String,
+    #[schema(value_type = schema::TokenScope)]
     scope: String,
+    /// Days until it expires; absent or `null`: never (a token minted with a token lives no
+    /// longer than it).
     expires_in_days: Option<u32>,
 }
 
 /// A token as listed; `token` only in the answer to its creation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResource {
     id: i64,
     name: String,
+    #[schema(value_type = schema::TokenScope)]
     scope: TokenScope,
+    /// The token's first characters, to recognise it by.
     prefix: String,
     created_at: String,
     expires_at: Option<String>,
     last_used_at: Option<String>,
     revoked: bool,
+    /// The secret itself: in the answer to the creation only, and stored nowhere.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     token: Option<String>,
 }
 
@@ -55,7 +67,16 @@ impl From<TokenInfo> for TokenResource {
     }
 }
 
-/// `POST /_apis/tokens`: a token for the caller; with a token, one capped at it.
+/// Mints a personal access token for the caller; minted with a token, it is capped at that
+/// token's scope and lifetime.
+#[utoipa::path(post, path = "/_apis/tokens", operation_id = "createToken", tag = "tokens",
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "The new token, with its secret (shown this once).", body = TokenResource),
+        (status = 403, description = "A token that may not mint this one.", body = ErrorBody),
+        (status = 409, description = "The caller has a token of that name.", body = ErrorBody),
+        (status = 422, description = "Invalid fields, one entry per field.", body = ErrorBody),
+    ))]
 pub async fn create(
     State(core): State<Core>,
     caller: Caller,
@@ -68,12 +89,23 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(resource)).into_response())
 }
 
+/// The caller's tokens (never their secrets).
+#[utoipa::path(get, path = "/_apis/tokens", operation_id = "listTokens", tag = "tokens",
+    responses(
+        (status = 200, description = "The caller's tokens.", body = Vec<TokenResource>),
+    ))]
 pub async fn list(State(core): State<Core>, caller: Caller) -> ApiResult<Json<Vec<TokenResource>>> {
     Ok(Json(tokens::list(&core, &caller.0).await?.into_iter().map(Into::into).collect()))
 }
 
-/// `DELETE /_apis/tokens/{id}` (write scope): the token and those minted with it.
-pub async fn revoke(State(core): State<Core>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+/// Revokes one of the caller's tokens and those minted with it (read & write scope).
+#[utoipa::path(delete, path = "/_apis/tokens/{id}", operation_id = "revokeToken", tag = "tokens",
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 403, description = "A read-only token.", body = ErrorBody),
+        (status = 404, description = "The caller has no such token.", body = ErrorBody),
+    ))]
+pub async fn revoke(State(core): State<Core>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     tokens::revoke(&core, &caller.0, TokenRef::Id(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,22 +3,23 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wharf_core::FeedLocation;
 use wharf_service::{Core, views};
 
 use super::{ApiJson, caller::Caller};
 use crate::{
-    error::ApiResult,
-    routes::extract::{FeedPath, VersionPath},
+    error::{ApiResult, ErrorBody},
+    routes::extract::{ApiPath, FeedPath, VersionPath},
 };
 
 /// A view as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewResource {
     name: String,
@@ -26,6 +27,7 @@ pub struct ViewResource {
     built_in: bool,
     /// How many versions were promoted to it (`@local`: not counted).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     versions: Option<i64>,
     /// The view's own registry, for cargo.
     index_url: String,
@@ -44,13 +46,16 @@ impl ViewResource {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A view's name (without the `@`).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ViewBody {
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// The view to promote to.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PromoteBody {
     view: String,
@@ -70,24 +75,46 @@ impl ViewPath {
     }
 }
 
-/// `GET …/views`: `@local` first, then the feed's views by name (readers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewList {
+    count: usize,
+    value: Vec<ViewResource>,
+}
+
+/// The feed's views: `@local` first, then the others by name (readers).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/views", operation_id = "listViews", tag = "views",
+    security(()),
+    responses(
+        (status = 200, description = "The views.", body = ViewList),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn list(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<serde_json::Value>> {
+    ApiPath(path): ApiPath<FeedPath>,
+) -> ApiResult<Json<ViewList>> {
     let (feed, list) = views::list(&core, &caller.0, &path.to_ref()).await?;
     let loc = feed.location();
     let mut value = vec![ViewResource::new(&core, &loc, views::LOCAL, None)];
     value.extend(list.iter().map(|v| ViewResource::new(&core, &loc, &v.name, Some(v.versions))));
-    Ok(Json(serde_json::json!({ "count": value.len(), "value": value })))
+    Ok(Json(ViewList { count: value.len(), value }))
 }
 
-/// `POST …/views` with `{"name"}` (Administrator or Owner).
+/// Adds a view (Administrator or Owner).
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/views", operation_id = "createView", tag = "views",
+    request_body = ViewBody,
+    responses(
+        (status = 201, description = "The new view.", body = ViewResource,
+            headers(("Location" = String, description = "The view's URL."))),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+        (status = 409, description = "The feed has a view of that name.", body = ErrorBody),
+        (status = 422, description = "An invalid name.", body = ErrorBody),
+    ))]
 pub async fn create(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
     ApiJson(body): ApiJson<ViewBody>,
 ) -> ApiResult<Response> {
     let feed = path.to_ref();
@@ -96,11 +123,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
-/// `PATCH …/views/{view}` with `{"name"}`: renames it (Administrator or Owner).
+/// Renames a view (Administrator or Owner); `@local` cannot be renamed.
+#[utoipa::path(patch, path = "/{org}/_apis/packaging/feeds/{feed}/views/{view}", operation_id = "renameView",
+    tag = "views",
+    request_body = ViewBody,
+    responses(
+        (status = 200, description = "The renamed view.", body = ViewResource),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or view.", body = ErrorBody),
+        (status = 409, description = "The feed has a view of the new name.", body = ErrorBody),
+        (status = 422, description = "An invalid new name.", body = ErrorBody),
+    ))]
 pub async fn rename(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<ViewPath>,
+    ApiPath(path): ApiPath<ViewPath>,
     ApiJson(body): ApiJson<ViewBody>,
 ) -> ApiResult<Json<ViewResource>> {
     let feed = path.feed();
@@ -108,18 +145,37 @@ pub async fn rename(
     Ok(Json(ViewResource::new(&core, &feed.location(), &view.name, Some(view.versions))))
 }
 
-/// `DELETE …/views/{view}` (Administrator or Owner).
-pub async fn delete(State(core): State<Core>, caller: Caller, Path(path): Path<ViewPath>) -> ApiResult<StatusCode> {
+/// Deletes a view (Administrator or Owner); the versions promoted to it stay in the feed.
+#[utoipa::path(delete, path = "/{org}/_apis/packaging/feeds/{feed}/views/{view}", operation_id = "deleteView",
+    tag = "views",
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or view (`@local` is not one).", body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(core): State<Core>,
+    caller: Caller,
+    ApiPath(path): ApiPath<ViewPath>,
+) -> ApiResult<StatusCode> {
     views::delete(&core, &caller.0, &path.feed(), &path.view).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST …/packages/{package}/versions/{version}/promote` with `{"view"}` (Contributor and
-/// up): answers the view.
+/// Promotes a version to a view (Contributor and up): answers the view.
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/packages/{package}/versions/{version}/promote",
+    operation_id = "promoteVersion", tag = "views",
+    request_body = PromoteBody,
+    responses(
+        (status = 200, description = "The view.", body = ViewResource),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, package, version or view.", body = ErrorBody),
+        (status = 422, description = "An invalid view name.", body = ErrorBody),
+    ))]
 pub async fn promote(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<VersionPath>,
+    ApiPath(path): ApiPath<VersionPath>,
     ApiJson(body): ApiJson<PromoteBody>,
 ) -> ApiResult<Json<ViewResource>> {
     let version = path.to_ref()?;

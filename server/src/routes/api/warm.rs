@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::{
     Json,
     body::{Body, to_bytes},
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{
         IntoResponse, Response,
@@ -15,14 +15,15 @@ use axum::{
     },
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wharf_db::WarmJob;
 use wharf_index::lockfile::MAX_LOCKFILE;
 use wharf_service::warm;
 
-use super::caller::Caller;
+use super::{caller::Caller, schema};
 use crate::{
-    error::{ApiError, ApiResult},
-    routes::extract::FeedPath,
+    error::{ApiError, ApiResult, ErrorBody},
+    routes::extract::{ApiPath, FeedPath},
     state::AppState,
 };
 
@@ -35,17 +36,24 @@ pub struct JobPath {
     job: i64,
 }
 
-#[derive(Debug, Serialize)]
+/// A warm job's progress.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct JobResource {
     id: i64,
+    #[schema(value_type = schema::WarmState)]
     state: String,
+    /// Entries of the lockfile from a registry.
     total: i64,
+    /// Saved from the upstream by this job.
     saved: i64,
+    /// In the feed already, with the lockfile's checksum.
     present: i64,
     failed: Vec<Failed>,
 }
 
-#[derive(Debug, Serialize)]
+/// An entry that could not be warmed, and why.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WarmFailure)]
 pub struct Failed {
     name: String,
     version: String,
@@ -65,10 +73,25 @@ impl From<WarmJob> for JobResource {
     }
 }
 
+/// Warms the feed from a `Cargo.lock` (the body): a background job saves every registry
+/// entry the feed does not hold yet from its upstream, comparing every checksum (Contributor
+/// and up, as saving).
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/warm", operation_id = "warmFeed", tag = "operations",
+    request_body(content = String, content_type = "text/plain", description = "A `Cargo.lock`."),
+    responses(
+        (status = 202, description = "The job, started.", body = JobResource,
+            headers(("Location" = String, description = "The job's URL."))),
+        (status = 400, description = "The body is not UTF-8 text.", body = ErrorBody),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+        (status = 409, description = "The feed has no upstream to save from.", body = ErrorBody),
+        (status = 413, description = "A body over the largest lockfile accepted.", body = ErrorBody),
+        (status = 422, description = "Not a lockfile, or one without registry entries.", body = ErrorBody),
+    ))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
     body: Body,
 ) -> ApiResult<Response> {
     let bytes = to_bytes(body, MAX_LOCKFILE)
@@ -84,10 +107,22 @@ pub async fn start(
     Ok(response)
 }
 
+/// A warm job's progress: JSON, or with `Accept: text/event-stream` a stream of `progress`
+/// events every half second and a last `done` one.
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/warm/{job}", operation_id = "warmJob",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The job's progress.", content(
+            (JobResource = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or job.", body = ErrorBody),
+    ))]
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
-    Path(path): Path<JobPath>,
+    ApiPath(path): ApiPath<JobPath>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let feed = wharf_service::FeedRef::new(&path.org, path.project.as_deref(), &path.feed);

@@ -1,16 +1,16 @@
 //! A feed's webhooks over REST (Administrator or Owner): `GET`/`POST …/feeds/{feed}/webhooks`,
 //! `DELETE …/webhooks/{id}`, `GET …/webhooks/{id}/deliveries`, `POST …/webhooks/{id}/test`.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wharf_service::{Core, rfc3339, webhooks};
 
-use super::{ApiJson, caller::Caller};
-use crate::{error::ApiResult, routes::extract::FeedPath};
+use super::{ApiJson, caller::Caller, schema};
+use crate::{
+    error::{ApiResult, ErrorBody},
+    routes::extract::{ApiPath, FeedPath},
+};
 
 /// `…/webhooks/{id}`.
 #[derive(Debug, Deserialize)]
@@ -27,19 +27,28 @@ impl WebhookPath {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A new webhook.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
+    /// An `http://` or `https://` address (this machine or a private network: Wharf
+    /// administrators only).
     url: String,
+    /// The events to send, at least one.
+    #[schema(value_type = Vec<schema::WebhookEvent>)]
     events: Vec<String>,
+    /// 16 to 256 characters: each delivery is signed with it (`X-Wharf-Signature`). Never
+    /// shown again.
     secret: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A webhook (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookResource {
     id: i64,
     url: String,
+    #[schema(value_type = Vec<schema::WebhookEvent>)]
     events: Vec<String>,
     created_at: String,
 }
@@ -50,7 +59,8 @@ impl From<webhooks::Webhook> for WebhookResource {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// One delivery of an event to a webhook.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryResource {
     id: i64,
@@ -61,30 +71,57 @@ pub struct DeliveryResource {
     response_code: Option<i64>,
     error: Option<String>,
     created_at: String,
+    /// While `pending` only.
     next_attempt_at: Option<String>,
     finished_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct List<T> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
     count: usize,
-    value: Vec<T>,
+    value: Vec<WebhookResource>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    count: usize,
+    value: Vec<DeliveryResource>,
+}
+
+/// The feed's webhooks (Administrator or Owner).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/webhooks", operation_id = "listWebhooks",
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "The webhooks.", body = WebhookList),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+    ))]
 pub async fn list(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
-) -> ApiResult<Json<List<WebhookResource>>> {
+    ApiPath(path): ApiPath<FeedPath>,
+) -> ApiResult<Json<WebhookList>> {
     let value: Vec<WebhookResource> =
         webhooks::list(&core, &caller.0, &path.to_ref()).await?.into_iter().map(Into::into).collect();
-    Ok(Json(List { count: value.len(), value }))
+    Ok(Json(WebhookList { count: value.len(), value }))
 }
 
+/// Adds a webhook (Administrator or Owner); its secret is sealed with the instance's key.
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/webhooks", operation_id = "createWebhook",
+    tag = "webhooks",
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "The new webhook.", body = WebhookResource),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed, or one the caller may not read.", body = ErrorBody),
+        (status = 409, description = "The feed has as many webhooks as it may.", body = ErrorBody),
+        (status = 422, description = "Invalid fields (or no secret key configured), one entry per field.",
+            body = ErrorBody),
+    ))]
 pub async fn create(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<FeedPath>,
+    ApiPath(path): ApiPath<FeedPath>,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> ApiResult<(StatusCode, Json<WebhookResource>)> {
     let new = webhooks::NewWebhook { url: body.url, events: body.events, secret: body.secret };
@@ -92,16 +129,36 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-pub async fn delete(State(core): State<Core>, caller: Caller, Path(path): Path<WebhookPath>) -> ApiResult<StatusCode> {
+/// Removes a webhook and its delivery log (Administrator or Owner).
+#[utoipa::path(delete, path = "/{org}/_apis/packaging/feeds/{feed}/webhooks/{id}", operation_id = "deleteWebhook",
+    tag = "webhooks",
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or webhook.", body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(core): State<Core>,
+    caller: Caller,
+    ApiPath(path): ApiPath<WebhookPath>,
+) -> ApiResult<StatusCode> {
     webhooks::delete(&core, &caller.0, &path.feed(), path.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The webhook's latest 50 deliveries (Administrator or Owner).
+#[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/webhooks/{id}/deliveries",
+    operation_id = "listDeliveries", tag = "webhooks",
+    responses(
+        (status = 200, description = "The deliveries, newest first.", body = DeliveryList),
+        (status = 403, description = "The caller's role does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or webhook.", body = ErrorBody),
+    ))]
 pub async fn deliveries(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<WebhookPath>,
-) -> ApiResult<Json<List<DeliveryResource>>> {
+    ApiPath(path): ApiPath<WebhookPath>,
+) -> ApiResult<Json<DeliveryList>> {
     let value: Vec<DeliveryResource> = webhooks::deliveries(&core, &caller.0, &path.feed(), path.id)
         .await?
         .into_iter()
@@ -117,13 +174,21 @@ pub async fn deliveries(
             finished_at: d.finished_at.map(rfc3339),
         })
         .collect();
-    Ok(Json(List { count: value.len(), value }))
+    Ok(Json(DeliveryList { count: value.len(), value }))
 }
 
+/// Queues a `ping` delivery to the webhook (Administrator or Owner).
+#[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/webhooks/{id}/test", operation_id = "testWebhook",
+    tag = "webhooks",
+    responses(
+        (status = 202, description = "Queued."),
+        (status = 403, description = "The caller's role or token does not allow it.", body = ErrorBody),
+        (status = 404, description = "No such feed or webhook.", body = ErrorBody),
+    ))]
 pub async fn send_test(
     State(core): State<Core>,
     caller: Caller,
-    Path(path): Path<WebhookPath>,
+    ApiPath(path): ApiPath<WebhookPath>,
 ) -> ApiResult<StatusCode> {
     webhooks::send_test(&core, &caller.0, &path.feed(), path.id).await?;
     Ok(StatusCode::ACCEPTED)

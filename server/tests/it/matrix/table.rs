@@ -127,6 +127,8 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
         (M::GET, "/{org}/_apis/audit", Row::All("UFFFFFF.")),
         (M::GET, "/_apis/audit", Row::All("UFFFFFF.")),
         (M::POST, "/_apis/advisories", Row::All("UFFFFFF.")),
+        // The API's OpenAPI description is public.
+        (M::GET, "/_apis/openapi.json", EVERYONE),
         // Static assets, metrics and health are for everyone (a missing asset is 404).
         (M::GET, "/pkg/{*file}", Row::All("NNNNNNNN")),
         (M::GET, "/_metrics", EVERYONE),
