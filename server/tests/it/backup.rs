@@ -24,7 +24,7 @@ async fn publish(wharf: &RunningWharf, name: &str, version: &str) {
     let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
     let res = wharf
         .http()
-        .put(wharf.url(&format!("/default/default/_packaging/kept/Cargo/api/v1/crates/new")))
+        .put(wharf.url("/default/default/_packaging/kept/Cargo/api/v1/crates/new"))
         .header("authorization", &wharf.admin_token)
         .body(body)
         .send()
