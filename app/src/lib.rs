@@ -24,8 +24,8 @@ use crate::{
     components::layout::Layout,
     pages::{
         ConnectPage, CreateFeedPage, FeedAuditPage, FeedPage, FeedPermissionsPage, FeedSecurityPage, FeedSettingsPage,
-        FeedUpstreamsPage, FeedViewsPage, FeedWebhooksPage, FeedsPage, MembersPage, NotFound, OrganizationsPage,
-        PackagePage, ProjectsPage, RecycleBinPage, SetupPage, SignInPage, TokensPage,
+        FeedUpstreamsPage, FeedViewsPage, FeedWarmPage, FeedWebhooksPage, FeedsPage, MembersPage, NotFound,
+        OrganizationsPage, PackagePage, ProjectsPage, RecycleBinPage, SetupPage, SignInPage, TokensPage, WarmJobPage,
     },
 };
 
@@ -83,9 +83,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/upstreams") view=FeedUpstreamsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/warm") view=FeedWarmPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/_artifacts/feed/:feed/warm/:job") view=WarmJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/settings/webhooks") view=FeedWebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/webhooks") view=FeedWebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/security") view=FeedSecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/warm") view=FeedWarmPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:org/:project/_artifacts/feed/:feed/warm/:job") view=WarmJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/settings/audit") view=FeedAuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>
                     <Route path=path!("/:org/:project/_artifacts/feed/:feed/package/:package") view=PackagePage ssr=SsrMode::Async/>

@@ -356,3 +356,22 @@ pub struct DeliveryView {
     /// When it finished, or was queued (RFC 3339).
     pub at: String,
 }
+
+/// A warm job as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmJobView {
+    pub id: i64,
+    pub done: bool,
+    pub total: i64,
+    pub saved: i64,
+    pub present: i64,
+    /// `(name, version, reason)` of each package that could not be saved.
+    pub failed: Vec<(String, String, String)>,
+    /// The job's REST address, whose server-sent events the page follows.
+    pub events_url: String,
+}
+
+/// Why an uploaded lockfile was refused: the Warm page is rendered again with it (the
+/// upload is a plain form post, answered by the server with the page itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmUploadError(pub String);

@@ -34,6 +34,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
             </div>
             <div class="page-head__actions">
                 <a class="button" id="feed-security-link" href=loc.security_path()>"Security"</a>
+                <a class="button" id="feed-warm-link" href=loc.warm_path()>"Warm from a Cargo.lock"</a>
                 {feed.can_administer.then(|| view! {
                     <a class="button" id="feed-settings-link" href=loc.settings_path()>"Settings"</a>
                 })}

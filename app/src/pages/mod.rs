@@ -14,6 +14,7 @@ mod security;
 mod settings;
 mod upstreams;
 mod views;
+mod warm;
 mod webhooks;
 
 pub use account::{SetupPage, SignInPage, TokensPage};
@@ -30,6 +31,7 @@ pub use security::FeedSecurityPage;
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 pub use upstreams::FeedUpstreamsPage;
 pub use views::FeedViewsPage;
+pub use warm::{FeedWarmPage, WarmJobPage};
 pub use webhooks::FeedWebhooksPage;
 
 use leptos::{prelude::*, server_fn::ServerFn};

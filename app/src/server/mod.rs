@@ -10,6 +10,7 @@ mod packages;
 mod projects;
 mod upstreams;
 mod views;
+mod warm;
 mod webhooks;
 
 pub use account::*;
@@ -20,6 +21,7 @@ pub use packages::*;
 pub use projects::*;
 pub use upstreams::*;
 pub use views::*;
+pub use warm::*;
 pub use webhooks::*;
 
 use leptos::prelude::*;
@@ -40,6 +42,7 @@ pub const READ_ONLY_FNS: &[&str] = &[
     <ListFeeds as leptos::server_fn::ServerFn>::PATH,
     <ListProjects as leptos::server_fn::ServerFn>::PATH,
     <GetFeed as leptos::server_fn::ServerFn>::PATH,
+    <WarmJob as leptos::server_fn::ServerFn>::PATH,
     <ListPackages as leptos::server_fn::ServerFn>::PATH,
     <GetPackage as leptos::server_fn::ServerFn>::PATH,
     <ListRecycleBin as leptos::server_fn::ServerFn>::PATH,

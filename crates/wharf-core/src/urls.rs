@@ -242,6 +242,16 @@ impl FeedLocation {
         format!("{}/settings/audit", self.page_path())
     }
 
+    /// The feed's Warm page: upload a `Cargo.lock` (`POST` sends the form there).
+    pub fn warm_path(&self) -> String {
+        format!("{}/warm", self.page_path())
+    }
+
+    /// The page of one warm job of the feed.
+    pub fn warm_job_path(&self, job: i64) -> String {
+        format!("{}/warm/{job}", self.page_path())
+    }
+
     /// The feed's Security page (the advisories that affect its versions).
     pub fn security_path(&self) -> String {
         format!("{}/security", self.page_path())

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod network;
 mod portal;
 mod table;
+mod warm_upload;
 
 use app::{App, shell};
 use axum::{
@@ -35,7 +36,10 @@ fn service_routes() -> RouteTable {
 
 /// The portal's own routes beside Leptos' pages and server functions.
 fn portal_routes() -> RouteTable {
-    RouteTable::default().post(wharf_core::urls::pages::TOKENS, portal::create_token)
+    RouteTable::default()
+        .post(wharf_core::urls::pages::TOKENS, portal::create_token)
+        .post("/{org}/_artifacts/feed/{feed}/warm", warm_upload::upload)
+        .post("/{org}/{project}/_artifacts/feed/{feed}/warm", warm_upload::upload)
 }
 
 /// The portal's routes, generated once per process. Generating them renders the app with

@@ -170,6 +170,16 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             let body = r#"{"url":"https://hooks.example.com/x","events":["publish"],"secret":"a webhook secret 1234"}"#;
             (path, body.into(), Some("application/json"))
         }
+        ("POST", p) if p.contains("/_artifacts/") && p.ends_with("/warm") => {
+            // The Warm page's upload: a multipart form with the session's CSRF token.
+            let b = "matrix-boundary";
+            let body = format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\n\
+                 Content-Disposition: form-data; name=\"lockfile\"; filename=\"Cargo.lock\"\r\n\
+                 Content-Type: text/plain\r\n\r\nversion = 4\n\r\n--{b}--\r\n"
+            );
+            (path, body, Some("multipart/form-data; boundary=matrix-boundary"))
+        }
         ("POST", p) if p.ends_with("/warm") => (path, "version = 4\n".into(), Some("text/plain")),
         ("GET", p) if p.ends_with("/warm/{job}") => {
             (path.replace("{job}", &spares::spare_job(cx, project, feed).await), String::new(), None)
@@ -221,6 +231,10 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             (path, form(&[("org", "default")]), None)
         }
         ("POST", "/_fn/get_feed" | "/_fn/list_permissions" | "/_fn/list_recycle_bin") => (path, feed_args(&[]), None),
+        ("POST", "/_fn/warm_job") => {
+            let job = spares::spare_job(cx, project, feed).await;
+            (path, feed_args(&[("job", &job)]), None)
+        }
         ("POST", "/_fn/get_package") => (path, feed_args(&[("name", "seeded")]), None),
         ("POST", "/_fn/delete_version") => (path, feed_args(&[("name", "seeded"), ("version", "1.0.0")]), None),
         ("POST", "/_fn/set_allow_external") => (path, feed_args(&[("name", "seeded"), ("allow", "on")]), None),
