@@ -33,6 +33,7 @@ mod upstream_sources;
 mod views;
 mod warm;
 mod warm_restart;
+mod warm_upload;
 mod webhooks;
 
 use axum::http::{Method, StatusCode};
