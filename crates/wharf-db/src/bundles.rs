@@ -133,31 +133,13 @@ impl PackageRepo<'_> {
     pub async fn import(&self, feed_id: i64, v: &ImportedVersion<'_>) -> DbResult<ImportOutcome> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(feed_id)
-        .bind(v.name)
-        .bind(v.name.to_ascii_lowercase())
-        .bind(canonical_key(v.name))
-        .bind(ts)
-        .bind(ts)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
-            .bind(feed_id)
-            .bind(canonical_key(v.name))
-            .fetch_one(&mut *tx)
-            .await?;
-        let held: String = row.try_get("name")?;
+        let (package_id, held) = crate::packages::claim_name(&mut tx, feed_id, v.name, ts).await?;
         if held != v.name {
             return Err(DbError::Conflict(format!(
                 "{} {}: the feed has the crate as `{held}` (names are unique ignoring case and `-`/`_`)",
                 v.name, v.version
             )));
         }
-        let package_id: i64 = row.try_get("id")?;
         let key = version_key(v.version);
         let rows = sqlx::query(
             "SELECT version, origin, cksum FROM package_versions WHERE package_id = $1 AND version_key = $2",

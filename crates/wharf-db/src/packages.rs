@@ -213,31 +213,13 @@ impl<'a> PackageRepo<'a> {
         // instead of failing to upgrade a read lock later. Creating the package if missing,
         // and doing nothing on any conflict, also lets concurrent first publishes of a name
         // on PostgreSQL wait for each other instead of one failing on the unique index.
-        sqlx::query(
-            "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(feed_id)
-        .bind(v.name)
-        .bind(v.name.to_ascii_lowercase())
-        .bind(canonical_key(v.name))
-        .bind(ts)
-        .bind(ts)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
-            .bind(feed_id)
-            .bind(canonical_key(v.name))
-            .fetch_one(&mut *tx)
-            .await?;
-        let name: String = row.try_get("name")?;
+        let (package_id, name) = claim_name(&mut tx, feed_id, v.name, ts).await?;
         if name != v.name {
             return Err(DbError::Conflict(format!(
                 "This feed already has a crate named `{name}`; names are unique ignoring case and `-`/`_`. \
                  Publish it as `{name}` or choose another name."
             )));
         }
-        let package_id: i64 = row.try_get("id")?;
         let key = version_key(v.version);
         let taken = sqlx::query(
             "SELECT version, origin, deleted_at FROM package_versions WHERE package_id = $1 AND version_key = $2",
@@ -574,4 +556,36 @@ impl<'a> PackageRepo<'a> {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
+}
+
+/// The package of `name` in the feed inside `tx`, created if missing: its id and the name
+/// as the feed spells it (which differs from `name` when the feed holds it in another
+/// case or with `-`/`_` swapped). Writes first: on SQLite this takes the write lock at
+/// once (waiting for it if need be) instead of failing to upgrade a read lock later; doing
+/// nothing on any conflict also lets concurrent first writers of a name on PostgreSQL wait
+/// for each other instead of one failing on the unique index.
+pub(crate) async fn claim_name(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    feed_id: i64,
+    name: &str,
+    ts: i64,
+) -> DbResult<(i64, String)> {
+    sqlx::query(
+        "INSERT INTO packages (feed_id, name, name_key, canonical_key, created_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(feed_id)
+    .bind(name)
+    .bind(name.to_ascii_lowercase())
+    .bind(canonical_key(name))
+    .bind(ts)
+    .bind(ts)
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query("SELECT id, name FROM packages WHERE feed_id = $1 AND canonical_key = $2")
+        .bind(feed_id)
+        .bind(canonical_key(name))
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok((row.try_get("id")?, row.try_get("name")?))
 }

@@ -65,7 +65,7 @@ fn refusal(status: StatusCode, message: &str) -> Response {
 pub async fn create_token(State(state): State<AppState>, request: Request) -> Response {
     use app::{model::CreatedToken, server::CreateToken};
     let session = request.extensions().get::<Session>().cloned();
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, FORM_BODY_LIMIT).await else {
         return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
     };
@@ -103,18 +103,30 @@ pub async fn create_token(State(state): State<AppState>, request: Request) -> Re
             return Redirect::to(&location).into_response();
         }
     };
-    // The tokens page, rendered with the new token in its context.
+    // The tokens page, rendered with the new token in its context (the answer holds the
+    // secret: no cache may keep it).
+    page_with(&state, parts, created).await
+}
+
+/// The portal page at the request's address, rendered as for a `GET` with `extra` in its
+/// context, and marked for no cache to keep: the answer to a form posted to its own page.
+pub(super) async fn page_with<T: Clone + Send + Sync + 'static>(
+    state: &AppState,
+    mut parts: axum::http::request::Parts,
+    extra: T,
+) -> Response {
     parts.method = Method::GET;
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
     let (core, options) = (state.core.clone(), state.leptos.clone());
     let render = leptos_axum::render_app_async_with_context(
         move || {
             leptos::prelude::provide_context(core.clone());
-            leptos::prelude::provide_context(created.clone());
+            leptos::prelude::provide_context(extra.clone());
         },
         move || app::shell(options.clone()),
     );
     let mut response = render(Request::from_parts(parts, Body::empty())).await;
-    // The answer holds the secret: no cache may keep it.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

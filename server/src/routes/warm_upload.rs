@@ -7,7 +7,7 @@
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use tower_sessions::Session;
@@ -106,26 +106,8 @@ pub async fn upload(State(state): State<AppState>, Path(path): Path<FeedPath>, r
 }
 
 /// The Warm page again, with `message` above the form.
-async fn again(
-    state: &AppState,
-    mut head: axum::http::request::Parts,
-    status: StatusCode,
-    message: String,
-) -> Response {
-    head.method = Method::GET;
-    head.headers.remove(header::CONTENT_TYPE);
-    head.headers.remove(header::CONTENT_LENGTH);
-    let (core, options) = (state.core.clone(), state.leptos.clone());
-    let refused = app::model::WarmUploadError(message);
-    let render = leptos_axum::render_app_async_with_context(
-        move || {
-            leptos::prelude::provide_context(core.clone());
-            leptos::prelude::provide_context(refused.clone());
-        },
-        move || app::shell(options.clone()),
-    );
-    let mut response = render(Request::from_parts(head, Body::empty())).await;
+async fn again(state: &AppState, head: axum::http::request::Parts, status: StatusCode, message: String) -> Response {
+    let mut response = super::portal::page_with(state, head, app::model::WarmUploadError(message)).await;
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

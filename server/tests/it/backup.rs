@@ -10,28 +10,12 @@ use std::{
 };
 
 use reqwest::Method;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use wharf_test_support::{Engine, TestDatabase, on_both_engines, upstream::CrateSpec};
 
 use crate::running::{Options, RunningWharf};
 
 const FEEDS: &str = "/default/default/_apis/packaging/feeds";
-
-async fn publish(wharf: &RunningWharf, name: &str, version: &str) {
-    let spec = CrateSpec::new(name, version);
-    let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
-    let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
-    let res = wharf
-        .http()
-        .put(wharf.url("/default/default/_packaging/kept/Cargo/api/v1/crates/new"))
-        .header("authorization", &wharf.admin_token)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
 
 async fn wharf_admin(data_dir: &Path, database_url: &str, args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
@@ -89,8 +73,8 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
     let source = RunningWharf::start(engine, options.clone()).await;
     source.create_feed("kept", false).await;
     source.create_feed("second", false).await;
-    publish(&source, "backed", "1.0.0").await;
-    publish(&source, "backed", "1.1.0").await;
+    source.publish("kept", &CrateSpec::new("backed", "1.0.0")).await;
+    source.publish("kept", &CrateSpec::new("backed", "1.1.0")).await;
     let (status, body) = source
         .send(Method::DELETE, "/default/default/_packaging/kept/Cargo/api/v1/crates/backed/1.1.0/yank", None)
         .await;
@@ -122,7 +106,7 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
     assert_eq!(listing.lines().count(), 2, "{listing}");
 
     // Changes after the backup are not in it.
-    publish(&source, "backed", "2.0.0").await;
+    source.publish("kept", &CrateSpec::new("backed", "2.0.0")).await;
     let out =
         wharf_admin(&source.data_dir(), &source.test_db().url, &["backup", "--out", backup.to_str().unwrap()]).await;
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not empty"));

@@ -21,20 +21,6 @@ use crate::running::{Options, RunningWharf, cargo, dependent_project};
 
 const API: &str = "/default/default/_apis/packaging/feeds";
 
-async fn publish(wharf: &RunningWharf, feed: &str, spec: &CrateSpec) {
-    let meta = json!({"name": spec.name, "vers": spec.version, "deps": [], "features": {}});
-    let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
-    let res = wharf
-        .http()
-        .put(wharf.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new")))
-        .header("authorization", &wharf.admin_token)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
-
 /// Runs the real `wharf` with `args` on the database and store of `wharf`.
 async fn wharf_cli(wharf: &RunningWharf, args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
@@ -125,8 +111,8 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
     let options = Options::upstream(upstream.index_url(), Duration::from_secs(300));
     let source = RunningWharf::start(engine, options.clone()).await;
     source.create_feed("source", true).await;
-    publish(&source, "source", &CrateSpec::new("carry-own", "0.1.0")).await;
-    publish(&source, "source", &CrateSpec::new("carry-held", "0.1.0")).await;
+    source.publish("source", &CrateSpec::new("carry-own", "0.1.0")).await;
+    source.publish("source", &CrateSpec::new("carry-held", "0.1.0")).await;
     let (status, body) = source
         .send(
             Method::POST,
@@ -195,7 +181,7 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
 
     // A feed with another carry-own 0.1.0: the conflict is named, nothing goes in.
     target.create_feed("clash", false).await;
-    publish(&target, "clash", &CrateSpec::new("carry-own", "0.1.0").feature("other", &[])).await;
+    target.publish("clash", &CrateSpec::new("carry-own", "0.1.0").feature("other", &[])).await;
     let out = import(bundle.clone(), "default/default/clash").await;
     let (stdout, stderr) = text(&out);
     assert!(!out.status.success(), "{stdout}");

@@ -174,6 +174,21 @@ impl RunningWharf {
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
 
+    /// Publishes `spec` (no dependencies) to the project-scoped `feed` as the administrator.
+    pub async fn publish(&self, feed: &str, spec: &wharf_test_support::upstream::CrateSpec) {
+        let meta = serde_json::json!({"name": spec.name, "vers": spec.version, "deps": [], "features": {}});
+        let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
+        let res = self
+            .http
+            .put(self.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new")))
+            .header("authorization", &self.admin_token)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+
     /// A REST call as the administrator: the status and the JSON answer (a body that is not
     /// JSON comes as a JSON string).
     pub async fn send(

@@ -34,6 +34,9 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     body
 }
 
+/// (feed, cookie, content type, body, the status, what the answer says).
+type Case<'a> = (&'a str, &'a str, &'a str, Vec<u8>, StatusCode, &'a str);
+
 async fn jobs(app: &TestApp) -> i64 {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM warm_jobs").fetch_one(app.db().pool()).await.unwrap();
     row.try_get("n").unwrap()
@@ -54,7 +57,7 @@ async fn an_upload_that_cannot_start_a_job_says_why_and_starts_none(engine: Engi
                     checksum = \"0000000000000000000000000000000000000000000000000000000000000000\"\n";
     let big = vec![b'#'; 5 * 1024 * 1024];
     let multipart_type = "multipart/form-data; boundary=b0undary";
-    let cases: Vec<(&str, &str, &str, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "mirror",
             &visitor,

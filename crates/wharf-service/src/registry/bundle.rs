@@ -167,6 +167,22 @@ pub fn static_config(base_url: &str) -> String {
     format!("{config:#}\n")
 }
 
+/// Reports the quarantined versions an export leaves out, after the `exported` others.
+fn skip_held(held: &[FeedVersion], exported: usize, report: &mut Report, progress: &mut impl FnMut(Progress<'_>)) {
+    let total = exported + held.len();
+    for (i, v) in held.iter().enumerate() {
+        let why = format!("quarantined ({})", v.quarantine.as_deref().unwrap_or_default());
+        report.skipped.push(format!("{} {}: {why}", v.name, v.version));
+        progress(Progress {
+            done: exported + i + 1,
+            total,
+            name: &v.name,
+            version: &v.version,
+            step: Step::Skipped(why),
+        });
+    }
+}
+
 /// The index files of `versions`, by sparse path, each line ending in a newline.
 fn index_files(versions: &[&FeedVersion]) -> BTreeMap<String, String> {
     let mut files = BTreeMap::<String, String>::new();
@@ -258,12 +274,7 @@ impl Registry {
             report.exported += 1;
             progress(Progress { done: i + 1, total, name: &v.name, version: &v.version, step: Step::Exported });
         }
-        for (i, v) in held.iter().enumerate() {
-            let why = format!("quarantined ({})", v.quarantine.as_deref().unwrap_or_default());
-            report.skipped.push(format!("{} {}: {why}", v.name, v.version));
-            let done = versions.len() + i + 1;
-            progress(Progress { done, total, name: &v.name, version: &v.version, step: Step::Skipped(why) });
-        }
+        skip_held(&held, versions.len(), &mut report, &mut progress);
         tar.finish()?;
         let entry = crate::audit::Entry::feed("feed.export", feed, &feed.name)
             .detail(format!("{} versions to a bundle", report.exported));
@@ -295,12 +306,7 @@ impl Registry {
             report.exported += 1;
             progress(Progress { done: i + 1, total, name: &v.name, version: &v.version, step: Step::Exported });
         }
-        for (i, v) in held.iter().enumerate() {
-            let why = format!("quarantined ({})", v.quarantine.as_deref().unwrap_or_default());
-            report.skipped.push(format!("{} {}: {why}", v.name, v.version));
-            let done = versions.len() + i + 1;
-            progress(Progress { done, total, name: &v.name, version: &v.version, step: Step::Skipped(why) });
-        }
+        skip_held(&held, versions.len(), &mut report, &mut progress);
         // The index last: cargo never sees a version whose file is not there yet.
         for (path, file) in index_files(&versions.iter().collect::<Vec<_>>()) {
             write(&dir.join(path), file.as_bytes())?;
