@@ -60,6 +60,8 @@ test("a lockfile uploaded on the Warm page is saved into the feed, with live pro
   const { app, lockfile } = await feed(page, upstream);
   const crate = upstream.crate;
   await page.goto(`/default/_artifacts/feed/${app}`);
+  // The feed page has the form folded away, and a link to the Warm page.
+  await expect(page.locator("#feed-warm summary")).toHaveText("Warm this feed from a Cargo.lock");
   await page.locator("#feed-warm-link").click();
   await expect(page).toHaveURL(new RegExp(`/feed/${app}/warm$`));
   await waitForHydration(page);
@@ -94,7 +96,7 @@ test("a lockfile uploaded on the Warm page is saved into the feed, with live pro
   upstream.close();
 });
 
-test("without JavaScript the upload works and the job's page reloads itself until the report", async ({ browser }) => {
+test("without JavaScript the feed page's upload works and the job's page reloads itself until the report", async ({ browser }) => {
   const upstream = await slowUpstream();
   const js = await browser.newContext({ storageState: adminState });
   const setup = await js.newPage();
@@ -103,7 +105,9 @@ test("without JavaScript the upload works and the job's page reloads itself unti
   await js.close();
   const context = await browser.newContext({ storageState: adminState, javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(`/default/_artifacts/feed/${app}/warm`);
+  // From the feed page's own form.
+  await page.goto(`/default/_artifacts/feed/${app}`);
+  await page.locator("#feed-warm summary").click();
   await page.locator("#lockfile").setInputFiles({ name: "Cargo.lock", mimeType: "text/plain", buffer: Buffer.from(lockfile) });
   await page.locator("#warm-submit").click();
   await expect(page).toHaveURL(new RegExp(`/feed/${app}/warm/\\d+$`));

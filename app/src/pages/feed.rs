@@ -6,20 +6,37 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use crate::{
+    components::layout::use_session,
     model::{FeedView, PackageList, PackageView, human_time},
-    pages::{Breadcrumbs, Col, DataTable, feed_resource, loaded},
+    pages::{Breadcrumbs, Col, DataTable, WarmDrop, feed_resource, loaded},
     server::list_packages,
 };
 
 #[component]
 pub fn FeedPage() -> impl IntoView {
     let feed = feed_resource();
-    loaded(move || async move { Ok(view! { <FeedDetails feed=feed.await?/> }) })
+    let session = use_session();
+    loaded(move || async move {
+        let feed = feed.await?;
+        // Signed-in visitors get the Warm form here too (the core decides who may warm).
+        let session = session.await?;
+        let csrf = session.user.is_some().then_some(session.csrf);
+        Ok(view! { <FeedDetails feed csrf/> })
+    })
 }
 
 #[component]
-fn FeedDetails(feed: FeedView) -> impl IntoView {
+fn FeedDetails(feed: FeedView, csrf: Option<String>) -> impl IntoView {
     let loc = feed.location();
+    let warm = csrf.map(|csrf| {
+        view! {
+            <details class="warm-inline" id="feed-warm">
+                <summary>"Warm this feed from a Cargo.lock"</summary>
+                <WarmDrop action=loc.warm_path() csrf/>
+            </details>
+        }
+        .into_any()
+    });
     view! {
         <Title text=feed.name.clone()/>
         <Breadcrumbs org=feed.org.clone() here=feed.name.clone()/>
@@ -57,6 +74,7 @@ fn FeedDetails(feed: FeedView) -> impl IntoView {
                 }}
             </p>
         })}
+        {warm}
         <Packages feed=feed.clone()/>
     }
 }

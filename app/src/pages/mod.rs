@@ -31,6 +31,7 @@ pub use security::FeedSecurityPage;
 pub use settings::{FeedPermissionsPage, FeedSettingsPage};
 pub use upstreams::FeedUpstreamsPage;
 pub use views::FeedViewsPage;
+pub(crate) use warm::WarmDrop;
 pub use warm::{FeedWarmPage, WarmJobPage};
 pub use webhooks::FeedWebhooksPage;
 

@@ -58,7 +58,7 @@ fn Upload(feed: FeedView, csrf: Option<String>, refused: Option<WarmUploadError>
 /// The upload form. Without JavaScript it is a plain multipart form; once interactive, a
 /// file dropped on it is put in the file input and the form sent.
 #[island]
-fn WarmDrop(action: String, csrf: String) -> impl IntoView {
+pub(crate) fn WarmDrop(action: String, csrf: String) -> impl IntoView {
     let dragging = RwSignal::new(false);
     let input = NodeRef::<leptos::html::Input>::new();
     let form = NodeRef::<leptos::html::Form>::new();
