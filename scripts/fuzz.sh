@@ -19,7 +19,7 @@ cd "$ROOT"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-TARGETS=(publish_body crate_file index_merge names_versions safe_next)
+TARGETS=(publish_body crate_file index_merge names_versions safe_next served_lines)
 WHICH=${1:-all}
 DURATION=${2:-60}
 if [ "$WHICH" != all ] && [[ ! " ${TARGETS[*]} " =~ " $WHICH " ]]; then

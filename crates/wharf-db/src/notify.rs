@@ -1,5 +1,6 @@
 //! Messages between replicas over PostgreSQL `LISTEN`/`NOTIFY`. On SQLite there is one
-//! process, and nothing to tell: sending does nothing and there is no listener.
+//! server process; another process (`wharf admin`) announces a change to it as a row of
+//! `change_notes`, which the server's [`WriteWatcher`] reads after the commit.
 
 use sqlx::postgres::PgListener;
 
@@ -9,11 +10,22 @@ use crate::{Backend, Db, DbError, DbResult};
 pub const CHANNEL: &str = "wharf_changes";
 /// PostgreSQL refuses payloads of 8000 bytes or more.
 pub const MAX_PAYLOAD: usize = 7900;
+/// Seconds a change note is kept on SQLite (a watcher reads it within a second).
+const NOTE_LIFETIME: i64 = 3600;
 
 impl Db {
     /// Sends `payload` to every listening replica (this one included).
     pub async fn notify(&self, payload: &str) -> DbResult<()> {
         if self.backend != Backend::Postgres {
+            let at = crate::unix_now();
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("DELETE FROM change_notes WHERE at < $1").bind(at - NOTE_LIFETIME).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO change_notes (payload, at) VALUES ($1, $2)")
+                .bind(payload)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             return Ok(());
         }
         if payload.len() > MAX_PAYLOAD {
@@ -95,10 +107,13 @@ impl Db {
 
 /// SQLite: notices commits made through other connections (another process, such as
 /// `wharf admin`, or this process's own pool) by polling `PRAGMA data_version` on a
-/// connection of its own. What changed it cannot say.
+/// connection of its own, and reads the changes other processes announced
+/// ([`WriteWatcher::notes`]).
 pub struct WriteWatcher {
     conn: sqlx::AnyConnection,
     last: i64,
+    /// The newest change note read.
+    last_note: i64,
 }
 
 impl Db {
@@ -110,7 +125,9 @@ impl Db {
         }
         let mut conn = sqlx::AnyConnection::connect(self.url.expose()).await?;
         let last = data_version(&mut conn).await?;
-        Ok(Some(WriteWatcher { conn, last }))
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS last FROM change_notes").fetch_one(&mut conn).await?;
+        let last_note = sqlx::Row::try_get(&row, "last")?;
+        Ok(Some(WriteWatcher { conn, last, last_note }))
     }
 }
 
@@ -126,5 +143,19 @@ impl WriteWatcher {
         let changed = now != self.last;
         self.last = now;
         Ok(changed)
+    }
+
+    /// The payloads of the change notes committed since the last call, oldest first.
+    pub async fn notes(&mut self) -> DbResult<Vec<String>> {
+        let rows = sqlx::query("SELECT id, payload FROM change_notes WHERE id > $1 ORDER BY id")
+            .bind(self.last_note)
+            .fetch_all(&mut self.conn)
+            .await?;
+        let mut notes = Vec::with_capacity(rows.len());
+        for row in rows {
+            self.last_note = sqlx::Row::try_get(&row, "id")?;
+            notes.push(sqlx::Row::try_get(&row, "payload")?);
+        }
+        Ok(notes)
     }
 }

@@ -14,6 +14,6 @@ pub mod publish;
 
 pub use config::{DlTemplate, RegistryConfig};
 pub use entry::{IndexDependency, IndexEntry};
-pub use line::{IndexLine, lines, mark_yanked, retain};
+pub use line::{IndexLine, lines, mark_yanked, retain, strict_json};
 pub use merge::merge;
 pub use path::{PathError, index_path, name_from_index_path, validate_crate_name};

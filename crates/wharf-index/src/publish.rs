@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::{IndexDependency, IndexEntry};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Largest metadata JSON accepted (cargo sends a few KiB; a README rides in the `.crate`).
 pub const MAX_METADATA_LEN: usize = 1024 * 1024;
@@ -175,16 +175,15 @@ impl PublishMetadata {
 
 /// An index line with its `yanked` flag set: the rest is kept as it was.
 pub fn with_yanked(line: &str, yanked: bool) -> Result<String, serde_json::Error> {
-    let mut value: Value = serde_json::from_str(line)?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("yanked".into(), json!(yanked));
-    }
-    Ok(value.to_string())
+    let changed = crate::line::set_yanked(line.as_bytes(), yanked)?;
+    // Written by serde_json from valid UTF-8: valid UTF-8.
+    Ok(String::from_utf8_lossy(&changed).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn body(json: &[u8], krate: &[u8]) -> Vec<u8> {
         let mut b = (json.len() as u32).to_le_bytes().to_vec();

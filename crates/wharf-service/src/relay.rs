@@ -3,7 +3,8 @@
 //! caches (`Bus::deliver_remote`). When the listening connection is lost, changes may have
 //! been missed: the caches are dropped (`Change::Resync`) once it listens again. On SQLite
 //! there are no notifications: a watcher polls the database file for commits by other
-//! processes (`wharf admin revoke-token`) and drops the token cache when there are any.
+//! processes, drops the token cache when there are any, and delivers the changes they
+//! announced (`wharf admin`, `wharf import`: rows of `change_notes`).
 
 use std::time::Duration;
 
@@ -40,8 +41,9 @@ pub async fn start(core: &Core) -> Result<(), wharf_db::DbError> {
 const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 /// SQLite: after any commit by another connection, tokens are looked up again, so a
-/// token revoked by `wharf admin` fails within [`WATCH_EVERY`]. (The commits of this
-/// process's own pool count too; they only cost a lookup per token.)
+/// token revoked by `wharf admin` fails within [`WATCH_EVERY`], and the changes other
+/// processes announced reach this process's caches as any change does. (The commits of
+/// this process's own pool count too; they only cost a lookup per token.)
 async fn watch_writes(bus: WeakBus, mut watcher: wharf_db::notify::WriteWatcher) {
     let mut every = tokio::time::interval(WATCH_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -50,6 +52,19 @@ async fn watch_writes(bus: WeakBus, mut watcher: wharf_db::notify::WriteWatcher)
         match watcher.changed().await {
             Ok(true) => {
                 bus.deliver_remote(&Change::TokenRevoked { tokens: Vec::new() });
+                match watcher.notes().await {
+                    Ok(notes) => {
+                        for note in notes {
+                            let change = match serde_json::from_str::<Envelope>(&note) {
+                                Ok(envelope) => envelope.change,
+                                Err(_) => Change::Resync,
+                            };
+                            bus.deliver_remote(&change);
+                        }
+                    }
+                    // Missed: the caches' time-to-live is the safety net.
+                    Err(e) => tracing::debug!(error = ?e, "cannot read announced changes"),
+                }
             }
             Ok(false) => {}
             Err(e) => tracing::debug!(error = ?e, "cannot ask SQLite for commits"),
@@ -57,8 +72,8 @@ async fn watch_writes(bus: WeakBus, mut watcher: wharf_db::notify::WriteWatcher)
     }
 }
 
-/// Announces a change made outside a server (by `wharf admin`) to the running replicas.
-/// On SQLite their watchers notice the commit instead.
+/// Announces a change made outside a server (by `wharf admin`) to the running replicas:
+/// a `NOTIFY` on PostgreSQL, a change note their watcher reads on SQLite.
 pub async fn announce(db: &wharf_db::Db, change: Change) {
     let payload = serde_json::to_string(&Envelope { origin: "cli".into(), change }).expect("JSON");
     if let Err(e) = db.notify(&payload).await {

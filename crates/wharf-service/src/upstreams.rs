@@ -59,10 +59,15 @@ pub struct SourceInfo {
     pub last_error_at: Option<i64>,
 }
 
-/// The sources as shown, in order.
-pub fn describe(core: &Core, rows: &[UpstreamRow]) -> Vec<SourceInfo> {
-    rows.iter()
-        .map(|row| SourceInfo {
+/// What a feed source's location says to a caller who may not read the feed it names.
+pub const HIDDEN_SOURCE: &str = "(a feed you cannot read)";
+
+/// The sources as shown to `caller`, in order. A feed source whose feed the caller may not
+/// read is shown without naming that feed or its last error.
+pub async fn describe(core: &Core, caller: &Principal, rows: &[UpstreamRow]) -> CoreResult<Vec<SourceInfo>> {
+    let mut infos = Vec::with_capacity(rows.len());
+    for row in rows {
+        let info = SourceInfo {
             name: row.name.clone(),
             kind: row.kind.clone(),
             location: location_of(core, row),
@@ -70,8 +75,28 @@ pub fn describe(core: &Core, rows: &[UpstreamRow]) -> Vec<SourceInfo> {
             last_ok_at: row.last_ok_at,
             last_error: row.last_error.clone(),
             last_error_at: row.last_error_at,
-        })
-        .collect()
+        };
+        let readable = match row.target_feed_id {
+            Some(target) => may_read(core, caller, target).await?,
+            None => true,
+        };
+        infos.push(match readable {
+            true => info,
+            false => SourceInfo { location: HIDDEN_SOURCE.to_owned(), last_error: None, last_error_at: None, ..info },
+        });
+    }
+    Ok(infos)
+}
+
+/// Whether `caller` may read the feed `id` (a feed that is gone reads as unreadable).
+async fn may_read(core: &Core, caller: &Principal, id: i64) -> CoreResult<bool> {
+    let target = match core.db.feeds().get_by_id(id).await {
+        Ok(target) => target,
+        Err(DbError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let standing = core.access.standing(&core.db, caller, &target).await?;
+    Ok(wharf_auth::authorize(caller, &standing, FeedAction::Read).is_ok())
 }
 
 fn location_of(core: &Core, row: &UpstreamRow) -> String {
@@ -89,7 +114,7 @@ fn location_of(core: &Core, row: &UpstreamRow) -> String {
 pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<(Authorized, Vec<SourceInfo>)> {
     let found = feed.authorized(core, principal, FeedAction::Read).await?;
     let rows = core.db.upstreams().list(found.feed.id).await?;
-    let infos = describe(core, &rows);
+    let infos = describe(core, principal, &rows).await?;
     Ok((found, infos))
 }
 

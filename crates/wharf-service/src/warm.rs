@@ -54,21 +54,17 @@ pub async fn start(
         Entry::feed("feed.warm", &feed, &feed.name).detail(format!("{} packages from a Cargo.lock", packages.len()));
     core.record(principal, entry).await;
     tracing::info!(feed = %feed.name, job = job.id, packages = packages.len(), "warming from a lockfile");
-    let (actor_id, actor_name, token) = match principal {
-        Principal::User { user, token, .. } => (Some(user.id), user.name.clone(), *token),
-        Principal::Anonymous => (None, "anonymous".to_owned(), None),
-    };
     let (db, job_id) = (core.db.clone(), job.id);
     // The job runs as its own task: closing the page or dropping the request does not stop it.
     tokio::spawn(crate::audit::within(
         crate::audit::origin(),
-        run(db, registry, Arc::new(feed), job_id, packages, Arc::new((actor_id, actor_name, token))),
+        run(db, registry, Arc::new(feed), job_id, packages, Arc::new(principal.clone())),
     ));
     Ok(job)
 }
 
-/// Who started a job: `(account id, name, token id)`.
-type Starter = Arc<(Option<i64>, String, Option<i64>)>;
+/// Who started a job: it saves as them, through the feed sources they may read.
+type Starter = Arc<Principal>;
 
 async fn run(
     db: wharf_db::Db,
@@ -85,8 +81,7 @@ async fn run(
             let (db, registry, feed, starter) = (db.clone(), registry.clone(), feed.clone(), starter.clone());
             async move {
                 let _permit = WARM_PERMITS.acquire().await;
-                let by = crate::audit::Actor { id: starter.0, name: &starter.1, token: starter.2 };
-                let outcome = warm_one(&db, &registry, &feed, &package, by).await;
+                let outcome = warm_one(&db, &registry, &feed, &package, &starter).await;
                 (package, outcome)
             }
         })
@@ -123,11 +118,11 @@ async fn warm_one(
     registry: &Registry,
     feed: &Feed,
     package: &Locked,
-    actor: crate::audit::Actor<'_>,
+    caller: &Principal,
 ) -> WarmOutcome {
     let failed =
         |reason: String| WarmOutcome::Failed { name: package.name.clone(), version: package.version.clone(), reason };
-    let file = match registry.index_file(feed, &package.name.to_ascii_lowercase()).await {
+    let file = match registry.index_file(feed, &package.name.to_ascii_lowercase(), caller).await {
         Ok((rendered, _)) => rendered,
         Err(e) => return failed(e.to_string()),
     };
@@ -148,7 +143,7 @@ async fn warm_one(
         Ok(None) => {}
         Err(e) => return failed(e.to_string()),
     }
-    match registry.download(feed, &package.name, &package.version, Ok(()), actor).await {
+    match registry.download(feed, &package.name, &package.version, Ok(()), caller).await {
         // The file is stored once the download answers; its body is not needed here.
         Ok(_) => WarmOutcome::Saved,
         Err(e) => failed(e.to_string()),

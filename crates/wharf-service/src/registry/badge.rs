@@ -24,10 +24,11 @@ impl Registry {
         view: Option<&ViewTarget>,
         name: &str,
         version: Option<&str>,
+        caller: &wharf_auth::Principal,
     ) -> Result<Badge, IndexError> {
         let file = match view {
-            None => self.index_file(feed, name).await.map(|(rendered, _)| rendered),
-            Some(view) => self.view_index_file(feed, view, name).await,
+            None => self.index_file(feed, name, caller).await.map(|(rendered, _)| rendered),
+            Some(view) => self.view_index_file(feed, view, name, caller).await,
         };
         let (value, tone) = match file {
             Ok(rendered) => {

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
+use wharf_auth::{FeedAction, Principal};
 use wharf_db::{DbError, Feed, NewVersion, Origin, StoredVersion};
 use wharf_index::{IndexLine, lines};
 
@@ -69,19 +70,36 @@ impl From<UpstreamError> for SaveError {
     }
 }
 
+/// What a download does with a version the feed does not hold yet.
+#[derive(Debug, Clone)]
+pub(super) enum Saving {
+    /// Saves it into the feed (the caller may save there).
+    Into,
+    /// Refuses, saying why (the caller may not save into the feed).
+    Refused(String),
+    /// Stores the file for the feed downstream alone: the caller reads this feed as a
+    /// feed source but may not save into it, so nothing is recorded here.
+    PassOn,
+}
+
 impl Registry {
-    /// The file of `name` (as requested) at `version` in `feed`. Saving it from the upstream
-    /// first happens only when `may_save` is `Ok`; its `Err` says why not. A save is
-    /// recorded in the audit log as done `by` the caller.
+    /// The file of `name` (as requested) at `version` in `feed`, for `caller` (who may read
+    /// `feed`; its feed sources are checked here). Saving it from the upstream first happens
+    /// only when `may_save` is `Ok`; its `Err` says why not. A save is recorded in the
+    /// audit log as done by the caller.
     pub async fn download(
         &self,
         feed: &Feed,
         name: &str,
         version: &str,
         may_save: Result<(), String>,
-        by: Actor<'_>,
+        caller: &Principal,
     ) -> Result<Download, DownloadError> {
-        self.download_at(feed, name, version, may_save, by, 0).await
+        let saving = match may_save {
+            Ok(()) => Saving::Into,
+            Err(reason) => Saving::Refused(reason),
+        };
+        self.download_at(feed, name, version, saving, caller, 0).await
     }
 
     /// [`Registry::download`] from a feed `depth` feeds down a chain of feed sources.
@@ -90,8 +108,8 @@ impl Registry {
         feed: &'a Feed,
         name: &'a str,
         version: &'a str,
-        may_save: Result<(), String>,
-        by: Actor<'a>,
+        saving: Saving,
+        caller: &'a Principal,
         depth: u8,
     ) -> BoxFuture<'a, Result<Download, DownloadError>> {
         Box::pin(async move {
@@ -111,7 +129,7 @@ impl Registry {
                 return Err(not_found());
             }
             // The same source the index takes the name from, and only that one.
-            let supplied = match self.supplier(feed, &key, depth).await? {
+            let supplied = match self.supplier(feed, &key, caller, depth).await? {
                 Ok((Some(supplied), _)) => supplied,
                 Ok((None, _)) => return Err(not_found()),
                 Err(failure) => return Err(upstream_error(UpstreamError::Unreachable(failure.to_string()))),
@@ -129,13 +147,17 @@ impl Registry {
             let supplied = supplied.ok_or_else(not_found)?;
             let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
             self.refuse_if_blocked(feed, &key, name, version).await?;
-            if let Err(reason) = may_save {
-                return Err(DownloadError::SaveForbidden {
-                    krate: name.to_owned(),
-                    version: version.to_owned(),
-                    reason,
-                });
-            }
+            let record = match saving {
+                Saving::Into => true,
+                Saving::PassOn => false,
+                Saving::Refused(reason) => {
+                    return Err(DownloadError::SaveForbidden {
+                        krate: name.to_owned(),
+                        version: version.to_owned(),
+                        reason,
+                    });
+                }
+            };
             let line = String::from_utf8_lossy(line).trim_end().to_owned();
             // The checksum names the stored file: only a real sha256 may.
             if !(entry.cksum.len() == 64
@@ -157,7 +179,17 @@ impl Registry {
             // Marked as being written first: nothing deletes the file until it is recorded
             // (which ends the mark); a failure ends it here.
             self.begin_write(&entry.cksum).await?;
-            match self.store_and_record(feed.id, &entry, &line, &supplied.source, by, depth).await {
+            if !record {
+                // For the feed downstream, which holds its own mark on the file until it
+                // records its version.
+                let stored = self.store(&entry, &supplied.source, caller, depth).await;
+                self.end_write(&entry.cksum).await;
+                let size = stored.map_err(|e| self.save_failed(name, version, &supplied.source, e))?;
+                // The feed downstream reads the stored file itself; nothing is served here.
+                return Ok(Download { size, body: futures_util::stream::empty().boxed(), saved: false });
+            }
+            let by = Actor::of(caller);
+            match self.store_and_record(feed.id, &entry, &line, &supplied.source, caller, depth).await {
                 Ok(true) => {
                     inc(&self.metrics.crates_saved);
                     tracing::info!(krate = %entry.name, version = %entry.vers, source = supplied.source.name(), "saved from an upstream source");
@@ -173,16 +205,7 @@ impl Registry {
                 Ok(false) => {}
                 Err(e) => {
                     self.end_write(&entry.cksum).await;
-                    return Err(match e {
-                        SaveError::Upstream(source) => {
-                            tracing::warn!(krate = name, version, error = %source, "saving from the upstream failed");
-                            self.upstreams.failed(supplied.source.id(), &source.to_string());
-                            upstream_error(source)
-                        }
-                        SaveError::Feed(e) => e,
-                        SaveError::Storage(e) => DownloadError::Storage(e),
-                        SaveError::Db(e) => DownloadError::Db(e),
-                    });
+                    return Err(self.save_failed(name, version, &supplied.source, e));
                 }
             }
             self.upstream_reached(feed.id);
@@ -201,40 +224,10 @@ impl Registry {
         entry: &IndexLine,
         line: &str,
         source: &Source,
-        by: Actor<'_>,
+        caller: &Principal,
         depth: u8,
     ) -> Result<bool, SaveError> {
-        let size = if self.storage.holds(&entry.cksum).await {
-            // Another feed holds the same file already.
-            self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0
-        } else {
-            match source {
-                Source::Registry { client, .. } => {
-                    self.save_from_upstream(client, &entry.name, &entry.vers, &entry.cksum).await?
-                }
-                // A feed of this instance: it serves (and, from its own upstreams, saves) the
-                // file into the storage every feed shares.
-                Source::Feed { feed_id: target, through, .. } => {
-                    let target = self.feed_by_id(*target).await.map_err(SaveError::Db)?;
-                    let fetched = match through {
-                        Through::View(view_id) => {
-                            let view = self.db.views().get_by_id(*view_id).await.map_err(SaveError::Db)?;
-                            self.view_download(&target, &ViewTarget::View(view), &entry.name, &entry.vers).await
-                        }
-                        Through::Local => {
-                            self.view_download(&target, &ViewTarget::Local, &entry.name, &entry.vers).await
-                        }
-                        Through::Whole => {
-                            self.download_at(&target, &entry.name, &entry.vers, Ok(()), by, depth + 1).await
-                        }
-                    };
-                    fetched.map_err(SaveError::Feed)?.size
-                }
-                Source::Broken { error, .. } => {
-                    return Err(SaveError::Upstream(UpstreamError::Unreachable(error.clone())));
-                }
-            }
-        };
+        let size = self.store(entry, source, caller, depth).await?;
         let new = NewVersion {
             name: &entry.name,
             version: &entry.vers,
@@ -244,6 +237,57 @@ impl Registry {
             index_line: line,
         };
         self.db.packages().record(feed_id, &new).await.map_err(SaveError::Db)
+    }
+
+    /// Stores the file of `entry` from `source`, unless a whole copy is stored already;
+    /// its size.
+    async fn store(&self, entry: &IndexLine, source: &Source, caller: &Principal, depth: u8) -> Result<u64, SaveError> {
+        if self.storage.holds(&entry.cksum).await {
+            // Another feed holds the same file already.
+            return Ok(self.storage.get(&entry.cksum).await.map_err(SaveError::Storage)?.0);
+        }
+        match source {
+            Source::Registry { client, .. } => {
+                self.save_from_upstream(client, &entry.name, &entry.vers, &entry.cksum).await
+            }
+            // A feed of this instance: it serves the file into the storage every feed
+            // shares, saving it from its own upstreams only when the caller may save
+            // there (otherwise it is stored for this feed alone).
+            Source::Feed { feed_id: target, through, .. } => {
+                let target = self.feed_by_id(*target).await.map_err(SaveError::Db)?;
+                let fetched = match through {
+                    Through::View(view_id) => {
+                        let view = self.db.views().get_by_id(*view_id).await.map_err(SaveError::Db)?;
+                        self.view_download(&target, &ViewTarget::View(view), &entry.name, &entry.vers).await
+                    }
+                    Through::Local => self.view_download(&target, &ViewTarget::Local, &entry.name, &entry.vers).await,
+                    Through::Whole => {
+                        let saving = match self.may(caller, &target, FeedAction::SaveFromUpstream).await {
+                            Ok(true) => Saving::Into,
+                            Ok(false) => Saving::PassOn,
+                            Err(e) => return Err(SaveError::Db(e)),
+                        };
+                        self.download_at(&target, &entry.name, &entry.vers, saving, caller, depth + 1).await
+                    }
+                };
+                Ok(fetched.map_err(SaveError::Feed)?.size)
+            }
+            Source::Broken { error, .. } => Err(SaveError::Upstream(UpstreamError::Unreachable(error.clone()))),
+        }
+    }
+
+    /// What a failed save answers (an upstream's failure is recorded as its last error).
+    fn save_failed(&self, name: &str, version: &str, source: &Source, e: SaveError) -> DownloadError {
+        match e {
+            SaveError::Upstream(error) => {
+                tracing::warn!(krate = name, version, error = %error, "saving from the upstream failed");
+                self.upstreams.failed(source.id(), &error.to_string());
+                DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source: error }
+            }
+            SaveError::Feed(e) => e,
+            SaveError::Storage(e) => DownloadError::Storage(e),
+            SaveError::Db(e) => DownloadError::Db(e),
+        }
     }
 
     /// Streams a crate file from the upstream into storage, at most the upstream's size

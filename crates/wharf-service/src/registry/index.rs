@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
+use wharf_auth::{FeedAction, Principal};
 use wharf_db::{DbError, Feed};
 
 use super::{
@@ -84,9 +85,16 @@ fn digest_generation(etag: &str) -> u64 {
 }
 
 impl Registry {
-    /// The index file of `name` (lower-cased) in `feed`, and how the upstream part was had.
-    pub async fn index_file(&self, feed: &Feed, name: &str) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
-        self.index_file_at(feed, name, 0).await
+    /// The index file of `name` (lower-cased) in `feed` as `caller` may see it (the route
+    /// has checked that they may read `feed`; its feed sources are checked here), and how
+    /// the upstream part was had.
+    pub async fn index_file(
+        &self,
+        feed: &Feed,
+        name: &str,
+        caller: &Principal,
+    ) -> Result<(Arc<Rendered>, CacheOutcome), IndexError> {
+        self.index_file_at(feed, name, caller, 0).await
     }
 
     /// [`Registry::index_file`] of a feed `depth` feeds down a chain of feed sources.
@@ -94,6 +102,7 @@ impl Registry {
         &'a self,
         feed: &'a Feed,
         name: &'a str,
+        caller: &'a Principal,
         depth: u8,
     ) -> BoxFuture<'a, Result<(Arc<Rendered>, CacheOutcome), IndexError>> {
         Box::pin(async move {
@@ -115,7 +124,7 @@ impl Registry {
                 self.remember(key, rendered.clone(), seen);
                 return Ok((rendered, CacheOutcome::Hit));
             }
-            let (supplied, outcome) = match self.supplier(feed, name, depth).await? {
+            let (supplied, outcome) = match self.supplier(feed, name, caller, depth).await? {
                 Ok(found) => found,
                 Err(failure) => {
                     // The source that should answer cannot, and nothing of it is cached: the
@@ -157,11 +166,15 @@ impl Registry {
     /// The upstream part of `name` in `feed`: the file of the **first source in order that
     /// knows the name**, and only that source's (a name is never assembled from several).
     /// A source that cannot answer, with no copy of the name kept, stops the lookup: a
-    /// later source never answers for a name because an earlier one was down.
+    /// later source never answers for a name because an earlier one was down. A feed
+    /// source that `caller` may not read (as its own URL would decide, now) is passed over
+    /// for them, as if the feed did not have it: a source never gives anyone more than
+    /// itself would.
     pub(super) async fn supplier(
         &self,
         feed: &Feed,
         name: &str,
+        caller: &Principal,
         depth: u8,
     ) -> Result<Result<(Option<Supplied>, CacheOutcome), SourceFailure>, DbError> {
         let sources = self.sources(feed).await?;
@@ -196,15 +209,22 @@ impl Registry {
                         Err(DbError::NotFound(message)) => return fail(message),
                         Err(e) => return Err(e),
                     };
+                    if !self.may(caller, &target, FeedAction::Read).await? {
+                        continue;
+                    }
                     let found = match through {
                         Through::View(view_id) => match self.db.views().get_by_id(*view_id).await {
-                            Ok(view) => self.view_index_file(&target, &ViewTarget::View(view), name).await,
+                            Ok(view) => {
+                                self.view_index_file_at(&target, &ViewTarget::View(view), name, caller, depth + 1).await
+                            }
                             Err(DbError::NotFound(message)) => return fail(message),
                             Err(e) => return Err(e),
                         },
-                        Through::Local => self.view_index_file(&target, &ViewTarget::Local, name).await,
+                        Through::Local => {
+                            self.view_index_file_at(&target, &ViewTarget::Local, name, caller, depth + 1).await
+                        }
                         Through::Whole => {
-                            self.index_file_at(&target, name, depth + 1).await.map(|(rendered, _)| rendered)
+                            self.index_file_at(&target, name, caller, depth + 1).await.map(|(rendered, _)| rendered)
                         }
                     };
                     match found {
@@ -277,6 +297,14 @@ impl Registry {
             return Ok(body);
         }
         Ok(wharf_index::mark_yanked(&body, &quarantined.into_iter().collect()))
+    }
+
+    /// Whether `caller` may do `action` on `target`, a feed another feed reads from: what
+    /// the target's own URL would decide, now (roles and visibility are read through the
+    /// access cache, which every change to them empties on every replica).
+    pub(super) async fn may(&self, caller: &Principal, target: &Feed, action: FeedAction) -> Result<bool, DbError> {
+        let standing = self.access.standing(&self.db, caller, target).await?;
+        Ok(wharf_auth::authorize(caller, &standing, action).is_ok())
     }
 
     /// Whether the dependency-confusion guard hides upstream versions of `name` in a feed:

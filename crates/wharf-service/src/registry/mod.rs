@@ -68,6 +68,9 @@ pub struct Registry {
     storage: Storage,
     /// Every registry client and the sealing key (shared with the core).
     upstreams: Arc<Upstreams>,
+    /// Callers' standings on feeds (shared with the core): a feed source serves a caller
+    /// only what the source's own URL would.
+    access: Arc<crate::access::AccessCache>,
     metrics: Arc<Metrics>,
     feeds: moka::sync::Cache<FeedKey, Arc<Feed>>,
     /// Feeds by id, for feeds that are others' upstream sources.
@@ -107,6 +110,7 @@ impl Registry {
             clock: core.clock,
             storage,
             upstreams: core.upstreams,
+            access: core.access,
             metrics,
             feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
             feeds_by_id: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),

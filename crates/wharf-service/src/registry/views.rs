@@ -1,9 +1,13 @@
 //! The registries of a feed's views: `@local` (what the feed holds, without upstreams) and
 //! the named views (what was promoted to them). Nothing is saved through a view, and
-//! nothing of a view is cached: each request reads its lines from the database.
+//! nothing of a view is cached: each request reads its lines from the database. A view
+//! serves through its feed's policies: it offers a version only as the feed itself offers
+//! it to the same caller (marked yanked where the feed marks it: quarantined, hidden by an
+//! advisory, removed or yanked upstream), and refuses the downloads the feed refuses.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
+use wharf_auth::Principal;
 use wharf_db::{DbError, Feed, View};
 
 use super::{
@@ -47,21 +51,54 @@ impl Registry {
         })
     }
 
-    /// The index file of `name` (lower-cased) in a view of `feed`.
+    /// The index file of `name` (lower-cased) in a view of `feed`, as `caller` may see it.
     pub async fn view_index_file(
         &self,
         feed: &Feed,
         view: &ViewTarget,
         name: &str,
+        caller: &Principal,
     ) -> Result<Arc<Rendered>, IndexError> {
+        self.view_index_file_at(feed, view, name, caller, 0).await
+    }
+
+    /// [`Registry::view_index_file`] of a feed `depth` feeds down a chain of feed sources.
+    pub(super) async fn view_index_file_at(
+        &self,
+        feed: &Feed,
+        view: &ViewTarget,
+        name: &str,
+        caller: &Principal,
+        depth: u8,
+    ) -> Result<Arc<Rendered>, IndexError> {
+        let not_found = || IndexError::NotFound { krate: name.to_owned(), feed: view.label(feed) };
         let lines = match view {
             ViewTarget::Local => self.db.packages().own_lines(feed.id, name).await?,
             ViewTarget::View(view) => self.db.views().lines(view.id, name).await?,
         };
-        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let body = wharf_index::merge(None, &lines)
-            .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: view.label(feed) })?;
-        let body = self.quarantine_marked(feed.id, name, body).await?;
+        if lines.is_empty() {
+            return Err(not_found());
+        }
+        // What the feed serves of the name, every policy applied.
+        let served = match self.index_file_at(feed, name, caller, depth).await {
+            Ok((rendered, _)) => rendered,
+            Err(IndexError::NotFound { .. }) => return Err(not_found()),
+            Err(e) => return Err(e),
+        };
+        let offered: HashMap<String, bool> =
+            wharf_index::lines(&served.body).map(|(_, line)| (line.vers, line.yanked)).collect();
+        // Only the versions the feed offers (the dependency-confusion guard hides saved
+        // upstream versions of a local name from the feed, so from its views too).
+        let lines: Vec<&str> = lines
+            .iter()
+            .map(String::as_str)
+            .filter(|line| {
+                wharf_index::lines(line.as_bytes()).next().is_some_and(|(_, l)| offered.contains_key(&l.vers))
+            })
+            .collect();
+        let body = wharf_index::merge(None, &lines).ok_or_else(not_found)?;
+        let yanked = offered.into_iter().filter(|(_, yanked)| *yanked).map(|(vers, _)| vers).collect();
+        let body = wharf_index::mark_yanked(&body, &yanked);
         Ok(Arc::new(Rendered::new(body, NO_UPSTREAM)))
     }
 

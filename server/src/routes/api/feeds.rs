@@ -12,6 +12,7 @@ use tracing::instrument;
 use utoipa::ToSchema;
 use wharf_core::{ScopeKind, Visibility};
 use wharf_db::Feed;
+use wharf_service::Principal;
 use wharf_service::{
     Core, FeedAction, feeds, rfc3339,
     upstreams::{self, SourceInfo},
@@ -117,10 +118,10 @@ pub struct FeedResource {
 }
 
 impl FeedResource {
-    /// The feed with its upstream sources read.
-    async fn read(feed: &Feed, core: &Core) -> ApiResult<Self> {
+    /// The feed with its upstream sources read, as `caller` may see them.
+    async fn read(feed: &Feed, core: &Core, caller: &Principal) -> ApiResult<Self> {
         let rows = core.db.upstreams().list(feed.id).await.map_err(wharf_service::CoreError::from)?;
-        Ok(Self::new(feed, core, upstreams::describe(core, &rows)))
+        Ok(Self::new(feed, core, upstreams::describe(core, caller, &rows).await?))
     }
 
     fn new(feed: &Feed, core: &Core, sources: Vec<SourceInfo>) -> Self {
@@ -217,7 +218,7 @@ pub async fn list(
     let feeds = feeds::list(&core, &caller.0, &path.org, path.project.as_deref(), false).await?;
     let mut value = Vec::with_capacity(feeds.len());
     for feed in &feeds {
-        value.push(FeedResource::read(feed, &core).await?);
+        value.push(FeedResource::read(feed, &core, &caller.0).await?);
     }
     Ok(Json(FeedList { count: value.len(), value }))
 }
@@ -250,7 +251,7 @@ pub async fn create(
         upstream_enabled: body.upstream_enabled,
     };
     let feed = feeds::create(&core, &caller.0, &new).await?;
-    let resource = FeedResource::read(&feed, &core).await?;
+    let resource = FeedResource::read(&feed, &core, &caller.0).await?;
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
 }
 
@@ -268,7 +269,7 @@ pub async fn get(
     ApiPath(path): ApiPath<FeedPath>,
 ) -> ApiResult<Json<FeedResource>> {
     let found = path.to_ref().authorized(&core, &caller.0, FeedAction::Read).await?;
-    Ok(Json(FeedResource::read(&found.feed, &core).await?))
+    Ok(Json(FeedResource::read(&found.feed, &core, &caller.0).await?))
 }
 
 /// Changes the fields given, all or none (Administrator or Owner).
@@ -307,7 +308,7 @@ pub async fn update(
         keep_removed_upstream: body.keep_removed_upstream,
     };
     let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
-    Ok(Json(FeedResource::read(&feed, &core).await?))
+    Ok(Json(FeedResource::read(&feed, &core, &caller.0).await?))
 }
 
 /// Deletes the feed and everything in it (Owner).

@@ -37,15 +37,15 @@ pub async fn badge(
             }
         }
     }
-    let (feed, ..) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
-        Ok(found) => found,
+    let (feed, caller) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
+        Ok((feed, caller, _)) => (feed, caller),
         Err(e) => return super::auth::refusal(&state, e),
     };
     let view = match state.registry.view(&feed, &path.view()).await {
         Ok(view) => view,
         Err(e) => return super::view_error(e),
     };
-    let badge = match state.registry.badge(&feed, view.as_ref(), name, version.as_deref()).await {
+    let badge = match state.registry.badge(&feed, view.as_ref(), name, version.as_deref(), &caller).await {
         Ok(badge) => badge,
         Err(e @ IndexError::UpstreamDown { .. }) => return text_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         Err(e) => {
@@ -59,9 +59,11 @@ pub async fn badge(
     }
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    // Public feeds' badges may be cached anywhere (README renderers proxy them); others'
-    // only by the reader's own browser.
-    let cache = if feed.visibility == wharf_core::Visibility::Public { "public" } else { "private" };
+    // Public feeds' badges drawn for anonymous readers may be cached anywhere (README
+    // renderers proxy them); others' only by the reader's own browser (a signed-in reader
+    // may see versions from feed sources anonymous readers may not).
+    let public = feed.visibility == wharf_core::Visibility::Public && caller == wharf_service::Principal::Anonymous;
+    let cache = if public { "public" } else { "private" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_str(&format!("{cache}, max-age=300")).expect("ASCII"));
     // Drawn from text only: nothing in it may run.
     h.insert(

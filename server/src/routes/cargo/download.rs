@@ -33,10 +33,7 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Denied::Unauthenticated => "Saving new versions from the upstream needs a token.".to_owned(),
     });
     let found = match state.registry.view(&feed, &path.view()).await {
-        Ok(None) => {
-            let by = wharf_service::audit::Actor::of(&principal);
-            state.registry.download(&feed, krate, version, may_save, by).await
-        }
+        Ok(None) => state.registry.download(&feed, krate, version, may_save, &principal).await,
         Ok(Some(view)) => state.registry.view_download(&feed, &view, krate, version).await,
         Err(e) => return super::view_error(e),
     };

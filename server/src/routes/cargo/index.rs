@@ -22,13 +22,15 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
     };
     let span = tracing::Span::current();
     span.record("krate", name.as_str());
-    let feed = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
-        Ok((feed, ..)) => feed,
+    let (feed, caller) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
+        Ok((feed, caller, _)) => (feed, caller),
         Err(e) => return super::auth::refusal(&state, e),
     };
     let found = match state.registry.view(&feed, &path.view()).await {
-        Ok(None) => state.registry.index_file(&feed, &name).await,
-        Ok(Some(view)) => state.registry.view_index_file(&feed, &view, &name).await.map(|r| (r, CacheOutcome::Hit)),
+        Ok(None) => state.registry.index_file(&feed, &name, &caller).await,
+        Ok(Some(view)) => {
+            state.registry.view_index_file(&feed, &view, &name, &caller).await.map(|r| (r, CacheOutcome::Hit))
+        }
         Err(e) => return super::view_error(e),
     };
     match found {
