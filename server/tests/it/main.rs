@@ -18,6 +18,7 @@ mod holes_access;
 mod holes_sign_in;
 mod matrix;
 mod openapi;
+mod parser_memory;
 mod projects;
 mod publish;
 mod publish_bodies;
