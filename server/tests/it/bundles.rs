@@ -238,8 +238,6 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
     source.stop().await;
 }
 
-on_both_engines!(a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums);
-
 /// A `.crate` of `entries` (path, kind, data; a symbolic link points at its data), the paths
 /// written as given, `..` included.
 fn raw_crate(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
@@ -317,7 +315,7 @@ async fn an_import_checks_every_crate_as_a_publish_does_before_writing(engine: E
         ),
         (
             raw_crate(&[("evil-1.0.0/Cargo.toml", file, manifest), ("evil-1.0.0/CARGO.TOML", file, manifest)]),
-            "has both `evil-1.0.0/Cargo.toml` and `evil-1.0.0/CARGO.TOML`",
+            "the .crate has both `evil-1.0.0/Cargo.toml` and `evil-1.0.0/CARGO.TOML`",
         ),
         (
             raw_crate(&[("evil-1.0.0/Cargo.toml", file, "[package]\nname = \"other\"\nversion = \"1.0.0\"\n")]),
@@ -350,4 +348,7 @@ async fn an_import_checks_every_crate_as_a_publish_does_before_writing(engine: E
     target.stop().await;
 }
 
-on_both_engines!(an_import_checks_every_crate_as_a_publish_does_before_writing);
+on_both_engines!(
+    a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums,
+    an_import_checks_every_crate_as_a_publish_does_before_writing,
+);

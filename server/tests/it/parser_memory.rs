@@ -104,7 +104,8 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let res = http
         .post(&feeds)
         .bearer_auth(&wharf.token)
-        .json(&json!({"name": "bombs", "visibility": "private", "upstreamEnabled": true}))
+        .header("content-type", "application/json")
+        .body(json!({"name": "bombs", "visibility": "private", "upstreamEnabled": true}).to_string())
         .send()
         .await
         .unwrap();
@@ -144,6 +145,7 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let (warms, publishes) =
         tokio::join!(futures_util::future::join_all(warms), futures_util::future::join_all(publishes));
     let peak = wharf.status_kb("VmHWM:");
+    eprintln!("idle {} MB, peak {} MB", idle / 1024, peak / 1024);
     for res in warms {
         let status = res.status();
         let text = res.text().await.unwrap();

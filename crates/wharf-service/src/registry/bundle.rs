@@ -26,7 +26,6 @@ use std::{
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wharf_db::{DbError, Feed, FeedVersion, Origin};
 use wharf_index::index_path;
