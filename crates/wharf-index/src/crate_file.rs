@@ -142,10 +142,10 @@ pub fn inspect(
             return Err(CrateError::TooLarge(max_unpacked));
         }
         // Any spelling of Cargo.toml is one on a disk that ignores case.
-        if path[prefix.len()..].to_lowercase() == "/cargo.toml" {
-            if let Some(first) = manifest_path.replace(path.clone()) {
-                return Err(CrateError::TwoManifests(first, path));
-            }
+        if path[prefix.len()..].to_lowercase() == "/cargo.toml"
+            && let Some(first) = manifest_path.replace(path.clone())
+        {
+            return Err(CrateError::TwoManifests(first, path));
         }
         if path == format!("{prefix}/Cargo.toml") {
             if size > MAX_MANIFEST_LEN {
