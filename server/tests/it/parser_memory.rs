@@ -127,7 +127,7 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let lockfiles = [array, lines];
     let warms = (0..8).map(|i| {
         let request = http.post(format!("{feeds}/bombs/warm")).bearer_auth(&wharf.token).body(lockfiles[i % 2].clone());
-        async move { request.send().await.unwrap() }
+        async move { request.send().await.expect("the server answers every bomb (it was not killed for its memory)") }
     });
 
     // Publishes whose Cargo.toml is 1 MiB of inline tables.
@@ -139,7 +139,7 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let publish_url = format!("{}/default/default/_packaging/bombs/Cargo/api/v1/crates/new", wharf.base);
     let publishes = (0..4).map(|_| {
         let request = http.put(&publish_url).header("authorization", &wharf.token).body(body.clone());
-        async move { request.send().await.unwrap() }
+        async move { request.send().await.expect("the server answers every bomb (it was not killed for its memory)") }
     });
 
     let (warms, publishes) =
