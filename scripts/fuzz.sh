@@ -5,7 +5,7 @@
 # so stable Rust builds it (debug assertions and overflow checks stay on). Each target runs
 # for SECONDS on a scratch copy of its committed corpus (fuzz/corpus/TARGET), so the seeds
 # stay small; a crashing input is written to fuzz/artifacts/TARGET/. Prints executions and
-# crashes per target and exits non-zero on any crash.
+# crashes per target and exits non-zero on any crash (holding more than 512 MB is one).
 #
 # Builds go to WHARF_FUZZ_TARGET_DIR (default /var/tmp/wharf-fuzz-target), never to the
 # main target directory: other RUSTFLAGS would make the two rebuild each other's work.
@@ -19,7 +19,7 @@ cd "$ROOT"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-TARGETS=(publish_body crate_file index_merge names_versions safe_next served_lines)
+TARGETS=(publish_body crate_file index_merge names_versions safe_next lockfile advisory bundle_reader served_lines)
 WHICH=${1:-all}
 DURATION=${2:-60}
 if [ "$WHICH" != all ] && [[ ! " ${TARGETS[*]} " =~ " $WHICH " ]]; then
@@ -55,7 +55,8 @@ for target in "${TARGETS[@]}"; do
   corpus="$SCRATCH/$target"
   mkdir -p "$corpus" "fuzz/artifacts/$target"
   cp -R "fuzz/corpus/$target/." "$corpus/"
-  args=(-max_total_time="$DURATION" -print_final_stats=1 -timeout=10 -artifact_prefix="fuzz/artifacts/$target/")
+  # A memory bomb is a crash: no input may make a parser hold more than this.
+  args=(-max_total_time="$DURATION" -print_final_stats=1 -timeout=10 -rss_limit_mb=512 -artifact_prefix="fuzz/artifacts/$target/")
   [ -f "fuzz/dicts/$target.dict" ] && args+=(-dict="fuzz/dicts/$target.dict")
   # shellcheck disable=SC2206 # word splitting of the extra flags is intended
   args+=(${WHARF_FUZZ_ARGS:-})

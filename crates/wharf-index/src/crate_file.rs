@@ -19,6 +19,8 @@ pub const MAX_MANIFEST_LEN: u64 = 1024 * 1024;
 pub const MAX_README_LEN: u64 = 512 * 1024;
 /// Longest GNU long-name or PAX extension header (a path is at most a few KiB).
 pub const MAX_EXTENSION_LEN: u64 = 64 * 1024;
+/// Most entries (files and directories) in a `.crate`, as on crates.io.
+pub const MAX_ENTRIES: usize = 30_000;
 
 /// Most bytes a `.crate` of at most `max_crate_size` bytes may unpack to, tar headers
 /// included: 8 times that size (source compresses about 4–6×), and at least
@@ -60,6 +62,12 @@ pub enum CrateError {
     BadManifest(String),
     #[error("the .crate's Cargo.toml says {field} `{found}`, the publish metadata says `{expected}`")]
     Mismatch { field: &'static str, found: String, expected: String },
+    #[error("the .crate has more than {MAX_ENTRIES} files and directories, the most accepted")]
+    TooManyEntries,
+    #[error(
+        "the .crate has both `{0}` and `{1}`: on a disk that ignores case, cargo would build from either; keep one Cargo.toml"
+    )]
+    TwoManifests(String, String),
 }
 
 /// What Wharf keeps from a checked `.crate`.
@@ -67,6 +75,26 @@ pub enum CrateError {
 pub struct CrateContents {
     /// The README named by the metadata (or `README.md`), when present and not too long.
     pub readme: Option<String>,
+    /// The manifest's `package.links`.
+    pub links: Option<String>,
+    /// The manifest's `package.rust-version`.
+    pub rust_version: Option<String>,
+}
+
+impl CrateContents {
+    /// Refuses publish metadata whose `links` or `rust_version` is not the manifest's: cargo
+    /// builds from the manifest, so the index must say what it says.
+    pub fn agrees_with(&self, links: Option<&str>, rust_version: Option<&str>) -> Result<(), CrateError> {
+        for (field, found, expected) in
+            [("links", self.links.as_deref(), links), ("rust-version", self.rust_version.as_deref(), rust_version)]
+        {
+            if found != expected {
+                let shown = |v: Option<&str>| v.map_or_else(|| "(nothing)".to_owned(), str::to_owned);
+                return Err(CrateError::Mismatch { field, found: shown(found), expected: shown(expected) });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Checks `bytes` for package `name` version `version`, unpacking at most `max_unpacked`
@@ -84,9 +112,13 @@ pub fn inspect(
     let mut archive = tar::Archive::new(gz.take(max_unpacked.saturating_add(1)));
     let readme_path = format!("{prefix}/{}", readme_file.unwrap_or("README.md").trim_start_matches("./"));
     let mut manifest = None;
+    let mut manifest_path: Option<String> = None;
     let mut contents = CrateContents::default();
     let mut total = 0u64;
-    for entry in archive.entries().map_err(not_archive)? {
+    for (count, entry) in archive.entries().map_err(not_archive)?.enumerate() {
+        if count == MAX_ENTRIES {
+            return Err(CrateError::TooManyEntries);
+        }
         let mut entry = entry.map_err(not_archive)?;
         let path = entry.path().map_err(not_archive)?.to_string_lossy().into_owned();
         let kind = entry.header().entry_type();
@@ -109,6 +141,12 @@ pub fn inspect(
         if total > max_unpacked {
             return Err(CrateError::TooLarge(max_unpacked));
         }
+        // Any spelling of Cargo.toml is one on a disk that ignores case.
+        if path[prefix.len()..].to_lowercase() == "/cargo.toml"
+            && let Some(first) = manifest_path.replace(path.clone())
+        {
+            return Err(CrateError::TwoManifests(first, path));
+        }
         if path == format!("{prefix}/Cargo.toml") {
             if size > MAX_MANIFEST_LEN {
                 return Err(CrateError::ManifestTooLarge(size));
@@ -127,21 +165,55 @@ pub fn inspect(
         }
     }
     let manifest = manifest.ok_or_else(|| CrateError::NoManifest(prefix.clone()))?;
-    let doc: toml::Table =
-        manifest.parse().map_err(|e: toml::de::Error| CrateError::BadManifest(e.message().to_owned()))?;
-    let package = doc.get("package").and_then(|p| p.as_table());
-    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    for (key, expected) in [("name", name), ("version", version)] {
-        let found = field(key);
-        if found != expected {
-            return Err(CrateError::Mismatch {
-                field: if key == "name" { "name" } else { "version" },
-                found,
-                expected: expected.to_owned(),
-            });
+    let package = read_manifest(&manifest)?;
+    for (field, found, expected) in [("name", package.name, name), ("version", package.version, version)] {
+        if found.as_deref() != Some(expected) {
+            let found = found.unwrap_or_default();
+            return Err(CrateError::Mismatch { field, found, expected: expected.to_owned() });
         }
     }
+    (contents.links, contents.rust_version) = (package.links, package.rust_version);
     Ok(contents)
+}
+
+/// The keys of `[package]` the check needs.
+#[derive(Default)]
+struct Package {
+    name: Option<String>,
+    version: Option<String>,
+    links: Option<String>,
+    rust_version: Option<String>,
+}
+
+/// Reads `package.name`, `.version`, `.links` and `.rust-version` from a manifest with
+/// memory bounded by them (see [`crate::toml_walk`]); each must be a string given once.
+fn read_manifest(text: &str) -> Result<Package, CrateError> {
+    let mut package = Package::default();
+    crate::toml_walk::walk(
+        text,
+        |event| {
+            let crate::toml_walk::Event::Scalar { path: [table, key], kind, text } = event else { return Ok(()) };
+            let slot = match (table.as_str(), key.as_str()) {
+                ("package", "name") => &mut package.name,
+                ("package", "version") => &mut package.version,
+                ("package", "links") => &mut package.links,
+                ("package", "rust-version") => &mut package.rust_version,
+                _ => return Ok(()),
+            };
+            if kind != toml_parser::decoder::ScalarKind::String {
+                return Err(CrateError::BadManifest(format!(
+                    "`package.{key}` is a {}, not a string",
+                    kind.description()
+                )));
+            }
+            if slot.replace(text.to_owned()).is_some() {
+                return Err(CrateError::BadManifest(format!("`package.{key}` is given twice")));
+            }
+            Ok(())
+        },
+        CrateError::BadManifest,
+    )?;
+    Ok(package)
 }
 
 fn not_archive(e: std::io::Error) -> CrateError {
@@ -298,6 +370,73 @@ mod tests {
             text("demo-1.0.0/Cargo.toml", MANIFEST),
         ]);
         assert_eq!(check(&bytes, MAX_UNPACKED_LEN), Err(CrateError::SizeOverride));
+    }
+
+    #[test]
+    fn a_second_cargo_toml_in_another_case_is_refused() {
+        let two = archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST), text("demo-1.0.0/CARGO.TOML", MANIFEST)]);
+        let err = check(&two, MAX_UNPACKED_LEN).unwrap_err();
+        assert_eq!(err, CrateError::TwoManifests("demo-1.0.0/Cargo.toml".into(), "demo-1.0.0/CARGO.TOML".into()));
+        assert!(err.to_string().contains("keep one Cargo.toml"), "{err}");
+        // The same path twice is two manifests as well.
+        let twice = archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST), text("demo-1.0.0/Cargo.toml", MANIFEST)]);
+        assert!(matches!(check(&twice, MAX_UNPACKED_LEN), Err(CrateError::TwoManifests(..))));
+        // Only in another case: cargo would not find it where it looks.
+        let other = archive(vec![text("demo-1.0.0/cargo.toml", MANIFEST)]);
+        assert_eq!(check(&other, MAX_UNPACKED_LEN), Err(CrateError::NoManifest("demo-1.0.0".into())));
+        // A Cargo.toml deeper down (a test fixture) is another file.
+        let nested = archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST), text("demo-1.0.0/tests/x/Cargo.toml", "x")]);
+        assert!(check(&nested, MAX_UNPACKED_LEN).is_ok());
+    }
+
+    #[test]
+    fn more_than_30000_entries_are_refused() {
+        let entries = |n: usize| {
+            let mut all = vec![text("demo-1.0.0/Cargo.toml", MANIFEST)];
+            all.extend(
+                (1..n).map(|i| file(&format!("demo-1.0.0/d{i}"), tar::EntryType::Directory, std::io::empty(), 0)),
+            );
+            archive(all)
+        };
+        assert!(check(&entries(MAX_ENTRIES), MAX_UNPACKED_LEN).is_ok());
+        let err = check(&entries(MAX_ENTRIES + 1), MAX_UNPACKED_LEN).unwrap_err();
+        assert_eq!(err, CrateError::TooManyEntries);
+        assert_eq!(err.to_string(), "the .crate has more than 30000 files and directories, the most accepted");
+    }
+
+    #[test]
+    fn links_and_rust_version_must_agree_with_the_metadata() {
+        let manifest = format!("{MANIFEST}links = \"z\"\nrust-version = \"1.70\"\n");
+        let contents = check(&archive(vec![text("demo-1.0.0/Cargo.toml", &manifest)]), MAX_UNPACKED_LEN).unwrap();
+        assert_eq!((contents.links.as_deref(), contents.rust_version.as_deref()), (Some("z"), Some("1.70")));
+        assert_eq!(contents.agrees_with(Some("z"), Some("1.70")), Ok(()));
+        let err = contents.agrees_with(None, Some("1.70")).unwrap_err();
+        assert_eq!(err.to_string(), "the .crate's Cargo.toml says links `z`, the publish metadata says `(nothing)`");
+        assert!(matches!(
+            contents.agrees_with(Some("z"), Some("1.60")),
+            Err(CrateError::Mismatch { field: "rust-version", .. })
+        ));
+        let plain = check(&archive(vec![text("demo-1.0.0/Cargo.toml", MANIFEST)]), MAX_UNPACKED_LEN).unwrap();
+        assert_eq!(plain.agrees_with(None, None), Ok(()));
+        assert!(plain.agrees_with(Some("z"), None).is_err());
+    }
+
+    #[test]
+    fn the_manifest_is_read_as_toml_whatever_its_shape() {
+        let read = |manifest: &str| check(&archive(vec![text("demo-1.0.0/Cargo.toml", manifest)]), MAX_UNPACKED_LEN);
+        assert!(read("package = { name = \"demo\", version = \"1.0.0\" }\n").is_ok());
+        assert!(read("package.name = \"demo\"\npackage.version = '1.0.0'\n").is_ok());
+        let twice = read(&format!("{MANIFEST}[package]\nname = \"other\"\n")).unwrap_err();
+        assert_eq!(twice, CrateError::BadManifest("`package.name` is given twice".into()));
+        assert!(matches!(read("[package]\nname = 1\nversion = \"1.0.0\"\n"), Err(CrateError::BadManifest(_))));
+        assert!(matches!(read("[package\n"), Err(CrateError::BadManifest(_))));
+        // Nearly 1 MiB of inline tables is read statement by statement.
+        let tables: String = (0..60_000).map(|i| format!("t{i} = {{a=1}}\n")).collect();
+        assert!(read(&format!("{MANIFEST}[package.metadata]\n{tables}")).is_ok());
+        // One statement of them is more than a manifest needs.
+        let one = format!("{MANIFEST}[package.metadata]\nx = [{}]\n", "{a=1},".repeat(150_000));
+        let err = read(&one).unwrap_err();
+        assert!(err.to_string().contains("line 5: a statement of more than 65536 tokens"), "{err}");
     }
 
     #[test]

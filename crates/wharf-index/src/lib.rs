@@ -3,6 +3,7 @@
 //! upstream's file, `config.json`, and how an upstream's `dl` turns into a download URL.
 
 pub mod advisory;
+pub mod bundle;
 mod config;
 pub mod crate_file;
 mod entry;
@@ -11,9 +12,10 @@ pub mod lockfile;
 mod merge;
 mod path;
 pub mod publish;
+mod toml_walk;
 
 pub use config::{DlTemplate, RegistryConfig};
 pub use entry::{IndexDependency, IndexEntry};
 pub use line::{IndexLine, lines, mark_yanked, retain, strict_json};
 pub use merge::merge;
-pub use path::{PathError, index_path, name_from_index_path, validate_crate_name};
+pub use path::{PathError, index_path, name_from_index_path, validate_crate_name, validate_new_crate_name};

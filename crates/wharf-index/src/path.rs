@@ -46,6 +46,26 @@ pub fn validate_crate_name(name: &str) -> Result<(), PathError> {
     Ok(())
 }
 
+/// Names Windows reserves for devices, refused as new crate names as crates.io does: a
+/// crate of that name cannot be unpacked, vendored or cached on Windows.
+const WINDOWS_RESERVED: [&str; 4] = ["con", "prn", "aux", "nul"];
+
+/// Checks the name of a crate being published: [`validate_crate_name`], and not a name
+/// Windows reserves (`con`, `prn`, `aux`, `nul`, `com1`…`com9`, `lpt1`…`lpt9`, in any case).
+pub fn validate_new_crate_name(name: &str) -> Result<(), PathError> {
+    validate_crate_name(name)?;
+    let lower = name.to_ascii_lowercase();
+    let numbered = |stem: &str| {
+        lower.strip_prefix(stem).is_some_and(|n| n.len() == 1 && n.as_bytes()[0].is_ascii_digit() && n != "0")
+    };
+    if WINDOWS_RESERVED.contains(&lower.as_str()) || numbered("com") || numbered("lpt") {
+        return Err(PathError::InvalidName(format!(
+            "the crate name `{name}` is reserved by Windows for a device; choose another name"
+        )));
+    }
+    Ok(())
+}
+
 /// The path of a crate's index file relative to the index root, from the lower-cased name.
 pub fn index_path(name: &str) -> String {
     let n = name.to_ascii_lowercase();
@@ -99,5 +119,17 @@ mod tests {
         assert!(matches!(name_from_index_path(""), Err(PathError::InvalidName(_))));
         assert!(matches!(name_from_index_path("1/_"), Err(PathError::InvalidName(_))));
         assert!(matches!(validate_crate_name(&"a".repeat(65)), Err(PathError::InvalidName(_))));
+    }
+
+    #[test]
+    fn windows_device_names_are_refused_for_new_crates() {
+        for name in ["con", "CON", "Nul", "aux", "prn", "com1", "COM9", "lpt1", "Lpt5"] {
+            let err = validate_new_crate_name(name).unwrap_err();
+            assert!(err.to_string().contains("reserved by Windows"), "{name}: {err}");
+        }
+        for name in ["com", "com0", "com10", "lpt", "console", "nul-safe", "auxiliary", "serde"] {
+            assert_eq!(validate_new_crate_name(name), Ok(()), "{name}");
+        }
+        assert!(validate_new_crate_name("1con").is_err());
     }
 }

@@ -238,4 +238,117 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
     source.stop().await;
 }
 
-on_both_engines!(a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums);
+/// A `.crate` of `entries` (path, kind, data; a symbolic link points at its data), the paths
+/// written as given, `..` included.
+fn raw_crate(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    for (path, kind, data) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path.as_bytes());
+        header.set_entry_type(*kind);
+        header.set_mode(0o644);
+        let body = if *kind == tar::EntryType::Symlink {
+            header.set_link_name(data).unwrap();
+            ""
+        } else {
+            data
+        };
+        header.set_size(body.len() as u64);
+        header.set_cksum();
+        tar.append(&header, body.as_bytes()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// A bundle of `evil` 1.0.0 whose file is `krate`, its checksums all right.
+fn bundle_of(krate: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let sum = |bytes: &[u8]| hex::encode(sha2::Sha256::digest(bytes));
+    let cksum = sum(krate);
+    let line = format!("{}\n", json!({"name": "evil", "vers": "1.0.0", "deps": [], "cksum": cksum, "features": {}}));
+    let manifest = json!({
+        "format": 1, "generator": "test", "exportedAt": "2026-01-01T00:00:00Z",
+        "feed": {"org": "default", "name": "evil", "visibility": "private"},
+        "versions": [{"name": "evil", "version": "1.0.0", "origin": "local", "cksum": cksum,
+                      "size": krate.len(), "file": "crates/evil/evil-1.0.0.crate"}],
+    })
+    .to_string();
+    let files = [
+        ("wharf-bundle.json", manifest.as_bytes()),
+        ("index/ev/il/evil", line.as_bytes()),
+        ("crates/evil/evil-1.0.0.crate", krate),
+    ];
+    let sums: String = files.iter().map(|(name, bytes)| format!("{}  {name}\n", sum(bytes))).collect();
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in files.into_iter().chain([("SHA256SUMS", sums.as_bytes())]) {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes).unwrap();
+    }
+    tar.into_inner().unwrap()
+}
+
+async fn an_import_checks_every_crate_as_a_publish_does_before_writing(engine: Engine) {
+    let target =
+        RunningWharf::start(engine, Options::upstream("http://127.0.0.1:9/index/".into(), Duration::ZERO)).await;
+    let work = tempfile::tempdir().unwrap();
+    let manifest = "[package]\nname = \"evil\"\nversion = \"1.0.0\"\n";
+    let file = tar::EntryType::Regular;
+    let cases = [
+        (
+            raw_crate(&[
+                ("evil-1.0.0/Cargo.toml", file, manifest),
+                ("evil-1.0.0/link", tar::EntryType::Symlink, "/etc"),
+            ]),
+            "the .crate entry `evil-1.0.0/link` is a symbolic link",
+        ),
+        (
+            raw_crate(&[("evil-1.0.0/Cargo.toml", file, manifest), ("evil-1.0.0/../x", file, "")]),
+            "the .crate entry `evil-1.0.0/../x` is not under `evil-1.0.0/`",
+        ),
+        (
+            raw_crate(&[("evil-1.0.0/Cargo.toml", file, manifest), ("other-1.0.0/Cargo.toml", file, manifest)]),
+            "the .crate entry `other-1.0.0/Cargo.toml` is not under `evil-1.0.0/`",
+        ),
+        (
+            raw_crate(&[("evil-1.0.0/Cargo.toml", file, manifest), ("evil-1.0.0/CARGO.TOML", file, manifest)]),
+            "the .crate has both `evil-1.0.0/Cargo.toml` and `evil-1.0.0/CARGO.TOML`",
+        ),
+        (
+            raw_crate(&[("evil-1.0.0/Cargo.toml", file, "[package]\nname = \"other\"\nversion = \"1.0.0\"\n")]),
+            "the .crate's Cargo.toml says name `other`",
+        ),
+    ];
+    for (i, (krate, why)) in cases.iter().enumerate() {
+        let path = work.path().join(format!("evil-{i}.bundle"));
+        std::fs::write(&path, bundle_of(krate)).unwrap();
+        let out = wharf_cli(
+            &target,
+            &["import", path.to_str().unwrap(), "--feed", "default/default/evil", "--owner", "root"],
+        )
+        .await;
+        let (stdout, stderr) = text(&out);
+        assert!(!out.status.success(), "{stdout}");
+        assert!(stderr.contains(&format!("evil 1.0.0: {why}")), "case {i}: {stderr}");
+        let (status, _) = target.send(Method::GET, &format!("{API}/evil"), None).await;
+        assert_eq!(status, 404, "case {i}: nothing is written for a refused bundle");
+    }
+    // The same bundle with a sound file goes in.
+    let sound = work.path().join("sound.bundle");
+    std::fs::write(&sound, bundle_of(&raw_crate(&[("evil-1.0.0/Cargo.toml", file, manifest)]))).unwrap();
+    let out =
+        wharf_cli(&target, &["import", sound.to_str().unwrap(), "--feed", "default/default/evil", "--owner", "root"])
+            .await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 added"), "{stdout}");
+    target.stop().await;
+}
+
+on_both_engines!(
+    a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums,
+    an_import_checks_every_crate_as_a_publish_does_before_writing,
+);

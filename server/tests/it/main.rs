@@ -19,6 +19,7 @@ mod holes_sign_in;
 mod holes_sources;
 mod matrix;
 mod openapi;
+mod parser_memory;
 mod projects;
 mod publish;
 mod publish_bodies;

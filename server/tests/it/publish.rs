@@ -77,10 +77,13 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
         &ws,
         "ws-core",
         "0.1.0",
-        "[dependencies]\nchain-mid = \"0.3\"\naliased = { package = \"real-name\", version = \"0.2\" }\n\
+        "links = \"wscore\"\nrust-version = \"1.70\"\n\n[dependencies]\nchain-mid = \"0.3\"\naliased = { package = \"real-name\", version = \"0.2\" }\n\
          opt-dep = { version = \"1\", optional = true }\n\n[target.'cfg(unix)'.dependencies]\nunix-only = \"1\"\n\n\
          [build-dependencies]\nbuild-helper = \"1\"\n\n[dev-dependencies]\na = \"1\"\n\n[features]\nextra = [\"dep:opt-dep\"]\n",
     );
+    // `links` needs a build script; with `rust-version`, the publish metadata must say what
+    // the packaged manifest says, and cargo's does.
+    write(&ws.join("ws-core/build.rs"), "fn main() {}\n");
     member(
         &ws,
         "ws-app",
@@ -159,6 +162,7 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
     );
     assert_eq!(line["features2"], serde_json::json!({"extra": ["dep:opt-dep"]}));
     assert_eq!(line["v"], 2);
+    assert_eq!((&line["links"], &line["rust_version"]), (&serde_json::json!("wscore"), &serde_json::json!("1.70")));
     let stored = db.packages().versions(feed.id, "ws-core").await.unwrap();
     assert_eq!(stored[0].1, "local");
     assert_eq!(line["cksum"], stored[0].2);

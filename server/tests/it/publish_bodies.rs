@@ -108,6 +108,39 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
             "Cargo.toml says name `other`, the publish metadata says `good`",
         ),
         (
+            "two manifests",
+            publish_body(
+                &meta("good", "1.0.0"),
+                &tarball(&[("good-1.0.0/Cargo.toml", file, MANIFEST), ("good-1.0.0/CARGO.TOML", file, MANIFEST)]),
+            ),
+            StatusCode::BAD_REQUEST,
+            "has both `good-1.0.0/Cargo.toml` and `good-1.0.0/CARGO.TOML`",
+        ),
+        (
+            "links not in the manifest",
+            publish_body(
+                &json!({"name": "good", "vers": "1.0.0", "deps": [], "features": {}, "links": "z"}),
+                &tarball(&[("good-1.0.0/Cargo.toml", file, MANIFEST)]),
+            ),
+            StatusCode::BAD_REQUEST,
+            "Cargo.toml says links `(nothing)`, the publish metadata says `z`",
+        ),
+        (
+            "another rust-version",
+            publish_body(
+                &json!({"name": "good", "vers": "1.0.0", "deps": [], "features": {}, "rust_version": "1.60"}),
+                &tarball(&[("good-1.0.0/Cargo.toml", file, &format!("{MANIFEST}rust-version = \"1.80\"\n"))]),
+            ),
+            StatusCode::BAD_REQUEST,
+            "Cargo.toml says rust-version `1.80`, the publish metadata says `1.60`",
+        ),
+        (
+            "windows device name",
+            publish_body(&meta("Con", "1.0.0"), &CrateSpec::new("Con", "1.0.0").crate_file()),
+            StatusCode::BAD_REQUEST,
+            "the crate name `Con` is reserved by Windows",
+        ),
+        (
             "invalid name",
             publish_body(&meta("9lives", "1.0.0"), &good),
             StatusCode::BAD_REQUEST,
@@ -244,9 +277,16 @@ async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
     };
     assert!(bomb.len() < 1 << 20, "{}", bomb.len());
 
+    // 30,001 entries, as crates.io refuses: the manifest and 30,000 directories.
+    let dirs: Vec<String> = (0..30_000).map(|i| format!("good-1.0.0/d{i}")).collect();
+    let mut entries = vec![("good-1.0.0/Cargo.toml", file, MANIFEST)];
+    entries.extend(dirs.iter().map(|d| (d.as_str(), tar::EntryType::Directory, "")));
+    let many = tarball(&entries);
+
     for (what, krate, detail) in [
         ("manifest", manifest, "The .crate's Cargo.toml is 1572907 bytes long; at most 1 MiB is accepted."),
         ("bomb", bomb, "The .crate unpacks to more than 80 MiB, the most this registry unpacks."),
+        ("entries", many, "The .crate has more than 30000 files and directories, the most accepted."),
     ] {
         let started = std::time::Instant::now();
         let res = app.put_bytes(&app.admin_token, PUBLISH, publish_body(&meta("good", "1.0.0"), &krate)).await;

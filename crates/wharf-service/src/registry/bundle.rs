@@ -26,77 +26,22 @@ use std::{
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wharf_db::{DbError, Feed, FeedVersion, Origin};
 use wharf_index::index_path;
 
 use super::Registry;
 
-/// The bundle format this Wharf writes and reads.
-pub const FORMAT: u32 = 1;
-/// The manifest's name in a bundle.
-pub const MANIFEST: &str = "wharf-bundle.json";
-/// The checksum list's name in a bundle (`sha256sum -c` reads it).
-pub const SUMS: &str = "SHA256SUMS";
-/// Largest file a bundle may carry: a `.crate` as large as an upstream's may be.
-pub const MAX_FILE: u64 = 128 * 1024 * 1024;
-/// Largest manifest or index file a bundle may carry.
-pub const MAX_TEXT: u64 = 64 * 1024 * 1024;
+pub use wharf_index::bundle::{
+    BundleFeed, BundleVersion, FORMAT, MANIFEST, MAX_FILE, MAX_TEXT, Manifest, SUMS, crate_path,
+};
 
-/// The manifest of a bundle.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    pub format: u32,
-    /// The Wharf that wrote it.
-    pub generator: String,
-    pub exported_at: String,
-    pub feed: BundleFeed,
-    pub versions: Vec<BundleVersion>,
-}
-
-/// The feed a bundle was exported from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BundleFeed {
-    pub org: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    pub visibility: String,
-}
-
-/// One version in a bundle.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BundleVersion {
-    pub name: String,
-    pub version: String,
-    /// `local` (published to the feed) or `upstream` (saved from an upstream).
-    pub origin: String,
-    /// Lower-case hex sha256 of the `.crate`.
-    pub cksum: String,
-    pub size: i64,
-    /// The `.crate`'s path in the bundle.
-    pub file: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub readme: Option<String>,
-}
-
-impl BundleVersion {
-    pub(super) fn origin(&self) -> Option<Origin> {
-        match self.origin.as_str() {
-            "local" => Some(Origin::Local),
-            "upstream" => Some(Origin::Upstream),
-            _ => None,
-        }
+/// The origin a bundle gives a version, when it is one Wharf knows.
+pub(super) fn origin(v: &BundleVersion) -> Option<Origin> {
+    match v.origin.as_str() {
+        "local" => Some(Origin::Local),
+        "upstream" => Some(Origin::Upstream),
+        _ => None,
     }
 }
 
@@ -153,11 +98,6 @@ pub enum BundleError {
 pub(super) fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> BundleError {
     let what = what.into();
     move |source| BundleError::Io { what, source }
-}
-
-/// Where a version's `.crate` goes, in a bundle and in a static registry.
-pub fn crate_path(name: &str, version: &str) -> String {
-    format!("crates/{name}/{name}-{version}.crate")
 }
 
 /// The `config.json` of a static registry whose files are served at `base_url`.

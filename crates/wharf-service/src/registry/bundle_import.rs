@@ -1,7 +1,8 @@
 //! Importing a bundle (see [`super::bundle`]) into a feed, in three passes:
 //!
 //! 1. the whole file is read and every file's sha256 compared with `SHA256SUMS`, every
-//!    version's with its checksum and its index line; any mismatch refuses the bundle;
+//!    version's with its checksum and its index line, then every `.crate` checked as a
+//!    publish checks it; any mismatch or refusal refuses the bundle;
 //! 2. every version is compared with what the feed holds: a version it has with another
 //!    file (or a name in another spelling) refuses the bundle, naming each;
 //! 3. only then the versions go in, one transaction each, the file stored first; a version
@@ -18,154 +19,32 @@ use std::{
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use wharf_db::{Feed, ImportOutcome, ImportedVersion};
-use wharf_index::{index_path, lines, validate_crate_name};
+use wharf_index::lines;
 
 use super::{
     Registry,
-    bundle::{
-        BundleError, BundleVersion, FORMAT, MANIFEST, MAX_FILE, MAX_TEXT, Manifest, Progress, Report, SUMS, Step,
-    },
+    bundle::{BundleError, BundleVersion, MAX_FILE, Progress, Report, Step},
 };
 use crate::Change;
 
-/// A bundle whose every checksum has been checked.
-pub struct Verified {
-    pub manifest: Manifest,
-    /// Each version's index line, by (lower-cased name, version).
-    lines: HashMap<(String, String), String>,
-}
+pub use wharf_index::bundle::Verified;
 
-/// Reads the bundle at `path` whole and checks it (pass 1); blocking.
+/// Reads the bundle at `path` whole and checks it (pass 1; see [`wharf_index::bundle`]):
+/// every checksum, then every `.crate` as a publish checks it, before anything is written.
+/// Blocking.
 pub fn verify(path: &Path) -> Result<Verified, BundleError> {
-    let invalid = |m: String| BundleError::Invalid(m);
-    let file = std::fs::File::open(path).map_err(super::bundle::io_error(format!("cannot open {}", path.display())))?;
-    let mut archive = tar::Archive::new(io::BufReader::new(file));
-    let not_a_bundle = |e: io::Error| invalid(format!("{} is not a Wharf bundle (a tar file): {e}", path.display()));
-    let mut sums_of_files = HashMap::<String, String>::new();
-    let mut texts = HashMap::<String, Vec<u8>>::new();
-    for entry in archive.entries().map_err(not_a_bundle)? {
-        let mut entry = entry.map_err(not_a_bundle)?;
-        let name = entry_name(&entry)?;
-        if !entry.header().entry_type().is_file() {
-            return Err(invalid(format!("the bundle holds {name}, which is not a file")));
-        }
-        let size = entry.header().size().map_err(not_a_bundle)?;
-        let text = name == MANIFEST || name == SUMS || name.starts_with("index/");
-        let limit = if text { MAX_TEXT } else { MAX_FILE };
-        if size > limit {
-            return Err(invalid(format!("{name} in the bundle is larger than {} MiB", limit / (1024 * 1024))));
-        }
-        let mut hasher = Sha256::new();
-        let mut kept = Vec::new();
-        let mut buf = vec![0; 64 * 1024];
-        loop {
-            let n = entry.read(&mut buf).map_err(not_a_bundle)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            if text {
-                kept.extend_from_slice(&buf[..n]);
-            }
-        }
-        if sums_of_files.insert(name.clone(), hex::encode(hasher.finalize())).is_some() {
-            return Err(invalid(format!("the bundle holds {name} twice")));
-        }
-        if text {
-            texts.insert(name, kept);
-        }
-    }
-    let sums = texts.remove(SUMS).ok_or_else(|| invalid(format!("the bundle has no {SUMS}: it is not complete")))?;
-    let sums = String::from_utf8(sums).map_err(|_| invalid(format!("{SUMS} is not text")))?;
-    sums_of_files.remove(SUMS);
-    let mut listed = HashSet::new();
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (sum, file) = line
-            .split_once("  ")
-            .ok_or_else(|| invalid(format!("{SUMS} has a line that is not `sha256  path`: {line}")))?;
-        match sums_of_files.get(file) {
-            None => return Err(invalid(format!("{SUMS} lists {file}, which the bundle does not hold"))),
-            Some(actual) if actual != sum => {
-                return Err(invalid(format!(
-                    "checksum mismatch: {file} has sha256 {actual}, {SUMS} says {sum}; the bundle is damaged"
-                )));
-            }
-            Some(_) => listed.insert(file.to_owned()),
-        };
-    }
-    if let Some(extra) = sums_of_files.keys().find(|f| !listed.contains(*f)) {
-        return Err(invalid(format!("{extra} is in the bundle but not in {SUMS}")));
-    }
-    let manifest = texts.remove(MANIFEST).ok_or_else(|| invalid(format!("the bundle has no {MANIFEST}")))?;
-    let manifest: Manifest =
-        serde_json::from_slice(&manifest).map_err(|e| invalid(format!("{MANIFEST} cannot be read: {e}")))?;
-    if manifest.format != FORMAT {
-        return Err(invalid(format!(
-            "the bundle is of format {}, this Wharf reads format {FORMAT}; import it with a Wharf as new as the one that wrote it",
-            manifest.format
-        )));
-    }
-    let mut index = HashMap::new();
-    for (file, body) in texts.iter().filter(|(f, _)| f.starts_with("index/")) {
-        for (line, parsed) in lines(body) {
-            let line =
-                std::str::from_utf8(line.trim_ascii_end()).map_err(|_| invalid(format!("{file} is not text")))?;
-            index.insert(
-                (parsed.name.to_ascii_lowercase(), parsed.vers.clone()),
-                (file.clone(), line.to_owned(), parsed),
-            );
-        }
-    }
-    let mut lines = HashMap::new();
-    for v in &manifest.versions {
-        let what = format!("{} {}", v.name, v.version);
-        validate_crate_name(&v.name).map_err(|e| invalid(format!("{what}: {e}")))?;
-        semver::Version::parse(&v.version).map_err(|e| invalid(format!("{what}: not a semantic version ({e})")))?;
-        if v.origin().is_none() {
-            return Err(invalid(format!("{what}: origin `{}` is neither `local` nor `upstream`", v.origin)));
-        }
-        if v.file != super::bundle::crate_path(&v.name, &v.version) {
-            return Err(invalid(format!(
-                "{what}: its file should be {}",
-                super::bundle::crate_path(&v.name, &v.version)
-            )));
-        }
-        match sums_of_files.get(&v.file) {
-            None => return Err(invalid(format!("{what}: the bundle does not hold {}", v.file))),
-            Some(actual) if *actual != v.cksum => {
-                return Err(invalid(format!(
-                    "checksum mismatch: {} has sha256 {actual}, the manifest says {}",
-                    v.file, v.cksum
-                )));
-            }
-            Some(_) => {}
-        }
-        let key = (v.name.to_ascii_lowercase(), v.version.clone());
-        let (file, line, parsed) =
-            index.get(&key).ok_or_else(|| invalid(format!("{what}: the bundle's index has no line for it")))?;
-        if *file != format!("index/{}", index_path(&v.name)) || parsed.name != v.name {
-            return Err(invalid(format!("{what}: its index line is in the wrong file or names it otherwise")));
-        }
-        if parsed.cksum != v.cksum {
-            return Err(invalid(format!(
-                "checksum mismatch: the index line of {what} says {}, the file is {}",
-                parsed.cksum, v.cksum
-            )));
-        }
-        if lines.insert(key, line.clone()).is_some() {
-            return Err(invalid(format!("{what} is in the manifest twice")));
-        }
-    }
-    Ok(Verified { manifest, lines })
+    let open = || {
+        let file = std::fs::File::open(path);
+        file.map(io::BufReader::new).map_err(super::bundle::io_error(format!("cannot open {}", path.display())))
+    };
+    let verified = wharf_index::bundle::verify(open()?, &path.display().to_string()).map_err(BundleError::Invalid)?;
+    wharf_index::bundle::check_crates(open()?, &verified.manifest).map_err(BundleError::Invalid)?;
+    Ok(verified)
 }
 
 /// The path of a tar entry, refused when it could point outside the bundle.
 fn entry_name(entry: &tar::Entry<'_, impl Read>) -> Result<String, BundleError> {
-    let path =
-        entry.path().map_err(|e| BundleError::Invalid(format!("a file name in the bundle is unreadable: {e}")))?;
-    let safe = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
-    let name = path.to_str().filter(|_| safe).map(str::to_owned);
-    name.ok_or_else(|| BundleError::Invalid(format!("the bundle holds {}, a path outside it", path.display())))
+    wharf_index::bundle::entry_name(entry).map_err(BundleError::Invalid)
 }
 
 impl Registry {
@@ -221,7 +100,7 @@ impl Registry {
             let version = ImportedVersion {
                 name: &v.name,
                 version: &v.version,
-                origin: v.origin().unwrap_or(wharf_db::Origin::Upstream),
+                origin: super::bundle::origin(v).unwrap_or(wharf_db::Origin::Upstream),
                 cksum: &v.cksum,
                 size: bytes.len() as i64,
                 index_line: line,

@@ -7,7 +7,7 @@ use wharf_db::{DbError, Feed, LocalVersion, User};
 use wharf_index::{
     crate_file::{self, CrateError},
     publish::{BodyError, PublishMetadata, split_body, with_yanked},
-    validate_crate_name,
+    validate_new_crate_name,
 };
 
 use super::Registry;
@@ -67,7 +67,7 @@ impl Registry {
     ) -> Result<Published, PublishError> {
         let (json, krate) = split_body(&body, self.max_crate_size)?;
         let meta = PublishMetadata::parse(json)?;
-        validate_crate_name(&meta.name).map_err(|e| PublishError::Invalid(format!("{e}.")))?;
+        validate_new_crate_name(&meta.name).map_err(|e| PublishError::Invalid(format!("{e}.")))?;
         if let Err(e) = semver::Version::parse(&meta.vers) {
             return Err(PublishError::Invalid(format!("`{}` is not a semantic version ({e}).", meta.vers)));
         }
@@ -90,6 +90,7 @@ impl Registry {
             .await
             .map_err(|e| PublishError::Invalid(format!("the .crate could not be read: {e}")))??
         };
+        contents.agrees_with(meta.links.as_deref(), meta.rust_version.as_deref())?;
         let cksum = hex::encode(Sha256::digest(&krate));
         let size = krate.len() as i64;
         // Whole seconds, as cargo requires.
