@@ -36,6 +36,8 @@ pub fn link_islands() {}
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -171,3 +171,30 @@ pub fn redirect_to(path: &str) {
     let target = core().ok().and_then(|core| wharf_core::safe_next(&core.public_url, path));
     leptos_axum::redirect(target.as_deref().unwrap_or("/"));
 }
+
+/// The Content-Security-Policy of a portal page whose scripts carry `nonce`. Scripts run
+/// only from this origin or with the page's nonce (an injected inline script, event
+/// handler or `javascript:` link does not); the islands' WASM may be compiled; styles,
+/// fetches and forms stay on this origin. Images may come from `https:` too: a README's
+/// badges.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         form-action 'self'"
+    )
+}
+
+/// Sends the page's policy with the nonce on its scripts: the server integration makes a
+/// fresh random nonce for every response and the hydration scripts carry it.
+pub fn send_content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        tracing::error!("a portal page rendered without a nonce: it is sent without its Content-Security-Policy");
+        return;
+    };
+    match http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        Ok(value) => response.insert_header(http::header::CONTENT_SECURITY_POLICY, value),
+        Err(e) => tracing::error!(error = %e, "the nonce cannot go in a header"),
+    }
+}

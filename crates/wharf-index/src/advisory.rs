@@ -136,7 +136,7 @@ pub fn parse(name: &str, text: &str) -> Result<Advisory, AdvisoryError> {
         .and_then(|v| v.parse::<cvss::v3::Base>().ok())
         .map(|base| base.severity().as_str().to_owned());
     Ok(Advisory {
-        url: head.url.clone().unwrap_or_else(|| format!("https://rustsec.org/advisories/{}.html", head.id)),
+        url: page_url(&head.id, head.url.as_deref()),
         id: head.id,
         package: head.package,
         title: title.chars().take(300).collect(),
@@ -149,6 +149,15 @@ pub fn parse(name: &str, text: &str) -> Result<Advisory, AdvisoryError> {
         aliases: head.aliases,
         withdrawn: head.withdrawn.is_some(),
     })
+}
+
+/// The address an advisory's link may carry: its own `url` only when that is an `http(s)`
+/// URL (a `javascript:` one would run in the portal's origin when a reader clicks it),
+/// otherwise RustSec's page for the id.
+pub fn page_url(id: &str, url: Option<&str>) -> String {
+    url.and_then(|u| url::Url::parse(u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map_or_else(|| format!("https://rustsec.org/advisories/{id}.html"), String::from)
 }
 
 /// The first Markdown heading's text.
@@ -344,6 +353,29 @@ Details.
             let err = parse("f.md", text).unwrap_err().to_string();
             assert!(err.starts_with("f.md: ") && err.contains(reason), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn links_only_to_http_pages() {
+        assert_eq!(parse("x.md", SAMPLE).unwrap().url, "https://example.com/tricky");
+        let rustsec = "https://rustsec.org/advisories/RUSTSEC-2099-0001.html";
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(document.cookie)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "//evil.example/x",
+            "/relative",
+            "",
+        ] {
+            let text = SAMPLE.replace("https://example.com/tricky", url);
+            assert_eq!(parse("x.md", &text).unwrap().url, rustsec, "{url:?}");
+        }
+        let without = SAMPLE.replace("url = \"https://example.com/tricky\"\n", "");
+        assert_eq!(parse("x.md", &without).unwrap().url, rustsec);
+        assert_eq!(page_url("RUSTSEC-1", Some("HTTP://Example.com/a")), "http://example.com/a");
     }
 
     #[test]

@@ -145,13 +145,14 @@ fn row(a: &Advisory) -> AdvisoryRow {
     }
 }
 
-/// The advisory a row keeps, to judge versions with.
+/// The advisory a row keeps, to judge versions with and to show. Its link is checked again
+/// on the way out: a row stored before imports checked it may hold any scheme.
 pub fn advisory_of(row: &AdvisoryRow) -> Advisory {
     Advisory {
         id: row.id.clone(),
         package: row.package.clone(),
         title: row.title.clone(),
-        url: row.url.clone(),
+        url: advisory::page_url(&row.id, Some(&row.url)),
         date: row.date.clone(),
         kind: row.kind.clone(),
         severity: row.severity.clone(),

@@ -15,6 +15,7 @@ mod crate_files;
 mod feed_pages;
 mod helpers;
 mod holes_access;
+mod holes_portal;
 mod holes_sign_in;
 mod holes_sources;
 mod matrix;
