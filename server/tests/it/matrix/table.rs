@@ -197,7 +197,7 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/test_upstream", FORM_ADMINISTER),
         (M::POST, "/_fn/feed_audit", ADMINISTER),
         (M::POST, "/_fn/feed_security", READ),
-        (M::POST, "/_fn/warm_job", Row::ByVisibility(["U.......", "UFF.....", "UNF....."])),
+        (M::POST, "/_fn/warm_job", Row::ByVisibility(["UFF.....", "UFF.....", "UNF....."])),
         (M::POST, "/_fn/set_quarantine", FORM_ADMINISTER),
         (M::POST, "/_fn/release_now", FORM_ADMINISTER),
         (M::POST, "/_fn/list_webhooks", ADMINISTER),
