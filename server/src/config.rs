@@ -307,6 +307,9 @@ fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{s:?} is neither an address nor a CIDR block (like 10.0.0.0/8)"))
 }
 
+/// How long a request body may take to arrive whole, unless `--body-timeout` says otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Who may speak for clients, who may read the metrics, and how long a body may take.
 #[derive(Clone)]
 pub struct Network {
@@ -322,7 +325,7 @@ impl Default for Network {
         Network {
             trusted_proxies: Vec::new(),
             metrics_token_hash: None,
-            body_timeout: crate::routes::body::DEFAULT_BODY_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }

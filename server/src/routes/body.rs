@@ -29,9 +29,6 @@ use crate::state::AppState;
 /// The largest body any route takes: the advisory database's tarball.
 pub const LARGEST_BODY: u64 = wharf_service::advisories::MAX_TARBALL as u64;
 
-/// The body timeout unless `--body-timeout` says otherwise.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// The length a request declares for its body (`Content-Length`), if any.
 pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
