@@ -293,6 +293,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WHARF_AUDIT_RETENTION_DAYS", default_value_t = 365,
           value_parser = clap::value_parser!(i64).range(1..=36_500))]
     pub audit_retention_days: i64,
+
+    /// Seconds a request body may take to arrive whole; a slower one is cut off (408).
+    #[arg(long, env = "WHARF_BODY_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
 }
 
 fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
@@ -302,12 +307,27 @@ fn parse_cidr(s: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{s:?} is neither an address nor a CIDR block (like 10.0.0.0/8)"))
 }
 
-/// Who may speak for clients, and who may read the metrics.
-#[derive(Clone, Default)]
+/// How long a request body may take to arrive whole, unless `--body-timeout` says otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Who may speak for clients, who may read the metrics, and how long a body may take.
+#[derive(Clone)]
 pub struct Network {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// sha256 of the metrics token, when one is set (the token itself is not kept).
     pub metrics_token_hash: Option<String>,
+    /// How long a request body may take to arrive whole.
+    pub body_timeout: std::time::Duration,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            trusted_proxies: Vec::new(),
+            metrics_token_hash: None,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+        }
+    }
 }
 
 impl std::fmt::Debug for Network {
@@ -315,6 +335,7 @@ impl std::fmt::Debug for Network {
         f.debug_struct("Network")
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_token", &self.metrics_token_hash.as_ref().map(|_| "<set>"))
+            .field("body_timeout", &self.body_timeout)
             .finish()
     }
 }
@@ -432,6 +453,7 @@ impl ServeArgs {
             network: Network {
                 trusted_proxies: self.trusted_proxies,
                 metrics_token_hash: self.metrics_token.filter(|t| !t.is_empty()).map(|t| wharf_auth::hash_token(&t)),
+                body_timeout: std::time::Duration::from_secs(self.body_timeout),
             },
         })
     }

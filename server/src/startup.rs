@@ -145,8 +145,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
 }
 
 /// Flushes download counts every few seconds; hourly applies the feeds' retention rules,
-/// purges recycle bins and removes audit records past `audit_days`; for as long as the
-/// registry lives.
+/// purges recycle bins, removes audit records past `audit_days` and old warm jobs; for as
+/// long as the registry lives.
 fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::Core, audit_days: i64) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -170,6 +170,11 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::
                 }
                 if let Err(e) = wharf_service::audit_log::sweep(&core.db, audit_days).await {
                     tracing::warn!(error = ?e, "removing old audit records failed");
+                }
+                match wharf_service::warm::sweep(&core, core.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "removed warm jobs finished a week ago"),
+                    Err(e) => tracing::warn!(error = ?e, "removing old warm jobs failed"),
                 }
             }
             ticks += 1;

@@ -206,7 +206,8 @@ fn follow(url: String, done: bool, state: RwSignal<(bool, i64, i64, i64)>) {
                 let Some(data) = ev.data().as_string() else { return };
                 let Ok(job) = serde_json::from_str::<serde_json::Value>(&data) else { return };
                 let count = |k: &str| job[k].as_i64().unwrap_or_default();
-                let failed = job["failed"].as_array().map_or(0, |f| f.len() as i64);
+                // Each event lists only the failures new since the one before; the count is whole.
+                let failed = count("failedCount");
                 let finished = job["state"] == "done";
                 state.set((finished, count("saved"), count("present"), failed));
                 if finished {

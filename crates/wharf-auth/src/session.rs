@@ -121,6 +121,12 @@ pub async fn csrf_token(session: &Session) -> Result<String, SessionError> {
     Ok(token)
 }
 
+/// Whether this session holds a CSRF token (one was handed out in it): without one, no
+/// form can carry a valid token.
+pub async fn has_csrf_token(session: &Session) -> bool {
+    matches!(session.get::<String>(CSRF).await, Ok(Some(_)))
+}
+
 /// Whether `presented` is this session's CSRF token (compared in constant time).
 pub async fn csrf_matches(session: &Session, presented: &str) -> bool {
     match session.get::<String>(CSRF).await {

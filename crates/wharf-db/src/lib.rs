@@ -53,7 +53,7 @@ pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
 pub use versions::VersionRow;
 pub use views::{View, ViewRepo};
-pub use warm::{Tally, WarmJob, WarmOutcome, WarmRepo};
+pub use warm::{Full, JobLimits, Tally, WarmJob, WarmOutcome, WarmRepo};
 pub use webhooks::{DeliveryRow, WebhookRepo, WebhookRow};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -47,6 +47,24 @@ impl Tally {
     }
 }
 
+/// How many jobs may run at once.
+#[derive(Debug, Clone, Copy)]
+pub struct JobLimits {
+    /// For one account.
+    pub per_user: i64,
+    /// For one feed.
+    pub per_feed: i64,
+    /// Jobs started before this (Unix seconds) no longer count.
+    pub since: i64,
+}
+
+/// Which limit a new job would pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    User,
+    Feed,
+}
+
 /// Reads and writes warm jobs.
 pub struct WarmRepo<'a> {
     pool: &'a AnyPool,
@@ -80,18 +98,71 @@ impl<'a> WarmRepo<'a> {
         Self { pool }
     }
 
-    pub async fn create(&self, feed_id: i64, total: i64, by: Option<i64>, now: i64) -> DbResult<WarmJob> {
+    /// Creates a running job, unless `by` or the feed has as many running as `limits` allow
+    /// (jobs started before `limits.since` no longer count). The count and the insert are
+    /// one step: on PostgreSQL under a lock held to the commit, on SQLite one statement
+    /// (it takes the database's write lock before it reads).
+    pub async fn create(
+        &self,
+        feed_id: i64,
+        total: i64,
+        by: Option<i64>,
+        now: i64,
+        limits: JobLimits,
+    ) -> DbResult<Result<WarmJob, Full>> {
+        let mut tx = self.pool.begin().await?;
+        if tx.backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('wharf-warm-jobs'))").execute(&mut *tx).await?;
+        }
         let row = sqlx::query(&format!(
-            "INSERT INTO warm_jobs (feed_id, state, total, created_by, created_at) VALUES ($1, 'running', $2, $3, $4) \
+            "INSERT INTO warm_jobs (feed_id, state, total, created_by, created_at) \
+             SELECT $1, 'running', $2, $3, $4 \
+             WHERE (SELECT COUNT(*) FROM warm_jobs WHERE created_by = $3 AND state = 'running' \
+                    AND created_at >= $5) < $6 \
+               AND (SELECT COUNT(*) FROM warm_jobs WHERE feed_id = $1 AND state = 'running' \
+                    AND created_at >= $5) < $7 \
              RETURNING {COLUMNS}"
         ))
         .bind(feed_id)
         .bind(total)
         .bind(by)
         .bind(now)
-        .fetch_one(self.pool)
+        .bind(limits.since)
+        .bind(limits.per_user)
+        .bind(limits.per_feed)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(job(&row)?)
+        let created = match row {
+            Some(row) => Ok(job(&row)?),
+            None => {
+                let mine: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM warm_jobs WHERE created_by = $1 AND state = 'running' \
+                     AND created_at >= $2",
+                )
+                .bind(by)
+                .bind(limits.since)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+                Err(if mine >= limits.per_user { Full::User } else { Full::Feed })
+            }
+        };
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Deletes the jobs finished before `finished_before` and those still running that
+    /// started before `started_before`; how many.
+    pub async fn sweep(&self, finished_before: i64, started_before: i64) -> DbResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM warm_jobs WHERE (state = 'done' AND finished_at < $1) \
+             OR (state = 'running' AND created_at < $2)",
+        )
+        .bind(finished_before)
+        .bind(started_before)
+        .execute(self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// A job of a feed; `NotFound` otherwise.

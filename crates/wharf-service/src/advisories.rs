@@ -37,17 +37,59 @@ pub struct ImportReport {
     pub total: i64,
 }
 
+/// Refuses anyone but a Wharf administrator: the check an upload passes before a byte of
+/// its body is read.
+pub fn may_import(principal: &Principal) -> CoreResult<()> {
+    match principal {
+        Principal::Anonymous => Err(wharf_auth::Denied::Unauthenticated.into()),
+        Principal::User { user, .. } if !user.is_admin => {
+            Err(CoreError::forbidden("Only Wharf administrators import advisories."))
+        }
+        Principal::User { .. } => Ok(()),
+    }
+}
+
 /// Imports advisories (Wharf administrators): adds new ones, updates changed ones and
 /// removes withdrawn ones. Files that are not valid advisories are reported and skipped.
 pub async fn import(core: &Core, principal: &Principal, from: ImportFrom<'_>) -> CoreResult<ImportReport> {
-    match principal {
-        Principal::Anonymous => return Err(wharf_auth::Denied::Unauthenticated.into()),
-        Principal::User { user, .. } if !user.is_admin => {
-            return Err(CoreError::forbidden("Only Wharf administrators import advisories."));
-        }
-        Principal::User { .. } => {}
-    }
+    may_import(principal)?;
     import_as(core, Actor::of(principal), from).await
+}
+
+/// Imports a `.tar.gz` that arrives in chunks (an upload; Wharf administrators), unpacked
+/// as it arrives and never held whole. The sender ends the chunks with an error when the
+/// upload breaks off or grows past [`MAX_TARBALL`]; that error is the answer then.
+pub async fn import_chunks(
+    core: &Core,
+    principal: &Principal,
+    chunks: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>,
+) -> CoreResult<ImportReport> {
+    may_import(principal)?;
+    let reader = ChunkReader { chunks, current: bytes::Bytes::new() };
+    let read = tokio::task::spawn_blocking(move || advisory::read_tarball(reader)).await;
+    let report = keep(&core.db, Actor::of(principal), read).await?;
+    core.announce(Change::AdvisoriesImported);
+    Ok(report)
+}
+
+/// A blocking reader over chunks sent from async code (read on a blocking thread).
+struct ChunkReader {
+    chunks: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>,
+    current: bytes::Bytes,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk?,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }
 
 /// [`import`] without the check (the scheduled fetch), announced to this replica.
@@ -69,9 +111,17 @@ pub async fn store(db: &wharf_db::Db, actor: Actor<'_>, from: ImportFrom<'_>) ->
             let dir = dir.to_owned();
             tokio::task::spawn_blocking(move || advisory::read_dir(&dir)).await
         }
-    }
-    .map_err(|e| CoreError::Internal(Box::new(e)))?
-    .map_err(|e| match e {
+    };
+    keep(db, actor, read).await
+}
+
+/// Stores what was read, and writes the audit record.
+async fn keep(
+    db: &wharf_db::Db,
+    actor: Actor<'_>,
+    read: Result<Result<advisory::Loaded, ArchiveError>, tokio::task::JoinError>,
+) -> CoreResult<ImportReport> {
+    let read = read.map_err(|e| CoreError::Internal(Box::new(e)))?.map_err(|e| match e {
         ArchiveError::Io(..) => CoreError::invalid("path", e.to_string()),
         e => CoreError::invalid("archive", e.to_string()),
     })?;

@@ -3,12 +3,15 @@
 //! file must have the checksum the lockfile pins: the feed's index line is compared
 //! before the save, and the save itself checks the bytes against that line. A job takes
 //! at most two of the process's [`WARM_PERMITS`] at a time, so a lockfile of a thousand
-//! crates never starves cargo's own requests.
+//! crates never starves cargo's own requests. Starting one needs Collaborator or more on
+//! the feed; an account and a feed each have a few jobs running at most, and finished jobs
+//! are removed after [`KEEP_DAYS`].
 
 use std::sync::Arc;
 
-use wharf_auth::{FeedAction, Principal};
-use wharf_db::{Feed, Tally, WarmJob, WarmOutcome};
+use wharf_auth::{FeedAction, FeedStanding, Principal};
+use wharf_core::{Role, TokenScope};
+use wharf_db::{Feed, Full, JobLimits, Tally, WarmJob, WarmOutcome};
 use wharf_index::lockfile::{self, Locked};
 
 use crate::{Authorized, Core, CoreError, CoreResult, FeedRef, audit::Entry, registry::Registry};
@@ -16,17 +19,78 @@ use crate::{Authorized, Core, CoreError, CoreResult, FeedRef, audit::Entry, regi
 /// Saves running at once for every warm job of the process together.
 static WARM_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-/// Only accounts start or follow warm jobs: a bulk save is never anonymous, even where
-/// anonymous cargo may save one crate at a time.
-fn signed_in(principal: &Principal) -> CoreResult<()> {
-    match principal {
-        Principal::Anonymous => Err(wharf_auth::Denied::Unauthenticated.into()),
-        Principal::User { .. } => Ok(()),
+/// Lockfiles parsed at once in the process (each one's text and what the parser builds
+/// are in memory while it runs), as publish bounds its `.crate` checks.
+static PARSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// How long a start waits for a parse to be free before it is answered 503.
+const PARSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Jobs running (or waiting to) at once for one account, and for one feed.
+pub const RUNNING_PER_USER: i64 = 2;
+pub const RUNNING_PER_FEED: i64 = 4;
+
+/// Days a finished job is kept, for its report; the hourly sweep removes it after.
+pub const KEEP_DAYS: i64 = 7;
+
+/// A job still `running` a day after it started was cut short (its process stopped): it no
+/// longer counts against the limits, and the sweep removes it.
+const ABANDONED_AFTER: i64 = 86_400;
+
+/// Only accounts with Collaborator or more on the feed (or Wharf administrators) start or
+/// follow warm jobs, and a start needs the read & write scope: a bulk save is never
+/// anonymous, and never open to every reader of a public feed, even where anonymous cargo
+/// may save one crate at a time.
+fn may_warm(principal: &Principal, standing: &FeedStanding, starting: bool) -> CoreResult<()> {
+    let Principal::User { user, scope, .. } = principal else {
+        return Err(wharf_auth::Denied::Unauthenticated.into());
+    };
+    if starting && *scope == TokenScope::Read {
+        return Err(CoreError::forbidden(
+            "This token has the Packaging: read scope; warming a feed needs Packaging: read & write.",
+        ));
     }
+    if user.is_admin || standing.role.is_some_and(|r| r >= Role::Collaborator) {
+        return Ok(());
+    }
+    let has = standing.role.map_or_else(|| "no role".to_owned(), |r| format!("the {r} role"));
+    Err(CoreError::forbidden(format!(
+        "{} has {has} on this feed; warming it needs Collaborator or more: ask one of its Administrators.",
+        user.name
+    )))
 }
 
-/// Starts warming `feed` from the lockfile `text` (Collaborator and up: saving from the
-/// upstream); the job, running.
+/// Whether `principal` may start warming `feed`: the check a request passes before a byte
+/// of its lockfile is read.
+pub async fn check(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Authorized> {
+    if *principal == Principal::Anonymous {
+        return Err(wharf_auth::Denied::Unauthenticated.into());
+    }
+    let authorized = feed.authorized(core, principal, FeedAction::SaveFromUpstream).await?;
+    may_warm(principal, &authorized.standing, true)?;
+    Ok(authorized)
+}
+
+/// Reads the crates.io packages of a lockfile on a blocking thread, at most [`PARSES`] at
+/// once in the process.
+async fn parse_bounded(text: &str, index: String) -> CoreResult<Vec<Locked>> {
+    let busy = || CoreError::Unavailable {
+        message: "Wharf is reading other lockfiles right now; try again in a few seconds.".into(),
+        retry_after: 5,
+    };
+    let permit = tokio::time::timeout(PARSE_WAIT, PARSES.acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?;
+    let text = text.to_owned();
+    let parsed = tokio::task::spawn_blocking(move || lockfile::crates_io_packages(&text, Some(&index))).await;
+    drop(permit);
+    let (packages, _) = parsed
+        .map_err(|e| CoreError::Internal(Box::new(e)))?
+        .map_err(|e| CoreError::invalid("lockfile", e.to_string()))?;
+    Ok(packages)
+}
+
+/// Starts warming `feed` from the lockfile `text` (Collaborator and up, with the read &
+/// write scope); the job, running. At most [`RUNNING_PER_USER`] jobs of one account and
+/// [`RUNNING_PER_FEED`] of one feed run at once; past that, `Limited` (429).
 pub async fn start(
     core: &Core,
     registry: Arc<Registry>,
@@ -34,22 +98,43 @@ pub async fn start(
     feed: &FeedRef,
     text: &str,
 ) -> CoreResult<WarmJob> {
-    signed_in(principal)?;
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::SaveFromUpstream).await?;
+    let Authorized { feed, .. } = check(core, principal, feed).await?;
     if !feed.upstream_enabled {
         return Err(CoreError::Conflict(format!(
             "Feed '{}' has no upstream source to save packages from: add one in its settings first.",
             feed.name
         )));
     }
-    let index = feed.location().index_url(&core.public_url);
-    let (packages, _) =
-        lockfile::crates_io_packages(text, Some(&index)).map_err(|e| CoreError::invalid("lockfile", e.to_string()))?;
+    let packages = parse_bounded(text, feed.location().index_url(&core.public_url)).await?;
     if packages.is_empty() {
         return Err(CoreError::invalid("lockfile", "This Cargo.lock pins no package from crates.io."));
     }
     let by = principal.user().map(|u| u.id);
-    let job = core.db.warm_jobs().create(feed.id, packages.len() as i64, by, wharf_db::unix_now()).await?;
+    let limits =
+        JobLimits { per_user: RUNNING_PER_USER, per_feed: RUNNING_PER_FEED, since: core.clock.now() - ABANDONED_AFTER };
+    let created = core.db.warm_jobs().create(feed.id, packages.len() as i64, by, wharf_db::unix_now(), limits).await?;
+    let job = match created {
+        Ok(job) => job,
+        Err(Full::User) => {
+            return Err(CoreError::Limited {
+                message: format!(
+                    "You have {RUNNING_PER_USER} warm jobs running already: wait until one is done (its page \
+                     shows how far it got), then start this one."
+                ),
+                retry_after: 30,
+            });
+        }
+        Err(Full::Feed) => {
+            return Err(CoreError::Limited {
+                message: format!(
+                    "Feed '{}' has {RUNNING_PER_FEED} warm jobs running already: wait until one is done, then \
+                     start this one.",
+                    feed.name
+                ),
+                retry_after: 30,
+            });
+        }
+    };
     let entry =
         Entry::feed("feed.warm", &feed, &feed.name).detail(format!("{} packages from a Cargo.lock", packages.len()));
     core.record(principal, entry).await;
@@ -150,9 +235,33 @@ async fn warm_one(
     }
 }
 
-/// A job of the feed (readers of the feed who may save: the job's own kind).
+/// A job of the feed (Collaborator and up, as starting one; any token scope).
 pub async fn get(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<WarmJob> {
-    signed_in(principal)?;
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::SaveFromUpstream).await?;
+    if *principal == Principal::Anonymous {
+        return Err(wharf_auth::Denied::Unauthenticated.into());
+    }
+    let Authorized { feed, standing, .. } = feed.authorized(core, principal, FeedAction::SaveFromUpstream).await?;
+    may_warm(principal, &standing, false)?;
     Ok(core.db.warm_jobs().get(feed.id, id).await?)
+}
+
+/// Removes the jobs finished more than [`KEEP_DAYS`] before `now`, and those a stopped
+/// process left running (the hourly housekeeping); how many.
+pub async fn sweep(core: &Core, now: i64) -> CoreResult<u64> {
+    Ok(core.db.warm_jobs().sweep(now - KEEP_DAYS * 86_400, now - ABANDONED_AFTER).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    /// While every parse permit is taken, a parse waits; it runs once one is free.
+    #[tokio::test]
+    async fn parses_wait_for_a_free_permit() {
+        let lockfile = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
+        let held = super::PARSES.acquire_many(2).await.unwrap();
+        let parse = super::parse_bounded(lockfile, "https://x/".into());
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), parse).await;
+        assert!(waited.is_err(), "no parse runs while every permit is taken");
+        drop(held);
+        assert!(super::parse_bounded(lockfile, "https://x/".into()).await.is_ok());
+    }
 }

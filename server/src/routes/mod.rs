@@ -1,6 +1,7 @@
 //! Every route of the server, wired in one place.
 
 pub mod api;
+pub mod body;
 pub mod cargo;
 pub mod extract;
 pub mod network;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(service_routes().into_parts().0)
         .merge(portal)
         .layer(axum::middleware::from_fn_with_state(state.clone(), network::client_ip))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), body::guard))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -60,7 +60,7 @@ mod tests {
     use super::*;
 
     fn network(cidrs: &[&str]) -> Network {
-        Network { trusted_proxies: cidrs.iter().map(|c| c.parse().unwrap()).collect(), metrics_token_hash: None }
+        Network { trusted_proxies: cidrs.iter().map(|c| c.parse().unwrap()).collect(), ..Network::default() }
     }
 
     #[test]

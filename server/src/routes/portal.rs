@@ -17,16 +17,38 @@ use crate::{routes::FORM_BODY_LIMIT, state::AppState};
 /// Refuses, before it runs, every call of a state-changing server function that does not
 /// carry the session's CSRF token (the form's `csrf` field, or an `X-CSRF-Token` header).
 /// Only the functions in [`app::server::READ_ONLY_FNS`] are exempt, so a new function is
-/// guarded whether or not its author remembered.
+/// guarded whether or not its author remembered. Every server function's form is bounded
+/// (64 KiB) and, for a session that holds no CSRF token at all, refused unread.
 pub async fn csrf_guard(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if request.method() != Method::POST
-        || !path.starts_with("/_fn/")
-        || app::server::READ_ONLY_FNS.contains(&path.trim_end_matches('/'))
-    {
+    if !path.starts_with("/_fn/") {
         return next.run(request).await;
     }
+    // Anyone may call a server function (signing in is one): each takes a small form, and
+    // a larger declared one is refused before it is read.
+    if super::body::declared_length(request.headers()).is_some_and(|n| n > FORM_BODY_LIMIT as u64) {
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
+    }
+    let read_only = app::server::READ_ONLY_FNS.contains(&path.trim_end_matches('/'));
+    if request.method() != Method::POST || read_only {
+        // Bounded here too: the server functions read their bodies whole.
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, FORM_BODY_LIMIT).await else {
+            return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
+        };
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     let session = request.extensions().get::<Session>().cloned();
+    // A session that was never given a CSRF token (no page of the portal was loaded in it)
+    // cannot present one: refused before the form is read.
+    let has_token = match &session {
+        Some(session) => wharf_auth::session::has_csrf_token(session).await,
+        None => false,
+    };
+    if !has_token {
+        tracing::warn!(path = %path, "server function call from a session without a CSRF token refused");
+        return refusal(StatusCode::FORBIDDEN, app::ssr::CSRF_REFUSED);
+    }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, FORM_BODY_LIMIT).await else {
         return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
@@ -66,16 +88,10 @@ pub async fn create_token(State(state): State<AppState>, request: Request) -> Re
     use app::{model::CreatedToken, server::CreateToken};
     let session = request.extensions().get::<Session>().cloned();
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, FORM_BODY_LIMIT).await else {
-        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
-    };
-    let field = |name| form_field(&bytes, name);
     let Some(session) = session else {
         return refusal(StatusCode::INTERNAL_SERVER_ERROR, "Sessions are unavailable.");
     };
-    if !wharf_auth::session::csrf_matches(&session, &field("csrf").unwrap_or_default()).await {
-        return refusal(StatusCode::FORBIDDEN, app::ssr::CSRF_REFUSED);
-    }
+    // Signed in first: the form is read only for an account.
     let principal = match wharf_service::authn::from_session(&state.core, &session).await {
         Ok(principal) if principal.user().is_some() => principal,
         Ok(_) => {
@@ -86,6 +102,16 @@ pub async fn create_token(State(state): State<AppState>, request: Request) -> Re
             return refusal(StatusCode::SERVICE_UNAVAILABLE, "The session could not be read; try again.");
         }
     };
+    if super::body::declared_length(&parts.headers).is_some_and(|n| n > FORM_BODY_LIMIT as u64) {
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
+    }
+    let Ok(bytes) = to_bytes(body, FORM_BODY_LIMIT).await else {
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than Wharf accepts.");
+    };
+    let field = |name| form_field(&bytes, name);
+    if !wharf_auth::session::csrf_matches(&session, &field("csrf").unwrap_or_default()).await {
+        return refusal(StatusCode::FORBIDDEN, app::ssr::CSRF_REFUSED);
+    }
     let created =
         match app::server::token_request(field("name").unwrap_or_default(), field("scope"), field("expires_in_days")) {
             Ok(new) => {

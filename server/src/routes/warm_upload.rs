@@ -1,5 +1,6 @@
 //! `POST …/_artifacts/feed/{feed}/warm`: the Warm page's upload, a plain multipart form so
-//! that it works without JavaScript. It checks the session's CSRF token, reads the
+//! that it works without JavaScript. It checks that the signed-in account may warm the feed
+//! before it reads the form, then the session's CSRF token, reads the
 //! `Cargo.lock` (4 MiB at most), starts the job through the core (`warm::start`, as the
 //! REST API does) and sends the browser to the job's page. A refusal answers the Warm page
 //! again, with the reason above the form and the matching status.
@@ -16,6 +17,9 @@ use wharf_service::CoreError;
 
 use crate::{routes::extract::FeedPath, state::AppState};
 
+/// The largest form: the lockfile and room for the other fields and the multipart framing.
+const FORM_LIMIT: u64 = MAX_LOCKFILE as u64 + 64 * 1024;
+
 /// The form's fields: the CSRF token and the lockfile's text.
 async fn fields(headers: &axum::http::HeaderMap, body: Body) -> Result<(String, Vec<u8>), (StatusCode, String)> {
     let bad = |m: &str| (StatusCode::BAD_REQUEST, m.to_owned());
@@ -24,9 +28,8 @@ async fn fields(headers: &axum::http::HeaderMap, body: Body) -> Result<(String, 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| multer::parse_boundary(v).ok())
         .ok_or_else(|| bad("Send the form as multipart/form-data with the lockfile in the field `lockfile`."))?;
-    let limits = multer::Constraints::new().size_limit(
-        multer::SizeLimit::new().whole_stream(MAX_LOCKFILE as u64 + 64 * 1024).per_field(MAX_LOCKFILE as u64),
-    );
+    let limits = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().whole_stream(FORM_LIMIT).per_field(MAX_LOCKFILE as u64));
     let mut form = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
     let (mut csrf, mut lockfile) = (String::new(), None);
     let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, format!("A Cargo.lock of at most {} MiB.", MAX_LOCKFILE >> 20));
@@ -69,6 +72,15 @@ pub async fn upload(State(state): State<AppState>, Path(path): Path<FeedPath>, r
     let Some(principal) = principal.filter(|p| p.user().is_some()) else {
         return Redirect::to(&wharf_core::urls::pages::sign_in(&page)).into_response();
     };
+    // Whether this account may warm the feed, before a byte of the form is read.
+    if let Err(e) = wharf_service::warm::check(&state.core, &principal, &feed).await {
+        let (status, message) = refusal(e);
+        return again(&state, head, status, message).await;
+    }
+    if crate::routes::body::declared_length(&head.headers).is_some_and(|n| n > FORM_LIMIT) {
+        let message = format!("A Cargo.lock of at most {} MiB.", MAX_LOCKFILE >> 20);
+        return again(&state, head, StatusCode::PAYLOAD_TOO_LARGE, message).await;
+    }
     let (csrf, lockfile) = match fields(&head.headers, body).await {
         Ok(fields) => fields,
         Err((status, message)) => return again(&state, head, status, message).await,
@@ -87,22 +99,29 @@ pub async fn upload(State(state): State<AppState>, Path(path): Path<FeedPath>, r
     match wharf_service::warm::start(&state.core, state.registry.clone(), &principal, &feed, &text).await {
         Ok(job) => Redirect::to(&feed.location().warm_job_path(job.id)).into_response(),
         Err(e) => {
-            let status = match &e {
-                CoreError::NotFound(_) => StatusCode::NOT_FOUND,
-                CoreError::Denied(_) | CoreError::BadCredentials(_) => StatusCode::FORBIDDEN,
-                CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                CoreError::Conflict(_) => StatusCode::CONFLICT,
-                CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                CoreError::Limited { .. } | CoreError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let message = match e {
-                CoreError::Invalid(errors) => errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
-                other => other.to_string(),
-            };
+            let (status, message) = refusal(e);
             again(&state, head, status, message).await
         }
     }
+}
+
+/// The status and the words of a refusal by the core.
+fn refusal(e: CoreError) -> (StatusCode, String) {
+    let status = match &e {
+        CoreError::NotFound(_) => StatusCode::NOT_FOUND,
+        CoreError::Denied(_) | CoreError::BadCredentials(_) => StatusCode::FORBIDDEN,
+        CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        CoreError::Conflict(_) => StatusCode::CONFLICT,
+        CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        CoreError::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        CoreError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let message = match e {
+        CoreError::Invalid(errors) => errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    };
+    (status, message)
 }
 
 /// The Warm page again, with `message` above the form.

@@ -211,6 +211,7 @@ async fn metrics_can_be_kept_behind_a_token(engine: Engine) {
     let network = wharf::config::Network {
         trusted_proxies: Vec::new(),
         metrics_token_hash: Some(wharf::auth::hash_token("scrape-me")),
+        ..Default::default()
     };
     let app = TestApp::spawn_with_network(engine, network).await;
     let get = |auth: Option<&str>| {

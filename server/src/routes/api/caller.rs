@@ -18,7 +18,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// user signed in to the browser session, or anonymous. The session counts only without a
 /// token. A change by session (anything but GET and HEAD) must come from this site
 /// (`Origin`, `Sec-Fetch-Site`) and carry the session's CSRF token in `X-CSRF-Token`, so
-/// another site cannot make a signed-in browser change anything, whatever the body.
+/// another site cannot make a signed-in browser change anything, whatever the body. An
+/// anonymous change is refused (401) here, so no handler reads an anonymous body.
 pub struct Caller(pub Principal);
 
 impl Caller {
@@ -77,6 +78,10 @@ impl FromRequestParts<AppState> for Caller {
             .map_err(refused)?;
         if let (true, Some(session)) = (caller.by_session, &session) {
             check_session_write(parts, state, session).await?;
+        }
+        // No REST change is anonymous: refused here, before its body is read.
+        if caller.principal == Principal::Anonymous && !matches!(parts.method, Method::GET | Method::HEAD) {
+            return Err(unauthenticated());
         }
         Ok(Caller(caller.principal))
     }

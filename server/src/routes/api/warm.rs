@@ -23,7 +23,10 @@ use wharf_service::warm;
 use super::{caller::Caller, schema};
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
-    routes::extract::{ApiPath, FeedPath},
+    routes::{
+        body,
+        extract::{ApiPath, FeedPath},
+    },
     state::AppState,
 };
 
@@ -74,8 +77,9 @@ impl From<WarmJob> for JobResource {
 }
 
 /// Warms the feed from a `Cargo.lock` (the body): a background job saves every registry
-/// entry the feed does not hold yet from its upstream, comparing every checksum (Contributor
-/// and up, as saving).
+/// entry the feed does not hold yet from its upstream, comparing every checksum
+/// (Collaborator and up, with a read & write token; two jobs per account and four per feed
+/// at once).
 #[utoipa::path(post, path = "/{org}/_apis/packaging/feeds/{feed}/warm", operation_id = "warmFeed", tag = "operations",
     request_body(content = String, content_type = "text/plain", description = "A `Cargo.lock`."),
     responses(
@@ -87,19 +91,25 @@ impl From<WarmJob> for JobResource {
         (status = 409, description = "The feed has no upstream to save from.", body = ErrorBody),
         (status = 413, description = "A body over the largest lockfile accepted.", body = ErrorBody),
         (status = 422, description = "Not a lockfile, or one without registry entries.", body = ErrorBody),
+        (status = 429, description = "The caller or the feed has as many jobs running as allowed.",
+            body = ErrorBody),
     ))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(path): ApiPath<FeedPath>,
+    headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    // The caller first: no byte of the lockfile is read for one who may not warm the feed.
+    let feed = path.to_ref();
+    warm::check(&state.core, &caller.0, &feed).await?;
+    body::refuse_declared_over(&headers, MAX_LOCKFILE as u64, "a warm job")?;
     let bytes = to_bytes(body, MAX_LOCKFILE)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(format!("A Cargo.lock of at most {} MiB.", MAX_LOCKFILE >> 20)))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::BadRequest("Send the Cargo.lock itself as the body: this is not UTF-8 text.".into()))?;
-    let feed = path.to_ref();
     let job = warm::start(&state.core, state.registry.clone(), &caller.0, &feed, text).await?;
     let location = state.core.public_url.join(&format!("{}/warm/{}", feed.location().rest_path(), job.id));
     let mut response = (StatusCode::ACCEPTED, Json(JobResource::from(job))).into_response();
@@ -108,7 +118,8 @@ pub async fn start(
 }
 
 /// A warm job's progress: JSON, or with `Accept: text/event-stream` a stream of `progress`
-/// events every half second and a last `done` one.
+/// events (a change at most every half second, each carrying only the failures new since
+/// the one before, and `failedCount`) and a last `done` one.
 #[utoipa::path(get, path = "/{org}/_apis/packaging/feeds/{feed}/warm/{job}", operation_id = "warmJob",
     tag = "operations",
     responses(
@@ -134,23 +145,72 @@ pub async fn status(
     if !wants_stream {
         return Ok(Json(JobResource::from(job)).into_response());
     }
-    // Progress every half second, and the last state once the job is done.
+    // A change of progress at most every half second, each failure once, and the last
+    // state once the job is done.
     let (core, principal, id) = (state.core.clone(), caller.0, path.job);
-    let stream = futures_util::stream::unfold(Some(job), move |last| {
+    let stream = futures_util::stream::unfold(Some(Follow { job, sent: 0, shown: None }), move |follow| {
         let (core, principal, feed) = (core.clone(), principal.clone(), feed.clone());
         async move {
-            let job = last?;
-            let done = job.state == "done";
-            let event =
-                Event::default().event(if done { "done" } else { "progress" }).json_data(JobResource::from(job));
-            let next = if done {
-                None
-            } else {
+            let mut follow = follow?;
+            loop {
+                let now = (follow.job.state.clone(), follow.job.saved, follow.job.present, follow.job.failed.len());
+                if follow.shown.as_ref() != Some(&now) {
+                    let done = follow.job.state == "done";
+                    let event = Event::default()
+                        .event(if done { "done" } else { "progress" })
+                        .json_data(JobEvent::since(&follow.job, follow.sent));
+                    follow.sent = follow.job.failed.len();
+                    follow.shown = Some(now);
+                    return Some((event, (!done).then_some(follow)));
+                }
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                warm::get(&core, &principal, &feed, id).await.ok()
-            };
-            Some((event, next))
+                follow.job = warm::get(&core, &principal, &feed, id).await.ok()?;
+            }
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// Where a stream of a job's events is: the job as last read, the failures sent so far and
+/// the progress last sent.
+struct Follow {
+    job: WarmJob,
+    sent: usize,
+    shown: Option<(String, i64, i64, usize)>,
+}
+
+/// One event of a job's stream: the counts, and only the failures not sent before.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobEvent<'a> {
+    id: i64,
+    state: &'a str,
+    total: i64,
+    saved: i64,
+    present: i64,
+    /// Failures so far, those sent before included.
+    failed_count: usize,
+    /// The failures new since the previous event.
+    failed: Vec<Failed>,
+}
+
+impl<'a> JobEvent<'a> {
+    fn since(job: &'a WarmJob, sent: usize) -> Self {
+        JobEvent {
+            id: job.id,
+            state: &job.state,
+            total: job.total,
+            saved: job.saved,
+            present: job.present,
+            failed_count: job.failed.len(),
+            failed: job.failed[sent.min(job.failed.len())..]
+                .iter()
+                .map(|(name, version, reason)| Failed {
+                    name: name.clone(),
+                    version: version.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
 }

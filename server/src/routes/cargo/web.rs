@@ -72,14 +72,19 @@ pub async fn publish(
 ) -> ApiResult<Json<Value>> {
     let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Write).await?;
     let user = user_of(&principal)?;
-    // The whole body, bounded: the .crate limit plus room for the metadata and lengths.
+    // The whole body, bounded: the .crate limit plus room for the metadata and lengths. It
+    // is read only now that the caller may publish here; a larger declared one, not at all.
     let limit = state.registry.max_crate_size + wharf_index::publish::MAX_METADATA_LEN + 8;
-    let body = to_bytes(body, limit).await.map_err(|_| {
+    let too_large = || {
         ApiError::PayloadTooLarge(format!(
             "The publish request is larger than this feed accepts: .crate files up to {} bytes.",
             state.registry.max_crate_size
         ))
-    })?;
+    };
+    if crate::routes::body::declared_length(&headers).is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let body = to_bytes(body, limit).await.map_err(|_| too_large())?;
     let token = match &principal {
         wharf_service::Principal::User { token, .. } => *token,
         wharf_service::Principal::Anonymous => None,

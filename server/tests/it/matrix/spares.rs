@@ -92,5 +92,6 @@ pub(super) async fn spare_job(cx: &Cx<'_>, project: &str, feed: &str) -> String 
     let db = cx.app.db();
     let scope = db.scopes().resolve("default", (!project.is_empty()).then_some(project)).await.unwrap();
     let feed_id = db.feeds().get(&scope, feed).await.unwrap().id;
-    db.warm_jobs().create(feed_id, 1, None, 0).await.unwrap().id.to_string()
+    let limits = wharf_db::JobLimits { per_user: i64::MAX, per_feed: i64::MAX, since: 0 };
+    db.warm_jobs().create(feed_id, 1, None, 0, limits).await.unwrap().unwrap().id.to_string()
 }

@@ -104,18 +104,18 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
             (M::GET, leak(format!("{api}/{{feed}}/webhooks/{{id}}/deliveries")), ADMINISTER),
             (M::POST, leak(format!("{api}/{{feed}}/webhooks/{{id}}/test")), ADMINISTER),
             (M::GET, leak(format!("{page}/settings/webhooks")), ADMINISTER),
-            // The Warm page and its upload (anonymous callers are sent to sign in; the
-            // matrix's feeds have no upstream, so an allowed upload is refused with 409),
-            // and a job's page.
+            // The Warm page and its upload (anonymous callers are sent to sign in; warming
+            // needs Collaborator, also on a public feed; the matrix's feeds have no
+            // upstream, so an allowed upload is refused with 409), and a job's page.
             (M::GET, leak(format!("{page}/warm")), READ),
-            (M::POST, leak(format!("{page}/warm")), Row::ByVisibility([">CCCCCCC", ">FFCCCCC", ">NFCCCCC"])),
-            (M::GET, leak(format!("{page}/warm/{{job}}")), Row::ByVisibility(["U.......", "UFF.....", "UNF....."])),
+            (M::POST, leak(format!("{page}/warm")), Row::ByVisibility([">FFCCCCC", ">FFCCCCC", ">NFCCCCC"])),
+            (M::GET, leak(format!("{page}/warm/{{job}}")), Row::ByVisibility(["UFF.....", "UFF.....", "UNF....."])),
             // The matrix's feeds have no upstream: a warm job is refused with 409 once allowed.
-            (M::POST, leak(format!("{api}/{{feed}}/warm")), Row::ByVisibility(["UCCCCCCC", "UFFCCCCC", "UNFCCCCC"])),
+            (M::POST, leak(format!("{api}/{{feed}}/warm")), Row::ByVisibility(["UFFCCCCC", "UFFCCCCC", "UNFCCCCC"])),
             (
                 M::GET,
                 leak(format!("{api}/{{feed}}/warm/{{job}}")),
-                Row::ByVisibility(["U.......", "UFF.....", "UNF....."]),
+                Row::ByVisibility(["UFF.....", "UFF.....", "UNF....."]),
             ),
         ]);
     }
@@ -197,7 +197,7 @@ pub(super) fn table() -> Vec<(Method, &'static str, Row)> {
         (M::POST, "/_fn/test_upstream", FORM_ADMINISTER),
         (M::POST, "/_fn/feed_audit", ADMINISTER),
         (M::POST, "/_fn/feed_security", READ),
-        (M::POST, "/_fn/warm_job", Row::ByVisibility(["U.......", "UFF.....", "UNF....."])),
+        (M::POST, "/_fn/warm_job", Row::ByVisibility(["UFF.....", "UFF.....", "UNF....."])),
         (M::POST, "/_fn/set_quarantine", FORM_ADMINISTER),
         (M::POST, "/_fn/release_now", FORM_ADMINISTER),
         (M::POST, "/_fn/list_webhooks", ADMINISTER),
