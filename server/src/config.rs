@@ -322,11 +322,7 @@ pub struct Network {
 
 impl Default for Network {
     fn default() -> Self {
-        Network {
-            trusted_proxies: Vec::new(),
-            metrics_token_hash: None,
-            body_timeout: DEFAULT_BODY_TIMEOUT,
-        }
+        Network { trusted_proxies: Vec::new(), metrics_token_hash: None, body_timeout: DEFAULT_BODY_TIMEOUT }
     }
 }
 

@@ -62,6 +62,9 @@ async fn send_head(
     (status, started.elapsed())
 }
 
+/// (method, path, headers, the status of the refusal).
+type Case<'a> = (Method, &'a str, Vec<(&'a str, String)>, u16);
+
 /// The route pattern with every parameter filled in: the feed `held` (private) and things
 /// in it.
 fn concrete(pattern: &str) -> String {
@@ -125,7 +128,7 @@ async fn no_route_reads_a_body_before_it_knows_the_caller(engine: Engine) {
     let (cookie, _) = crate::helpers::session_cookie(&wharf.db, Some(&rita)).await;
     let (visitor, _) = crate::helpers::session_cookie(&wharf.db, None).await;
     let bearer = vec![("Authorization", format!("Bearer {reader_token}"))];
-    let cases: [(Method, &str, Vec<(&str, String)>, u16); 5] = [
+    let cases: [Case; 5] = [
         (Method::POST, "/_apis/advisories", bearer.clone(), 403),
         (Method::POST, "/default/default/_apis/packaging/feeds/held/warm", bearer.clone(), 403),
         (Method::PUT, "/default/default/_packaging/held/Cargo/api/v1/crates/new", bearer, 403),
