@@ -182,13 +182,13 @@ fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::
     });
 }
 
-/// Sends the webhook deliveries that are due, every second, for as long as the registry
-/// lives (one replica at a time).
+/// Starts the webhook deliveries that are due, every second, for as long as the registry
+/// lives (each claimed by one replica; they run concurrently, a few per feed).
 fn spawn_webhook_deliveries(registry: std::sync::Weak<Registry>, core: wharf_service::Core) {
     tokio::spawn(async move {
-        let client = match wharf_service::webhooks::client() {
-            Ok(client) => client,
-            Err(e) => return tracing::error!(error = %e, "cannot build the webhooks' HTTP client"),
+        let courier = match wharf_service::webhooks::Courier::new() {
+            Ok(courier) => courier,
+            Err(e) => return tracing::error!(error = %e, "cannot build the webhooks' HTTP clients"),
         };
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -196,7 +196,7 @@ fn spawn_webhook_deliveries(registry: std::sync::Weak<Registry>, core: wharf_ser
             if registry.upgrade().is_none() {
                 return;
             }
-            if let Err(e) = wharf_service::webhooks::deliver_due(&core, &client).await {
+            if let Err(e) = courier.deliver_due(&core).await {
                 tracing::warn!(error = %e, "sending webhook deliveries failed");
             }
         }

@@ -1,5 +1,7 @@
 //! Feeds' webhooks and the deliveries of their events.
 
+use std::collections::HashMap;
+
 use sqlx::{AnyPool, Row};
 
 use crate::{DbError, DbResult};
@@ -162,30 +164,94 @@ impl<'a> WebhookRepo<'a> {
         Ok(queued)
     }
 
-    /// Deliveries due at `now`, oldest first, at most `limit`.
-    pub async fn due(&self, now: i64, limit: i64) -> DbResult<Vec<DeliveryRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY} FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
-             ORDER BY id LIMIT $2"
-        ))
+    /// Claims deliveries due at `now` for one attempt each, until `until` (a claim lapses
+    /// only if its replica dies before recording the attempt): at most `limit`, oldest first,
+    /// and never more than `per_feed` claimed at once per feed, counting every replica's.
+    pub async fn claim(&self, now: i64, until: i64, per_feed: i64, limit: i64) -> DbResult<Vec<DeliveryRow>> {
+        let mut tx = self.pool.begin().await?;
+        // One claimer at a time (replicas, ticks): the counts read below stay true until commit.
+        if tx.backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('wharf-webhook-claims'))").execute(&mut *tx).await?;
+        } else {
+            // SQLite: a write first takes the database's write lock, which claims need too.
+            sqlx::query("UPDATE webhook_deliveries SET claimed_until = claimed_until WHERE id = -1")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut in_flight: HashMap<i64, i64> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT w.feed_id, COUNT(*) AS n FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.state = 'pending' AND d.claimed_until > $1 GROUP BY w.feed_id",
+        )
         .bind(now)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            in_flight.insert(row.try_get("feed_id")?, row.try_get("n")?);
+        }
+        // The oldest due of each feed, so a feed with a long queue cannot hide the others'.
+        let due = sqlx::query(
+            "SELECT * FROM (SELECT d.id, d.webhook_id, d.event, d.payload, d.state, d.attempts, \
+             d.next_attempt_at, d.response_code, d.error, d.created_at, d.finished_at, w.feed_id, \
+             ROW_NUMBER() OVER (PARTITION BY w.feed_id ORDER BY d.id) AS place \
+             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.state = 'pending' \
+             AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1)) due \
+             WHERE place <= $2 ORDER BY id LIMIT $3",
+        )
+        .bind(now)
+        .bind(per_feed)
         .bind(limit)
-        .fetch_all(self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        Ok(rows.iter().map(delivery).collect::<Result<_, _>>()?)
+        let mut claimed = Vec::new();
+        for row in &due {
+            let busy = in_flight.entry(row.try_get("feed_id")?).or_default();
+            if *busy >= per_feed {
+                continue;
+            }
+            let taken = sqlx::query(
+                "UPDATE webhook_deliveries SET claimed_until = $1 WHERE id = $2 AND state = 'pending' \
+                 AND (claimed_until IS NULL OR claimed_until <= $3)",
+            )
+            .bind(until)
+            .bind(row.try_get::<i64, _>("id")?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if taken.rows_affected() == 1 {
+                *busy += 1;
+                claimed.push(delivery(row)?);
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
-    /// The webhook a delivery goes to.
+    /// Whether the webhook's creator is a Wharf administrator now (only their webhooks go to
+    /// this machine or a private network); `false` once the creator is removed.
+    pub async fn creator_is_admin(&self, webhook_id: i64) -> DbResult<bool> {
+        let row = sqlx::query("SELECT u.is_admin FROM webhooks w JOIN users u ON u.id = w.created_by WHERE w.id = $1")
+            .bind(webhook_id)
+            .fetch_optional(self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => crate::get_bool(&row, "is_admin")?,
+            None => false,
+        })
+    }
+
+    /// The webhook a delivery goes to; `NotFound` once it is removed.
     pub async fn of_delivery(&self, delivery: &DeliveryRow) -> DbResult<WebhookRow> {
         let row = sqlx::query("SELECT id, feed_id, url, events, secret_sealed, created_at FROM webhooks WHERE id = $1")
             .bind(delivery.webhook_id)
-            .fetch_one(self.pool)
-            .await?;
+            .fetch_optional(self.pool)
+            .await?
+            .ok_or_else(|| DbError::NotFound(format!("There is no webhook {}.", delivery.webhook_id)))?;
         Ok(hook(&row)?)
     }
 
-    /// Records an attempt: `state` after it, the answer's status or the error, and when to
-    /// try again (pending only).
+    /// Records an attempt, which ends its claim: `state` after it, the answer's status or the
+    /// error, and when to try again (pending only).
     pub async fn attempted(
         &self,
         id: i64,
@@ -197,7 +263,7 @@ impl<'a> WebhookRepo<'a> {
     ) -> DbResult<()> {
         sqlx::query(
             "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, response_code = $2, error = $3, \
-             next_attempt_at = $4, finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $5 END WHERE id = $6",
+             next_attempt_at = $4, claimed_until = NULL, finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $5 END WHERE id = $6",
         )
         .bind(state)
         .bind(code)

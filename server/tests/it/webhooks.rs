@@ -15,14 +15,22 @@ use wharf_test_support::{Engine, on_both_engines, upstream::CrateSpec};
 
 use crate::running::{Options, RunningWharf};
 
+mod concurrent;
+mod guard;
+
 const FEED: &str = "/default/default/_apis/packaging/feeds/hooks";
 const SECRET: &str = "a webhook secret of some length";
 
 /// What the receiver got: (event header, signature header, body).
 type Received = Arc<Mutex<Vec<(String, String, String)>>>;
 
-/// A receiver answering the statuses of `answers` in turn (then 200).
+/// A receiver on 127.0.0.1 answering the statuses of `answers` in turn (then 200).
 async fn receiver(answers: Vec<u16>) -> (String, Received) {
+    receiver_at([127, 0, 0, 1].into(), answers).await
+}
+
+/// A receiver on `ip` (a loopback address) answering the statuses of `answers` in turn.
+async fn receiver_at(ip: std::net::IpAddr, answers: Vec<u16>) -> (String, Received) {
     let received: Received = Arc::default();
     let answers = Arc::new(Mutex::new(answers.into_iter()));
     let got = received.clone();
@@ -38,7 +46,7 @@ async fn receiver(answers: Vec<u16>) -> (String, Received) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, received)

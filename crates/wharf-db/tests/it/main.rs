@@ -5,6 +5,7 @@ use wharf_db::{Db, DbError, feeds::FeedFilter};
 use wharf_test_support::{Engine, TestDatabase, on_both_engines};
 
 mod crate_files;
+mod webhook_claims;
 
 async fn open(engine: Engine) -> (Db, TestDatabase) {
     let test_db = TestDatabase::new(engine).await;

@@ -1,10 +1,13 @@
 //! Webhooks: a feed's Administrators name a URL, the events it receives and a secret;
 //! Wharf POSTs each event as JSON signed with `X-Wharf-Signature: sha256=HMAC(secret,
 //! body)`. Events are queued from the core's change events by a subscriber (never in the
-//! request that caused them) and sent by a background worker that retries with backoff.
+//! request that caused them) and sent by a background worker ([`Courier`]) that retries
+//! with backoff. Where a webhook may send is [`guard`]'s rule.
 
-use std::net::IpAddr;
+mod courier;
+pub mod guard;
 
+pub use courier::{Courier, PER_FEED};
 use serde_json::json;
 use wharf_auth::{FeedAction, Principal};
 use wharf_db::{DeliveryRow, WebhookRow};
@@ -41,23 +44,6 @@ impl From<WebhookRow> for Webhook {
     }
 }
 
-/// Whether `host` names this machine or a private network: only Wharf administrators
-/// point webhooks there (Wharf would otherwise POST into networks its users cannot reach).
-fn is_internal(host: &url::Host<&str>) -> bool {
-    let ip = match host {
-        url::Host::Domain(name) => {
-            let name = name.to_ascii_lowercase();
-            return name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal");
-        }
-        url::Host::Ipv4(ip) => IpAddr::V4(*ip),
-        url::Host::Ipv6(ip) => IpAddr::V6(*ip),
-    };
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00,
-    }
-}
-
 /// Adds a webhook (Administrator or Owner). Its secret is sealed with the instance's key.
 pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &NewWebhook) -> CoreResult<Webhook> {
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
@@ -70,7 +56,7 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &Ne
         Ok(_) if url.len() > 2000 => errors.push("url", "Use an address of at most 2000 characters."),
         Ok(parsed) => match parsed.host() {
             None => errors.push("url", "Name the host to send to."),
-            Some(host) if is_internal(&host) && !principal.user().is_some_and(|u| u.is_admin) => errors.push(
+            Some(host) if guard::is_internal_host(&host) && !principal.user().is_some_and(|u| u.is_admin) => errors.push(
                 "url",
                 "Only Wharf administrators send webhooks to this machine or a private network; use a public address.",
             ),
@@ -205,72 +191,4 @@ pub fn start(core: &Core) {
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
     format!("sha256={}", hex::encode(ring::hmac::sign(&key, body).as_ref()))
-}
-
-/// The client deliveries go out with: no redirects followed (a receiver cannot bounce
-/// Wharf into another network), 10 s per attempt.
-pub fn client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-}
-
-/// Sends every delivery due now (one replica at a time); how many were attempted.
-pub async fn deliver_due(core: &Core, client: &reqwest::Client) -> CoreResult<usize> {
-    let Some(lock) = core.db.try_job_lock("webhook-deliveries").await? else { return Ok(0) };
-    let result = deliver_under_lock(core, client).await;
-    lock.release().await;
-    result
-}
-
-async fn deliver_under_lock(core: &Core, client: &reqwest::Client) -> CoreResult<usize> {
-    let due = core.db.webhooks().due(core.clock.now(), 100).await?;
-    for delivery in &due {
-        let hook = core.db.webhooks().of_delivery(delivery).await?;
-        let outcome = match core.upstreams.key().map(|k| k.open(&hook.secret_sealed)) {
-            Some(Ok(secret)) => send(client, &hook, delivery, &secret).await,
-            Some(Err(e)) => Err(format!("the secret cannot be opened with this Wharf's key: {e}")),
-            None => Err("this Wharf has no secret key to open the webhook's secret with".to_owned()),
-        };
-        let now = core.clock.now();
-        let retry = BACKOFF.get(usize::try_from(delivery.attempts).unwrap_or(usize::MAX)).copied();
-        let webhooks = core.db.webhooks();
-        match outcome {
-            Ok(code) if (200..300).contains(&code) => {
-                webhooks.attempted(delivery.id, "delivered", Some(code), None, now, now).await?;
-            }
-            Ok(code) => {
-                let state = if retry.is_some() { "pending" } else { "failed" };
-                let error = format!("answered {code}");
-                webhooks.attempted(delivery.id, state, Some(code), Some(&error), now + retry.unwrap_or(0), now).await?;
-            }
-            Err(error) => {
-                let state = if retry.is_some() { "pending" } else { "failed" };
-                webhooks.attempted(delivery.id, state, None, Some(&error), now + retry.unwrap_or(0), now).await?;
-            }
-        }
-    }
-    Ok(due.len())
-}
-
-/// POSTs one delivery; the answer's status, or why there was none.
-async fn send(
-    client: &reqwest::Client,
-    hook: &WebhookRow,
-    delivery: &DeliveryRow,
-    secret: &str,
-) -> Result<i64, String> {
-    let response = client
-        .post(&hook.url)
-        .header("content-type", "application/json")
-        .header("user-agent", concat!("Wharf/", env!("CARGO_PKG_VERSION")))
-        .header("x-wharf-event", &delivery.event)
-        .header("x-wharf-delivery", delivery.id.to_string())
-        .header("x-wharf-signature", signature(secret, delivery.payload.as_bytes()))
-        .body(delivery.payload.clone())
-        .send()
-        .await
-        .map_err(|e| format!("could not be reached: {e}"))?;
-    Ok(i64::from(response.status().as_u16()))
 }
