@@ -48,7 +48,8 @@ async fn add(wharf: &RunningWharf, token: &str, url: &str) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or_default())
+    let status = res.status().as_u16();
+    (status, serde_json::from_str(&res.text().await.unwrap()).unwrap_or_default())
 }
 
 /// Queues a ping to webhook `id` as the holder of `token`.
