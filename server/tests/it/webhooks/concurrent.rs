@@ -125,12 +125,13 @@ async fn a_slow_feed_delays_only_itself(engine: Engine) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(log.iter().all(|d| d["attempts"] == 1), "{log:?}");
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.slow.len(), queued, "{:?}", seen.slow);
-    assert!(seen.slow.values().all(|&n| n == 1), "a delivery was sent twice: {:?}", seen.slow);
-    assert_eq!(seen.most, usize::try_from(PER_FEED).unwrap(), "the slow feed's most requests at once");
-    assert_eq!(seen.quick.len(), 1);
-    drop(seen);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.slow.len(), queued, "{:?}", seen.slow);
+        assert!(seen.slow.values().all(|&n| n == 1), "a delivery was sent twice: {:?}", seen.slow);
+        assert_eq!(seen.most, usize::try_from(PER_FEED).unwrap(), "the slow feed's most requests at once");
+        assert_eq!(seen.quick.len(), 1);
+    }
     wharf.stop().await;
     upstream.stop().await;
 }
