@@ -166,17 +166,18 @@ async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
     assert_eq!(res.body["errors"].as_array().map(Vec::len), Some(2), "{}", res.body);
 
     // Not JSON at all, or not said to be JSON.
-    let res = app.raw(Method::POST, PROJECT_FEEDS, Some("application/json"), "{\"name\": ").await;
+    let res =
+        app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, Some("application/json"), "{\"name\": ").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(
         res.body["errors"][0]["detail"].as_str().unwrap().starts_with("The body is not valid JSON"),
         "{}",
         res.body
     );
-    let res = app.raw(Method::POST, PROJECT_FEEDS, Some("text/plain"), "{}").await;
+    let res = app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, Some("text/plain"), "{}").await;
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("application/json"));
-    let res = app.raw(Method::POST, PROJECT_FEEDS, None, "{}").await;
+    let res = app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, None, "{}").await;
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // Oversized bodies are refused before they are parsed.

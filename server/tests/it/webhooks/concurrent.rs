@@ -13,7 +13,7 @@ use serde_json::json;
 use wharf_service::webhooks::PER_FEED;
 use wharf_test_support::{Engine, on_both_engines};
 
-use super::{SECRET, until_deliveries};
+use super::SECRET;
 use crate::running::{Options, RunningWharf};
 
 /// How long the slow receiver holds each request (under an attempt's 10 s).
@@ -111,7 +111,17 @@ async fn a_slow_feed_delays_only_itself(engine: Engine) {
         assert!(sent.elapsed() < Duration::from_secs(3), "the quick feed's ping waited behind the slow feed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    until_deliveries(&wharf, quick, |d| d.first().is_some_and(|d| d["state"] == "delivered")).await;
+    // Recorded as delivered in the quick feed's log.
+    let path = format!("/default/default/_apis/packaging/feeds/quick/webhooks/{quick}/deliveries");
+    let recorded = Instant::now();
+    loop {
+        let (_, body) = wharf.send(Method::GET, &path, None).await;
+        if body["value"][0]["state"] == "delivered" {
+            break;
+        }
+        assert!(recorded.elapsed() < Duration::from_secs(10), "the quick ping was never recorded: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The slow feed's deliveries all arrive, each once, never more than its bound at once.
     let path = format!("/default/default/_apis/packaging/feeds/slow/webhooks/{slow}/deliveries");
