@@ -206,6 +206,7 @@ fn planned(plan: &Plan) {
     let mut expected = None;
     let (mut frames_total, mut frames_unknown, mut frames_too_large) = (0u64, false, false);
     let mut manifest = None;
+    let mut manifest_seen: Option<String> = None;
     let mut readme = None;
     let mut total = 0u64;
     let mut offset = 0u64;
@@ -288,6 +289,13 @@ fn planned(plan: &Plan) {
             continue;
         }
         total += size;
+        // A second `Cargo.toml` in any spelling (or the same path twice) is refused.
+        if path.get(prefix.len()..).is_some_and(|rest| rest.to_lowercase() == "/cargo.toml")
+            && let Some(first) = manifest_seen.replace(path.clone())
+        {
+            expected = Some(Expected::Err(CrateError::TwoManifests(first, path)));
+            continue;
+        }
         if entry.size_override.is_some_and(|s| s != data.len() as u64) {
             expected = Some(Expected::Anything);
             continue;
