@@ -15,6 +15,9 @@ test("versions are paged; promote on the package page; manage views; connect to 
   page,
   baseURL,
 }) => {
+  // Setting up takes 52 publishes through the debug server (about 0.35 s each, more on a
+  // cold CI machine), so this test gets more than the default 30 s.
+  test.setTimeout(120_000);
   const feed = uniqueName("views");
   const created = await page.request.post("/default/default/_apis/packaging/feeds", {
     data: { name: feed, visibility: "public", upstreamEnabled: false },
