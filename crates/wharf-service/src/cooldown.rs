@@ -5,6 +5,9 @@ use wharf_auth::{FeedAction, Principal};
 
 use crate::{Authorized, Change, Core, CoreError, CoreResult, PackageRef, VersionRef, audit::Entry};
 
+/// What releasing from the cooldown needs.
+pub const NEEDS_TO_RELEASE: FeedAction = FeedAction::Administer;
+
 /// Longest reason kept.
 const MAX_REASON: usize = 500;
 
@@ -22,7 +25,7 @@ pub async fn release(core: &Core, principal: &Principal, what: Release<'_>, reas
         Release::Version(version) => (&version.package, Some(version.version.as_str())),
         Release::Package(package) => (package, None),
     };
-    let Authorized { feed, .. } = package.feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = package.feed.authorized(core, principal, NEEDS_TO_RELEASE).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
         return Err(CoreError::invalid(

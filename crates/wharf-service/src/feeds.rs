@@ -23,11 +23,16 @@ pub async fn scope(core: &Core, org: &str, project: Option<&str>) -> CoreResult<
     Ok(core.db.scopes().resolve(org, project.filter(|p| !p.is_empty())).await?)
 }
 
+/// What creating a feed needs, in the organization (see [`crate::Need`]).
+pub const NEEDS_TO_CREATE: OrgAction = OrgAction::CreateFeed;
+/// What changing a feed's settings needs.
+pub const NEEDS_TO_UPDATE: FeedAction = FeedAction::Administer;
+
 /// Creates a feed; its creator becomes its Owner. Needs membership of the organization
 /// (or Wharf administrator) and the write scope.
 pub async fn create(core: &Core, principal: &Principal, new: &NewFeed) -> CoreResult<Feed> {
     let scope = scope(core, &new.org, new.project.as_deref()).await?;
-    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::CreateFeed).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, NEEDS_TO_CREATE).await?;
     let draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.upstream_enabled)
         .map_err(CoreError::Invalid)?;
     let feed = core.db.feeds().create_owned(&scope, &draft, principal.user().map(|u| u.id)).await?;
@@ -77,7 +82,7 @@ pub struct FeedChanges {
 
 /// Changes a feed's settings (Administrator or Owner).
 pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes: &FeedChanges) -> CoreResult<Feed> {
-    let Authorized { feed: found, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed: found, .. } = feed.authorized(core, principal, NEEDS_TO_UPDATE).await?;
     // The sources carry `upstreamEnabled`: the one write that changes them sets it.
     let parsed =
         FeedPatch::parse(changes.name.as_deref(), changes.description.as_deref(), changes.visibility.as_deref(), None);

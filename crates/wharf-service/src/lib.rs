@@ -40,7 +40,7 @@ use wharf_db::Db;
 
 pub use error::{CoreError, CoreResult};
 pub use events::{Bus, Change};
-pub use refs::{Authorized, FeedRef, PackageRef, VersionRef};
+pub use refs::{Authorized, FeedRef, Need, PackageRef, VersionRef, admit};
 pub use time::rfc3339;
 pub use wharf_auth::{FeedAction, OrgAction, Principal};
 

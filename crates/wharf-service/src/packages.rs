@@ -57,6 +57,9 @@ async fn describe(core: &Core, feed: &Feed, key: &str) -> CoreResult<Package> {
     })
 }
 
+/// What changing a package's settings and quarantining its versions need.
+pub const NEEDS_TO_MANAGE: FeedAction = FeedAction::Administer;
+
 /// Turns the package's "Allow externally-sourced versions" on or off (Administrator or
 /// Owner).
 pub async fn set_allow_external(
@@ -65,7 +68,7 @@ pub async fn set_allow_external(
     package: &PackageRef,
     allow: bool,
 ) -> CoreResult<Package> {
-    let (feed, key) = authorized(core, principal, package, FeedAction::Administer).await?;
+    let (feed, key) = authorized(core, principal, package, NEEDS_TO_MANAGE).await?;
     core.db.packages().set_allow_external(feed.id, &key, allow).await?;
     tracing::info!(feed = %feed.name, package = %key, allow, "package setting changed");
     let entry = Entry::feed("package.update", &feed, &package.name)
@@ -96,7 +99,7 @@ pub async fn quarantine(
     version: &VersionRef,
     reason: Option<&str>,
 ) -> CoreResult<bool> {
-    let (feed, key) = authorized(core, principal, &version.package, FeedAction::Administer).await?;
+    let (feed, key) = authorized(core, principal, &version.package, NEEDS_TO_MANAGE).await?;
     let reason = reason.map(str::trim);
     if let Some(reason) = reason
         && (reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control))

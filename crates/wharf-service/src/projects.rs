@@ -4,7 +4,13 @@
 use wharf_auth::{OrgAction, Principal};
 use wharf_core::FeedName;
 
-use crate::{Change, Core, CoreError, CoreResult, audit::Entry, feeds::scope};
+use crate::{Change, Core, CoreError, CoreResult, Need, audit::Entry, feeds::scope};
+
+/// What creating, renaming and deleting projects needs, in the organization.
+pub const NEEDS_TO_MANAGE: OrgAction = OrgAction::ManageProjects;
+/// What creating an organization needs: managing projects anywhere is the same right
+/// (Wharf administrators), asked of the default organization.
+pub const NEEDS_TO_CREATE_ORGANIZATION: Need<'static> = Need::Org(wharf_db::scopes::DEFAULT_NAME, NEEDS_TO_MANAGE);
 
 /// Organization and project names follow the feed-name rule.
 fn name(field: &str, raw: &str) -> CoreResult<FeedName> {
@@ -21,7 +27,7 @@ pub async fn list(core: &Core, principal: &Principal, org: &str) -> CoreResult<V
 /// Creates a project (Wharf administrators).
 pub async fn create(core: &Core, principal: &Principal, org: &str, project: &str) -> CoreResult<String> {
     let scope = scope(core, org, None).await?;
-    wharf_auth::check_org(&core.db, principal, scope.org_id, OrgAction::ManageProjects).await?;
+    wharf_auth::check_org(&core.db, principal, scope.org_id, NEEDS_TO_MANAGE).await?;
     let project = name("name", project)?;
     core.db.scopes().create_project(scope.org_id, project.as_str()).await?;
     tracing::info!(org = %scope.org, project = %project, "project created");
@@ -39,7 +45,7 @@ pub async fn rename(
     new_name: &str,
 ) -> CoreResult<String> {
     let found = scope(core, org, Some(project)).await?;
-    wharf_auth::check_org(&core.db, principal, found.org_id, OrgAction::ManageProjects).await?;
+    wharf_auth::check_org(&core.db, principal, found.org_id, NEEDS_TO_MANAGE).await?;
     let new_name = name("name", new_name)?;
     core.db.scopes().rename_project(&found, new_name.as_str()).await?;
     tracing::info!(org = %found.org, project = ?found.project, to = %new_name, "project renamed");
@@ -51,7 +57,7 @@ pub async fn rename(
 /// Deletes a project with no feeds (Wharf administrators).
 pub async fn delete(core: &Core, principal: &Principal, org: &str, project: &str) -> CoreResult<()> {
     let found = scope(core, org, Some(project)).await?;
-    wharf_auth::check_org(&core.db, principal, found.org_id, OrgAction::ManageProjects).await?;
+    wharf_auth::check_org(&core.db, principal, found.org_id, NEEDS_TO_MANAGE).await?;
     core.db.scopes().delete_project(&found).await?;
     tracing::info!(org = %found.org, project = ?found.project, "project deleted");
     let entry = Entry::org("project.delete", &found.org, project);
@@ -77,9 +83,7 @@ pub async fn organizations(core: &Core, principal: &Principal) -> CoreResult<Vec
 /// Creates an organization (Wharf administrators); its creator becomes a member, and it
 /// starts with no project.
 pub async fn create_organization(core: &Core, principal: &Principal, org: &str) -> CoreResult<String> {
-    let default = scope(core, wharf_db::scopes::DEFAULT_NAME, None).await?;
-    // Managing projects anywhere is the same right: Wharf administrators.
-    wharf_auth::check_org(&core.db, principal, default.org_id, OrgAction::ManageProjects).await?;
+    crate::admit(core, principal, NEEDS_TO_CREATE_ORGANIZATION).await?;
     let org = name("name", org)?;
     let created = core.db.scopes().create_organization(org.as_str()).await?;
     if let Some(user) = principal.user() {

@@ -8,7 +8,7 @@
 
 use std::borrow::Borrow;
 
-use wharf_auth::{Denied, FeedAction, FeedStanding, Principal, authorize};
+use wharf_auth::{Denied, FeedAction, FeedStanding, OrgAction, Principal, authorize};
 use wharf_core::FeedLocation;
 use wharf_db::{DbError, Feed};
 
@@ -95,6 +95,36 @@ pub async fn authorize_found<F: Borrow<Feed>>(
             Err(CoreError::NotFound(hidden_message(named, feed.borrow())))
         }
         Err(denied) => Err(denied.into()),
+    }
+}
+
+/// What a change that comes with a request body needs of its caller. Adapters ask
+/// [`admit`] **before** they read the body, so a caller who may not make the change is
+/// refused without a byte of it read. Each operation names its need beside itself (a
+/// `NEEDS…` constant of its module) and checks it again when it runs, answered then from
+/// the access cache.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// Any signed-in caller (a change to their own account).
+    SignedIn,
+    /// An action on a feed.
+    Feed(&'a FeedRef, FeedAction),
+    /// An action in an organization.
+    Org(&'a str, OrgAction),
+}
+
+/// Whether `principal` may make a change that needs `need`: `Ok` or the refusal the
+/// operation itself would give (404 for a feed they may not read, 401, 403).
+pub async fn admit(core: &Core, principal: &Principal, need: Need<'_>) -> CoreResult<()> {
+    match need {
+        Need::SignedIn if principal.user().is_none() => Err(CoreError::Denied(Denied::Unauthenticated)),
+        Need::SignedIn => Ok(()),
+        Need::Feed(feed, action) => feed.authorized(core, principal, action).await.map(drop),
+        Need::Org(org, action) => {
+            let scope = crate::feeds::scope(core, org, None).await?;
+            wharf_auth::check_org(&core.db, principal, scope.org_id, action).await?;
+            Ok(())
+        }
     }
 }
 

@@ -5,6 +5,9 @@ use wharf_core::Role;
 
 use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef};
 
+/// What changing roles needs (granting or taking away Owner needs Owner besides).
+pub const NEEDS_TO_CHANGE: FeedAction = FeedAction::Administer;
+
 /// Who holds which role on a feed (Administrator or Owner).
 pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Vec<(String, Role)>> {
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
@@ -20,7 +23,7 @@ pub async fn change(
     feed: &FeedRef,
     changes: &[(String, Option<String>)],
 ) -> CoreResult<()> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_CHANGE).await?;
     let mut errors = wharf_core::FieldErrors::default();
     let mut parsed = Vec::with_capacity(changes.len());
     for (i, (user, role)) in changes.iter().enumerate() {

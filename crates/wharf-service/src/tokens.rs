@@ -22,6 +22,9 @@ fn user_of(principal: &Principal) -> CoreResult<(&User, TokenScope, Option<i64>)
     }
 }
 
+/// What creating a token needs: a signed-in caller (tokens are their own).
+pub const NEEDS_TO_CREATE: crate::Need<'static> = crate::Need::SignedIn;
+
 /// Creates a token for the caller; returns it and its secret (to be shown once, and
 /// stored nowhere). A token minted with a token is capped at its parent's scope and expiry
 /// and dies with it; a token minted that way cannot mint more.

@@ -43,6 +43,11 @@ fn view_name(field: &str, raw: &str) -> CoreResult<FeedName> {
     Ok(name)
 }
 
+/// What adding, renaming and deleting views needs.
+pub const NEEDS_TO_MANAGE: FeedAction = FeedAction::Administer;
+/// What promoting a version to a view needs.
+pub const NEEDS_TO_PROMOTE: FeedAction = FeedAction::Write;
+
 /// The feed's views (readers).
 pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<(Feed, Vec<View>)> {
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Read).await?;
@@ -52,7 +57,7 @@ pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreRes
 
 /// Adds a view (Administrator or Owner).
 pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, name: &str) -> CoreResult<View> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let name = view_name("name", name)?;
     let view = core.db.views().create(feed.id, name.as_str()).await?;
     tracing::info!(feed = %feed.name, view = %view.name, "view created");
@@ -69,7 +74,7 @@ pub async fn rename(
     view: &str,
     new_name: &str,
 ) -> CoreResult<View> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let new_name = view_name("name", new_name)?;
     let view_before = view;
     let view = core.db.views().rename(feed.id, view.trim(), new_name.as_str()).await?;
@@ -81,7 +86,7 @@ pub async fn rename(
 
 /// Deletes a view (Administrator or Owner); the versions promoted to it stay in the feed.
 pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, view: &str) -> CoreResult<()> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     core.db.views().delete(feed.id, view.trim()).await?;
     tracing::info!(feed = %feed.name, view = view.trim(), "view deleted");
     let entry = Entry::feed("view.delete", &feed, view.trim());
@@ -92,7 +97,7 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, view: &s
 /// Promotes a version the feed holds to a view (Contributor and up, as publishing): from
 /// then on the view's registry lists and serves it.
 pub async fn promote(core: &Core, principal: &Principal, version: &VersionRef, view: &str) -> CoreResult<View> {
-    let Authorized { feed, .. } = version.package.feed.authorized(core, principal, FeedAction::Write).await?;
+    let Authorized { feed, .. } = version.package.feed.authorized(core, principal, NEEDS_TO_PROMOTE).await?;
     let view = view.trim();
     if view.eq_ignore_ascii_case(LOCAL) {
         return Err(CoreError::invalid("view", "Every version the feed holds is in @local already."));

@@ -16,6 +16,8 @@ use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, audit::Ent
 
 /// The events a webhook may take.
 pub const EVENTS: [&str; 6] = ["publish", "yank", "unyank", "delete", "restore", "promote"];
+/// What adding, listing and deleting webhooks needs.
+pub const NEEDS_TO_MANAGE: FeedAction = FeedAction::Administer;
 /// Most webhooks per feed.
 pub const MAX_PER_FEED: usize = 10;
 /// Tries per delivery, and the waits between them (seconds).
@@ -46,7 +48,7 @@ impl From<WebhookRow> for Webhook {
 
 /// Adds a webhook (Administrator or Owner). Its secret is sealed with the instance's key.
 pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &NewWebhook) -> CoreResult<Webhook> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let mut errors = wharf_core::FieldErrors::default();
     let url = new.url.trim();
     match url::Url::parse(url) {
@@ -99,13 +101,13 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &Ne
 
 /// The feed's webhooks (Administrator or Owner).
 pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Vec<Webhook>> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     Ok(core.db.webhooks().list(feed.id).await?.into_iter().map(Webhook::from).collect())
 }
 
 /// Removes a webhook and its deliveries (Administrator or Owner).
 pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<()> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let hook = core.db.webhooks().get(feed.id, id).await?;
     core.db.webhooks().delete(feed.id, id).await?;
     core.record(principal, Entry::feed("webhook.delete", &feed, hook.url)).await;
@@ -114,14 +116,14 @@ pub async fn delete(core: &Core, principal: &Principal, feed: &FeedRef, id: i64)
 
 /// A webhook's latest deliveries, newest first (Administrator or Owner).
 pub async fn deliveries(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<Vec<DeliveryRow>> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let hook = core.db.webhooks().get(feed.id, id).await?;
     Ok(core.db.webhooks().deliveries(hook.id, 50).await?)
 }
 
 /// Queues a `ping` to one webhook now (Administrator or Owner): the portal's "Send a test".
 pub async fn send_test(core: &Core, principal: &Principal, feed: &FeedRef, id: i64) -> CoreResult<()> {
-    let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
+    let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
     let hook = core.db.webhooks().get(feed.id, id).await?;
     let payload = json!({
         "event": "ping",

@@ -8,12 +8,12 @@ use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wharf_service::{
-    Core,
+    Core, Need,
     cooldown::{self, Release},
     packages,
 };
 
-use super::{ApiJson, caller::Caller};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, PackagePath, VersionPath},
@@ -53,9 +53,11 @@ pub async fn release_version(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<VersionPath>,
-    ApiJson(body): ApiJson<ReleaseNow>,
+    body: Unread<ReleaseNow>,
 ) -> ApiResult<Json<Released>> {
     let version = path.to_ref()?;
+    let need = Need::Feed(&version.package.feed, cooldown::NEEDS_TO_RELEASE);
+    let body = body.read_after(&core, &caller.0, need).await?;
     let new = cooldown::release(&core, &caller.0, Release::Version(&version), &body.reason).await?;
     Ok(Json(Released { package: version.package.name, version: Some(version.version), released: new }))
 }
@@ -75,9 +77,10 @@ pub async fn release_package(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<PackagePath>,
-    ApiJson(body): ApiJson<ReleaseNow>,
+    body: Unread<ReleaseNow>,
 ) -> ApiResult<Json<Released>> {
     let package = path.to_ref()?;
+    let body = body.read_after(&core, &caller.0, Need::Feed(&package.feed, cooldown::NEEDS_TO_RELEASE)).await?;
     let new = cooldown::release(&core, &caller.0, Release::Package(&package), &body.reason).await?;
     Ok(Json(Released { package: package.name, version: None, released: new }))
 }
@@ -114,9 +117,11 @@ pub async fn quarantine(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<VersionPath>,
-    ApiJson(body): ApiJson<Quarantine>,
+    body: Unread<Quarantine>,
 ) -> ApiResult<Json<Quarantined>> {
     let version = path.to_ref()?;
+    let need = Need::Feed(&version.package.feed, packages::NEEDS_TO_MANAGE);
+    let body = body.read_after(&core, &caller.0, need).await?;
     let changed = packages::quarantine(&core, &caller.0, &version, Some(&body.reason)).await?;
     Ok(Json(Quarantined { package: version.package.name, version: version.version, quarantined: true, changed }))
 }

@@ -14,7 +14,7 @@ use wharf_core::{ScopeKind, Visibility};
 use wharf_db::Feed;
 use wharf_service::Principal;
 use wharf_service::{
-    Core, FeedAction, feeds, rfc3339,
+    Core, FeedAction, Need, feeds, rfc3339,
     upstreams::{self, SourceInfo},
 };
 
@@ -22,7 +22,7 @@ use super::{caller::Caller, schema};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::{
-        api::ApiJson,
+        api::Unread,
         extract::{ApiPath, FeedPath, ScopePath},
     },
 };
@@ -235,13 +235,14 @@ pub async fn list(
         (status = 409, description = "A feed of that name (ignoring case) exists in the scope.", body = ErrorBody),
         (status = 422, description = "Invalid fields, one entry per field.", body = ErrorBody),
     ))]
-#[instrument(skip_all, fields(org = %path.org, project = ?path.project, feed = %body.name))]
+#[instrument(skip_all, fields(org = %path.org, project = ?path.project))]
 pub async fn create(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<ScopePath>,
-    ApiJson(body): ApiJson<CreateFeed>,
+    body: Unread<CreateFeed>,
 ) -> ApiResult<Response> {
+    let body = body.read_after(&core, &caller.0, Need::Org(&path.org, feeds::NEEDS_TO_CREATE)).await?;
     let new = feeds::NewFeed {
         org: path.org,
         project: path.project,
@@ -287,8 +288,10 @@ pub async fn update(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<FeedPath>,
-    ApiJson(body): ApiJson<UpdateFeed>,
+    body: Unread<UpdateFeed>,
 ) -> ApiResult<Json<FeedResource>> {
+    let feed = path.to_ref();
+    let body = body.read_after(&core, &caller.0, Need::Feed(&feed, feeds::NEEDS_TO_UPDATE)).await?;
     let changes = feeds::FeedChanges {
         name: body.name,
         description: body.description,
@@ -307,7 +310,7 @@ pub async fn update(
         advisory_policy: body.advisory_policy,
         keep_removed_upstream: body.keep_removed_upstream,
     };
-    let feed = feeds::update(&core, &caller.0, &path.to_ref(), &changes).await?;
+    let feed = feeds::update(&core, &caller.0, &feed, &changes).await?;
     Ok(Json(FeedResource::read(&feed, &core, &caller.0).await?))
 }
 

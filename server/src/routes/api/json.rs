@@ -6,35 +6,48 @@ use axum::{
     http::header,
 };
 use serde::de::DeserializeOwned;
+use std::{convert::Infallible, marker::PhantomData};
+use wharf_service::{Core, Need, Principal};
 
 use crate::error::ApiError;
 
-/// Like `axum::Json`, but a wrong content type is 415, malformed JSON 400, JSON that is not
-/// an object or of the wrong shape 422 and an oversized body 413, each in the API's error
-/// shape.
-pub struct ApiJson<T>(pub T);
+/// A JSON body not read yet. The only way to its value is [`Unread::read_after`] (or
+/// [`Unread::read_list_after`]), which first asks the core whether the caller may make the
+/// change: so no REST route reads a body before it knows the caller may send it, by
+/// construction. Reading then refuses a wrong content type (415), malformed JSON (400),
+/// JSON that is not an object (or array) or of the wrong shape (422) and an oversized body
+/// (413), each in the API's error shape.
+pub struct Unread<T> {
+    request: Request,
+    of: PhantomData<fn() -> T>,
+}
 
-/// [`ApiJson`] for bodies that are a JSON array of `T`.
-pub struct ApiJsonList<T>(pub Vec<T>);
+impl<S: Send + Sync, T> FromRequest<S> for Unread<T> {
+    type Rejection = Infallible;
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        read_json(req, state, false).await.map(ApiJson)
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Unread { request, of: PhantomData })
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJsonList<T> {
-    type Rejection = ApiError;
+impl<T: DeserializeOwned> Unread<T> {
+    /// The body, a JSON object, once the core admits `caller` to a change that needs `need`.
+    pub async fn read_after(self, core: &Core, caller: &Principal, need: Need<'_>) -> Result<T, ApiError> {
+        wharf_service::admit(core, caller, need).await?;
+        read_json(self.request, false).await
+    }
+}
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        read_json(req, state, true).await.map(ApiJsonList)
+impl<T: DeserializeOwned> Unread<Vec<T>> {
+    /// The body, a JSON array, once the core admits `caller` to a change that needs `need`.
+    pub async fn read_list_after(self, core: &Core, caller: &Principal, need: Need<'_>) -> Result<Vec<T>, ApiError> {
+        wharf_service::admit(core, caller, need).await?;
+        read_json(self.request, true).await
     }
 }
 
 /// Reads a JSON body that must be an object (or, with `array`, an array).
-async fn read_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S, array: bool) -> Result<T, ApiError> {
+async fn read_json<T: DeserializeOwned>(req: Request, array: bool) -> Result<T, ApiError> {
     {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
@@ -44,7 +57,7 @@ async fn read_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S,
                 if content_type.is_empty() { "no content type" } else { content_type }
             )));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        let bytes = Bytes::from_request(req, &()).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(format!(
                     "The body is larger than the {} KiB this endpoint accepts.",

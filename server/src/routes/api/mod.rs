@@ -17,7 +17,7 @@ mod warm;
 mod webhooks;
 
 pub use caller::{Caller, unauthenticated};
-pub use json::{ApiJson, ApiJsonList};
+pub use json::Unread;
 pub use openapi::document as openapi_document;
 
 use super::table::RouteTable;

@@ -4,9 +4,9 @@
 use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wharf_service::{Core, packages, rfc3339};
+use wharf_service::{Core, Need, packages, rfc3339};
 
-use super::{ApiJson, caller::Caller};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath, PackagePath, VersionPath},
@@ -86,9 +86,10 @@ pub async fn update(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<PackagePath>,
-    ApiJson(body): ApiJson<UpdatePackage>,
+    body: Unread<UpdatePackage>,
 ) -> ApiResult<Json<PackageResource>> {
     let package = path.to_ref()?;
+    let body = body.read_after(&core, &caller.0, Need::Feed(&package.feed, packages::NEEDS_TO_MANAGE)).await?;
     Ok(Json(packages::set_allow_external(&core, &caller.0, &package, body.allow_external_versions).await?.into()))
 }
 

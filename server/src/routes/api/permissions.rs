@@ -4,9 +4,9 @@ use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wharf_core::Role;
-use wharf_service::{Core, roles};
+use wharf_service::{Core, Need, roles};
 
-use super::{ApiJsonList, caller::Caller, schema};
+use super::{Unread, caller::Caller, schema};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath},
@@ -78,9 +78,10 @@ pub async fn update(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<FeedPath>,
-    ApiJsonList(changes): ApiJsonList<PermissionChange>,
+    changes: Unread<Vec<PermissionChange>>,
 ) -> ApiResult<Json<PermissionList>> {
     let feed = path.to_ref();
+    let changes = changes.read_list_after(&core, &caller.0, Need::Feed(&feed, roles::NEEDS_TO_CHANGE)).await?;
     let changes: Vec<_> = changes.into_iter().map(|c| (c.user, c.role)).collect();
     roles::change(&core, &caller.0, &feed, &changes).await?;
     list_of(&core, &caller, &path).await

@@ -8,9 +8,9 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wharf_service::{Core, projects};
+use wharf_service::{Core, Need, projects};
 
-use super::{ApiJson, caller::Caller};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::ApiPath,
@@ -117,8 +117,9 @@ pub async fn create(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<OrgPath>,
-    ApiJson(body): ApiJson<NameBody>,
+    body: Unread<NameBody>,
 ) -> ApiResult<Response> {
+    let body = body.read_after(&core, &caller.0, Need::Org(&path.org, projects::NEEDS_TO_MANAGE)).await?;
     let name = projects::create(&core, &caller.0, &path.org, &body.name).await?;
     let resource = ProjectResource::new(&core, &path.org, &name);
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
@@ -138,8 +139,9 @@ pub async fn rename(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<ProjectPath>,
-    ApiJson(body): ApiJson<NameBody>,
+    body: Unread<NameBody>,
 ) -> ApiResult<Json<ProjectResource>> {
+    let body = body.read_after(&core, &caller.0, Need::Org(&path.org, projects::NEEDS_TO_MANAGE)).await?;
     let name = projects::rename(&core, &caller.0, &path.org, &path.project, &body.name).await?;
     Ok(Json(ProjectResource::new(&core, &path.org, &name)))
 }
@@ -185,8 +187,9 @@ pub async fn organizations(State(core): State<Core>, caller: Caller) -> ApiResul
 pub async fn create_organization(
     State(core): State<Core>,
     caller: Caller,
-    ApiJson(body): ApiJson<NameBody>,
+    body: Unread<NameBody>,
 ) -> ApiResult<Response> {
+    let body = body.read_after(&core, &caller.0, projects::NEEDS_TO_CREATE_ORGANIZATION).await?;
     let name = projects::create_organization(&core, &caller.0, &body.name).await?;
     let organization = Organization::new(&core, name);
     let url = organization.projects_url.clone();

@@ -13,7 +13,7 @@ use wharf_db::{TokenInfo, TokenRef};
 
 use wharf_service::{Core, rfc3339, tokens};
 
-use super::{ApiJson, caller::Caller, schema};
+use super::{Unread, caller::Caller, schema};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::ApiPath,
@@ -77,11 +77,8 @@ impl From<TokenInfo> for TokenResource {
         (status = 409, description = "The caller has a token of that name.", body = ErrorBody),
         (status = 422, description = "Invalid fields, one entry per field.", body = ErrorBody),
     ))]
-pub async fn create(
-    State(core): State<Core>,
-    caller: Caller,
-    ApiJson(body): ApiJson<CreateToken>,
-) -> ApiResult<Response> {
+pub async fn create(State(core): State<Core>, caller: Caller, body: Unread<CreateToken>) -> ApiResult<Response> {
+    let body = body.read_after(&core, &caller.0, tokens::NEEDS_TO_CREATE).await?;
     let new = tokens::NewToken { name: body.name, scope: body.scope, expires_in_days: body.expires_in_days };
     let (info, secret) = tokens::create(&core, &caller.0, &new).await?;
     let mut resource = TokenResource::from(info);

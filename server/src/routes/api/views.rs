@@ -10,9 +10,9 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wharf_core::FeedLocation;
-use wharf_service::{Core, views};
+use wharf_service::{Core, Need, views};
 
-use super::{ApiJson, caller::Caller};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath, VersionPath},
@@ -115,9 +115,10 @@ pub async fn create(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<FeedPath>,
-    ApiJson(body): ApiJson<ViewBody>,
+    body: Unread<ViewBody>,
 ) -> ApiResult<Response> {
     let feed = path.to_ref();
+    let body = body.read_after(&core, &caller.0, Need::Feed(&feed, views::NEEDS_TO_MANAGE)).await?;
     let view = views::create(&core, &caller.0, &feed, &body.name).await?;
     let resource = ViewResource::new(&core, &feed.location(), &view.name, Some(view.versions));
     Ok((StatusCode::CREATED, [(header::LOCATION, resource.url.clone())], Json(resource)).into_response())
@@ -138,9 +139,10 @@ pub async fn rename(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<ViewPath>,
-    ApiJson(body): ApiJson<ViewBody>,
+    body: Unread<ViewBody>,
 ) -> ApiResult<Json<ViewResource>> {
     let feed = path.feed();
+    let body = body.read_after(&core, &caller.0, Need::Feed(&feed, views::NEEDS_TO_MANAGE)).await?;
     let view = views::rename(&core, &caller.0, &feed, &path.view, &body.name).await?;
     Ok(Json(ViewResource::new(&core, &feed.location(), &view.name, Some(view.versions))))
 }
@@ -176,9 +178,11 @@ pub async fn promote(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<VersionPath>,
-    ApiJson(body): ApiJson<PromoteBody>,
+    body: Unread<PromoteBody>,
 ) -> ApiResult<Json<ViewResource>> {
     let version = path.to_ref()?;
+    let need = Need::Feed(&version.package.feed, views::NEEDS_TO_PROMOTE);
+    let body = body.read_after(&core, &caller.0, need).await?;
     let view = views::promote(&core, &caller.0, &version, &body.view).await?;
     let loc = version.package.feed.location();
     Ok(Json(ViewResource::new(&core, &loc, &view.name, Some(view.versions))))

@@ -4,9 +4,9 @@
 use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wharf_service::{Core, rfc3339, webhooks};
+use wharf_service::{Core, Need, rfc3339, webhooks};
 
-use super::{ApiJson, caller::Caller, schema};
+use super::{Unread, caller::Caller, schema};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath},
@@ -122,10 +122,12 @@ pub async fn create(
     State(core): State<Core>,
     caller: Caller,
     ApiPath(path): ApiPath<FeedPath>,
-    ApiJson(body): ApiJson<CreateWebhook>,
+    body: Unread<CreateWebhook>,
 ) -> ApiResult<(StatusCode, Json<WebhookResource>)> {
+    let feed = path.to_ref();
+    let body = body.read_after(&core, &caller.0, Need::Feed(&feed, webhooks::NEEDS_TO_MANAGE)).await?;
     let new = webhooks::NewWebhook { url: body.url, events: body.events, secret: body.secret };
-    let created = webhooks::create(&core, &caller.0, &path.to_ref(), &new).await?;
+    let created = webhooks::create(&core, &caller.0, &feed, &new).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
