@@ -1,5 +1,6 @@
-//! The one place that decides who may do what with a feed. Every route and server function
-//! that touches a feed asks [`authorize`]; nothing else compares roles or visibilities.
+//! The one place that decides who may do what: with a feed ([`authorize`]), in an
+//! organization ([`authorize_org`]) and on the instance itself ([`authorize_instance`]).
+//! Nothing else compares roles, visibilities or whether an account is an administrator.
 
 use wharf_core::{Role, TokenScope, Visibility};
 use wharf_db::{Db, DbError, Feed, User};
@@ -157,6 +158,48 @@ pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> 
     }
 }
 
+/// What a caller wants to do on the instance itself: each is for Wharf administrators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceAction {
+    /// Import the RustSec advisory database.
+    ImportAdvisories,
+    /// Read the whole audit log, accounts' and tokens' records among them.
+    ReadInstanceLog,
+    /// Add a sparse registry at any address as an upstream source (Wharf sends requests to
+    /// the address it names).
+    AddSparseSource,
+    /// Have webhooks sent to this machine or its private network.
+    ReachInternalHosts,
+    /// Act on every feed as its Owner may, and see every organization.
+    ActOnEveryFeed,
+}
+
+/// Decides whether `principal` may do `action` on the instance.
+pub fn authorize_instance(principal: &Principal, action: InstanceAction) -> Result<(), Denied> {
+    let user = match principal {
+        Principal::Anonymous => return Err(Denied::Unauthenticated),
+        Principal::User { user, .. } => user,
+    };
+    if user.is_admin {
+        return Ok(());
+    }
+    Err(Denied::Forbidden(
+        match action {
+            InstanceAction::ImportAdvisories => "Only Wharf administrators import advisories.",
+            InstanceAction::ReadInstanceLog => "Only Wharf administrators read the whole audit log.",
+            InstanceAction::AddSparseSource => {
+                "Only a Wharf administrator may add a sparse registry as a source (Wharf sends requests to the \
+                 address it names). Ask one, or use crates.io or a feed of this Wharf."
+            }
+            InstanceAction::ReachInternalHosts => {
+                "Only a Wharf administrator's webhooks may go to this machine or its private network."
+            }
+            InstanceAction::ActOnEveryFeed => "Only Wharf administrators act on every feed.",
+        }
+        .into(),
+    ))
+}
+
 /// Checks [`authorize_org`] for the organization `org_id`, reading the membership.
 pub async fn check_org(db: &Db, principal: &Principal, org_id: i64, action: OrgAction) -> Result<(), CheckError> {
     let member = match principal.user() {
@@ -188,6 +231,16 @@ pub enum Denied {
     Unauthenticated,
     /// Known, but not allowed (HTTP 403); the message says what is missing.
     Forbidden(String),
+}
+
+impl Denied {
+    /// What the refusal says to a person.
+    pub fn message(&self) -> &str {
+        match self {
+            Denied::Unauthenticated => "Sign in, or send a personal access token.",
+            Denied::Forbidden(message) => message,
+        }
+    }
 }
 
 /// Decides whether `principal` may do `action` on a feed.
@@ -230,6 +283,21 @@ mod tests {
 
     fn standing(visibility: Visibility, role: Option<Role>, member: bool) -> FeedStanding {
         FeedStanding { visibility, allow_anonymous_saves: true, role, member }
+    }
+
+    /// Instance actions: administrators only, whatever role they hold on any feed;
+    /// anonymous callers are asked to sign in, others told why.
+    #[test]
+    fn instance_actions_are_for_administrators() {
+        use InstanceAction::*;
+        for action in [ImportAdvisories, ReadInstanceLog, AddSparseSource, ReachInternalHosts, ActOnEveryFeed] {
+            assert_eq!(authorize_instance(&user(true), action), Ok(()), "{action:?}");
+            assert_eq!(authorize_instance(&Principal::Anonymous, action), Err(Denied::Unauthenticated), "{action:?}");
+            match authorize_instance(&user(false), action) {
+                Err(Denied::Forbidden(message)) => assert!(message.contains("administrator"), "{action:?}: {message}"),
+                other => panic!("{action:?}: {other:?}"),
+            }
+        }
     }
 
     /// Every visibility × caller × action, from one table: `.` allowed, `4` Unauthenticated,

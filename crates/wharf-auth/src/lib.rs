@@ -12,7 +12,10 @@ pub mod session;
 pub mod sign_in;
 mod token;
 
-pub use access::{CheckError, Denied, FeedAction, FeedStanding, OrgAction, Principal, authorize, check, check_org};
+pub use access::{
+    CheckError, Denied, FeedAction, FeedStanding, InstanceAction, OrgAction, Principal, authorize, authorize_instance,
+    check, check_org,
+};
 pub use password::{
     HASH_RETRY_AFTER_SECS, HashingBusy, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, PasswordError, bounded, hash_password,
     hashing_peak, verify_password,

@@ -14,7 +14,7 @@ pub struct User {
 }
 
 impl User {
-    fn from_row(row: &AnyRow) -> DbResult<Self> {
+    pub(crate) fn from_row(row: &AnyRow) -> DbResult<Self> {
         Ok(User {
             id: row.try_get("id")?,
             name: row.try_get("name")?,

@@ -227,17 +227,16 @@ impl<'a> WebhookRepo<'a> {
         Ok(claimed)
     }
 
-    /// Whether the webhook's creator is a Wharf administrator now (only their webhooks go to
-    /// this machine or a private network); `false` once the creator is removed.
-    pub async fn creator_is_admin(&self, webhook_id: i64) -> DbResult<bool> {
-        let row = sqlx::query("SELECT u.is_admin FROM webhooks w JOIN users u ON u.id = w.created_by WHERE w.id = $1")
-            .bind(webhook_id)
-            .fetch_optional(self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => crate::get_bool(&row, "is_admin")?,
-            None => false,
-        })
+    /// The webhook's creator as their account is now; `None` once they are removed.
+    pub async fn creator(&self, webhook_id: i64) -> DbResult<Option<crate::User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.is_admin, u.created_at FROM webhooks w JOIN users u ON u.id = w.created_by \
+             WHERE w.id = $1",
+        )
+        .bind(webhook_id)
+        .fetch_optional(self.pool)
+        .await?;
+        row.map(|row| crate::User::from_row(&row)).transpose()
     }
 
     /// The webhook a delivery goes to; `NotFound` once it is removed.

@@ -40,13 +40,7 @@ pub struct ImportReport {
 /// Refuses anyone but a Wharf administrator: the check an upload passes before a byte of
 /// its body is read.
 pub fn may_import(principal: &Principal) -> CoreResult<()> {
-    match principal {
-        Principal::Anonymous => Err(wharf_auth::Denied::Unauthenticated.into()),
-        Principal::User { user, .. } if !user.is_admin => {
-            Err(CoreError::forbidden("Only Wharf administrators import advisories."))
-        }
-        Principal::User { .. } => Ok(()),
-    }
+    Ok(wharf_auth::authorize_instance(principal, wharf_auth::InstanceAction::ImportAdvisories)?)
 }
 
 /// Imports advisories (Wharf administrators): adds new ones, updates changed ones and

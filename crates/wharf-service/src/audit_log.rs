@@ -5,7 +5,7 @@
 use wharf_auth::{FeedAction, OrgAction, Principal};
 use wharf_db::{AuditFilter, Record};
 
-use crate::{Authorized, Core, CoreError, CoreResult, FeedRef};
+use crate::{Authorized, Core, CoreResult, FeedRef};
 
 /// Records per page at most.
 pub const MAX_PAGE: i64 = 200;
@@ -37,13 +37,7 @@ pub async fn org_log(core: &Core, principal: &Principal, org: &str, skip: i64, t
 
 /// Every record, accounts' and tokens' among them (Wharf administrators).
 pub async fn instance_log(core: &Core, principal: &Principal, skip: i64, top: i64) -> CoreResult<Page> {
-    match principal {
-        Principal::Anonymous => return Err(wharf_auth::Denied::Unauthenticated.into()),
-        Principal::User { user, .. } if !user.is_admin => {
-            return Err(CoreError::forbidden("Only Wharf administrators read the whole audit log."));
-        }
-        Principal::User { .. } => {}
-    }
+    wharf_auth::authorize_instance(principal, wharf_auth::InstanceAction::ReadInstanceLog)?;
     page(core, AuditFilter::Everything, skip, top).await
 }
 

@@ -70,10 +70,11 @@ pub async fn organizations(core: &Core, principal: &Principal) -> CoreResult<Vec
     let Some(user) = principal.user() else {
         return Err(CoreError::Denied(wharf_auth::Denied::Unauthenticated));
     };
+    let everywhere = wharf_auth::authorize_instance(principal, wharf_auth::InstanceAction::ActOnEveryFeed).is_ok();
     let mut names = Vec::new();
     for org in core.db.scopes().organizations().await? {
         let scope = scope(core, &org, None).await?;
-        if user.is_admin || core.db.users().is_member(scope.org_id, user.id).await? {
+        if everywhere || core.db.users().is_member(scope.org_id, user.id).await? {
             names.push(org);
         }
     }

@@ -10,7 +10,7 @@
 //! name because an earlier one was unreachable. The index and downloads follow the same
 //! rule, so a version is always downloaded from the source its index line came from.
 
-use wharf_auth::{FeedAction, Principal};
+use wharf_auth::{Denied, FeedAction, InstanceAction, Principal};
 use wharf_core::{FeedPatch, FieldErrors};
 use wharf_db::{DbError, Feed, NewUpstream, UpstreamRow};
 
@@ -318,6 +318,7 @@ async fn new_source(
         target_view_id: None,
         token_sealed: None,
     };
+    let sparse_refused = wharf_auth::authorize_instance(principal, InstanceAction::AddSparseSource).err();
     match kind {
         "crates-io" => {
             if location.is_some() {
@@ -327,11 +328,9 @@ async fn new_source(
         }
         // Wharf makes requests to whatever address a sparse source names: only its
         // administrators choose such addresses (feed Administrators pick crates.io or feeds).
-        "sparse" if !principal.user().is_some_and(|u| u.is_admin) => errors.push(
-            &field("kind"),
-            "Only a Wharf administrator may add a sparse registry as a source (Wharf sends requests to the address \
-             it names). Ask one, or use crates.io or a feed of this Wharf.",
-        ),
+        "sparse" if sparse_refused.is_some() => {
+            errors.push(&field("kind"), sparse_refused.as_ref().map_or("", Denied::message))
+        }
         "sparse" => match location {
             None => errors.push(&field("location"), "Give the registry's index URL, like sparse+https://host/index/."),
             Some(location) => {

@@ -46,6 +46,11 @@ impl From<WebhookRow> for Webhook {
     }
 }
 
+/// Whether the webhooks of `principal` may go to this machine or its private network.
+pub(crate) fn may_reach_inside(principal: &Principal) -> bool {
+    wharf_auth::authorize_instance(principal, wharf_auth::InstanceAction::ReachInternalHosts).is_ok()
+}
+
 /// Adds a webhook (Administrator or Owner). Its secret is sealed with the instance's key.
 pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &NewWebhook) -> CoreResult<Webhook> {
     let Authorized { feed, .. } = feed.authorized(core, principal, NEEDS_TO_MANAGE).await?;
@@ -58,7 +63,7 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &Ne
         Ok(_) if url.len() > 2000 => errors.push("url", "Use an address of at most 2000 characters."),
         Ok(parsed) => match parsed.host() {
             None => errors.push("url", "Name the host to send to."),
-            Some(host) if guard::is_internal_host(&host) && !principal.user().is_some_and(|u| u.is_admin) => errors.push(
+            Some(host) if guard::is_internal_host(&host) && !may_reach_inside(principal) => errors.push(
                 "url",
                 "Only Wharf administrators send webhooks to this machine or a private network; use a public address.",
             ),
