@@ -122,7 +122,7 @@ pub async fn signed_in(core: &Core) -> Result<(Principal, User), PortalError> {
             let user = principal.user().cloned().ok_or_else(|| denied(Denied::Unauthenticated))?;
             Ok((principal, user))
         }
-        Principal::Anonymous => Err(denied(Denied::Unauthenticated)),
+        Principal::Anonymous | Principal::Operator => Err(denied(Denied::Unauthenticated)),
     }
 }
 

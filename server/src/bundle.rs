@@ -4,23 +4,21 @@
 //! machine. The work itself is the core's (`wharf_service::registry::bundle`); this only
 //! reads the command line and prints the progress.
 
-use std::{path::Path, sync::Arc};
+use std::path::Path;
 
 use wharf_core::{PublicUrl, TokenScope};
 use wharf_db::{Db, DbError, Feed};
 use wharf_service::{
-    Change, Core, Principal,
+    Core, FeedRef, Principal,
     audit::{self, Actor, Origin},
     feeds::{self, NewFeed},
-    metrics::Metrics,
     registry::{
         Registry,
         bundle::{BundleError, Progress, Report, Step},
         publish::DEFAULT_MAX_CRATE_SIZE,
-        sources::Upstreams,
-        upstream::UpstreamConfig,
     },
     storage::Storage,
+    views::ViewSel,
 };
 
 use crate::config::{ExportArgs, ImportArgs, StoreArgs};
@@ -30,34 +28,22 @@ async fn open(store: &StoreArgs, storage_url: Option<&str>) -> Result<(Db, Regis
     let storage = store.storage(storage_url)?;
     let db = Db::connect(&store.database_url()).await.map_err(|e| format!("cannot open the database: {e}"))?;
     let storage = Storage::open(&storage).map_err(|e| format!("cannot open the crate file store {storage}: {e}"))?;
-    let metrics = Arc::new(Metrics::default());
-    // No request goes upstream from here; the configuration only completes the core.
-    let upstream = UpstreamConfig::new(
-        tame_index::CRATES_IO_HTTP_INDEX,
-        std::time::Duration::from_secs(300),
-        std::time::Duration::from_secs(10),
-    )
-    .map_err(|e| e.to_string())?;
-    let upstreams = Upstreams::new(upstream, None, db.clone(), metrics.clone());
-    let public_url = PublicUrl::parse("http://localhost").map_err(|e| e.to_string())?;
-    let core = Core::new(db.clone(), public_url, upstreams);
+    let (core, metrics) = crate::command_line::core(&db)?;
     let registry = Registry::new(core.clone(), storage, metrics, DEFAULT_MAX_CRATE_SIZE);
     Ok((db, registry, core))
 }
 
-/// `ORG/FEED` or `ORG/PROJECT/FEED`.
-fn parse_feed(feed: &str) -> Result<(String, Option<String>, String), String> {
-    match feed.split('/').collect::<Vec<_>>().as_slice() {
-        [org, name] if !org.is_empty() && !name.is_empty() => Ok((org.to_string(), None, name.to_string())),
-        [org, project, name] if [org, project, name].iter().all(|p| !p.is_empty()) => {
-            Ok((org.to_string(), Some(project.to_string()), name.to_string()))
-        }
-        _ => Err(format!("--feed: name the feed as ORG/FEED or ORG/PROJECT/FEED (got '{feed}')")),
+/// `ORG/FEED` or `ORG/PROJECT/FEED`: a whole feed, not a view of it.
+fn parse_feed(feed: &str) -> Result<FeedRef, String> {
+    match FeedRef::parse(feed) {
+        Ok((feed, ViewSel::Feed)) => Ok(feed),
+        Ok(_) => Err(format!("--feed: bundles hold whole feeds; name one without @VIEW (got '{feed}')")),
+        Err(message) => Err(format!("--feed: {message}")),
     }
 }
 
 async fn find_feed(db: &Db, feed: &str) -> Result<Option<Feed>, String> {
-    let (org, project, name) = parse_feed(feed)?;
+    let FeedRef { org, project, feed: name } = parse_feed(feed)?;
     let scope = match db.scopes().resolve(&org, project.as_deref()).await {
         Ok(scope) => scope,
         Err(DbError::NotFound(m)) => return Err(m),
@@ -136,6 +122,7 @@ async fn export_bundle(registry: &Registry, feed: &Feed, label: &str, out: &Path
 /// Runs `wharf import`; returns the summary to print.
 pub async fn import(args: ImportArgs) -> Result<String, String> {
     let (db, registry, core) = open(&args.store, args.storage_url.as_deref()).await?;
+    let servers = wharf_service::relay::CommandLine::listen(&core);
     let result = audit::within(Origin::CLI, async {
         // The bundle is checked before a feed is created for it.
         let path = args.bundle.clone();
@@ -149,8 +136,6 @@ pub async fn import(args: ImportArgs) -> Result<String, String> {
         };
         let report =
             registry.import_bundle(&feed, &args.bundle, bundle, Actor::COMMAND_LINE, show).await.map_err(message)?;
-        // Running servers drop what they cached of the feed.
-        wharf_service::relay::announce(&db, Change::FeedChanged { feed: feed.id }).await;
         let created = if created { format!("Created feed {}. ", args.feed) } else { String::new() };
         Ok(format!(
             "{created}Imported {} into {}: {} added, {} already there.",
@@ -161,6 +146,8 @@ pub async fn import(args: ImportArgs) -> Result<String, String> {
         ))
     })
     .await;
+    // Running servers hear the new feed and drop what they cached of it.
+    servers.finish().await;
     db.close().await;
     result
 }
@@ -180,7 +167,7 @@ async fn create_feed(
         DbError::NotFound(_) => format!("--owner: there is no account named '{owner}'"),
         other => format!("cannot read the database: {other}"),
     })?;
-    let (org, project, name) = parse_feed(&args.feed)?;
+    let FeedRef { org, project, feed: name } = parse_feed(&args.feed)?;
     let principal = Principal::User { user, scope: TokenScope::Write, token: None };
     let new = NewFeed {
         org,

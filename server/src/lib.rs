@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod backup;
 pub mod bundle;
+pub mod command_line;
 pub mod config;
 pub mod error;
 pub mod routes;

@@ -10,11 +10,14 @@ use crate::config::WarmArgs;
 
 /// Runs the command; whether every package is in the feed now.
 pub async fn run(args: WarmArgs) -> Result<bool, String> {
-    let parts: Vec<&str> = args.feed.split('/').collect();
-    let scope_and_feed = match parts.as_slice() {
-        [org, feed] => format!("{org}/_apis/packaging/feeds/{feed}"),
-        [org, project, feed] => format!("{org}/{project}/_apis/packaging/feeds/{feed}"),
-        _ => return Err(format!("--feed: name the feed as ORG/FEED or ORG/PROJECT/FEED (got '{}')", args.feed)),
+    let feed = match wharf_service::FeedRef::parse(&args.feed) {
+        Ok((feed, wharf_service::views::ViewSel::Feed)) => feed,
+        Ok(_) => return Err(format!("--feed: a view cannot be warmed; name its feed (got '{}')", args.feed)),
+        Err(message) => return Err(format!("--feed: {message}")),
+    };
+    let scope_and_feed = match &feed.project {
+        None => format!("{}/_apis/packaging/feeds/{}", feed.org, feed.feed),
+        Some(project) => format!("{}/{project}/_apis/packaging/feeds/{}", feed.org, feed.feed),
     };
     let lockfile =
         std::fs::read(&args.lockfile).map_err(|e| format!("cannot read {}: {e}", args.lockfile.display()))?;

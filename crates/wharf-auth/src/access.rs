@@ -18,12 +18,17 @@ pub enum Principal {
         /// (or the command line).
         token: Option<i64>,
     },
+    /// The operator at the server's command line (`wharf admin`, `wharf import`): whoever
+    /// can run it can read the database, so it may do anything a Wharf administrator may,
+    /// with the write scope. It is no account: operations that act on the caller's own
+    /// account refuse it, and its records say "command line".
+    Operator,
 }
 
 impl Principal {
     pub fn user(&self) -> Option<&User> {
         match self {
-            Principal::Anonymous => None,
+            Principal::Anonymous | Principal::Operator => None,
             Principal::User { user, .. } => Some(user),
         }
     }
@@ -130,6 +135,7 @@ pub enum OrgAction {
 /// Decides whether `principal`, `member` of the organization or not, may do `action` there.
 pub fn authorize_org(principal: &Principal, member: bool, action: OrgAction) -> Result<(), Denied> {
     let (user, scope) = match principal {
+        Principal::Operator => return Ok(()),
         Principal::Anonymous if action == OrgAction::Browse => return Ok(()),
         Principal::Anonymous => return Err(Denied::Unauthenticated),
         Principal::User { user, scope, .. } => (user, *scope),
@@ -172,12 +178,15 @@ pub enum InstanceAction {
     ReachInternalHosts,
     /// Act on every feed as its Owner may, and see every organization.
     ActOnEveryFeed,
+    /// Make and revoke tokens of any account.
+    ManageAccounts,
 }
 
 /// Decides whether `principal` may do `action` on the instance.
 pub fn authorize_instance(principal: &Principal, action: InstanceAction) -> Result<(), Denied> {
     let user = match principal {
         Principal::Anonymous => return Err(Denied::Unauthenticated),
+        Principal::Operator => return Ok(()),
         Principal::User { user, .. } => user,
     };
     if user.is_admin {
@@ -195,6 +204,7 @@ pub fn authorize_instance(principal: &Principal, action: InstanceAction) -> Resu
                 "Only a Wharf administrator's webhooks may go to this machine or its private network."
             }
             InstanceAction::ActOnEveryFeed => "Only Wharf administrators act on every feed.",
+            InstanceAction::ManageAccounts => "Only Wharf administrators make or revoke other accounts' tokens.",
         }
         .into(),
     ))
@@ -249,6 +259,7 @@ pub fn authorize(principal: &Principal, feed: &FeedStanding, action: FeedAction)
     let public_save =
         feed.visibility == Visibility::Public && feed.allow_anonymous_saves && action == FeedAction::SaveFromUpstream;
     let (user, scope) = match principal {
+        Principal::Operator => return Ok(()),
         Principal::Anonymous if public_read || public_save => return Ok(()),
         Principal::Anonymous => return Err(Denied::Unauthenticated),
         Principal::User { user, scope, .. } => (user, *scope),
@@ -290,8 +301,11 @@ mod tests {
     #[test]
     fn instance_actions_are_for_administrators() {
         use InstanceAction::*;
-        for action in [ImportAdvisories, ReadInstanceLog, AddSparseSource, ReachInternalHosts, ActOnEveryFeed] {
+        let all =
+            [ImportAdvisories, ReadInstanceLog, AddSparseSource, ReachInternalHosts, ActOnEveryFeed, ManageAccounts];
+        for action in all {
             assert_eq!(authorize_instance(&user(true), action), Ok(()), "{action:?}");
+            assert_eq!(authorize_instance(&Principal::Operator, action), Ok(()), "{action:?}");
             assert_eq!(authorize_instance(&Principal::Anonymous, action), Err(Denied::Unauthenticated), "{action:?}");
             match authorize_instance(&user(false), action) {
                 Err(Denied::Forbidden(message)) => assert!(message.contains("administrator"), "{action:?}: {message}"),

@@ -79,6 +79,7 @@ impl<'a> Actor<'a> {
     pub fn of(principal: &'a Principal) -> Self {
         match principal {
             Principal::Anonymous => Actor::ANONYMOUS,
+            Principal::Operator => Actor::COMMAND_LINE,
             Principal::User { user, token, .. } => Actor { id: Some(user.id), name: &user.name, token: *token },
         }
     }

@@ -12,7 +12,7 @@ use wharf_auth::{Denied, FeedAction, FeedStanding, OrgAction, Principal, authori
 use wharf_core::FeedLocation;
 use wharf_db::{DbError, Feed};
 
-use crate::{Core, CoreError, CoreResult};
+use crate::{Core, CoreError, CoreResult, views::ViewSel};
 
 /// Longest name a path segment may carry; anything longer names nothing.
 const MAX_SEGMENT: usize = 256;
@@ -43,6 +43,24 @@ impl FeedRef {
             project: project.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned),
             feed: feed.trim().to_owned(),
         }
+    }
+
+    /// `ORG/[PROJECT/]FEED[@VIEW]`, as people name a feed on the command line and in a feed
+    /// source: the feed, and which of its registries the text names. The one parser of
+    /// that form.
+    pub fn parse(text: &str) -> Result<(FeedRef, ViewSel), String> {
+        let parts: Vec<&str> = text.trim().trim_matches('/').split('/').collect();
+        let (org, project, last) = match parts.as_slice() {
+            [org, feed] => (*org, None, *feed),
+            [org, project, feed] => (*org, Some(*project), *feed),
+            _ => return Err(format!("Name the feed as ORG/PROJECT/FEED or ORG/FEED (got '{text}').")),
+        };
+        let (name, view) = ViewSel::split(last);
+        let feed = FeedRef::new(org, project, name);
+        if feed.org.is_empty() || feed.feed.is_empty() || project.is_some_and(|p| p.trim().is_empty()) {
+            return Err(format!("Name the feed as ORG/PROJECT/FEED or ORG/FEED, no part empty (got '{text}')."));
+        }
+        Ok((feed, view))
     }
 
     pub fn location(&self) -> FeedLocation {
@@ -197,6 +215,24 @@ mod tests {
     fn empty_project_is_the_organization() {
         assert_eq!(FeedRef::new("default", Some(" "), "team").project, None);
         assert_eq!(FeedRef::new("default", Some("web"), "team").project.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn feeds_are_named_org_project_feed_at_view() {
+        let parsed = |text: &str| FeedRef::parse(text).map(|(f, v)| (f.org, f.project, f.feed, v));
+        assert_eq!(parsed("acme/team"), Ok(("acme".into(), None, "team".into(), ViewSel::Feed)));
+        assert_eq!(
+            parsed("/acme/web/team@Local/"),
+            Ok(("acme".into(), Some("web".into()), "team".into(), ViewSel::Local))
+        );
+        assert_eq!(
+            parsed("acme/team@release"),
+            Ok(("acme".into(), None, "team".into(), ViewSel::Named("release".into())))
+        );
+        for bad in ["team", "a/b/c/d", "", "acme//team", "acme/ /team", "/team", "acme/@release"] {
+            let message = FeedRef::parse(bad).expect_err(bad);
+            assert!(message.contains("ORG/PROJECT/FEED"), "{bad}: {message}");
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
+};
 use wharf_db::notify::{Heard, MAX_PAYLOAD};
 
 use crate::{Change, Core, events::WeakBus};
@@ -19,6 +22,33 @@ use crate::{Change, Core, events::WeakBus};
 struct Envelope {
     origin: String,
     change: Change,
+}
+
+/// A command-line process's link to running servers: every change its core announces while
+/// the command runs is told to them through the database when it [finishes](Self::finish),
+/// so commands call core operations and never announce anything by hand.
+pub struct CommandLine {
+    db: wharf_db::Db,
+    changes: broadcast::Receiver<Change>,
+}
+
+impl CommandLine {
+    /// Starts collecting what `core` announces.
+    pub fn listen(core: &Core) -> Self {
+        CommandLine { db: core.db.clone(), changes: core.bus.subscribe() }
+    }
+
+    /// Tells running servers each change announced since [`CommandLine::listen`], once;
+    /// more than the bus holds makes them drop their caches instead.
+    pub async fn finish(mut self) {
+        loop {
+            match self.changes.try_recv() {
+                Ok(change) => announce(&self.db, change).await,
+                Err(TryRecvError::Lagged(_)) => announce(&self.db, Change::Resync).await,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+    }
 }
 
 /// Starts carrying changes for `core`; the tasks end when the bus does.

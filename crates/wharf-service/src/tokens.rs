@@ -1,6 +1,6 @@
 //! Personal access tokens: create, list, revoke.
 
-use wharf_auth::{Denied, IssueError, Principal};
+use wharf_auth::{Denied, InstanceAction, IssueError, Principal};
 use wharf_core::TokenScope;
 use wharf_db::{TokenInfo, TokenRef, User};
 
@@ -19,6 +19,7 @@ fn user_of(principal: &Principal) -> CoreResult<(&User, TokenScope, Option<i64>)
     match principal {
         Principal::User { user, scope, token } => Ok((user, *scope, *token)),
         Principal::Anonymous => Err(CoreError::Denied(Denied::Unauthenticated)),
+        Principal::Operator => Err(CoreError::forbidden("The command line has no tokens of its own: name an account.")),
     }
 }
 
@@ -42,6 +43,32 @@ pub async fn create(core: &Core, principal: &Principal, new: &NewToken) -> CoreR
         }
         None => None,
     };
+    issue(core, principal, user, caller_scope, parent.as_ref(), new).await
+}
+
+/// Creates a token for the account named `owner` (the operator at the command line, or a
+/// Wharf administrator); its secret goes to whoever asked, once.
+pub async fn create_for(
+    core: &Core,
+    principal: &Principal,
+    owner: &str,
+    new: &NewToken,
+) -> CoreResult<(User, TokenInfo, String)> {
+    wharf_auth::authorize_instance(principal, InstanceAction::ManageAccounts)?;
+    let (user, _) = core.db.users().by_name(owner.trim()).await?;
+    let (info, secret) = issue(core, principal, &user, TokenScope::Write, None, new).await?;
+    Ok((user, info, secret))
+}
+
+/// Checks and issues a token of `user`, no wider than `caller_scope`, and records it.
+async fn issue(
+    core: &Core,
+    principal: &Principal,
+    user: &User,
+    caller_scope: TokenScope,
+    parent: Option<&TokenInfo>,
+    new: &NewToken,
+) -> CoreResult<(TokenInfo, String)> {
     let mut errors = wharf_auth::check_token_request(&new.name, new.expires_in_days);
     let scope = new.scope.parse::<TokenScope>().map_err(|e| errors.push("scope", e)).ok();
     let Some(scope) = scope.filter(|_| errors.is_empty()) else {
@@ -50,13 +77,12 @@ pub async fn create(core: &Core, principal: &Principal, new: &NewToken) -> CoreR
     if scope > caller_scope {
         return Err(CoreError::forbidden("A Packaging: read token cannot create a read & write token."));
     }
-    let (info, secret) =
-        wharf_auth::issue_token(&core.db, user.id, &new.name, scope, new.expires_in_days, parent.as_ref())
-            .await
-            .map_err(|e| match e {
-                IssueError::Invalid(errors) => CoreError::Invalid(errors),
-                IssueError::Db(e) => e.into(),
-            })?;
+    let (info, secret) = wharf_auth::issue_token(&core.db, user.id, &new.name, scope, new.expires_in_days, parent)
+        .await
+        .map_err(|e| match e {
+            IssueError::Invalid(errors) => CoreError::Invalid(errors),
+            IssueError::Db(e) => e.into(),
+        })?;
     tracing::info!(user = %user.name, token.id = info.id, parent = ?info.parent_id, "token created");
     let entry = Entry::instance("token.create", format!("{} of {}", info.name, user.name)).detail(format!(
         "scope {}; {}",
@@ -75,20 +101,34 @@ pub async fn list(core: &Core, principal: &Principal) -> CoreResult<Vec<TokenInf
 
 /// Revokes one of the caller's tokens, and every token minted with it; they stop working
 /// at once. Needs the write scope.
-pub async fn revoke(core: &Core, principal: &Principal, token: TokenRef<'_>) -> CoreResult<()> {
+pub async fn revoke(core: &Core, principal: &Principal, token: TokenRef<'_>) -> CoreResult<usize> {
     let (user, scope, _) = user_of(principal)?;
     if scope == TokenScope::Read {
         return Err(CoreError::forbidden(
             "This token has the Packaging: read scope; revoking tokens needs Packaging: read & write.",
         ));
     }
+    revoke_of(core, principal, user, token).await
+}
+
+/// Revokes a token of the account named `owner`, and every token minted with it (the
+/// operator at the command line, or a Wharf administrator); how many stopped working.
+pub async fn revoke_for(core: &Core, principal: &Principal, owner: &str, token: TokenRef<'_>) -> CoreResult<usize> {
+    wharf_auth::authorize_instance(principal, InstanceAction::ManageAccounts)?;
+    let (user, _) = core.db.users().by_name(owner.trim()).await?;
+    revoke_of(core, principal, &user, token).await
+}
+
+/// Revokes a token of `user` and its children, records it and tells every replica.
+async fn revoke_of(core: &Core, principal: &Principal, user: &User, token: TokenRef<'_>) -> CoreResult<usize> {
     let revoked = core.db.tokens().revoke(user.id, token).await?;
+    let count = revoked.len();
     tracing::info!(user = %user.name, tokens = ?revoked, "token revoked");
     let target = match token {
         TokenRef::Name(name) => format!("{name} of {}", user.name),
         TokenRef::Id(id) => format!("token {id} of {}", user.name),
     };
-    let entry = Entry::instance("token.revoke", target).detail(format!("{} token(s) revoked", revoked.len()));
+    let entry = Entry::instance("token.revoke", target).detail(format!("{count} token(s) revoked"));
     core.done(principal, entry, Change::TokenRevoked { tokens: revoked }).await;
-    Ok(())
+    Ok(count)
 }

@@ -392,14 +392,8 @@ async fn new_source(
 /// The feed (and view) `ORG[/PROJECT]/FEED[@VIEW]` names, if the caller may read it.
 async fn target(core: &Core, principal: &Principal, location: &str) -> Result<(Feed, ViewSel), String> {
     let unknown = || format!("There is no feed '{location}' that you may read.");
-    let parts: Vec<&str> = location.trim_matches('/').split('/').collect();
-    let (org, project, last) = match parts.as_slice() {
-        [org, feed] => (*org, None, *feed),
-        [org, project, feed] => (*org, Some(*project), *feed),
-        _ => return Err(format!("Name the feed as ORG/PROJECT/FEED or ORG/FEED (got '{location}').")),
-    };
-    let (name, view) = ViewSel::split(last);
-    let found = FeedRef::new(org, project, name).authorized(core, principal, FeedAction::Read).await;
+    let (feed, view) = FeedRef::parse(location)?;
+    let found = feed.authorized(core, principal, FeedAction::Read).await;
     match found {
         Ok(found) => Ok((found.feed, view)),
         Err(CoreError::NotFound(_) | CoreError::Denied(_)) => Err(unknown()),

@@ -27,7 +27,7 @@ impl Caller {
     pub fn require_user(&self) -> Result<(&wharf_db::User, wharf_core::TokenScope), ApiError> {
         match &self.0 {
             Principal::User { user, scope, .. } => Ok((user, *scope)),
-            Principal::Anonymous => Err(unauthenticated()),
+            Principal::Anonymous | Principal::Operator => Err(unauthenticated()),
         }
     }
 }

@@ -87,7 +87,7 @@ pub async fn publish(
     let body = to_bytes(body, limit).await.map_err(|_| too_large())?;
     let token = match &principal {
         wharf_service::Principal::User { token, .. } => *token,
-        wharf_service::Principal::Anonymous => None,
+        wharf_service::Principal::Anonymous | wharf_service::Principal::Operator => None,
     };
     state.registry.publish(&feed, user, token, body).await?;
     Ok(Json(json!({ "warnings": { "invalid_categories": [], "invalid_badges": [], "other": [] } })))
