@@ -339,7 +339,7 @@ pub struct AuditLogView {
 pub struct WebhookView {
     pub id: i64,
     pub url: String,
-    pub events: Vec<String>,
+    pub events: Vec<wharf_core::WebhookEvent>,
     pub created_at: String,
     pub deliveries: Vec<DeliveryView>,
 }
@@ -348,8 +348,7 @@ pub struct WebhookView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryView {
     pub event: String,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
+    pub state: wharf_core::DeliveryState,
     pub attempts: i64,
     pub response_code: Option<i64>,
     pub error: Option<String>,

@@ -40,7 +40,7 @@ fn Webhooks(feed: FeedView, hooks: Vec<WebhookView>, csrf: String, error: Option
             view! {
                 <section class="card webhook" data-webhook=id.clone()>
                     <h2 class="mono">{hook.url.clone()}</h2>
-                    <p class="muted">{format!("Events: {}", hook.events.join(", "))}</p>
+                    <p class="muted">{format!("Events: {}", hook.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))}</p>
                     <div class="form-actions">
                         <form method="post" action=TestWebhook::PATH class="inline-form">
                             {feed_fields(&feed, &csrf)}
@@ -59,9 +59,9 @@ fn Webhooks(feed: FeedView, hooks: Vec<WebhookView>, csrf: String, error: Option
                         view! {
                             <DataTable id="deliveries" columns=vec![Col::shown("Event"), Col::shown("State"), Col::shown("Response"), Col::shown("Attempts"), Col::shown("When")]>
                                 {hook.deliveries.iter().map(|d| view! {
-                                    <tr data-event=d.event.clone() data-state=d.state.clone()>
+                                    <tr data-event=d.event.clone() data-state=d.state.as_str()>
                                         <td class="mono">{d.event.clone()}</td>
-                                        <td>{d.state.clone()}</td>
+                                        <td>{d.state.as_str()}</td>
                                         <td>{d.response_code.map(|c| c.to_string()).or_else(|| d.error.clone()).unwrap_or_default()}</td>
                                         <td>{d.attempts}</td>
                                         <td>{human_time(&d.at)}</td>
@@ -98,12 +98,12 @@ fn Webhooks(feed: FeedView, hooks: Vec<WebhookView>, csrf: String, error: Option
             </div>
             <fieldset class="field">
                 <legend>"Events"</legend>
-                {["publish", "yank", "unyank", "delete", "restore", "promote"].into_iter().map(|event| {
+                {wharf_core::WebhookEvent::ALL.iter().map(|event| {
                     let id = format!("webhook-event-{event}");
                     view! {
                         <div class="choice">
-                            <input type="checkbox" id=id.clone() name=format!("ev_{event}") value="on" checked=event == "publish"/>
-                            <label for=id>{event}</label>
+                            <input type="checkbox" id=id.clone() name=format!("ev_{event}") value="on" checked=*event == wharf_core::WebhookEvent::Publish/>
+                            <label for=id>{event.as_str()}</label>
                         </div>
                     }
                 }).collect_view()}

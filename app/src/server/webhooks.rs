@@ -67,11 +67,11 @@ pub async fn create_webhook(
     check_csrf(&csrf).await?;
     let feed = FeedRef::new(&org, project.as_deref(), &feed);
     let checked = [ev_publish, ev_yank, ev_unyank, ev_delete, ev_restore, ev_promote];
-    let events = webhooks::EVENTS
+    let events = wharf_core::WebhookEvent::ALL
         .iter()
         .zip(checked)
         .filter(|(_, on)| on.is_some())
-        .map(|(event, _)| (*event).to_owned())
+        .map(|(event, _)| event.as_str().to_owned())
         .collect();
     let new = webhooks::NewWebhook { url, events, secret };
     webhooks::create(&core, &principal(&core).await?, &feed, &new).await?;

@@ -11,6 +11,7 @@ pub const MAX_PASSWORD_LEN: usize = 1024;
 
 /// A role on a feed; each includes the ones below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reads the feed and the versions it holds.
@@ -57,6 +58,7 @@ impl fmt::Display for Role {
 
 /// What a personal access token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TokenScope {
     /// Packaging: read.

@@ -8,6 +8,7 @@ use crate::name::{Description, FeedName};
 
 /// Who can read a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     /// Anyone, anonymous users included.
@@ -64,6 +65,7 @@ impl fmt::Display for Visibility {
 
 /// Where a feed lives: the whole organization, or one of its projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ScopeKind {
     Organization,
@@ -181,7 +183,9 @@ pub struct FeedPatch {
 
 /// What a feed does with versions a security advisory affects. Malicious crates are
 /// blocked whatever the policy says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum AdvisoryPolicy {
     /// Mark them on the package and Security pages only.
     #[default]

@@ -8,8 +8,10 @@ pub mod name;
 pub mod package;
 pub mod snippet;
 pub mod urls;
+pub mod vocabulary;
 
 pub use access::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Role, TokenScope};
-pub use feed::{FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
+pub use feed::{AdvisoryPolicy, FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
 pub use urls::{FeedLocation, PublicUrl, safe_next};
+pub use vocabulary::{DeliveryState, SourceKind, WarmState, WebhookEvent};

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use sqlx::{AnyPool, Row};
+use wharf_core::{DeliveryState, WebhookEvent};
 
 use crate::{DbError, DbResult};
 
@@ -13,7 +14,7 @@ pub struct WebhookRow {
     pub feed_id: i64,
     pub url: String,
     /// The events it receives.
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEvent>,
     pub secret_sealed: String,
     pub created_at: i64,
 }
@@ -25,8 +26,7 @@ pub struct DeliveryRow {
     pub webhook_id: i64,
     pub event: String,
     pub payload: String,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub response_code: Option<i64>,
@@ -40,13 +40,19 @@ pub struct WebhookRepo<'a> {
     pool: &'a AnyPool,
 }
 
+/// A word of a closed set read from a row: anything else is a row this code did not write.
+fn word<T: std::str::FromStr<Err = String>>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
 fn hook(r: &sqlx::any::AnyRow) -> Result<WebhookRow, sqlx::Error> {
     let events: String = r.try_get("events")?;
+    let events = events.split(',').filter(|e| !e.is_empty()).map(word).collect::<Result<_, _>>()?;
     Ok(WebhookRow {
         id: r.try_get("id")?,
         feed_id: r.try_get("feed_id")?,
         url: r.try_get("url")?,
-        events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+        events,
         secret_sealed: r.try_get("secret_sealed")?,
         created_at: r.try_get("created_at")?,
     })
@@ -58,7 +64,7 @@ fn delivery(r: &sqlx::any::AnyRow) -> Result<DeliveryRow, sqlx::Error> {
         webhook_id: r.try_get("webhook_id")?,
         event: r.try_get("event")?,
         payload: r.try_get("payload")?,
-        state: r.try_get("state")?,
+        state: word(&r.try_get::<String, _>("state")?)?,
         attempts: r.try_get("attempts")?,
         next_attempt_at: r.try_get("next_attempt_at")?,
         response_code: r.try_get("response_code")?,
@@ -80,7 +86,7 @@ impl<'a> WebhookRepo<'a> {
         &self,
         feed_id: i64,
         url: &str,
-        events: &[String],
+        events: &[WebhookEvent],
         secret_sealed: &str,
         by: Option<i64>,
         now: i64,
@@ -91,7 +97,7 @@ impl<'a> WebhookRepo<'a> {
         )
         .bind(feed_id)
         .bind(url)
-        .bind(events.join(","))
+        .bind(events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(","))
         .bind(secret_sealed)
         .bind(by)
         .bind(now)
@@ -148,7 +154,7 @@ impl<'a> WebhookRepo<'a> {
     ) -> DbResult<u64> {
         let hooks = self.list(feed_id).await?;
         let mut queued = 0;
-        for h in hooks.iter().filter(|h| only.map_or(h.events.iter().any(|e| e == event), |id| id == h.id)) {
+        for h in hooks.iter().filter(|h| only.map_or(h.events.iter().any(|e| e.as_str() == event), |id| id == h.id)) {
             sqlx::query(
                 "INSERT INTO webhook_deliveries (webhook_id, event, payload, state, attempts, next_attempt_at, \
                  created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4)",
@@ -254,7 +260,7 @@ impl<'a> WebhookRepo<'a> {
     pub async fn attempted(
         &self,
         id: i64,
-        state: &str,
+        state: DeliveryState,
         code: Option<i64>,
         error: Option<&str>,
         next_attempt_at: i64,
@@ -264,7 +270,7 @@ impl<'a> WebhookRepo<'a> {
             "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, response_code = $2, error = $3, \
              next_attempt_at = $4, claimed_until = NULL, finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $5 END WHERE id = $6",
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(code)
         .bind(error)
         .bind(next_attempt_at)

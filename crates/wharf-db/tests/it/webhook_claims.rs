@@ -18,7 +18,10 @@ async fn racing_replicas_claim_each_delivery_once(engine: Engine) {
     let mut hooks = Vec::new();
     for name in ["busy", "calm"] {
         let feed = db.feeds().create(&project, &draft(name, "public", false)).await.unwrap();
-        let hook = db.webhooks().create(feed.id, "http://example.com/", &["publish".into()], "x", None, now).await;
+        let hook = db
+            .webhooks()
+            .create(feed.id, "http://example.com/", &[wharf_core::WebhookEvent::Publish], "x", None, now)
+            .await;
         hooks.push((feed.id, hook.unwrap().id));
     }
     let (busy, calm) = (hooks[0], hooks[1]);
@@ -55,7 +58,7 @@ async fn racing_replicas_claim_each_delivery_once(engine: Engine) {
 
     // An attempt recorded ends its claim, which frees a place for the feed's next delivery.
     let first = *ids.iter().filter(|id| claimed.iter().any(|c| c.0 == **id && c.1 == busy.1)).min().unwrap();
-    db.webhooks().attempted(first, "delivered", Some(200), None, now, now).await.unwrap();
+    db.webhooks().attempted(first, wharf_core::DeliveryState::Delivered, Some(200), None, now, now).await.unwrap();
     let next = db.webhooks().claim(now, now + 120, PER_FEED, 100).await.unwrap();
     assert_eq!(next.len(), 1, "{next:?}");
     assert!(!ids.contains(&next[0].id) && next[0].webhook_id == busy.1, "{next:?}");

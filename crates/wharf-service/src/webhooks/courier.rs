@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{Core, CoreResult};
 use wharf_auth::Principal;
-use wharf_core::TokenScope;
+use wharf_core::{DeliveryState, TokenScope};
 
 /// Most deliveries of one feed in flight at once, all replicas together.
 pub const PER_FEED: i64 = 4;
@@ -84,11 +84,11 @@ async fn attempt(core: &Core, clients: &Clients, delivery: &DeliveryRow) -> Core
     };
     let now = core.clock.now();
     let retry = BACKOFF.get(usize::try_from(delivery.attempts).unwrap_or(usize::MAX)).copied();
-    let state = if retry.is_some() { "pending" } else { "failed" };
+    let state = if retry.is_some() { DeliveryState::Pending } else { DeliveryState::Failed };
     let next = now + retry.unwrap_or(0);
     match outcome {
         Ok(code) if (200..300).contains(&code) => {
-            webhooks.attempted(delivery.id, "delivered", Some(code), None, now, now).await?;
+            webhooks.attempted(delivery.id, DeliveryState::Delivered, Some(code), None, now, now).await?;
         }
         Ok(code) => {
             webhooks.attempted(delivery.id, state, Some(code), Some(&format!("answered {code}")), next, now).await?;

@@ -10,12 +10,11 @@ pub mod guard;
 pub use courier::{Courier, PER_FEED};
 use serde_json::json;
 use wharf_auth::{FeedAction, Principal};
+use wharf_core::WebhookEvent;
 use wharf_db::{DeliveryRow, WebhookRow};
 
 use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, audit::Entry};
 
-/// The events a webhook may take.
-pub const EVENTS: [&str; 6] = ["publish", "yank", "unyank", "delete", "restore", "promote"];
 /// What adding, listing and deleting webhooks needs.
 pub const NEEDS_TO_MANAGE: FeedAction = FeedAction::Administer;
 /// Most webhooks per feed.
@@ -36,7 +35,7 @@ pub struct NewWebhook {
 pub struct Webhook {
     pub id: i64,
     pub url: String,
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEvent>,
     pub created_at: i64,
 }
 
@@ -71,13 +70,17 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &Ne
         },
         Err(e) => errors.push("url", format!("'{url}' is not an address: {e}.")),
     }
-    let mut events: Vec<String> = new.events.iter().map(|e| e.trim().to_ascii_lowercase()).collect();
+    let mut events = Vec::new();
+    for word in &new.events {
+        match word.parse::<WebhookEvent>() {
+            Ok(event) => events.push(event),
+            Err(message) => errors.push("events", message),
+        }
+    }
     events.sort();
     events.dedup();
-    if events.is_empty() {
-        errors.push("events", format!("Choose at least one event: {}.", EVENTS.join(", ")));
-    } else if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
-        errors.push("events", format!("'{unknown}' is not an event: choose from {}.", EVENTS.join(", ")));
+    if new.events.is_empty() {
+        errors.push("events", format!("Choose at least one event: {}.", WebhookEvent::words()));
     }
     let secret = new.secret.trim();
     if secret.chars().count() < 16 || secret.len() > 256 {
@@ -99,7 +102,7 @@ pub async fn create(core: &Core, principal: &Principal, feed: &FeedRef, new: &Ne
     let by = principal.user().map(|u| u.id);
     let row = core.db.webhooks().create(feed.id, url, &events, &sealed, by, wharf_db::unix_now()).await?;
     tracing::info!(feed = %feed.name, webhook = row.id, "webhook added");
-    core.record(principal, Entry::feed("webhook.create", &feed, url).detail(format!("events {}", events.join(", "))))
+    core.record(principal, Entry::feed("webhook.create", &feed, url).detail(format!("events {}", words(&events))))
         .await;
     Ok(row.into())
 }
@@ -139,15 +142,21 @@ pub async fn send_test(core: &Core, principal: &Principal, feed: &FeedRef, id: i
     Ok(())
 }
 
+/// The events, comma-separated.
+fn words(events: &[WebhookEvent]) -> String {
+    events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 /// The webhook event of a change, and its package and version: only changes webhooks take.
-fn event_of(change: &Change) -> Option<(i64, &'static str, &str, &str, Option<&str>)> {
+fn event_of(change: &Change) -> Option<(i64, WebhookEvent, &str, &str, Option<&str>)> {
+    use WebhookEvent::*;
     Some(match change {
-        Change::VersionPublished { feed, krate, version } => (*feed, "publish", krate, version, None),
-        Change::VersionYanked { feed, krate, version, yanked: true } => (*feed, "yank", krate, version, None),
-        Change::VersionYanked { feed, krate, version, yanked: false } => (*feed, "unyank", krate, version, None),
-        Change::VersionDeleted { feed, krate, version } => (*feed, "delete", krate, version, None),
-        Change::VersionRestored { feed, krate, version } => (*feed, "restore", krate, version, None),
-        Change::VersionPromoted { feed, krate, version, view } => (*feed, "promote", krate, version, Some(view)),
+        Change::VersionPublished { feed, krate, version } => (*feed, Publish, krate, version, None),
+        Change::VersionYanked { feed, krate, version, yanked: true } => (*feed, Yank, krate, version, None),
+        Change::VersionYanked { feed, krate, version, yanked: false } => (*feed, Unyank, krate, version, None),
+        Change::VersionDeleted { feed, krate, version } => (*feed, Delete, krate, version, None),
+        Change::VersionRestored { feed, krate, version } => (*feed, Restore, krate, version, None),
+        Change::VersionPromoted { feed, krate, version, view } => (*feed, Promote, krate, version, Some(view)),
         _ => None?,
     })
 }
@@ -156,7 +165,7 @@ fn event_of(change: &Change) -> Option<(i64, &'static str, &str, &str, Option<&s
 pub async fn enqueue(core: &Core, change: &Change) -> CoreResult<u64> {
     let Some((feed_id, event, krate, version, view)) = event_of(change) else { return Ok(0) };
     // Most feeds have no webhook: one query says so, before the payload is built.
-    if !core.db.webhooks().list(feed_id).await?.iter().any(|h| h.events.iter().any(|e| e == event)) {
+    if !core.db.webhooks().list(feed_id).await?.iter().any(|h| h.events.contains(&event)) {
         return Ok(0);
     }
     let feed = core.db.feeds().get_by_id(feed_id).await?;
@@ -169,7 +178,7 @@ pub async fn enqueue(core: &Core, change: &Change) -> CoreResult<u64> {
     if let Some(view) = view {
         payload["view"] = json!(view);
     }
-    Ok(core.db.webhooks().enqueue(feed.id, None, event, &payload.to_string(), core.clock.now()).await?)
+    Ok(core.db.webhooks().enqueue(feed.id, None, event.as_str(), &payload.to_string(), core.clock.now()).await?)
 }
 
 /// Queues deliveries for every change this replica commits, for as long as the core

@@ -18,7 +18,7 @@ use wharf_service::{
     upstreams::{self, SourceInfo},
 };
 
-use super::{caller::Caller, schema};
+use super::caller::Caller;
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::{
@@ -32,7 +32,7 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 struct ScopeResource {
     #[serde(rename = "type")]
-    #[schema(value_type = schema::ScopeKind)]
+    #[schema(value_type = wharf_core::ScopeKind)]
     kind: ScopeKind,
     org: String,
     /// Project-scoped feeds only.
@@ -46,7 +46,7 @@ struct ScopeResource {
 #[serde(rename_all = "camelCase")]
 struct UpstreamSource {
     name: String,
-    #[schema(value_type = schema::SourceKind)]
+    #[schema(value_type = wharf_core::SourceKind)]
     kind: String,
     location: String,
     has_token: bool,
@@ -74,7 +74,7 @@ impl From<SourceInfo> for UpstreamSource {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpstreamSourceBody {
     name: String,
-    #[schema(value_type = schema::SourceKind)]
+    #[schema(value_type = wharf_core::SourceKind)]
     kind: String,
     /// `sparse`: the index URL (`sparse+https://…/index/`); `feed`: `ORG/[PROJECT/]FEED[@VIEW]`.
     #[serde(default)]
@@ -91,7 +91,7 @@ pub struct FeedResource {
     id: i64,
     name: String,
     description: String,
-    #[schema(value_type = schema::Visibility)]
+    #[schema(value_type = wharf_core::Visibility)]
     visibility: Visibility,
     scope: ScopeResource,
     upstream_enabled: bool,
@@ -104,7 +104,7 @@ pub struct FeedResource {
     /// Upstream versions younger than this many days are held back (0: off).
     upstream_cooldown_days: i64,
     /// `warn`, `hide` or `block` versions a security advisory affects.
-    #[schema(value_type = schema::AdvisoryPolicy)]
+    #[schema(value_type = wharf_core::AdvisoryPolicy)]
     advisory_policy: &'static str,
     /// Whether versions removed upstream stay in new resolution.
     keep_removed_upstream: bool,
@@ -169,7 +169,7 @@ pub struct CreateFeed {
     name: String,
     #[serde(default)]
     description: Option<String>,
-    #[schema(value_type = schema::Visibility)]
+    #[schema(value_type = wharf_core::Visibility)]
     visibility: String,
     /// Include packages from crates.io.
     #[serde(default)]
@@ -183,7 +183,7 @@ pub struct UpdateFeed {
     #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: Option<String>,
     description: Option<String>,
-    #[schema(value_type = Option<schema::Visibility>)]
+    #[schema(value_type = Option<wharf_core::Visibility>)]
     visibility: Option<String>,
     upstream_enabled: Option<bool>,
     /// Public feeds: may anonymous users save versions from the upstream?
@@ -196,7 +196,7 @@ pub struct UpdateFeed {
     /// Hold back upstream versions younger than this many days; 0 turns it off.
     upstream_cooldown_days: Option<i64>,
     /// `warn`, `hide` or `block` versions a security advisory affects.
-    #[schema(value_type = Option<schema::AdvisoryPolicy>)]
+    #[schema(value_type = Option<wharf_core::AdvisoryPolicy>)]
     advisory_policy: Option<String>,
     /// Keep versions removed upstream in new resolution.
     keep_removed_upstream: Option<bool>,

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use wharf_core::Role;
 use wharf_service::{Core, Need, roles};
 
-use super::{Unread, caller::Caller, schema};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath},
@@ -16,7 +16,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Permission {
     user: String,
-    #[schema(value_type = schema::Role)]
+    #[schema(value_type = wharf_core::Role)]
     role: Role,
 }
 
@@ -33,7 +33,7 @@ pub struct PermissionChange {
     /// The user's name.
     user: String,
     /// The role to give, or `null` to remove the user's.
-    #[schema(value_type = Option<schema::Role>)]
+    #[schema(value_type = Option<wharf_core::Role>)]
     role: Option<String>,
 }
 

@@ -13,7 +13,7 @@ use wharf_db::{TokenInfo, TokenRef};
 
 use wharf_service::{Core, rfc3339, tokens};
 
-use super::{Unread, caller::Caller, schema};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::ApiPath,
@@ -24,7 +24,7 @@ use crate::{
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateToken {
     name: String,
-    #[schema(value_type = schema::TokenScope)]
+    #[schema(value_type = wharf_core::TokenScope)]
     scope: String,
     /// Days until it expires; absent or `null`: never (a token minted with a token lives no
     /// longer than it).
@@ -37,7 +37,7 @@ pub struct CreateToken {
 pub struct TokenResource {
     id: i64,
     name: String,
-    #[schema(value_type = schema::TokenScope)]
+    #[schema(value_type = wharf_core::TokenScope)]
     scope: TokenScope,
     /// The token's first characters, to recognise it by.
     prefix: String,

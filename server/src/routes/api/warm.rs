@@ -20,7 +20,7 @@ use wharf_db::WarmJob;
 use wharf_index::lockfile::MAX_LOCKFILE;
 use wharf_service::warm;
 
-use super::{caller::Caller, schema};
+use super::caller::Caller;
 use crate::{
     error::{ApiError, ApiResult, ErrorBody},
     routes::{
@@ -43,7 +43,7 @@ pub struct JobPath {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobResource {
     id: i64,
-    #[schema(value_type = schema::WarmState)]
+    #[schema(value_type = wharf_core::WarmState)]
     state: String,
     /// Entries of the lockfile from a registry.
     total: i64,

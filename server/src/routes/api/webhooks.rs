@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wharf_service::{Core, Need, rfc3339, webhooks};
 
-use super::{Unread, caller::Caller, schema};
+use super::{Unread, caller::Caller};
 use crate::{
     error::{ApiResult, ErrorBody},
     routes::extract::{ApiPath, FeedPath},
@@ -35,7 +35,7 @@ pub struct CreateWebhook {
     /// administrators only).
     url: String,
     /// The events to send, at least one.
-    #[schema(value_type = Vec<schema::WebhookEvent>)]
+    #[schema(value_type = Vec<wharf_core::WebhookEvent>)]
     events: Vec<String>,
     /// 16 to 256 characters: each delivery is signed with it (`X-Wharf-Signature`). Never
     /// shown again.
@@ -48,8 +48,7 @@ pub struct CreateWebhook {
 pub struct WebhookResource {
     id: i64,
     url: String,
-    #[schema(value_type = Vec<schema::WebhookEvent>)]
-    events: Vec<String>,
+    events: Vec<wharf_core::WebhookEvent>,
     created_at: String,
 }
 
@@ -65,8 +64,7 @@ impl From<webhooks::Webhook> for WebhookResource {
 pub struct DeliveryResource {
     id: i64,
     event: String,
-    /// `pending`, `delivered` or `failed`.
-    state: String,
+    state: wharf_core::DeliveryState,
     attempts: i64,
     response_code: Option<i64>,
     error: Option<String>,
@@ -167,7 +165,7 @@ pub async fn deliveries(
         .map(|d| DeliveryResource {
             id: d.id,
             event: d.event,
-            next_attempt_at: (d.state == "pending").then(|| rfc3339(d.next_attempt_at)),
+            next_attempt_at: (d.state == wharf_core::DeliveryState::Pending).then(|| rfc3339(d.next_attempt_at)),
             state: d.state,
             attempts: d.attempts,
             response_code: d.response_code,

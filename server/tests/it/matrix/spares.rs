@@ -81,7 +81,7 @@ pub(super) async fn spare_webhook(cx: &Cx<'_>, project: &str, feed: &str) -> Str
     let sealed = cx.app.core().upstreams.key().unwrap().seal("a webhook secret 1234").unwrap();
     let hook = db
         .webhooks()
-        .create(feed_id, "https://hooks.example.com/wharf", &["publish".to_owned()], &sealed, None, 0)
+        .create(feed_id, "https://hooks.example.com/wharf", &[wharf_core::WebhookEvent::Publish], &sealed, None, 0)
         .await
         .unwrap();
     hook.id.to_string()
