@@ -1,6 +1,6 @@
 //! Building the application and serving it.
 
-use std::{io, sync::Arc, time::Duration};
+use std::{io, sync::Arc};
 
 use axum::{Router, serve::ListenerExt};
 use leptos::config::LeptosOptions;
@@ -79,13 +79,15 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     // Form errors travel in the page's address signed with a key every replica shares.
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());
-    spawn_housekeeping(Arc::downgrade(&registry), core.clone(), config.audit_retention_days);
-    // Webhook deliveries: queued from this replica's change events, sent in the background.
+    // Webhook deliveries: queued from this replica's change events, sent by a job below.
     wharf_service::webhooks::start(&core);
-    spawn_webhook_deliveries(Arc::downgrade(&registry), core.clone());
-    if let Some((url, every)) = &config.advisory_db {
-        spawn_advisory_fetch(Arc::downgrade(&registry), core.clone(), url.clone(), *every);
-    }
+    // Every background job (housekeeping, deliveries, the advisory fetch), for as long as
+    // the registry lives; the table is `wharf_service::jobs::all`.
+    let settings = wharf_service::jobs::Settings {
+        audit_retention_days: config.audit_retention_days,
+        advisory_db: config.advisory_db.clone(),
+    };
+    wharf_service::jobs::spawn_all(wharf_service::jobs::all(&settings), &core, &registry);
     let state = AppState::new(crate::state::Shared {
         leptos,
         core,
@@ -108,7 +110,6 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
     let (state, db) = build_state(&config).await?;
     let (draining, registry) = (state.draining.clone(), state.registry.clone());
     let app = routes::router(state);
-    spawn_session_sweeper(db.clone());
     let drain = config.drain;
     let stop = move || async move {
         shutdown_signal().await;
@@ -138,137 +139,12 @@ pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
                 .map_err(StartError::Serve)?;
         }
     }
-    registry.flush_download_counts().await;
+    if let Err(e) = registry.flush_download_counts().await {
+        tracing::warn!(error = ?e, "the last download counts could not be recorded");
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Flushes download counts every few seconds; hourly applies the feeds' retention rules,
-/// purges recycle bins, removes audit records past `audit_days` and old warm jobs; for as
-/// long as the registry lives.
-fn spawn_housekeeping(registry: std::sync::Weak<Registry>, core: wharf_service::Core, audit_days: i64) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-        let mut ticks = 0u64;
-        loop {
-            every.tick().await;
-            let Some(registry) = registry.upgrade() else { return };
-            registry.flush_download_counts().await;
-            if ticks.is_multiple_of(720) {
-                match wharf_service::retention::apply(&core, core.clock.now()).await {
-                    Ok(None) => tracing::debug!("another replica applies the retention rules"),
-                    Ok(Some(0)) => {}
-                    Ok(Some(n)) => tracing::info!(versions = n, "retention rules moved versions to recycle bins"),
-                    Err(e) => tracing::warn!(error = ?e, "applying retention rules failed"),
-                }
-                match registry.purge_recycle_bins().await {
-                    Ok(None) => tracing::debug!("another replica purges the recycle bins"),
-                    Ok(Some(0)) => {}
-                    Ok(Some(n)) => tracing::info!(versions = n, "purged from recycle bins after 30 days"),
-                    Err(e) => tracing::warn!(error = ?e, "purging recycle bins failed"),
-                }
-                if let Err(e) = wharf_service::audit_log::sweep(&core.db, audit_days).await {
-                    tracing::warn!(error = ?e, "removing old audit records failed");
-                }
-                match wharf_service::warm::sweep(&core, core.clock.now()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(jobs = n, "removed warm jobs finished a week ago"),
-                    Err(e) => tracing::warn!(error = ?e, "removing old warm jobs failed"),
-                }
-            }
-            ticks += 1;
-        }
-    });
-}
-
-/// Starts the webhook deliveries that are due, every second, for as long as the registry
-/// lives (each claimed by one replica; they run concurrently, a few per feed).
-fn spawn_webhook_deliveries(registry: std::sync::Weak<Registry>, core: wharf_service::Core) {
-    tokio::spawn(async move {
-        let courier = match wharf_service::webhooks::Courier::new() {
-            Ok(courier) => courier,
-            Err(e) => return tracing::error!(error = %e, "cannot build the webhooks' HTTP clients"),
-        };
-        let mut every = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            every.tick().await;
-            if registry.upgrade().is_none() {
-                return;
-            }
-            if let Err(e) = courier.deliver_due(&core).await {
-                tracing::warn!(error = %e, "sending webhook deliveries failed");
-            }
-        }
-    });
-}
-
-/// Fetches and imports the advisory database at start and then every `every`, on one
-/// replica at a time, for as long as the registry lives.
-fn spawn_advisory_fetch(registry: std::sync::Weak<Registry>, core: wharf_service::Core, url: String, every: Duration) {
-    tokio::spawn(async move {
-        let client = match reqwest::Client::builder().timeout(Duration::from_secs(120)).build() {
-            Ok(client) => client,
-            Err(e) => return tracing::error!(error = %e, "cannot build the advisory fetch's HTTP client"),
-        };
-        // After a failure, the next try comes sooner than the schedule: a minute, doubling.
-        let mut retry = Duration::from_secs(60);
-        loop {
-            if registry.upgrade().is_none() {
-                return;
-            }
-            let wait = match core.db.try_job_lock("advisory-fetch").await {
-                // Another replica fetches.
-                Ok(None) => every,
-                Ok(Some(lock)) => {
-                    let outcome = wharf_service::advisories::fetch_and_import(&core, &client, &url).await;
-                    lock.release().await;
-                    match outcome {
-                        Ok(report) => {
-                            tracing::info!(url, read = report.read, total = report.total, "advisories fetched");
-                            retry = Duration::from_secs(60);
-                            every
-                        }
-                        Err(e) => {
-                            tracing::warn!(url, error = %e, retry_in = ?retry, "fetching advisories failed");
-                            retry = (retry * 2).min(every);
-                            retry / 2
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = ?e, "fetching advisories: the job lock is unavailable");
-                    retry
-                }
-            };
-            tokio::time::sleep(wait).await;
-        }
-    });
-}
-
-/// Deletes expired sessions every hour, on one replica at a time.
-fn spawn_session_sweeper(db: Db) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            let lock = match db.try_job_lock("session-sweep").await {
-                Ok(Some(lock)) => lock,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "deleting expired sessions failed");
-                    continue;
-                }
-            };
-            let swept = db.sessions().delete_expired().await;
-            lock.release().await;
-            match swept {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
-                Err(e) => tracing::warn!(error = ?e, "deleting expired sessions failed"),
-            }
-        }
-    });
 }
 
 async fn shutdown_signal() {

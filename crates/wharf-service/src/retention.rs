@@ -87,15 +87,15 @@ pub async fn preview(core: &Core, principal: &Principal, feed: &FeedRef, now: i6
 }
 
 /// Applies every feed's rules at `now`, moving what they take to the recycle bins; one
-/// replica at a time (`None` when another is at it). Returns how many versions moved.
+/// replica at a time, under the `retention` job's lock (`None` when another replica is at
+/// it). Returns how many versions moved.
 pub async fn apply(core: &Core, now: i64) -> CoreResult<Option<usize>> {
-    let Some(lock) = core.db.try_job_lock("retention").await? else { return Ok(None) };
-    let moved = apply_under_lock(core, now).await;
-    lock.release().await;
-    moved.map(Some)
+    crate::jobs::exclusively(&core.db, crate::jobs::RETENTION, apply_under_lock(core, now)).await
 }
 
-async fn apply_under_lock(core: &Core, now: i64) -> CoreResult<usize> {
+/// [`apply`] for a caller that holds the job lock already: the `retention` job, which the
+/// runner in [`crate::jobs`] runs under it.
+pub(crate) async fn apply_under_lock(core: &Core, now: i64) -> CoreResult<usize> {
     let mut total = 0;
     for feed in core.db.feeds().with_retention().await? {
         let rules = Rules::of(&feed);

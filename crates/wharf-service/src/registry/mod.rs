@@ -205,35 +205,37 @@ impl Registry {
         *counts.entry((feed_id, name.to_ascii_lowercase(), version.to_owned())).or_default() += 1;
     }
 
-    /// Writes the counted downloads to the database in one transaction.
-    pub async fn flush_download_counts(&self) {
+    /// Writes the counted downloads to the database in one transaction; how many versions'
+    /// counts it wrote. When the write fails, the counts are kept for the next flush.
+    pub async fn flush_download_counts(&self) -> Result<usize, DbError> {
         let batch: Vec<_> = {
             let mut counts = self.download_counts.lock().expect("download counts poisoned");
             counts.drain().map(|((feed, name, version), n)| (feed, name, version, n)).collect()
         };
         if batch.is_empty() {
-            return;
+            return Ok(0);
         }
         if let Err(e) = self.db.packages().add_downloads(&batch).await {
-            tracing::warn!(error = ?e, versions = batch.len(), "could not record download counts; keeping them for later");
             let mut counts = self.download_counts.lock().expect("download counts poisoned");
             for (feed, name, version, n) in batch {
                 *counts.entry((feed, name, version)).or_default() += n;
             }
+            return Err(e);
         }
+        Ok(batch.len())
     }
 
     /// Purges versions that spent 30 days in a recycle bin, then deletes the files no
-    /// version refers to any more (theirs, and those of deleted feeds). `None` when another
-    /// replica is doing it.
+    /// version refers to any more (theirs, and those of deleted feeds); one replica at a
+    /// time, under the `purge-recycle-bins` job's lock (`None` when another replica is
+    /// doing it).
     pub async fn purge_recycle_bins(&self) -> Result<Option<usize>, DbError> {
-        let Some(lock) = self.db.try_job_lock("purge-recycle-bins").await? else { return Ok(None) };
-        let purged = self.purge_under_lock().await;
-        lock.release().await;
-        purged.map(Some)
+        crate::jobs::exclusively(&self.db, crate::jobs::PURGE_RECYCLE_BINS, self.purge_under_lock()).await
     }
 
-    async fn purge_under_lock(&self) -> Result<usize, DbError> {
+    /// [`Registry::purge_recycle_bins`] for a caller that holds the job lock already: the
+    /// `purge-recycle-bins` job, which the runner in [`crate::jobs`] runs under it.
+    pub(crate) async fn purge_under_lock(&self) -> Result<usize, DbError> {
         let before = unix_now() - RECYCLE_BIN_DAYS * 86_400;
         let purged = self.db.packages().purge_deleted(before).await?;
         if !purged.is_empty() {
