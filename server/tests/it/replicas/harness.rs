@@ -286,8 +286,27 @@ impl Balancer {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// Asks nginx to stop: SIGTERM to the master, which takes its workers with it (a
+    /// SIGKILL, as `kill_on_drop` sends, would leave the workers running, holding the
+    /// port and the test's output open).
+    fn terminate(&self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+    }
+
     pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+        self.terminate();
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_err() {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+impl Drop for Balancer {
+    /// Also when a test fails before [`Balancer::stop`].
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 
