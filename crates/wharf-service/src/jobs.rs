@@ -11,15 +11,11 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
-use wharf_db::{Db, DbError};
+use wharf_db::DbError;
 
 use crate::{Core, CoreResult, registry::Registry};
 
-/// The `retention` job's name, also its lock's: [`crate::retention::apply`] takes it too.
-pub const RETENTION: &str = "retention";
-/// The `purge-recycle-bins` job's name, also its lock's:
-/// [`Registry::purge_recycle_bins`] takes it too.
-pub const PURGE_RECYCLE_BINS: &str = "purge-recycle-bins";
+pub use crate::job_lock::{PURGE_RECYCLE_BINS, RETENTION, exclusively};
 
 /// Whether a job runs on one replica at a time or on every replica.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,20 +167,6 @@ pub fn all(settings: &Settings) -> Vec<Job> {
         }
     }
     jobs
-}
-
-/// Runs `work` while holding the job lock `name`, so that one replica at a time runs it;
-/// `None` (and `work` not run) when another replica holds the lock. The only place that
-/// takes a job lock: the runner goes through it, and so do the functions tests call
-/// directly (`retention::apply`, `Registry::purge_recycle_bins`).
-pub async fn exclusively<T, E>(db: &Db, name: &str, work: impl Future<Output = Result<T, E>>) -> Result<Option<T>, E>
-where
-    E: From<DbError>,
-{
-    let Some(lock) = db.try_job_lock(name).await? else { return Ok(None) };
-    let outcome = work.await;
-    lock.release().await;
-    outcome.map(Some)
 }
 
 /// Starts every job in `jobs`, each in a task of its own (a slow or failing job delays no

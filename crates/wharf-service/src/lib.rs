@@ -18,6 +18,7 @@ pub mod cooldown;
 pub mod error;
 pub mod events;
 pub mod feeds;
+pub mod job_lock;
 pub mod jobs;
 pub mod members;
 pub mod metrics;

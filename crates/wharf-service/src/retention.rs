@@ -90,7 +90,7 @@ pub async fn preview(core: &Core, principal: &Principal, feed: &FeedRef, now: i6
 /// replica at a time, under the `retention` job's lock (`None` when another replica is at
 /// it). Returns how many versions moved.
 pub async fn apply(core: &Core, now: i64) -> CoreResult<Option<usize>> {
-    crate::jobs::exclusively(&core.db, crate::jobs::RETENTION, apply_under_lock(core, now)).await
+    crate::job_lock::exclusively(&core.db, crate::job_lock::RETENTION, apply_under_lock(core, now)).await
 }
 
 /// [`apply`] for a caller that holds the job lock already: the `retention` job, which the

@@ -230,7 +230,7 @@ impl Registry {
     /// time, under the `purge-recycle-bins` job's lock (`None` when another replica is
     /// doing it).
     pub async fn purge_recycle_bins(&self) -> Result<Option<usize>, DbError> {
-        crate::jobs::exclusively(&self.db, crate::jobs::PURGE_RECYCLE_BINS, self.purge_under_lock()).await
+        crate::job_lock::exclusively(&self.db, crate::job_lock::PURGE_RECYCLE_BINS, self.purge_under_lock()).await
     }
 
     /// [`Registry::purge_recycle_bins`] for a caller that holds the job lock already: the
