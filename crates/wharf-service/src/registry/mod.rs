@@ -151,6 +151,20 @@ impl Registry {
     }
 
     /// The feed a Cargo URL names.
+    /// The feed `feed` names, from this registry's cache, if `principal` may do `action` on
+    /// it: how every cargo request is authorized (a feed the caller may not read answers
+    /// as a missing one).
+    pub async fn authorized(
+        &self,
+        core: &crate::Core,
+        principal: &wharf_auth::Principal,
+        feed: &crate::FeedRef,
+        action: wharf_auth::FeedAction,
+    ) -> crate::CoreResult<crate::Authorized<Arc<Feed>>> {
+        let found = self.feed(&FeedKey::new(&feed.org, feed.project.as_deref(), &feed.feed)).await;
+        crate::refs::authorize_found(core, principal, feed, found, action).await
+    }
+
     pub async fn feed(&self, key: &FeedKey) -> Result<Arc<Feed>, DbError> {
         if let Some(feed) = self.feeds.get(key) {
             return Ok(feed);

@@ -1,8 +1,11 @@
 //! Publishing to a feed: the body is checked in full, the file stored durably, and only
 //! then the version recorded, in one transaction; a refused publish leaves nothing.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use wharf_auth::{Denied, FeedAction, Principal};
 use wharf_db::{DbError, Feed, LocalVersion, User};
 use wharf_index::{
     crate_file::{self, CrateError},
@@ -11,6 +14,7 @@ use wharf_index::{
 };
 
 use super::Registry;
+use crate::{Core, CoreError, CoreResult, FeedRef};
 
 /// Largest `.crate` a publish may carry unless configured otherwise.
 pub const DEFAULT_MAX_CRATE_SIZE: usize = 10 * 1024 * 1024;
@@ -56,9 +60,45 @@ pub struct Published {
     pub version: String,
 }
 
+/// Leave to publish into one feed, which only [`Registry::admit_publish`] gives: an adapter
+/// reads a publish body only once it holds one, so a refused publish costs no read.
+#[derive(Debug)]
+pub struct PublishTicket {
+    feed: Arc<Feed>,
+    user: User,
+    token: Option<i64>,
+}
+
+impl PublishTicket {
+    /// The feed the ticket publishes into.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+}
+
 impl Registry {
+    /// Admits `principal` to publish into `feed`: Contributor or more, through an account
+    /// (a token of the read & write scope, or a session). The ticket, or the refusal.
+    pub async fn admit_publish(&self, core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<PublishTicket> {
+        let found = self.authorized(core, principal, feed, FeedAction::Write).await?;
+        let Principal::User { user, token, .. } = principal else {
+            return Err(CoreError::Denied(Denied::Unauthenticated));
+        };
+        Ok(PublishTicket { feed: found.feed, user: user.clone(), token: *token })
+    }
+
+    /// The largest publish body: the `.crate` limit, its metadata and their two lengths.
+    pub fn publish_body_limit(&self) -> usize {
+        self.max_crate_size + wharf_index::publish::MAX_METADATA_LEN + 8
+    }
+
+    /// Publishes the body of `PUT …/api/v1/crates/new` with a ticket's leave.
+    pub async fn publish_with(&self, ticket: PublishTicket, body: Bytes) -> Result<Published, PublishError> {
+        self.publish(&ticket.feed, &ticket.user, ticket.token, body).await
+    }
+
     /// Publishes the body of `PUT …/api/v1/crates/new` to `feed` as `user`.
-    pub async fn publish(
+    async fn publish(
         &self,
         feed: &Feed,
         user: &User,

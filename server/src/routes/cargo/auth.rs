@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use wharf_db::Feed;
-use wharf_service::{CoreError, refs::authorize_found};
+use wharf_service::CoreError;
 
 use super::{CargoPath, text_error};
 use crate::{
@@ -28,9 +28,18 @@ pub(super) async fn authorized(
     action: FeedAction,
 ) -> Result<(Arc<Feed>, Principal, FeedStanding), CoreError> {
     let principal = principal(state, headers).await?;
-    let found = state.registry.feed(&path.key()).await;
-    let feed = authorize_found(&state.core, &principal, &path.feed_ref(), found, action).await?;
+    let feed = state.registry.authorized(&state.core, &principal, &path.feed_ref(), action).await?;
     Ok((feed.feed, principal, feed.standing))
+}
+
+/// Leave to publish into the feed a Cargo request names, from the core.
+pub(super) async fn publish_ticket(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &CargoPath,
+) -> Result<wharf_service::registry::publish::PublishTicket, CoreError> {
+    let principal = principal(state, headers).await?;
+    state.registry.admit_publish(&state.core, &principal, &path.feed_ref()).await
 }
 
 /// The caller of a Cargo request, by its token (recording the token's use).

@@ -18,8 +18,6 @@ use serde::Deserialize;
 use super::table::RouteTable;
 use wharf_service::views::ViewSel;
 
-use crate::registry::FeedKey;
-
 pub fn routes() -> RouteTable {
     let mut table = RouteTable::default();
     for scope in ["/{org}", "/{org}/{project}"] {
@@ -63,10 +61,6 @@ impl CargoPath {
     /// Which registry of the feed: itself, `@local`, or a view.
     fn view(&self) -> ViewSel {
         ViewSel::split(&self.feed).1
-    }
-
-    fn key(&self) -> FeedKey {
-        FeedKey::new(&self.org, self.project.as_deref(), self.feed_name())
     }
 
     fn feed_ref(&self) -> wharf_service::FeedRef {

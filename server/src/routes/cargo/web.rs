@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wharf_db::{Feed, User};
+use wharf_db::Feed;
 
 use super::CargoPath;
 use wharf_service::CoreError;
@@ -28,21 +28,24 @@ async fn feed_for(
     headers: &HeaderMap,
     action: FeedAction,
 ) -> ApiResult<(std::sync::Arc<Feed>, Principal)> {
-    let tokens = state.core.public_url.join(wharf_core::urls::pages::TOKENS);
-    match super::auth::authorized(state, headers, path, action).await {
-        Ok((feed, principal, _)) => Ok((feed, principal)),
-        Err(CoreError::Denied(Denied::Unauthenticated)) => Err(ApiError::Unauthorized(format!(
-            "This needs a personal access token: create one on {tokens} and run `cargo login --registry <name>`."
-        ))),
-        Err(CoreError::BadCredentials(message)) => Err(ApiError::Unauthorized(format!(
-            "{message} Create a token on {tokens} and run `cargo login --registry <name>`."
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let (feed, principal, _) =
+        super::auth::authorized(state, headers, path, action).await.map_err(|e| refused(state, e))?;
+    Ok((feed, principal))
 }
 
-fn user_of(principal: &Principal) -> ApiResult<&User> {
-    principal.user().ok_or_else(|| ApiError::Unauthorized("This needs a personal access token.".into()))
+/// A refusal of the core as cargo's web API answers it: a missing or bad token says how to
+/// make one and log in.
+fn refused(state: &AppState, e: CoreError) -> ApiError {
+    let tokens = state.core.public_url.join(wharf_core::urls::pages::TOKENS);
+    match e {
+        CoreError::Denied(Denied::Unauthenticated) => ApiError::Unauthorized(format!(
+            "This needs a personal access token: create one on {tokens} and run `cargo login --registry <name>`."
+        )),
+        CoreError::BadCredentials(message) => ApiError::Unauthorized(format!(
+            "{message} Create a token on {tokens} and run `cargo login --registry <name>`."
+        )),
+        e => e.into(),
+    }
 }
 
 impl From<PublishError> for ApiError {
@@ -70,11 +73,11 @@ pub async fn publish(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
-    let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Write).await?;
-    let user = user_of(&principal)?;
+    let ticket = super::auth::publish_ticket(&state, &headers, &path).await.map_err(|e| refused(&state, e))?;
     // The whole body, bounded: the .crate limit plus room for the metadata and lengths. It
-    // is read only now that the caller may publish here; a larger declared one, not at all.
-    let limit = state.registry.max_crate_size + wharf_index::publish::MAX_METADATA_LEN + 8;
+    // is read only now that the core let the caller publish here; a larger declared one,
+    // not at all.
+    let limit = state.registry.publish_body_limit();
     let too_large = || {
         ApiError::PayloadTooLarge(format!(
             "The publish request is larger than this feed accepts: .crate files up to {} bytes.",
@@ -85,11 +88,7 @@ pub async fn publish(
         return Err(too_large());
     }
     let body = to_bytes(body, limit).await.map_err(|_| too_large())?;
-    let token = match &principal {
-        wharf_service::Principal::User { token, .. } => *token,
-        wharf_service::Principal::Anonymous | wharf_service::Principal::Operator => None,
-    };
-    state.registry.publish(&feed, user, token, body).await?;
+    state.registry.publish_with(ticket, body).await?;
     Ok(Json(json!({ "warnings": { "invalid_categories": [], "invalid_badges": [], "other": [] } })))
 }
 
