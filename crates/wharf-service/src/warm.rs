@@ -229,7 +229,7 @@ async fn warm_one(
         Ok(None) => {}
         Err(e) => return failed(e.to_string()),
     }
-    match registry.download(feed, &package.name, &package.version, Ok(()), caller).await {
+    match registry.download_admitted(feed, &package.name, &package.version, caller).await {
         // The file is stored once the download answers; its body is not needed here.
         Ok(_) => WarmOutcome::Saved,
         Err(e) => failed(e.to_string()),

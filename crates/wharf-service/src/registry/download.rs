@@ -85,21 +85,38 @@ pub(super) enum Saving {
 impl Registry {
     /// The file of `name` (as requested) at `version` in `feed`, for `caller` (who may read
     /// `feed`; its feed sources are checked here). Saving it from the upstream first happens
-    /// only when `may_save` is `Ok`; its `Err` says why not. A save is recorded in the
-    /// audit log as done by the caller.
+    /// only when the caller's `standing` on the feed allows saving (Collaborator, or
+    /// anyone where a public feed allows anonymous saves); otherwise the refusal says why. A
+    /// save is recorded in the audit log as done by the caller.
     pub async fn download(
         &self,
         feed: &Feed,
         name: &str,
         version: &str,
-        may_save: Result<(), String>,
         caller: &Principal,
+        standing: &wharf_auth::FeedStanding,
     ) -> Result<Download, DownloadError> {
-        let saving = match may_save {
+        // Saving a version the feed does not hold yet takes more than reading.
+        let saving = match wharf_auth::authorize(caller, standing, wharf_auth::FeedAction::SaveFromUpstream) {
             Ok(()) => Saving::Into,
-            Err(reason) => Saving::Refused(reason),
+            Err(wharf_auth::Denied::Forbidden(reason)) => Saving::Refused(reason),
+            Err(wharf_auth::Denied::Unauthenticated) => {
+                Saving::Refused("Saving new versions from the upstream needs a token.".to_owned())
+            }
         };
         self.download_at(feed, name, version, saving, caller, 0).await
+    }
+
+    /// [`Registry::download`] for a caller the core admitted to save into `feed` already
+    /// (who started a warm job: Collaborator or more).
+    pub(crate) async fn download_admitted(
+        &self,
+        feed: &Feed,
+        name: &str,
+        version: &str,
+        caller: &Principal,
+    ) -> Result<Download, DownloadError> {
+        self.download_at(feed, name, version, Saving::Into, caller, 0).await
     }
 
     /// [`Registry::download`] from a feed `depth` feeds down a chain of feed sources.

@@ -9,11 +9,7 @@ use axum::{
 use wharf_index::validate_crate_name;
 
 use super::{CargoPath, text_error};
-use crate::{
-    access::{Denied, FeedAction, authorize},
-    registry::DownloadError,
-    state::AppState,
-};
+use crate::{access::FeedAction, registry::DownloadError, state::AppState};
 
 #[tracing::instrument(name = "cargo.download", level = "debug", skip_all, fields(feed = %path.feed, krate = ?path.krate, version = ?path.version))]
 pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
@@ -27,13 +23,8 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
         Ok(found) => found,
         Err(e) => return super::auth::refusal(&state, e),
     };
-    // Saving a version the feed does not hold yet takes more than reading.
-    let may_save = authorize(&principal, &standing, FeedAction::SaveFromUpstream).map_err(|denied| match denied {
-        Denied::Forbidden(message) => message,
-        Denied::Unauthenticated => "Saving new versions from the upstream needs a token.".to_owned(),
-    });
     let found = match state.registry.view(&feed, &path.view()).await {
-        Ok(None) => state.registry.download(&feed, krate, version, may_save, &principal).await,
+        Ok(None) => state.registry.download(&feed, krate, version, &principal, &standing).await,
         Ok(Some(view)) => state.registry.view_download(&feed, &view, krate, version).await,
         Err(e) => return super::view_error(e),
     };
