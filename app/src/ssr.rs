@@ -66,6 +66,18 @@ impl From<CoreError> for PortalError {
                 refuse_with(413);
                 PortalError::Refused(message)
             }
+            CoreError::BadBody(message) => {
+                refuse_with(400);
+                PortalError::Refused(message)
+            }
+            CoreError::Withheld(message) => {
+                refuse_with(403);
+                PortalError::Refused(message)
+            }
+            CoreError::UpstreamFailed(message) => {
+                refuse_with(502);
+                PortalError::Refused(message)
+            }
             CoreError::Limited { message, retry_after } => {
                 refuse_with(429);
                 retry_after_header(retry_after);

@@ -77,7 +77,7 @@ impl ApiError {
         ApiError::Invalid(errors)
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -112,6 +112,9 @@ impl From<wharf_service::CoreError> for ApiError {
             E::Invalid(errors) => ApiError::Invalid(errors),
             E::Conflict(message) => ApiError::Conflict(message),
             E::TooLarge(message) => ApiError::PayloadTooLarge(message),
+            E::BadBody(message) => ApiError::BadRequest(message),
+            E::Withheld(message) => ApiError::Forbidden(message),
+            E::UpstreamFailed(message) => ApiError::Busy { status: StatusCode::BAD_GATEWAY, message, retry_after: 5 },
             E::Limited { message, retry_after } => {
                 ApiError::Busy { status: StatusCode::TOO_MANY_REQUESTS, message, retry_after }
             }

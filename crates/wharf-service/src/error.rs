@@ -1,5 +1,6 @@
 //! The one error of the core. Each adapter (cargo, REST, portal) maps its kinds to its own
-//! statuses in one place.
+//! statuses in one place; the cargo side's outcomes (a bad publish body, a version held
+//! back, quarantined or blocked, an upstream that failed) are kinds of it too.
 
 use wharf_auth::{CheckError, Denied};
 use wharf_core::FieldErrors;
@@ -28,6 +29,17 @@ pub enum CoreError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    /// The request's body is not what the operation takes: a publish body or `.crate` that
+    /// fails its checks.
+    #[error("{0}")]
+    BadBody(String),
+    /// The version is there, but the feed's policies withhold it: held back by the
+    /// cooldown, quarantined, or blocked by a security advisory.
+    #[error("{0}")]
+    Withheld(String),
+    /// An upstream registry the operation needed did not give what it asked for.
+    #[error("{0}")]
+    UpstreamFailed(String),
     /// Too many attempts: wait `retry_after` seconds.
     #[error("{message}")]
     Limited { message: String, retry_after: u64 },
@@ -70,6 +82,49 @@ impl From<DbError> for CoreError {
                     retry_after: 5,
                 }
             }
+            other => CoreError::Internal(Box::new(other)),
+        }
+    }
+}
+
+/// A message as a sentence: capital first letter, final full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// The outcomes of publish, yank and unyank as the core's kinds, which every adapter maps.
+impl From<crate::registry::publish::PublishError> for CoreError {
+    fn from(e: crate::registry::publish::PublishError) -> Self {
+        use crate::registry::publish::PublishError as P;
+        match e {
+            P::Body(e @ wharf_index::publish::BodyError::CrateTooLarge { .. }) => {
+                CoreError::TooLarge(sentence(&e.to_string()))
+            }
+            P::Body(e) => CoreError::BadBody(sentence(&e.to_string())),
+            P::Crate(e) => CoreError::BadBody(sentence(&e.to_string())),
+            P::Invalid(message) => CoreError::BadBody(message),
+            P::Conflict(message) => CoreError::Conflict(message),
+            P::NotFound(message) => CoreError::NotFound(message),
+            e @ P::Busy => CoreError::Unavailable { message: e.to_string(), retry_after: 5 },
+            other => CoreError::Internal(Box::new(other)),
+        }
+    }
+}
+
+/// The outcomes of a download as the core's kinds, which every adapter maps.
+impl From<crate::registry::DownloadError> for CoreError {
+    fn from(e: crate::registry::DownloadError) -> Self {
+        use crate::registry::DownloadError as D;
+        match e {
+            e @ D::NotFound { .. } => CoreError::NotFound(e.to_string()),
+            e @ D::SaveForbidden { .. } => CoreError::forbidden(e.to_string()),
+            e @ (D::HeldBack { .. } | D::Quarantined { .. } | D::Advisory { .. }) => CoreError::Withheld(e.to_string()),
+            e @ D::Upstream { .. } => CoreError::UpstreamFailed(e.to_string()),
             other => CoreError::Internal(Box::new(other)),
         }
     }

@@ -105,23 +105,14 @@ pub async fn upload(State(state): State<AppState>, Path(path): Path<FeedPath>, r
     }
 }
 
-/// The status and the words of a refusal by the core.
+/// The status (REST's, from its one mapping of the core's kinds) and the words of a
+/// refusal by the core, for the page.
 fn refusal(e: CoreError) -> (StatusCode, String) {
-    let status = match &e {
-        CoreError::NotFound(_) => StatusCode::NOT_FOUND,
-        CoreError::Denied(_) | CoreError::BadCredentials(_) => StatusCode::FORBIDDEN,
-        CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        CoreError::Conflict(_) => StatusCode::CONFLICT,
-        CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        CoreError::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        CoreError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let message = match e {
+    let message = match &e {
         CoreError::Invalid(errors) => errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
         other => other.to_string(),
     };
-    (status, message)
+    (crate::error::ApiError::from(e).status(), message)
 }
 
 /// The Warm page again, with `message` above the form.

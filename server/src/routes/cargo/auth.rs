@@ -67,6 +67,9 @@ pub(super) fn refusal(state: &AppState, e: CoreError) -> Response {
         CoreError::Invalid(errors) => text_error(StatusCode::BAD_REQUEST, errors.to_string()),
         CoreError::Conflict(message) => text_error(StatusCode::CONFLICT, message),
         CoreError::TooLarge(message) => text_error(StatusCode::PAYLOAD_TOO_LARGE, message),
+        CoreError::BadBody(message) => text_error(StatusCode::BAD_REQUEST, message),
+        CoreError::Withheld(message) => text_error(StatusCode::FORBIDDEN, message),
+        CoreError::UpstreamFailed(message) => text_error(StatusCode::BAD_GATEWAY, message),
         CoreError::Limited { message, .. } => text_error(StatusCode::TOO_MANY_REQUESTS, message),
         CoreError::Unavailable { message, .. } => text_error(StatusCode::SERVICE_UNAVAILABLE, message),
         CoreError::Internal(e) => {

@@ -38,15 +38,10 @@ pub async fn download(State(state): State<AppState>, Path(path): Path<CargoPath>
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(download.size));
             response
         }
-        Err(e @ DownloadError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
-        Err(e @ DownloadError::Upstream { .. }) => text_error(StatusCode::BAD_GATEWAY, e.to_string()),
-        Err(e @ DownloadError::SaveForbidden { .. }) => text_error(StatusCode::FORBIDDEN, e.to_string()),
-        Err(
-            e @ (DownloadError::HeldBack { .. } | DownloadError::Quarantined { .. } | DownloadError::Advisory { .. }),
-        ) => text_error(StatusCode::FORBIDDEN, e.to_string()),
-        Err(e) => {
+        Err(e @ (DownloadError::Storage(_) | DownloadError::Db(_))) => {
             tracing::error!(error = %e, "serving a crate file failed");
             text_error(StatusCode::SERVICE_UNAVAILABLE, "The crate file could not be read; try again.")
         }
+        Err(e) => super::auth::refusal(&state, e.into()),
     }
 }

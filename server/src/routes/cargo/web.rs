@@ -50,18 +50,7 @@ fn refused(state: &AppState, e: CoreError) -> ApiError {
 
 impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> Self {
-        match e {
-            PublishError::Body(e @ wharf_index::publish::BodyError::CrateTooLarge { .. }) => {
-                ApiError::PayloadTooLarge(sentence(&e.to_string()))
-            }
-            PublishError::Body(e) => ApiError::BadRequest(sentence(&e.to_string())),
-            PublishError::Crate(e) => ApiError::BadRequest(sentence(&e.to_string())),
-            PublishError::Invalid(message) => ApiError::BadRequest(message),
-            PublishError::Conflict(message) => ApiError::Conflict(message),
-            PublishError::NotFound(message) => ApiError::NotFound(message),
-            e @ PublishError::Busy => ApiError::Unavailable(e.to_string()),
-            other => ApiError::Internal(Box::new(other)),
-        }
+        CoreError::from(e).into()
     }
 }
 
@@ -174,14 +163,4 @@ pub async fn change_owners(
          feed's Permissions page (or PATCH …/_apis/packaging/feeds/{feed}/permissions)."
             .into(),
     ))
-}
-
-/// A message as a sentence: capital first letter, final full stop.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
