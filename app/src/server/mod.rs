@@ -1,5 +1,5 @@
-//! Server functions: the portal's calls into the server. Each one that reads a feed asks
-//! the one authorization function; each one that changes something checks the form's CSRF
+//! Server functions: the portal's calls into the server. Each one calls a core operation,
+//! which authorizes inside; each one that changes something checks the form's CSRF
 //! token first.
 
 mod account;

@@ -1,6 +1,7 @@
 //! Who is calling and what they may do. Credentials (Argon2id passwords, personal access
 //! tokens, browser sessions stored in the database), sign-in with rate limits, and
-//! [`access::authorize`], the one function that decides every permission. Shared by the
+//! [`access`], the one module that decides every permission (a feed's, an organization's
+//! and the instance's). Shared by the
 //! server's routes and the portal's server functions.
 
 pub mod access;

@@ -1,5 +1,5 @@
 //! Reading a feed's packages: the portal's listings and package page, cargo's search and
-//! owners. Each read authorizes through the one authorization function like every
+//! owners. Each read authorizes through `FeedRef::authorized` like every
 //! operation; only reads, so nothing is announced.
 
 use wharf_auth::{FeedAction, Principal};
