@@ -292,8 +292,7 @@ pub struct RecycledView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceView {
     pub name: String,
-    /// `crates-io`, `sparse` or `feed`.
-    pub kind: String,
+    pub kind: wharf_core::SourceKind,
     pub location: String,
     pub has_token: bool,
     /// RFC 3339.

@@ -34,12 +34,11 @@ pub fn FeedUpstreamsPage() -> impl IntoView {
     })
 }
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: wharf_core::SourceKind) -> &'static str {
     match kind {
-        "crates-io" => "crates.io",
-        "sparse" => "Sparse registry",
-        "feed" => "Feed",
-        _ => "Unknown",
+        wharf_core::SourceKind::CratesIo => "crates.io",
+        wharf_core::SourceKind::Sparse => "Sparse registry",
+        wharf_core::SourceKind::Feed => "Feed",
     }
 }
 
@@ -104,7 +103,7 @@ fn Upstreams(feed: FeedView, sources: Vec<SourceView>, csrf: String, error: Opti
                             <td>
                                 <strong>{s.name.clone()}</strong>
                                 <br/>
-                                <span class="badge">{kind_label(&s.kind)}</span>
+                                <span class="badge">{kind_label(s.kind)}</span>
                                 {s.has_token.then(|| view! { " " <span class="badge" title="A token is kept, sealed; it is never shown.">"token"</span> })}
                             </td>
                             <td class="mono location">{s.location.clone()}</td>

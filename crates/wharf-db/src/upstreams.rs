@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyPool, Row, any::AnyRow};
+use wharf_core::SourceKind;
 
 use crate::{DbError, DbResult};
 
@@ -14,8 +15,7 @@ pub struct UpstreamRow {
     /// 0 is asked first.
     pub position: i64,
     pub name: String,
-    /// `crates-io`, `sparse` or `feed`.
-    pub kind: String,
+    pub kind: SourceKind,
     /// `sparse`: the index URL.
     pub location: Option<String>,
     /// `feed`: the feed and view (`None`: the whole feed) it names.
@@ -54,7 +54,10 @@ impl UpstreamRow {
             feed_id: row.try_get("feed_id")?,
             position: row.try_get("position")?,
             name: row.try_get("name")?,
-            kind: row.try_get("kind")?,
+            kind: row
+                .try_get::<String, _>("kind")?
+                .parse()
+                .map_err(|e: String| DbError::Sqlx(sqlx::Error::Decode(e.into())))?,
             location: row.try_get("location")?,
             target_feed_id: row.try_get("target_feed_id")?,
             target_view_id: row.try_get("target_view_id")?,
@@ -80,7 +83,7 @@ impl UpstreamRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUpstream {
     pub name: String,
-    pub kind: String,
+    pub kind: SourceKind,
     pub location: Option<String>,
     pub target_feed_id: Option<i64>,
     pub target_view_id: Option<i64>,
@@ -92,7 +95,7 @@ impl NewUpstream {
     pub fn crates_io() -> Self {
         NewUpstream {
             name: "crates.io".into(),
-            kind: "crates-io".into(),
+            kind: SourceKind::CratesIo,
             location: None,
             target_feed_id: None,
             target_view_id: None,

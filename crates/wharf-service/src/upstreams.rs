@@ -11,7 +11,7 @@
 //! rule, so a version is always downloaded from the source its index line came from.
 
 use wharf_auth::{Denied, FeedAction, InstanceAction, Principal};
-use wharf_core::{FeedPatch, FieldErrors};
+use wharf_core::{FeedPatch, FieldErrors, SourceKind};
 use wharf_db::{DbError, Feed, NewUpstream, UpstreamRow};
 
 use crate::{
@@ -30,8 +30,6 @@ const MAX_TOKEN: usize = 4096;
 /// `location` of a feed source that is the feed's `@local` view.
 const LOCAL_MARK: &str = "@local";
 
-pub const KINDS: [&str; 3] = ["crates-io", "sparse", "feed"];
-
 /// A source as a request or a form gives it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceSpec {
@@ -49,7 +47,7 @@ pub struct SourceSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceInfo {
     pub name: String,
-    pub kind: String,
+    pub kind: SourceKind,
     /// The sparse index URL, or the feed (and view) of this instance.
     pub location: String,
     pub has_token: bool,
@@ -69,7 +67,7 @@ pub async fn describe(core: &Core, caller: &Principal, rows: &[UpstreamRow]) -> 
     for row in rows {
         let info = SourceInfo {
             name: row.name.clone(),
-            kind: row.kind.clone(),
+            kind: row.kind,
             location: location_of(core, row),
             has_token: row.token_sealed.is_some(),
             last_ok_at: row.last_ok_at,
@@ -100,10 +98,10 @@ async fn may_read(core: &Core, caller: &Principal, id: i64) -> CoreResult<bool> 
 }
 
 fn location_of(core: &Core, row: &UpstreamRow) -> String {
-    match row.kind.as_str() {
-        "crates-io" => format!("sparse+{}", core.upstreams.base().index),
-        "sparse" => format!("sparse+{}", row.location.as_deref().unwrap_or_default()),
-        _ => {
+    match row.kind {
+        SourceKind::CratesIo => format!("sparse+{}", core.upstreams.base().index),
+        SourceKind::Sparse => format!("sparse+{}", row.location.as_deref().unwrap_or_default()),
+        SourceKind::Feed => {
             let path = row.target_path.clone().unwrap_or_default();
             if row.location.as_deref() == Some(LOCAL_MARK) { format!("{path}{LOCAL_MARK}") } else { path }
         }
@@ -242,12 +240,14 @@ pub(crate) async fn plan(
 fn unchanged(core: &Core, row: &UpstreamRow, spec: &SourceSpec) -> bool {
     let location = spec.location.as_deref().map(str::trim).unwrap_or_default();
     row.name.eq_ignore_ascii_case(spec.name.trim())
-        && row.kind == spec.kind.trim()
-        && match row.kind.as_str() {
-            "crates-io" => true,
-            "sparse" => UpstreamConfig::new(location, core.upstreams.base().ttl, core.upstreams.base().timeout)
-                .is_ok_and(|c| Some(c.index.as_str()) == row.location.as_deref()),
-            _ => location.eq_ignore_ascii_case(&location_of(core, row)),
+        && spec.kind.parse() == Ok(row.kind)
+        && match row.kind {
+            SourceKind::CratesIo => true,
+            SourceKind::Sparse => {
+                UpstreamConfig::new(location, core.upstreams.base().ttl, core.upstreams.base().timeout)
+                    .is_ok_and(|c| Some(c.index.as_str()) == row.location.as_deref())
+            }
+            SourceKind::Feed => location.eq_ignore_ascii_case(&location_of(core, row)),
         }
 }
 
@@ -302,17 +302,19 @@ async fn new_source(
     }
     let location = spec.location.as_deref().map(str::trim).filter(|l| !l.is_empty());
     let token = spec.token.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let kind = spec.kind.trim();
-    if !KINDS.contains(&kind) {
-        errors.push(&field("kind"), format!("The kind must be one of {}.", KINDS.join(", ")));
-        return Err(CoreError::Invalid(errors));
-    }
-    if kind != "sparse" && token.is_some() {
+    let kind = match spec.kind.trim().parse::<SourceKind>() {
+        Ok(kind) => kind,
+        Err(_) => {
+            errors.push(&field("kind"), format!("The kind must be one of {}.", SourceKind::words()));
+            return Err(CoreError::Invalid(errors));
+        }
+    };
+    if kind != SourceKind::Sparse && token.is_some() {
         errors.push(&field("token"), "Only a sparse registry source takes a token.");
     }
     let mut source = NewUpstream {
         name: name.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         location: None,
         target_feed_id: None,
         target_view_id: None,
@@ -320,7 +322,7 @@ async fn new_source(
     };
     let sparse_refused = wharf_auth::authorize_instance(principal, InstanceAction::AddSparseSource).err();
     match kind {
-        "crates-io" => {
+        SourceKind::CratesIo => {
             if location.is_some() {
                 errors
                     .push(&field("location"), "A crates-io source takes no location: it is this instance's crates.io.");
@@ -328,10 +330,10 @@ async fn new_source(
         }
         // Wharf makes requests to whatever address a sparse source names: only its
         // administrators choose such addresses (feed Administrators pick crates.io or feeds).
-        "sparse" if sparse_refused.is_some() => {
+        SourceKind::Sparse if sparse_refused.is_some() => {
             errors.push(&field("kind"), sparse_refused.as_ref().map_or("", Denied::message))
         }
-        "sparse" => match location {
+        SourceKind::Sparse => match location {
             None => errors.push(&field("location"), "Give the registry's index URL, like sparse+https://host/index/."),
             Some(location) => {
                 let base = core.upstreams.base();
@@ -359,7 +361,7 @@ async fn new_source(
                 }
             }
         },
-        _ => match location {
+        SourceKind::Feed => match location {
             None => errors
                 .push(&field("location"), "Name the feed as ORG/PROJECT/FEED or ORG/FEED, with @VIEW if you like."),
             Some(location) => match target(core, principal, location).await {
@@ -439,11 +441,11 @@ pub(crate) fn shorthand(enabled: bool, old: &[UpstreamRow]) -> Option<Vec<NewUps
 /// The list with crates.io added after the others (`on`) or removed; `None` when it is
 /// as asked already.
 pub(crate) fn with_crates_io(on: bool, old: &[UpstreamRow]) -> Option<Vec<NewUpstream>> {
-    let has = old.iter().any(|row| row.kind == "crates-io");
+    let has = old.iter().any(|row| row.kind == SourceKind::CratesIo);
     if has == on {
         return None;
     }
-    let mut list: Vec<NewUpstream> = old.iter().filter(|row| row.kind != "crates-io").map(kept).collect();
+    let mut list: Vec<NewUpstream> = old.iter().filter(|row| row.kind != SourceKind::CratesIo).map(kept).collect();
     if on {
         let mut crates_io = NewUpstream::crates_io();
         // A source of another kind may be called crates.io already.
@@ -459,7 +461,7 @@ pub(crate) fn with_crates_io(on: bool, old: &[UpstreamRow]) -> Option<Vec<NewUps
 fn kept(row: &UpstreamRow) -> NewUpstream {
     NewUpstream {
         name: row.name.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind,
         location: row.location.clone(),
         target_feed_id: row.target_feed_id,
         target_view_id: row.target_view_id,
@@ -480,7 +482,7 @@ mod tests {
             feed_id: 1,
             position: 0,
             name: "mirror".into(),
-            kind: "sparse".into(),
+            kind: SourceKind::Sparse,
             location: Some("https://m/".into()),
             target_feed_id: None,
             target_view_id: None,

@@ -10,6 +10,7 @@ use std::{
 
 use base64::Engine as _;
 use ring::aead;
+use wharf_core::SourceKind;
 use wharf_db::{Db, UpstreamRow, unix_now};
 
 use super::upstream::{RegistryToken, Upstream, UpstreamConfig};
@@ -177,9 +178,9 @@ impl Upstreams {
     /// A stored source, ready for requests.
     pub fn resolve(&self, row: &UpstreamRow) -> Source {
         let (id, name) = (row.id, row.name.clone());
-        match (row.kind.as_str(), row.target_feed_id) {
-            ("crates-io", _) => Source::Registry { id, name, client: self.crates_io.clone() },
-            ("feed", Some(feed_id)) => {
+        match (row.kind, row.target_feed_id) {
+            (SourceKind::CratesIo, _) => Source::Registry { id, name, client: self.crates_io.clone() },
+            (SourceKind::Feed, Some(feed_id)) => {
                 let through = match (row.target_view_id, row.location.as_deref()) {
                     (Some(view), _) => Through::View(view),
                     (None, Some("@local")) => Through::Local,
@@ -187,11 +188,11 @@ impl Upstreams {
                 };
                 Source::Feed { id, name, feed_id, through }
             }
-            ("sparse", _) => match self.client(row) {
+            (SourceKind::Feed, None) => Source::Broken { id, name, error: "the feed it names is gone".into() },
+            (SourceKind::Sparse, _) => match self.client(row) {
                 Ok(client) => Source::Registry { id, name, client },
                 Err(error) => Source::Broken { id, name, error },
             },
-            (kind, _) => Source::Broken { id, name, error: format!("unknown kind of source {kind:?}") },
         }
     }
 

@@ -46,8 +46,7 @@ struct ScopeResource {
 #[serde(rename_all = "camelCase")]
 struct UpstreamSource {
     name: String,
-    #[schema(value_type = wharf_core::SourceKind)]
-    kind: String,
+    kind: wharf_core::SourceKind,
     location: String,
     has_token: bool,
     last_success_at: Option<String>,
