@@ -20,7 +20,7 @@ pub async fn warm_job(
     let job = wharf_service::warm::get(&core, &principal(&core).await?, &feed_ref, job).await?;
     Ok(WarmJobView {
         id: job.id,
-        done: job.state == "done",
+        done: job.state == wharf_core::WarmState::Done,
         total: job.total,
         saved: job.saved,
         present: job.present,

@@ -9,8 +9,7 @@ use crate::{DbError, DbResult};
 pub struct WarmJob {
     pub id: i64,
     pub feed_id: i64,
-    /// `running` or `done`.
-    pub state: String,
+    pub state: wharf_core::WarmState,
     pub total: i64,
     pub saved: i64,
     pub present: i64,
@@ -77,7 +76,7 @@ fn job(r: &sqlx::any::AnyRow) -> Result<WarmJob, sqlx::Error> {
     Ok(WarmJob {
         id: r.try_get("id")?,
         feed_id: r.try_get("feed_id")?,
-        state: r.try_get("state")?,
+        state: r.try_get::<String, _>("state")?.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         total: r.try_get("total")?,
         saved: r.try_get("saved")?,
         present: r.try_get("present")?,

@@ -43,8 +43,7 @@ pub struct JobPath {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobResource {
     id: i64,
-    #[schema(value_type = wharf_core::WarmState)]
-    state: String,
+    state: wharf_core::WarmState,
     /// Entries of the lockfile from a registry.
     total: i64,
     /// Saved from the upstream by this job.
@@ -153,9 +152,9 @@ pub async fn status(
         async move {
             let mut follow = follow?;
             loop {
-                let now = (follow.job.state.clone(), follow.job.saved, follow.job.present, follow.job.failed.len());
+                let now = (follow.job.state, follow.job.saved, follow.job.present, follow.job.failed.len());
                 if follow.shown.as_ref() != Some(&now) {
-                    let done = follow.job.state == "done";
+                    let done = follow.job.state == wharf_core::WarmState::Done;
                     let event = Event::default()
                         .event(if done { "done" } else { "progress" })
                         .json_data(JobEvent::since(&follow.job, follow.sent));
@@ -176,15 +175,15 @@ pub async fn status(
 struct Follow {
     job: WarmJob,
     sent: usize,
-    shown: Option<(String, i64, i64, usize)>,
+    shown: Option<(wharf_core::WarmState, i64, i64, usize)>,
 }
 
 /// One event of a job's stream: the counts, and only the failures not sent before.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JobEvent<'a> {
+struct JobEvent {
     id: i64,
-    state: &'a str,
+    state: wharf_core::WarmState,
     total: i64,
     saved: i64,
     present: i64,
@@ -194,11 +193,11 @@ struct JobEvent<'a> {
     failed: Vec<Failed>,
 }
 
-impl<'a> JobEvent<'a> {
-    fn since(job: &'a WarmJob, sent: usize) -> Self {
+impl JobEvent {
+    fn since(job: &WarmJob, sent: usize) -> Self {
         JobEvent {
             id: job.id,
-            state: &job.state,
+            state: job.state,
             total: job.total,
             saved: job.saved,
             present: job.present,
