@@ -95,13 +95,16 @@ impl<T: Into<Caller>> From<Option<T>> for Caller {
     }
 }
 
+/// A change to the configuration, made before the app is built.
+type ConfigTweak = Box<dyn FnOnce(&mut ServeConfig) + Send>;
+
 /// How a [`TestApp`] is made: [`TestApp::builder`], its options, then [`TestAppBuilder::build`].
 #[must_use]
 pub struct TestAppBuilder {
     engine: Engine,
     public_url: String,
     accounts: bool,
-    tweaks: Vec<Box<dyn FnOnce(&mut ServeConfig) + Send>>,
+    tweaks: Vec<ConfigTweak>,
 }
 
 impl TestAppBuilder {
