@@ -17,7 +17,8 @@ pub enum Engine {
     Postgres,
 }
 
-/// A database made for one test. Call [`TestDatabase::remove`] at the end of the test.
+/// A database made for one test, removed when it is dropped: at the end of the test, and
+/// also when the test panics, so a failing PostgreSQL test leaves no database behind.
 pub struct TestDatabase {
     pub url: String,
     /// Keeps the SQLite file (and any crate storage a test puts beside it) alive.
@@ -56,13 +57,44 @@ impl TestDatabase {
         }
     }
 
-    /// Drops the PostgreSQL database (the SQLite file goes with the temporary directory).
-    pub async fn remove(self) {
-        if let Some(name) = &self.pg_name
-            && let Ok(mut conn) = PgConnection::connect(&admin_url()).await
-        {
-            let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+    /// The name of the PostgreSQL database, or `None` on SQLite (or once it is removed).
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
+    }
+
+    /// Removes the database now rather than when it is dropped. Dropping does the same;
+    /// this only lets a test wait for it on its own runtime.
+    pub async fn remove(mut self) {
+        if let Some(name) = self.pg_name.take() {
+            drop_pg_database(&name).await;
         }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the PostgreSQL database (the SQLite file goes with the temporary directory).
+    ///
+    /// `Drop` is synchronous and often runs on a runtime thread, where blocking on a future
+    /// would panic or deadlock a current-thread runtime. So the drop runs on a thread of its
+    /// own, with a small runtime of its own, and this waits for that thread: the test ends
+    /// only once its database is gone. Errors are ignored, never raised: a panic here
+    /// during a test's own panic would abort the whole test binary.
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        let dropper = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(drop_pg_database(&name));
+            }
+        });
+        let _ = dropper.join();
+    }
+}
+
+/// Drops the PostgreSQL database `name`, closing any connection still open to it.
+async fn drop_pg_database(name: &str) {
+    if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
+        let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+        let _ = conn.close().await;
     }
 }
 

@@ -5,16 +5,16 @@ use serde_json::json;
 use wharf_core::TokenScope;
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Caller, TestApp};
 
 const FEEDS: &str = "/default/default/_apis/packaging/feeds";
 const PERMISSIONS: &str = "/default/default/_apis/packaging/feeds/team/permissions";
 
 async fn owners_manage_permissions(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let ada = app.user_with_token("ada", TokenScope::Write).await;
-    let ada_read = app.user_with_token("ada", TokenScope::Read).await;
-    let bob = app.user_with_token("bob", TokenScope::Write).await;
+    let ada = app.user("ada", TokenScope::Write).await;
+    let ada_read = app.user("ada", TokenScope::Read).await;
+    let bob = app.user("bob", TokenScope::Write).await;
     // The creator of a feed is its Owner.
     let res = app.json_as(&ada, Method::POST, FEEDS, json!({"name": "team", "visibility": "private"})).await;
     assert_eq!(res.status, StatusCode::CREATED);
@@ -23,7 +23,7 @@ async fn owners_manage_permissions(engine: Engine) {
 
     // Anonymous: 401. No role on a private feed: as if it did not exist. A read-scoped
     // token: 403.
-    assert_eq!(app.raw(Method::GET, PERMISSIONS, None, "").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get_as(&Caller::Anonymous, PERMISSIONS).await.status, StatusCode::UNAUTHORIZED);
     let res = app.get_as(&bob, PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -33,7 +33,7 @@ async fn owners_manage_permissions(engine: Engine) {
     let res = app.get_as(&ada_read, PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("read & write"));
-    let res = app.get_as("wharf_not-a-token", PERMISSIONS).await;
+    let res = app.get_as(&Caller::Token("wharf_not-a-token".into()), PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 
     // All changes or none: an unknown user or role refuses the whole list.
@@ -60,28 +60,28 @@ async fn owners_manage_permissions(engine: Engine) {
     assert_eq!(app.get_as(&bob, PERMISSIONS).await.status, StatusCode::FORBIDDEN);
     let res = app.json_as(&ada, Method::PATCH, PERMISSIONS, json!([{"user": "bob", "role": null}])).await;
     assert_eq!(res.body, owners);
-    app.finish().await;
 }
 
 async fn tokens_over_rest(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let ada = app.user_with_token("ada", TokenScope::Write).await;
-    let ada_read = app.user_with_token("ada", TokenScope::Read).await;
+    let ada = app.user("ada", TokenScope::Write).await;
+    let ada_read = app.user("ada", TokenScope::Read).await;
 
     let body = json!({"name": "laptop", "scope": "read", "expiresInDays": 30});
-    assert_eq!(app.json_anon(Method::POST, "/_apis/tokens", body.clone()).await.status, StatusCode::UNAUTHORIZED);
+    let res = app.json_as(&Caller::Anonymous, Method::POST, "/_apis/tokens", body.clone()).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     let res = app.json_as(&ada, Method::POST, "/_apis/tokens", body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let secret = res.body["token"].as_str().unwrap().to_owned();
-    assert!(secret.starts_with("wharf_"));
+    let laptop = Caller::Token(res.body["token"].as_str().unwrap().to_owned());
+    assert!(laptop.token().unwrap().starts_with("wharf_"));
     assert_eq!((&res.body["name"], &res.body["scope"]), (&json!("laptop"), &json!("read")));
     let id = res.body["id"].as_i64().unwrap();
 
     // Listed without the secret; the new token works.
-    let list = app.get_as(&secret, "/_apis/tokens").await;
+    let list = app.get_as(&laptop, "/_apis/tokens").await;
     assert_eq!(list.status, StatusCode::OK);
-    let laptop = list.body.as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
-    assert!(laptop.get("token").is_none() && laptop["prefix"].as_str().unwrap().len() < 20);
+    let listed = list.body.as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
+    assert!(listed.get("token").is_none() && listed["prefix"].as_str().unwrap().len() < 20);
 
     // Refusals: bad input (422, nothing stored), a read token minting a write token (403).
     let before = app.get_as(&ada, "/_apis/tokens").await.body.as_array().unwrap().len();
@@ -95,12 +95,33 @@ async fn tokens_over_rest(engine: Engine) {
     assert_eq!(app.get_as(&ada, "/_apis/tokens").await.body.as_array().unwrap().len(), before);
 
     // Revoked: gone at once.
-    let res = app.raw_as(Some(&ada), Method::DELETE, &format!("/_apis/tokens/{id}"), None, "").await;
+    let res = app.request_as(&ada, Method::DELETE, &format!("/_apis/tokens/{id}")).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get_as(&secret, "/_apis/tokens").await.status, StatusCode::UNAUTHORIZED);
-    let res = app.raw_as(Some(&ada), Method::DELETE, &format!("/_apis/tokens/{id}"), None, "").await;
+    assert_eq!(app.get_as(&laptop, "/_apis/tokens").await.status, StatusCode::UNAUTHORIZED);
+    let res = app.request_as(&ada, Method::DELETE, &format!("/_apis/tokens/{id}")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    app.finish().await;
 }
 
-on_both_engines!(owners_manage_permissions, tokens_over_rest);
+/// Managing permissions takes both a role of Administrator or more and a read & write token.
+async fn managing_permissions_takes_the_role_and_the_scope(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let res = app.json(Method::POST, FEEDS, json!({"name": "team", "visibility": "private"})).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let owner = app.owner("olive", "team").await;
+    let reader = app.reader("rita", "team").await;
+    assert_eq!(app.get_as(&owner, PERMISSIONS).await.status, StatusCode::OK);
+    let res = app.get_as(&reader, PERMISSIONS).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+
+    // Made an Administrator, the reader's read-only token still may not; a new read & write
+    // token may.
+    let promote = json!([{"user": reader.name(), "role": "administrator"}]);
+    assert_eq!(app.json_as(&owner, Method::PATCH, PERMISSIONS, promote).await.status, StatusCode::OK);
+    let res = app.get_as(&reader, PERMISSIONS).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("read & write"), "{}", res.body);
+    let rita = app.user(reader.name(), TokenScope::Write).await;
+    assert_eq!(app.get_as(&rita, PERMISSIONS).await.status, StatusCode::OK);
+}
+
+on_both_engines!(owners_manage_permissions, tokens_over_rest, managing_permissions_takes_the_role_and_the_scope);

@@ -40,7 +40,7 @@ async fn visitor(app: &TestApp) -> (String, String) {
 use tower::ServiceExt;
 
 async fn first_run_setup_creates_one_administrator(engine: Engine) {
-    let app = TestApp::spawn_empty(engine).await;
+    let app = TestApp::builder(engine).without_accounts().build().await;
     // No account: every page leads to the setup page.
     for path in ["/", "/default/_artifacts", "/_signin", "/_user/tokens"] {
         let req = Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
@@ -85,7 +85,6 @@ async fn first_run_setup_creates_one_administrator(engine: Engine) {
     assert_eq!(status, StatusCode::CONFLICT, "{text}");
     assert!(text.contains("already set up"), "{text}");
     assert_eq!(app.db().users().count().await.unwrap(), 1);
-    app.finish().await;
 }
 
 async fn sign_in_and_out_with_sessions_in_the_database(engine: Engine) {
@@ -146,7 +145,6 @@ async fn sign_in_and_out_with_sessions_in_the_database(engine: Engine) {
     let (status, page) = app.page_with(Some(&session), "/_user/tokens").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(page.contains("/_signin?next=%2F_user%2Ftokens"), "{page}");
-    app.finish().await;
 }
 
 async fn wrong_passwords_get_one_message_and_are_limited(engine: Engine) {
@@ -177,7 +175,6 @@ async fn wrong_passwords_get_one_message_and_are_limited(engine: Engine) {
     // Nothing changed: the visitor is still nobody.
     let (status, _) = app.page_with(Some(&cookie), "/_user/tokens").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    app.finish().await;
 }
 
 async fn form_posts_without_the_csrf_token_change_nothing(engine: Engine) {
@@ -216,7 +213,6 @@ async fn form_posts_without_the_csrf_token_change_nothing(engine: Engine) {
     assert!(text.contains(r#""secret":"wharf_"#), "the new token is the answer: {text}");
     assert_eq!(app.db().tokens().list(root.id).await.unwrap().len(), before + 1);
     let _ = other_cookie;
-    app.finish().await;
 }
 
 async fn tokens_page_shows_a_new_token_once(engine: Engine) {
@@ -245,7 +241,6 @@ async fn tokens_page_shows_a_new_token_once(engine: Engine) {
     let (status, _, text) = app.send_raw(call("/_fn/create_token", Some(&cookie), &body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
     assert_eq!(app.db().tokens().list(root.id).await.unwrap().len(), count);
-    app.finish().await;
 }
 
 async fn expired_and_foreign_tokens_are_refused(engine: Engine) {
@@ -298,15 +293,13 @@ async fn expired_and_foreign_tokens_are_refused(engine: Engine) {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("Packaging: read & write"));
-    app.finish().await;
 }
 
 async fn behind_https_the_session_cookie_is_secure(engine: Engine) {
-    let app = TestApp::spawn_at(engine, "https://wharf.example").await;
+    let app = TestApp::builder(engine).public_url("https://wharf.example").without_accounts().build().await;
     let res = app.router().oneshot(call("/_fn/form_token", None, "")).await.unwrap();
     let (_, header) = set_cookie(&res).expect("a session cookie");
     assert!(header.contains("Secure") && header.contains("HttpOnly") && header.contains("SameSite=Lax"), "{header}");
-    app.finish().await;
 }
 
 on_both_engines!(

@@ -89,7 +89,6 @@ async fn accounts_and_tokens_from_the_command_line(engine: Engine) {
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "Created user 'cy', a member of organization 'default'.");
     assert!(app.db().users().by_name("cy").await.is_ok());
-    app.finish().await;
 }
 
 on_both_engines!(accounts_and_tokens_from_the_command_line);

@@ -170,10 +170,10 @@ async fn serve_tarball(body: Vec<u8>) -> String {
 async fn the_database_is_fetched_from_its_url_on_a_schedule(engine: Engine) {
     let base = serve_tarball(fixture_tarball()).await;
     let url = format!("{base}/advisory-db.tar.gz");
-    let app = crate::helpers::TestApp::spawn_configured(engine, |config| {
-        config.advisory_db = Some((url.clone(), Duration::from_secs(3600)));
-    })
-    .await;
+    let app = crate::helpers::TestApp::builder(engine)
+        .configure(|config| config.advisory_db = Some((url, Duration::from_secs(3600))))
+        .build()
+        .await;
     // The first fetch runs at start; its audit record is written after the import commits.
     let mut import = None;
     for _ in 0..100 {
@@ -194,7 +194,6 @@ async fn the_database_is_fetched_from_its_url_on_a_schedule(engine: Engine) {
     let err = wharf_service::advisories::fetch_and_import(app.core(), &client, &missing).await.unwrap_err();
     assert!(err.to_string().contains("answered 404"), "{err}");
     assert_eq!(app.db().advisories().count().await.unwrap(), 3);
-    app.finish().await;
 }
 
 on_both_engines!(

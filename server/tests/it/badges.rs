@@ -109,7 +109,6 @@ async fn a_badge_shows_the_newest_version_cargo_sees(engine: Engine) {
         page.contains("[![shiny](http://wharf.test/default/_packaging/open/Cargo/badge/shiny.svg)](http://wharf.test/default/_artifacts/feed/open/package/shiny)"),
         "{page}"
     );
-    app.finish().await;
 }
 
 on_both_engines!(a_badge_shows_the_newest_version_cargo_sees);

@@ -63,7 +63,7 @@ async fn shared_files_survive_refusals_and_purges(engine: Engine) {
     for cksum in &expected {
         assert!(app.db().crate_files().exists(cksum).await.unwrap());
     }
-    Arc::try_unwrap(app).ok().expect("every task is done").finish().await;
+    drop(Arc::try_unwrap(app).ok().expect("every task is done"));
 }
 
 /// One race over `ROUNDS` versions of crate `name`; answers the versions that do not
@@ -157,7 +157,6 @@ async fn a_lone_refused_publish_leaves_nothing(engine: Engine) {
     assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), first).await.status, StatusCode::OK);
     assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), other).await.status, StatusCode::CONFLICT);
     assert_eq!(crate::helpers::files_under(&app.data_dir().join("storage")).len(), 1);
-    app.finish().await;
 }
 
 on_both_engines!(shared_files_survive_refusals_and_purges, a_lone_refused_publish_leaves_nothing);

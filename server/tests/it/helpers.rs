@@ -11,10 +11,12 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 use wharf::config::{LogFormat, ServeConfig, UpstreamConfig};
-use wharf_core::PublicUrl;
+use wharf_core::{PublicUrl, Role};
 use wharf_db::Db;
 use wharf_test_support::{Engine, TestDatabase};
 
+/// The real router on a fresh database. The database is removed when the app is dropped,
+/// also when the test panics: there is nothing to call at the end of a test.
 pub struct TestApp {
     router: Router,
     registry: std::sync::Arc<wharf::registry::Registry>,
@@ -31,44 +33,133 @@ pub struct TestResponse {
     pub body: Value,
 }
 
-impl TestApp {
-    /// The app with a Wharf administrator `root` (and its token).
-    pub async fn spawn(engine: Engine) -> Self {
-        let mut app = Self::spawn_empty(engine).await;
-        app.admin_token = admin_token(&app.db).await;
-        app
+/// Who sends a request: nobody, a user made for the test, or a token as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// No credentials at all.
+    Anonymous,
+    /// A user with a personal access token, made by [`TestApp::user`], [`TestApp::member`]
+    /// and the like.
+    User { name: String, token: String },
+    /// A bearer token as is: the administrator's, one the API minted, or a forged one.
+    Token(String),
+}
+
+impl Caller {
+    /// The bearer token this caller sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Caller::Anonymous => None,
+            Caller::User { token, .. } | Caller::Token(token) => Some(token),
+        }
     }
 
-    /// The app as installed: no account at all.
-    pub async fn spawn_empty(engine: Engine) -> Self {
-        Self::spawn_at(engine, "http://wharf.test").await
+    /// The user's name, for a caller made as a user.
+    pub fn name(&self) -> &str {
+        match self {
+            Caller::User { name, .. } => name,
+            _ => panic!("{self:?} is no user made by the test"),
+        }
     }
 
-    /// The app as installed, known to its users at `public_url`.
-    pub async fn spawn_at(engine: Engine, public_url: &str) -> Self {
-        Self::spawn_with(engine, public_url, |_| {}).await
+    /// `request` with this caller's credentials: `Authorization: Bearer …`, or nothing.
+    pub fn apply(&self, request: axum::http::request::Builder) -> axum::http::request::Builder {
+        match self.token() {
+            Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            None => request,
+        }
+    }
+}
+
+impl From<&Caller> for Caller {
+    fn from(caller: &Caller) -> Self {
+        caller.clone()
+    }
+}
+
+impl From<&str> for Caller {
+    fn from(token: &str) -> Self {
+        Caller::Token(token.to_owned())
+    }
+}
+
+impl From<&String> for Caller {
+    fn from(token: &String) -> Self {
+        Caller::Token(token.clone())
+    }
+}
+
+impl<T: Into<Caller>> From<Option<T>> for Caller {
+    fn from(token: Option<T>) -> Self {
+        token.map_or(Caller::Anonymous, Into::into)
+    }
+}
+
+/// A change to the configuration, made before the app is built.
+type ConfigTweak = Box<dyn FnOnce(&mut ServeConfig) + Send>;
+
+/// How a [`TestApp`] is made: [`TestApp::builder`], its options, then [`TestAppBuilder::build`].
+#[must_use]
+pub struct TestAppBuilder {
+    engine: Engine,
+    public_url: String,
+    accounts: bool,
+    tweaks: Vec<ConfigTweak>,
+}
+
+impl TestAppBuilder {
+    /// The address the app's users know it by (`http://wharf.test` unless set).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = url.to_owned();
+        self
     }
 
-    /// [`TestApp::spawn`] with trusted proxies or a metrics token.
-    pub async fn spawn_with_network(engine: Engine, network: wharf::config::Network) -> Self {
-        Self::spawn_configured(engine, |config| config.network = network).await
+    /// The app as installed: no account at all, so no administrator and no
+    /// [`TestApp::admin_token`].
+    pub fn without_accounts(mut self) -> Self {
+        self.accounts = false;
+        self
     }
 
-    /// The app with a Wharf administrator `root`, its configuration changed by `tweak`.
-    pub async fn spawn_configured(engine: Engine, tweak: impl FnOnce(&mut ServeConfig)) -> Self {
-        let mut app = Self::spawn_with(engine, "http://wharf.test", tweak).await;
-        app.admin_token = admin_token(&app.db).await;
-        app
+    /// Trusted proxies, a metrics token and body time limits.
+    pub fn network(self, network: wharf::config::Network) -> Self {
+        self.configure(move |config| config.network = network)
     }
 
-    async fn spawn_with(engine: Engine, public_url: &str, tweak: impl FnOnce(&mut ServeConfig)) -> Self {
-        let test_db = TestDatabase::new(engine).await;
+    /// The upstream sparse index at `index_url` (none answers unless set), with a minute's
+    /// timeout.
+    pub fn upstream(self, index_url: &str) -> Self {
+        let upstream = UpstreamConfig::new(index_url, Duration::from_secs(300), Duration::from_secs(60))
+            .expect("an upstream index URL");
+        self.configure(move |config| config.upstream = upstream)
+    }
+
+    /// The largest `.crate` accepted (64 KiB unless set).
+    pub fn max_crate_size(self, bytes: usize) -> Self {
+        self.configure(move |config| config.max_crate_size = bytes)
+    }
+
+    /// No secret key: what needs one (upstream credentials) is refused.
+    pub fn without_secret_key(self) -> Self {
+        self.configure(|config| config.secret_key = None)
+    }
+
+    /// Any other change to the configuration, applied after the options above.
+    pub fn configure(mut self, tweak: impl FnOnce(&mut ServeConfig) + Send + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// Creates the database and the app on it, with the administrator `root` and its token
+    /// unless [`TestAppBuilder::without_accounts`].
+    pub async fn build(self) -> TestApp {
+        let test_db = TestDatabase::new(self.engine).await;
         let mut config = ServeConfig {
             audit_retention_days: 365,
             advisory_db: None,
             clock: Default::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            public_url: PublicUrl::parse(public_url).unwrap(),
+            public_url: PublicUrl::parse(&self.public_url).unwrap(),
             data_dir: test_db.dir.path().join("data"),
             database_url: test_db.url.clone(),
             storage: wharf::config::StorageUrl::File(test_db.dir.path().join("data").join("storage")),
@@ -88,11 +179,57 @@ impl TestApp {
                 wharf::config::SecretKey::from_secret("test secret key of thirty-two chars!").unwrap(),
             )),
         };
-        tweak(&mut config);
+        for tweak in self.tweaks {
+            tweak(&mut config);
+        }
         let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");
         let (registry, core) = (state.registry.clone(), state.core.clone());
         let router = wharf::routes::router(state);
-        TestApp { router, registry, core, db, test_db, admin_token: String::new() }
+        let admin_token = if self.accounts { admin_token(&db).await } else { String::new() };
+        TestApp { router, registry, core, db, test_db, admin_token }
+    }
+}
+
+impl TestApp {
+    /// A builder for the app, on `engine`.
+    pub fn builder(engine: Engine) -> TestAppBuilder {
+        TestAppBuilder { engine, public_url: "http://wharf.test".into(), accounts: true, tweaks: Vec::new() }
+    }
+
+    /// The app with a Wharf administrator `root` (and its token), all else by default.
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::builder(engine).build().await
+    }
+
+    /// The Wharf administrator `root`, with its read & write token.
+    pub fn admin(&self) -> Caller {
+        Caller::User { name: "root".into(), token: self.admin_token.clone() }
+    }
+
+    /// A user `name` (created unless present) with a new token of `scope`, and no role.
+    pub async fn user(&self, name: &str, scope: wharf_core::TokenScope) -> Caller {
+        Caller::User { name: name.to_owned(), token: user_token(&self.db, name, scope).await }
+    }
+
+    /// A user `name` with `role` on the feed `feed` of `default/default` and a new token of
+    /// `scope`.
+    pub async fn member(&self, name: &str, feed: &str, role: Role, scope: wharf_core::TokenScope) -> Caller {
+        let caller = self.user(name, scope).await;
+        let project = self.db.scopes().resolve("default", Some("default")).await.expect("the default project");
+        let feed = self.db.feeds().get(&project, feed).await.expect("the feed");
+        let (user, _) = self.db.users().by_name(name).await.unwrap();
+        self.db.roles().set(feed.id, user.id, Some(role)).await.unwrap();
+        caller
+    }
+
+    /// A Reader of `feed` with a read-only token.
+    pub async fn reader(&self, name: &str, feed: &str) -> Caller {
+        self.member(name, feed, Role::Reader, wharf_core::TokenScope::Read).await
+    }
+
+    /// An Owner of `feed` with a read & write token.
+    pub async fn owner(&self, name: &str, feed: &str) -> Caller {
+        self.member(name, feed, Role::Owner, wharf_core::TokenScope::Write).await
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -103,23 +240,16 @@ impl TestApp {
         (status, location, bytes)
     }
 
-    pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: &str) -> TestResponse {
-        self.raw_as(None, method, path, content_type, body).await
-    }
-
-    /// A request with `Authorization: Bearer <token>` when `token` is given.
+    /// A request as `caller` (a [`Caller`], or a token as is); the answer parsed as JSON.
     pub async fn raw_as(
         &self,
-        token: Option<&str>,
+        caller: impl Into<Caller>,
         method: Method,
         path: &str,
         content_type: Option<&str>,
         body: &str,
     ) -> TestResponse {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
+        let mut builder = caller.into().apply(Request::builder().method(method).uri(path));
         if let Some(ct) = content_type {
             builder = builder.header(header::CONTENT_TYPE, ct);
         }
@@ -135,12 +265,7 @@ impl TestApp {
 
     /// A JSON API request as the Wharf administrator `root`.
     pub async fn json(&self, method: Method, path: &str, body: Value) -> TestResponse {
-        self.raw_as(Some(&self.admin_token), method, path, Some("application/json"), &body.to_string()).await
-    }
-
-    /// A JSON API request without credentials.
-    pub async fn json_anon(&self, method: Method, path: &str, body: Value) -> TestResponse {
-        self.raw(method, path, Some("application/json"), &body.to_string()).await
+        self.json_as(&self.admin_token, method, path, body).await
     }
 
     /// A `PUT` of raw bytes with a token, as cargo publishes; the answer parsed as JSON.
@@ -151,12 +276,19 @@ impl TestApp {
         TestResponse { status, location, body }
     }
 
-    pub async fn json_as(&self, token: &str, method: Method, path: &str, body: Value) -> TestResponse {
-        self.raw_as(Some(token), method, path, Some("application/json"), &body.to_string()).await
+    /// A JSON API request as `caller`.
+    pub async fn json_as(&self, caller: impl Into<Caller>, method: Method, path: &str, body: Value) -> TestResponse {
+        self.raw_as(caller, method, path, Some("application/json"), &body.to_string()).await
     }
 
-    pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
-        self.raw_as(Some(token), Method::GET, path, None, "").await
+    /// A `GET` as `caller`.
+    pub async fn get_as(&self, caller: impl Into<Caller>, path: &str) -> TestResponse {
+        self.raw_as(caller, Method::GET, path, None, "").await
+    }
+
+    /// A request without a body as `caller`.
+    pub async fn request_as(&self, caller: impl Into<Caller>, method: Method, path: &str) -> TestResponse {
+        self.raw_as(caller, method, path, None, "").await
     }
 
     /// A user with a token of `scope`; returns the token.
@@ -166,7 +298,7 @@ impl TestApp {
 
     /// A request without a body as the Wharf administrator `root`.
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {
-        self.raw_as(Some(&self.admin_token), method, path, None, "").await
+        self.request_as(&self.admin_token, method, path).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
@@ -234,11 +366,6 @@ impl TestApp {
 
     pub fn test_db(&self) -> &TestDatabase {
         &self.test_db
-    }
-
-    pub async fn finish(self) {
-        self.db.close().await;
-        self.test_db.remove().await;
     }
 }
 

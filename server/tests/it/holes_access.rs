@@ -11,7 +11,7 @@ use tower::ServiceExt;
 use wharf_core::TokenScope;
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Caller, TestApp};
 
 const FEEDS: &str = "/default/_apis/packaging/feeds";
 
@@ -25,7 +25,7 @@ async fn private_feed(app: &TestApp, name: &str) {
 async fn private_feed_names_cannot_be_probed(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     private_feed(&app, "secret").await;
-    let eve = app.user_with_token("eve", TokenScope::Write).await;
+    let eve = app.user("eve", TokenScope::Write).await;
     for (path, missing) in [
         ("/default/_packaging/secret/Cargo/index/config.json", "/default/_packaging/nothing/Cargo/index/config.json"),
         ("/default/_packaging/secret/Cargo/index/se/rd/serde", "/default/_packaging/nothing/Cargo/index/se/rd/serde"),
@@ -34,13 +34,12 @@ async fn private_feed_names_cannot_be_probed(engine: Engine) {
             "/default/_packaging/nothing/Cargo/api/v1/crates/serde/1.0.0/download",
         ),
     ] {
-        let anon = |p: &str| Request::get(p).body(Body::empty()).unwrap();
-        let (hidden, _, _) = app.send_raw(anon(path)).await;
-        let (absent, _, _) = app.send_raw(anon(missing)).await;
+        let get = |caller: &Caller, p: &str| caller.apply(Request::get(p)).body(Body::empty()).unwrap();
+        let (hidden, _, _) = app.send_raw(get(&Caller::Anonymous, path)).await;
+        let (absent, _, _) = app.send_raw(get(&Caller::Anonymous, missing)).await;
         assert_eq!((hidden, absent), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED), "{path}");
-        let signed = |p: &str| Request::get(p).header(header::AUTHORIZATION, &eve).body(Body::empty()).unwrap();
-        let (hidden, _, hidden_text) = app.send_raw(signed(path)).await;
-        let (absent, _, absent_text) = app.send_raw(signed(missing)).await;
+        let (hidden, _, hidden_text) = app.send_raw(get(&eve, path)).await;
+        let (absent, _, absent_text) = app.send_raw(get(&eve, missing)).await;
         assert_eq!((hidden, absent), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND), "{path}");
         assert_eq!(hidden_text.replace("secret", "nothing"), absent_text, "{path}");
     }
@@ -48,11 +47,10 @@ async fn private_feed_names_cannot_be_probed(engine: Engine) {
     let absent = app.get_as(&eve, &format!("{FEEDS}/nothing")).await;
     assert_eq!((hidden.status, absent.status), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(hidden.body.to_string().replace("secret", "nothing"), absent.body.to_string());
-    let eve_user = app.db().users().by_name("eve").await.unwrap().0;
+    let eve_user = app.db().users().by_name(eve.name()).await.unwrap().0;
     let (cookie, _) = app.session_for(Some(&eve_user)).await;
     let (status, _) = app.page_with(Some(&cookie), "/default/_artifacts/feed/secret").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    app.finish().await;
 }
 
 /// Eight Owners each remove all the others at the same moment: the feed keeps an Owner.
@@ -62,9 +60,9 @@ async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
         let feed = format!("shared-{round}");
         private_feed(&app, &feed).await;
         let names: Vec<String> = (0..8).map(|i| format!("owner{round}x{i}")).collect();
-        let mut tokens = Vec::new();
+        let mut owners = Vec::new();
         for name in &names {
-            tokens.push(app.user_with_token(name, TokenScope::Write).await);
+            owners.push(app.user(name, TokenScope::Write).await);
         }
         let grant: Vec<_> = names.iter().map(|n| json!({"user": n, "role": "owner"})).collect();
         let path = format!("{FEEDS}/{feed}/permissions");
@@ -72,10 +70,11 @@ async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
         // The creator (root) steps down, so only the eight remain.
         let res = app.json(Method::PATCH, &path, json!([{"user": "root", "role": null}])).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        let attempts = names.iter().zip(&tokens).map(|(me, token)| {
-            let others: Vec<_> = names.iter().filter(|n| *n != me).map(|n| json!({"user": n, "role": null})).collect();
-            let request = Request::patch(path.as_str())
-                .header(header::AUTHORIZATION, token.as_str())
+        let attempts = owners.iter().map(|me| {
+            let others: Vec<_> =
+                names.iter().filter(|n| *n != me.name()).map(|n| json!({"user": n, "role": null})).collect();
+            let request = me
+                .apply(Request::patch(path.as_str()))
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(json!(others).to_string()))
                 .unwrap();
@@ -90,7 +89,6 @@ async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
         assert!(owners >= 1, "round {round}: no Owner left after {statuses:?}");
         assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
     }
-    app.finish().await;
 }
 
 /// A token can mint one no stronger and no longer-lived than itself, which dies with it
@@ -121,16 +119,15 @@ async fn tokens_minted_by_tokens_never_outlive_them(engine: Engine) {
     // A read token cannot revoke.
     let read = app.json_as(&parent_secret, Method::POST, "/_apis/tokens", json!({"name": "r", "scope": "read"})).await;
     let read_secret = read.body["token"].as_str().unwrap().to_owned();
-    let res = app.raw_as(Some(&read_secret), Method::DELETE, &format!("/_apis/tokens/{}", parent.id), None, "").await;
+    let res = app.request_as(&read_secret, Method::DELETE, &format!("/_apis/tokens/{}", parent.id)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     assert_eq!(app.get_as(&child_secret, "/_apis/tokens").await.status, StatusCode::OK);
     // Revoking the parent kills every token minted with it, at once.
-    let res = app.raw_as(Some(&parent_secret), Method::DELETE, &format!("/_apis/tokens/{}", parent.id), None, "").await;
+    let res = app.request_as(&parent_secret, Method::DELETE, &format!("/_apis/tokens/{}", parent.id)).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
     for secret in [&parent_secret, &child_secret, &read_secret] {
         assert_eq!(app.get_as(secret, "/_apis/tokens").await.status, StatusCode::UNAUTHORIZED);
     }
-    app.finish().await;
 }
 
 /// The tokens page shows a new token in the answer to its form, and nowhere else: not in
@@ -173,7 +170,6 @@ async fn a_new_token_is_stored_nowhere(engine: Engine) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = app.page_with(Some(&cookie), location.as_deref().unwrap()).await;
     assert!(page.contains("Give the token a name"), "{page}");
-    app.finish().await;
 }
 
 /// A REST change made with only the session cookie needs the session's CSRF token and
@@ -203,7 +199,6 @@ async fn rest_changes_by_cookie_need_the_csrf_token(engine: Engine) {
     // Reading needs no token.
     let read = Request::get(format!("{FEEDS}/team")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
     assert_eq!(app.send_raw(read).await.0, StatusCode::OK);
-    app.finish().await;
 }
 
 /// With a metrics token, `/_metrics` answers only to it.
@@ -213,20 +208,13 @@ async fn metrics_can_be_kept_behind_a_token(engine: Engine) {
         metrics_token_hash: Some(wharf::auth::hash_token("scrape-me")),
         ..Default::default()
     };
-    let app = TestApp::spawn_with_network(engine, network).await;
-    let get = |auth: Option<&str>| {
-        let mut request = Request::get("/_metrics");
-        if let Some(auth) = auth {
-            request = request.header(header::AUTHORIZATION, auth);
-        }
-        app.send_raw(request.body(Body::empty()).unwrap())
-    };
-    assert_eq!(get(None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(get(Some("Bearer wrong")).await.0, StatusCode::UNAUTHORIZED);
-    let (status, _, text) = get(Some("Bearer scrape-me")).await;
+    let app = TestApp::builder(engine).network(network).build().await;
+    let get = |caller: Caller| app.send_raw(caller.apply(Request::get("/_metrics")).body(Body::empty()).unwrap());
+    assert_eq!(get(Caller::Anonymous).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(Caller::Token("wrong".into())).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, text) = get(Caller::Token("scrape-me".into())).await;
     assert_eq!(status, StatusCode::OK);
     assert!(text.contains("wharf_"), "{text}");
-    app.finish().await;
 }
 
 on_both_engines!(

@@ -93,7 +93,6 @@ async fn an_advisory_links_only_to_an_http_page(engine: Engine) {
         assert!(page.contains(&format!("<a href=\"{href}\"")), "no link to {href}: {page}");
     }
     assert!(!page.to_ascii_lowercase().contains("javascript:"), "{page}");
-    app.finish().await;
 }
 
 /// The nonce of a policy's `script-src`, after checking the policy is the strict one.
@@ -208,7 +207,6 @@ async fn every_portal_page_sends_a_policy_with_its_scripts_nonce(engine: Engine)
     // What is not a page sends no policy of the portal's.
     let (_, headers, _) = send(&app, get("/_health".to_owned()).unwrap()).await;
     assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_none());
-    app.finish().await;
 }
 
 on_both_engines!(an_advisory_links_only_to_an_http_page, every_portal_page_sends_a_policy_with_its_scripts_nonce);

@@ -47,7 +47,6 @@ async fn sign_in_goes_only_to_paths_of_this_site(engine: Engine) {
         assert_eq!(res.status(), StatusCode::OK, "{next:?}");
         assert_eq!(res.headers().get(header::LOCATION).unwrap(), expected, "{next:?}");
     }
-    app.finish().await;
 }
 
 /// Sixty wrong passwords at once: each attempt is recorded before its password is checked,
@@ -84,7 +83,6 @@ async fn concurrent_wrong_passwords_cannot_pass_the_limit(engine: Engine) {
     let right = form(&[("csrf", &csrf), ("name", "ada"), ("password", "correct horse battery")]);
     let res = app.router().oneshot(post("/_fn/sign_in", &cookie, &right)).await.unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    app.finish().await;
 }
 
 /// An error written into a link (`?__path=…&__err=…`) is not shown; the server's own
@@ -111,7 +109,6 @@ async fn only_errors_the_server_signed_are_shown(engine: Engine) {
     let path = location.strip_prefix("http://wharf.test").unwrap_or(&location);
     let (_, page) = app.page_with(Some(&cookie), path).await;
     assert!(page.contains("The user name or password is not right."), "{page}");
-    app.finish().await;
 }
 
 /// Every server function that can change something refuses, before it runs, a call without
@@ -144,7 +141,6 @@ async fn state_changing_server_functions_need_the_csrf_token(engine: Engine) {
     }
     let feeds_after = app.db().feeds().list(wharf_db::feeds::FeedFilter::WholeOrganization(1)).await.unwrap().len();
     assert_eq!(feeds_before, feeds_after, "a refused call changed something");
-    app.finish().await;
 }
 
 on_both_engines!(

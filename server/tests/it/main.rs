@@ -32,6 +32,7 @@ mod replicas;
 mod retention;
 mod running;
 mod served_lines;
+mod test_app;
 mod upstream_faults;
 mod upstream_limits;
 mod upstream_sources;
@@ -106,7 +107,6 @@ async fn create_returns_the_feed(engine: Engine) {
     assert_eq!(res.body["upstreamEnabled"], json!(false));
     assert_eq!(res.body["upstreamSources"], json!([]));
     assert_eq!(res.body["indexUrl"], json!("sparse+http://wharf.test/default/_packaging/shared/Cargo/index/"));
-    app.finish().await;
 }
 
 async fn duplicate_names_are_409(engine: Engine) {
@@ -123,7 +123,6 @@ async fn duplicate_names_are_409(engine: Engine) {
     let res = app.json(Method::POST, ORG_FEEDS, json!({"name": "crates", "visibility": "public"})).await;
     assert_eq!(res.status, StatusCode::CREATED);
     assert_eq!(app.get(PROJECT_FEEDS).await.body["count"], json!(1));
-    app.finish().await;
 }
 
 async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
@@ -188,7 +187,6 @@ async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
 
     assert_eq!(app.get(PROJECT_FEEDS).await.body, json!({"count": 0, "value": []}));
     assert_eq!(app.get(ORG_FEEDS).await.body, json!({"count": 0, "value": []}));
-    app.finish().await;
 }
 
 async fn list_get_patch_delete(engine: Engine) {
@@ -246,7 +244,6 @@ async fn list_get_patch_delete(engine: Engine) {
     assert_eq!(app.get(&format!("{PROJECT_FEEDS}/gamma")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.request(Method::DELETE, &format!("{PROJECT_FEEDS}/gamma")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(PROJECT_FEEDS).await.body["count"], json!(1));
-    app.finish().await;
 }
 
 async fn unknown_things_are_404(engine: Engine) {
@@ -273,7 +270,6 @@ async fn unknown_things_are_404(engine: Engine) {
         .json(Method::POST, "/default/web/_apis/packaging/feeds", json!({"name": "a", "visibility": "public"}))
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    app.finish().await;
 }
 
 async fn portal_pages_render_with_statuses(engine: Engine) {
@@ -295,7 +291,6 @@ async fn portal_pages_render_with_statuses(engine: Engine) {
     let home = app.page("/").await;
     assert_eq!(home.0, StatusCode::OK);
     assert!(home.1.contains("data-feed=\"team\""));
-    app.finish().await;
 }
 
 on_both_engines!(

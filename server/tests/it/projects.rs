@@ -55,7 +55,6 @@ async fn projects_are_created_renamed_and_deleted(engine: Engine) {
     );
     assert_eq!(app.request(Method::DELETE, "/default/_apis/projects/frontend").await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.request(Method::DELETE, "/default/_apis/projects/frontend").await.status, StatusCode::NOT_FOUND);
-    app.finish().await;
 }
 
 async fn a_project_being_filled_is_never_deleted_with_its_feeds(engine: Engine) {
@@ -90,7 +89,6 @@ async fn a_project_being_filled_is_never_deleted_with_its_feeds(engine: Engine) 
         assert_eq!(left, made, "round {round}: {created:?}");
         assert!(created.iter().all(|s| s.is_success() || s.is_client_error()), "round {round}: {created:?}");
     }
-    app.finish().await;
 }
 
 async fn organizations_have_their_own_projects(engine: Engine) {
@@ -122,7 +120,6 @@ async fn organizations_have_their_own_projects(engine: Engine) {
     assert!(page.contains("id=\"project-switcher\"") && page.contains("data-project=\"web\""), "{page}");
     let (_, projects) = app.page("/acme/_settings/projects").await;
     assert!(projects.contains("data-project=\"web\""), "{projects}");
-    app.finish().await;
 }
 
 on_both_engines!(

@@ -192,7 +192,6 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
     }
     assert_eq!(crate::helpers::files_under(&app.data_dir().join("storage")).len(), files);
     assert_eq!(app.db().packages().versions(feed_id, "good").await.unwrap().len(), 1);
-    app.finish().await;
 }
 
 /// Delete to the recycle bin, the reserved number, restore; downloads counted in batches.
@@ -206,8 +205,7 @@ async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
     assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
     let index = "/default/_packaging/team/Cargo/index/go/od/good";
     let download = "/default/_packaging/team/Cargo/api/v1/crates/good/1.0.0/download";
-    let owned = app;
-    let app = &owned;
+    let app = &app;
     let plain = |path: &'static str| async move {
         let req = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
         app.send_raw(req).await.0
@@ -244,14 +242,13 @@ async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
     assert_eq!(plain(index).await, StatusCode::OK);
     assert_eq!(plain(download).await, StatusCode::OK);
     assert_eq!(app.request(Method::POST, restore).await.status, StatusCode::NOT_FOUND);
-    owned.finish().await;
 }
 
 /// Archives built to make the check hold or unpack much: an oversized manifest and a gzip
 /// bomb are refused with a 400 that says why, quickly, and leave nothing behind.
 async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
     // Crates up to the default 10 MiB: the unpack limit is then 80 MiB.
-    let app = TestApp::spawn_configured(engine, |c| c.max_crate_size = 10 * 1024 * 1024).await;
+    let app = TestApp::builder(engine).max_crate_size(10 * 1024 * 1024).build().await;
     let res =
         app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
     let feed_id = res.body["id"].as_i64().unwrap();
@@ -297,7 +294,6 @@ async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
     assert!(app.db().packages().list(feed_id, "").await.unwrap().is_empty());
     let stored = crate::helpers::files_under(&app.data_dir().join("storage"));
     assert!(stored.is_empty(), "files left behind: {stored:?}");
-    app.finish().await;
 }
 
 on_both_engines!(

@@ -86,7 +86,6 @@ async fn retention_runs_on_a_controlled_clock(engine: Engine) {
     assert_eq!(wharf_service::retention::apply(app.core(), t0 + 60 * day).await.unwrap(), Some(1));
     assert_eq!(wharf_service::retention::apply(app.core(), t0 + 9000 * day).await.unwrap(), Some(0));
     assert_eq!(live_versions(&app).await, ["1.0.0", "2.0.0"]);
-    app.finish().await;
 }
 
 on_both_engines!(retention_runs_on_a_controlled_clock);

@@ -415,13 +415,12 @@ async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: E
     assert_eq!(res.body["upstreamSources"], json!([]), "{}", res.body);
     let res = app.json(Method::POST, &format!("{API}/b/upstreams/none/test"), json!({})).await;
     assert_eq!(res.status, 404, "{}", res.body);
-    app.finish().await;
 }
 
 /// Without the operator's secret key nothing can seal a token: a source with one is
 /// refused, naming what to set, and one without is taken.
 async fn tokens_need_the_operators_secret_key(engine: Engine) {
-    let app = TestApp::spawn_configured(engine, |config| config.secret_key = None).await;
+    let app = TestApp::builder(engine).without_secret_key().build().await;
     let res = app.json(Method::POST, API, json!({"name": "m", "visibility": "private"})).await;
     assert_eq!(res.status, 201, "{}", res.body);
     let mirror = |token: Option<&str>| {
@@ -440,7 +439,6 @@ async fn tokens_need_the_operators_secret_key(engine: Engine) {
     let res = app.json(Method::PATCH, &format!("{API}/m"), mirror(None)).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body["upstreamSources"][0]["hasToken"], json!(false));
-    app.finish().await;
 }
 
 /// Two feeds made each other's upstream at the same moment, many times over: each time at
@@ -470,7 +468,7 @@ async fn concurrent_changes_never_close_a_cycle(engine: Engine) {
             assert_eq!(res.status, 200, "{}", res.body);
         }
     }
-    std::sync::Arc::into_inner(app).expect("no other handle").finish().await;
+    drop(std::sync::Arc::into_inner(app).expect("no other handle"));
 }
 
 on_both_engines!(

@@ -14,7 +14,7 @@ use wharf_core::{Role, TokenScope};
 use wharf_db::{JobLimits, Tally};
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::{TestApp, user_token};
+use crate::helpers::{Caller, TestApp};
 
 const LOCKFILE: &str = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\
                         source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
@@ -50,41 +50,31 @@ async fn feed(app: &TestApp, name: &str) -> wharf_db::Feed {
     app.db().feeds().get(&scope, name).await.unwrap()
 }
 
-/// A user with `role` on `feed` and a token of `scope`.
-async fn member(app: &TestApp, name: &str, feed: &wharf_db::Feed, role: Option<Role>, scope: TokenScope) -> String {
-    let token = user_token(app.db(), name, scope).await;
-    let (user, _) = app.db().users().by_name(name).await.unwrap();
-    if role.is_some() {
-        app.db().roles().set(feed.id, user.id, role).await.unwrap();
-    }
-    token
-}
-
-async fn post_lockfile(app: &TestApp, token: &str, feed: &str) -> crate::helpers::TestResponse {
-    app.raw_as(Some(token), Method::POST, &warm_path(feed), Some("text/plain"), LOCKFILE).await
+async fn post_lockfile(app: &TestApp, caller: &Caller, feed: &str) -> crate::helpers::TestResponse {
+    app.raw_as(caller, Method::POST, &warm_path(feed), Some("text/plain"), LOCKFILE).await
 }
 
 async fn warming_needs_collaborator_and_a_write_token(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let open = feed(&app, "open").await;
-    let reader = member(&app, "rita", &open, Some(Role::Reader), TokenScope::Write).await;
-    let stranger = member(&app, "sam", &open, None, TokenScope::Write).await;
-    let read_scope = member(&app, "cora", &open, Some(Role::Collaborator), TokenScope::Read).await;
-    for (who, token, says) in [
+    feed(&app, "open").await;
+    let reader = app.member("rita", "open", Role::Reader, TokenScope::Write).await;
+    let stranger = app.user("sam", TokenScope::Write).await;
+    let read_scope = app.member("cora", "open", Role::Collaborator, TokenScope::Read).await;
+    for (who, caller, says) in [
         ("a Reader", &reader, "needs Collaborator or more"),
         ("a non-member", &stranger, "needs Collaborator or more"),
         ("a read-scope token", &read_scope, "Packaging: read & write"),
     ] {
-        let res = post_lockfile(&app, token, "open").await;
+        let res = post_lockfile(&app, caller, "open").await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{who}: {:?}", res.body);
         assert!(res.body.to_string().contains(says), "{who}: {:?}", res.body);
     }
-    let res = app.raw(Method::POST, &warm_path("open"), Some("text/plain"), LOCKFILE).await;
+    let res = post_lockfile(&app, &Caller::Anonymous, "open").await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "anonymous");
     assert_eq!(jobs(&app).await, 0, "no job was started");
 
     // The portal's form: the Reader's session is refused with the page and no job.
-    let (rita, _) = app.db().users().by_name("rita").await.unwrap();
+    let (rita, _) = app.db().users().by_name(reader.name()).await.unwrap();
     let (cookie, csrf) = app.session_for(Some(&rita)).await;
     let form = format!(
         "--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--x\r\nContent-Disposition: form-data; \
@@ -101,13 +91,12 @@ async fn warming_needs_collaborator_and_a_write_token(engine: Engine) {
     assert_eq!(jobs(&app).await, 0, "no job was started");
 
     // A Collaborator with a read & write token starts one; the Reader may not follow it.
-    let collaborator = member(&app, "cole", &open, Some(Role::Collaborator), TokenScope::Write).await;
+    let collaborator = app.member("cole", "open", Role::Collaborator, TokenScope::Write).await;
     let res = post_lockfile(&app, &collaborator, "open").await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:?}", res.body);
     let job = res.location.unwrap().replace("http://wharf.test", "");
     assert_eq!(app.get_as(&reader, &job).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get_as(&collaborator, &job).await.status, StatusCode::OK);
-    app.finish().await;
 }
 
 /// An upstream that accepts connections and never answers: jobs stay running.
@@ -125,15 +114,11 @@ async fn silent_upstream() -> (String, tokio::task::JoinHandle<()>) {
 
 async fn job_limits_hold_when_starts_race(engine: Engine) {
     let (upstream, silent) = silent_upstream().await;
-    let app = TestApp::spawn_configured(engine, |config| {
-        config.upstream =
-            wharf::config::UpstreamConfig::new(&upstream, Duration::from_secs(300), Duration::from_secs(60)).unwrap();
-    })
-    .await;
-    let solo = feed(&app, "solo").await;
-    let busy = feed(&app, "busy").await;
+    let app = TestApp::builder(engine).upstream(&upstream).build().await;
+    feed(&app, "solo").await;
+    feed(&app, "busy").await;
     // One account, 16 starts at once on one feed: two run.
-    let cole = member(&app, "cole", &solo, Some(Role::Collaborator), TokenScope::Write).await;
+    let cole = app.member("cole", "solo", Role::Collaborator, TokenScope::Write).await;
     let starts = (0..16).map(|_| post_lockfile(&app, &cole, "solo"));
     let answers = futures_util::future::join_all(starts).await;
     let accepted = answers.iter().filter(|r| r.status == StatusCode::ACCEPTED).count();
@@ -143,19 +128,17 @@ async fn job_limits_hold_when_starts_race(engine: Engine) {
     assert_eq!(running(&app, "solo").await, 2);
 
     // Four accounts, 6 starts each at once on one feed: four run.
-    let mut tokens = Vec::new();
+    let mut callers = Vec::new();
     for name in ["ann", "bob", "cid", "dee"] {
-        tokens.push(member(&app, name, &busy, Some(Role::Collaborator), TokenScope::Write).await);
+        callers.push(app.member(name, "busy", Role::Collaborator, TokenScope::Write).await);
     }
-    let starts = tokens.iter().flat_map(|t| (0..6).map(move |_| t)).map(|t| post_lockfile(&app, t, "busy"));
+    let starts = callers.iter().flat_map(|c| (0..6).map(move |_| c)).map(|c| post_lockfile(&app, c, "busy"));
     let answers = futures_util::future::join_all(starts).await;
     let accepted = answers.iter().filter(|r| r.status == StatusCode::ACCEPTED).count();
     assert_eq!(accepted, 4, "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
     assert!(answers.iter().all(|r| matches!(r.status, StatusCode::ACCEPTED | StatusCode::TOO_MANY_REQUESTS)));
     assert_eq!(running(&app, "busy").await, 4);
-    let _ = (solo, busy);
     silent.abort();
-    app.finish().await;
 }
 
 async fn finished_jobs_are_swept_after_a_week(engine: Engine) {
@@ -174,7 +157,6 @@ async fn finished_jobs_are_swept_after_a_week(engine: Engine) {
     assert_eq!(wharf_service::warm::sweep(core, core.clock.now()).await.unwrap(), 1, "the old one goes");
     assert!(app.db().warm_jobs().get(open.id, old.id).await.is_err());
     assert!(app.db().warm_jobs().get(open.id, recent.id).await.is_ok(), "the recent one stays");
-    app.finish().await;
 }
 
 async fn the_event_stream_sends_each_failure_once(engine: Engine) {
@@ -195,8 +177,9 @@ async fn the_event_stream_sends_each_failure_once(engine: Engine) {
         tally.saved = 1;
         db.warm_jobs().progress(job.id, &tally, true, wharf_db::unix_now()).await.unwrap();
     });
-    let req = Request::get(format!("{}/{}", warm_path("open"), job.id))
-        .header(header::AUTHORIZATION, format!("Bearer {}", app.admin_token))
+    let req = app
+        .admin()
+        .apply(Request::get(format!("{}/{}", warm_path("open"), job.id)))
         .header(header::ACCEPT, "text/event-stream")
         .body(Body::empty())
         .unwrap();
@@ -218,7 +201,6 @@ async fn the_event_stream_sends_each_failure_once(engine: Engine) {
     for pair in events.windows(2) {
         assert_ne!(pair[0], pair[1], "{text}");
     }
-    app.finish().await;
 }
 
 on_both_engines!(

@@ -137,7 +137,6 @@ async fn an_upload_that_cannot_start_a_job_says_why_and_starts_none(engine: Engi
         }
     }
     assert_eq!(jobs(&app).await, 0, "no job was started");
-    app.finish().await;
 }
 
 on_both_engines!(an_upload_that_cannot_start_a_job_says_why_and_starts_none);
