@@ -139,7 +139,7 @@ pub async fn admit(core: &Core, principal: &Principal, need: Need<'_>) -> CoreRe
         Need::SignedIn => Ok(()),
         Need::Feed(feed, action) => feed.authorized(core, principal, action).await.map(drop),
         Need::Org(org, action) => {
-            let scope = crate::feeds::scope(core, org, None).await?;
+            let scope = core.db.scopes().resolve(org, None).await?;
             wharf_auth::check_org(&core.db, principal, scope.org_id, action).await?;
             Ok(())
         }
