@@ -7,8 +7,9 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-/// Declares a closed set: the enum with its serde words, `ALL`, `as_str`, `FromStr` (the
-/// message names every word) and `Display`.
+/// Declares a closed set: the enum, `ALL`, `as_str`, `FromStr` (the message names every
+/// word) and `Display`. Each word is its variant's name in kebab-case, which is how serde
+/// and the REST description (`rename_all`) write it too; the tests hold the two together.
 macro_rules! closed_set {
     (
         $(#[$meta:meta])*
@@ -19,8 +20,9 @@ macro_rules! closed_set {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "kebab-case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $word)] $variant,)+
+            $($(#[$vmeta])* $variant,)+
         }
 
         impl $name {
@@ -119,12 +121,25 @@ closed_set! {
 mod tests {
     use super::*;
 
+    /// Each word is what serde writes (and reads), and parses back to its value.
+    fn round_trip<T>(all: &[T])
+    where
+        T: Copy + PartialEq + fmt::Debug + fmt::Display + Serialize + for<'de> Deserialize<'de> + FromStr,
+    {
+        for value in all {
+            let word = value.to_string();
+            assert_eq!(serde_json::to_string(value).unwrap(), format!("\"{word}\""), "{value:?}");
+            assert_eq!(serde_json::from_str::<T>(&format!("\"{word}\"")).unwrap(), *value);
+            assert!(word.parse::<T>().is_ok_and(|parsed| parsed == *value), "{word}");
+        }
+    }
+
     #[test]
     fn words_round_trip_through_strings_and_serde() {
-        for kind in SourceKind::ALL {
-            assert_eq!(kind.as_str().parse::<SourceKind>(), Ok(*kind));
-            assert_eq!(serde_json::to_string(kind).unwrap(), format!("\"{kind}\""));
-        }
+        round_trip(SourceKind::ALL);
+        round_trip(WebhookEvent::ALL);
+        round_trip(WarmState::ALL);
+        round_trip(DeliveryState::ALL);
         assert_eq!("Crates-IO ".parse::<SourceKind>(), Ok(SourceKind::CratesIo));
         assert_eq!(WebhookEvent::ALL.len(), 6);
         let message = "push".parse::<WebhookEvent>().unwrap_err();

@@ -118,4 +118,29 @@ async fn every_operation_is_whole(engine: Engine) {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
-on_both_engines!(every_rest_route_is_described_and_nothing_else, every_operation_is_whole);
+/// The domain's closed sets are described with the words the API sends and takes.
+async fn enums_are_described_with_their_words(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let doc = served(&app).await;
+    let words = |list: Vec<String>| Value::from(list);
+    let sets = [
+        ("SourceKind", words(wharf_core::SourceKind::ALL.iter().map(ToString::to_string).collect())),
+        ("WebhookEvent", words(wharf_core::WebhookEvent::ALL.iter().map(ToString::to_string).collect())),
+        ("WarmState", words(wharf_core::WarmState::ALL.iter().map(ToString::to_string).collect())),
+        ("DeliveryState", words(wharf_core::DeliveryState::ALL.iter().map(ToString::to_string).collect())),
+        ("Role", words(wharf_core::Role::ALL.iter().map(ToString::to_string).collect())),
+        ("AdvisoryPolicy", words(wharf_core::AdvisoryPolicy::ALL.iter().map(|p| p.as_str().to_owned()).collect())),
+        ("Visibility", words(vec!["public".into(), "organization".into(), "private".into()])),
+        ("TokenScope", words(vec!["read".into(), "write".into()])),
+    ];
+    for (name, expected) in sets {
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(schema["enum"], expected, "{name}: {schema}");
+    }
+}
+
+on_both_engines!(
+    every_rest_route_is_described_and_nothing_else,
+    every_operation_is_whole,
+    enums_are_described_with_their_words
+);
