@@ -396,7 +396,14 @@ async fn a_build_through_the_balancer_survives_kill_9_and_saves_into_the_bucket(
         let (project, home) = (project.clone(), home.clone());
         tokio::spawn(async move { cargo(&project, &home, &["fetch"], &[("CARGO_NET_RETRY", "2")]).await })
     };
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The kill lands once cargo is downloading (the first crate file was asked of the
+    // upstream), not while it still reads config.json: a response nginx has begun to
+    // pass on cannot be retried, and cargo does not retry config.json.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !upstream.requests().iter().any(|path| path.starts_with("/files/")) {
+        assert!(std::time::Instant::now() < deadline, "cargo never started downloading: {:?}", upstream.requests());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     a.kill().await;
     let out = fetch.await.unwrap();
     assert_ok(&out, "cargo fetch through the balancer while a replica was killed");
