@@ -53,8 +53,24 @@ fn damaged(bundle: &[u8], file: &str) -> Vec<u8> {
 
 /// Debian's nginx serving `root` as static files on `port`.
 struct StaticServer {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for StaticServer {
+    /// Stops nginx with SIGTERM and waits for it, so that its worker goes with it (the
+    /// SIGKILL of `kill_on_drop` alone leaves the worker running).
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            for _ in 0..100 {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
 }
 
 impl StaticServer {
@@ -82,7 +98,7 @@ impl StaticServer {
             .unwrap_or_else(|e| panic!("this test needs Debian's nginx (scripts/test.sh installs it): {e}"));
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return StaticServer { _child: child, _dir: dir };
+                return StaticServer { child, _dir: dir };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -304,9 +304,16 @@ impl Balancer {
 }
 
 impl Drop for Balancer {
-    /// Also when a test fails before [`Balancer::stop`].
+    /// Also when a test fails before [`Balancer::stop`]: waits for nginx to end, before
+    /// `kill_on_drop` would SIGKILL it and leave its worker running.
     fn drop(&mut self) {
         self.terminate();
+        for _ in 0..100 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
