@@ -10,7 +10,7 @@ use wharf_core::{PublicUrl, TokenScope};
 use wharf_db::{Db, DbError, Feed};
 use wharf_service::{
     Core, FeedRef, Principal,
-    audit::{self, Actor, Origin},
+    audit::{self, Origin},
     feeds::{self, NewFeed},
     registry::{
         Registry,
@@ -134,8 +134,10 @@ pub async fn import(args: ImportArgs) -> Result<String, String> {
             Some(feed) => (false, feed),
             None => (true, create_feed(&core, &args, &bundle.manifest.feed.clone()).await?),
         };
-        let report =
-            registry.import_bundle(&feed, &args.bundle, bundle, Actor::COMMAND_LINE, show).await.map_err(message)?;
+        let report = registry
+            .import_bundle(&feed, &args.bundle, bundle, &wharf_auth::Principal::Operator, show)
+            .await
+            .map_err(message)?;
         let created = if created { format!("Created feed {}. ", args.feed) } else { String::new() };
         Ok(format!(
             "{created}Imported {} into {}: {} added, {} already there.",

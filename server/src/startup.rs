@@ -68,14 +68,7 @@ pub async fn build_state(config: &ServeConfig) -> Result<(AppState, Db), StartEr
     wharf_service::relay::start(&core).await?;
     let registry = Arc::new(Registry::new(core.clone(), storage, metrics, config.max_crate_size));
     // The registry's caches hear of every change on the bus, and nowhere else.
-    {
-        let registry = Arc::downgrade(&registry);
-        core.bus.listen(move |change| {
-            if let Some(registry) = registry.upgrade() {
-                registry.changed(change);
-            }
-        });
-    }
+    let core = core.with_registry(registry.clone());
     // Form errors travel in the page's address signed with a key every replica shares.
     let key = db.keys().get_or_insert("portal-errors", &wharf_auth::generate_token().hash).await?;
     app::ssr::set_error_key(key.as_bytes());

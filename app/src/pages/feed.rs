@@ -136,7 +136,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
                                 let pager = view! { <Pager list=list.clone() q=q.get() filter=filter.get()/> };
                                 let held = (list.held_back > 0).then(|| view! {
                                     <p class="notice" id="held-back">
-                                        {format!("The upstream cooldown holds back {} upstream version{}: they are not in the index until they are old enough.", list.held_back, if list.held_back == 1 { "" } else { "s" })}
+                                        {format!("The upstream cooldown holds back {} upstream version{} of the packages below: {} not in the index until old enough; each package's page says until when.", list.held_back, if list.held_back == 1 { "" } else { "s" }, if list.held_back == 1 { "it is" } else { "they are" })}
                                     </p>
                                 });
                                 view! { {held} <PackageTable packages=list.items loc=page.clone()/> {pager} }.into_any()

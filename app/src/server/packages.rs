@@ -109,7 +109,7 @@ pub async fn get_package(
                 created_at: rfc3339(v.created_at),
                 views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
                 quarantine: v.quarantine.clone(),
-                removed_upstream: v.removed_upstream,
+                removed_upstream: details.removed_upstream.contains(&v.version),
                 advisories: advisory_views
                     .iter()
                     .filter(|a| a.affected.contains(&v.version))

@@ -43,6 +43,7 @@ pub use packages::{
     LocalVersion, NewVersion, Origin, PackageFilter, PackageRepo, PackageSummary, StoredVersion, canonical_key,
     version_key,
 };
+pub use quarantine::Holding;
 pub use retention::RetainedVersion;
 pub use roles::RoleRepo;
 pub use scopes::{Scope, ScopeRepo};

@@ -334,19 +334,6 @@ impl<'a> PackageRepo<'a> {
         Ok(())
     }
 
-    /// The index lines of a crate's local versions only (when the guard hides the rest).
-    pub async fn local_lines(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT v.index_line FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = 'local' AND v.deleted_at IS NULL ORDER BY v.id",
-        )
-        .bind(feed_id)
-        .bind(name_key)
-        .fetch_all(self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| r.try_get("index_line")).collect::<Result<_, _>>()?)
-    }
-
     /// Moves a local version to the recycle bin: hidden from the index and downloads, its
     /// number still reserved.
     pub async fn delete_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<()> {

@@ -1,9 +1,20 @@
-//! Versions held out of new resolution: quarantined ones (their downloads refused too) and
-//! saved upstream versions their upstream no longer lists. The index marks both yanked.
+//! Quarantine records, and the versions of a crate as the serving pipeline reads them.
 
 use sqlx::Row;
 
 use crate::{DbError, DbResult, PackageRepo, now};
+
+/// One version a feed holds of a crate, as the serving pipeline judges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub version: String,
+    /// Its line in the feed's index, as stored.
+    pub index_line: String,
+    /// Published to the feed (not saved from an upstream).
+    pub local: bool,
+    /// Why it is quarantined, when it is.
+    pub quarantine: Option<String>,
+}
 
 impl PackageRepo<'_> {
     /// Quarantines a version the feed holds (`Some(reason)`), or lifts its quarantine
@@ -39,70 +50,28 @@ impl PackageRepo<'_> {
         Ok(true)
     }
 
-    /// The quarantined versions of a crate in a feed.
-    pub async fn quarantined(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
+    /// The versions of a crate a feed holds (not in its recycle bin), in the order they came,
+    /// with what the serving pipeline judges them by: one query per index file.
+    pub async fn holdings(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<Holding>> {
         let rows = sqlx::query(
-            "SELECT v.version FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.quarantine_reason IS NOT NULL AND v.deleted_at IS NULL",
+            "SELECT v.version, v.index_line, v.origin, v.quarantine_reason \
+             FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
         )
         .bind(feed_id)
         .bind(name_key)
         .fetch_all(self.pool)
         .await?;
-        Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)
-    }
-
-    /// The versions of a crate published to the feed itself.
-    pub async fn local_versions(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
-        self.versions_from(feed_id, name_key, "local").await
-    }
-
-    /// The versions of a crate the feed saved from an upstream.
-    pub async fn saved_from_upstream(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<String>> {
-        self.versions_from(feed_id, name_key, "upstream").await
-    }
-
-    async fn versions_from(&self, feed_id: i64, name_key: &str, origin: &str) -> DbResult<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT v.version FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.origin = $3 AND v.deleted_at IS NULL",
-        )
-        .bind(feed_id)
-        .bind(name_key)
-        .bind(origin)
-        .fetch_all(self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| r.try_get("version")).collect::<Result<_, _>>()?)
-    }
-
-    /// Records which saved versions of a crate its upstream no longer lists (`removed`, at
-    /// `now`); the others of the crate are listed again.
-    pub async fn mark_removed_upstream(
-        &self,
-        feed_id: i64,
-        name_key: &str,
-        removed: &[String],
-        now: i64,
-    ) -> DbResult<()> {
-        let package = "package_id = (SELECT id FROM packages WHERE feed_id = $1 AND name_key = $2)";
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!("UPDATE package_versions SET removed_upstream_at = NULL WHERE {package}"))
-            .bind(feed_id)
-            .bind(name_key)
-            .execute(&mut *tx)
-            .await?;
-        for version in removed {
-            sqlx::query(&format!(
-                "UPDATE package_versions SET removed_upstream_at = $3 WHERE {package} AND version = $4"
-            ))
-            .bind(feed_id)
-            .bind(name_key)
-            .bind(now)
-            .bind(version.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(Holding {
+                    version: r.try_get("version")?,
+                    index_line: r.try_get("index_line")?,
+                    local: r.try_get::<String, _>("origin")? == "local",
+                    quarantine: r.try_get("quarantine_reason")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?)
     }
 }

@@ -15,8 +15,6 @@ pub struct VersionRow {
     pub created_at: i64,
     /// Why it is quarantined, when it is.
     pub quarantine: Option<String>,
-    /// Saved from an upstream that no longer lists it.
-    pub removed_upstream: bool,
 }
 
 impl PackageRepo<'_> {
@@ -38,7 +36,7 @@ impl PackageRepo<'_> {
             .await?
             .try_get("n")?;
         let rows = sqlx::query(&format!(
-            "SELECT v.version, v.origin, v.yanked, v.downloads, v.created_at, v.quarantine_reason, v.removed_upstream_at {from} \
+            "SELECT v.version, v.origin, v.yanked, v.downloads, v.created_at, v.quarantine_reason {from} \
              ORDER BY v.id DESC LIMIT $3 OFFSET $4"
         ))
         .bind(feed_id)
@@ -54,7 +52,6 @@ impl PackageRepo<'_> {
                     version: r.try_get("version")?,
                     origin: r.try_get("origin")?,
                     quarantine: r.try_get("quarantine_reason")?,
-                    removed_upstream: r.try_get::<Option<i64>, _>("removed_upstream_at")?.is_some(),
                     yanked: crate::get_bool(r, "yanked")?,
                     downloads: r.try_get("downloads")?,
                     created_at: r.try_get("created_at")?,

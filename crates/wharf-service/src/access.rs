@@ -3,22 +3,19 @@
 //! token is revoked or a role or membership changes (on every replica, once changes travel
 //! between them); a short time-to-live is only the safety net.
 //!
-//! A lookup that raced a change must not put back what the change removed: every entry
-//! read while a change arrived is removed again (`generation`).
+//! A lookup that raced a change must not put back what the change removed: both caches
+//! are [`Remembered`].
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use wharf_auth::{FeedStanding, Principal, PrincipalError, TOKEN_PREFIX, hash_token, token_from_header};
 use wharf_core::{Role, TokenScope};
 use wharf_db::{Db, DbError, Feed, User, unix_now};
 
-use crate::Change;
+use crate::{
+    Change,
+    remembered::{Generation, Remembered},
+};
 
 /// How long an entry is used at most without a change telling otherwise.
 const TTL: Duration = Duration::from_secs(5);
@@ -35,28 +32,23 @@ struct LiveToken {
 /// The caches of credentials and standings.
 pub struct AccessCache {
     /// By the token's sha256 (the secret itself is never kept).
-    tokens: moka::sync::Cache<String, Arc<LiveToken>>,
+    tokens: Remembered<String, Arc<LiveToken>>,
     /// (feed id, user id) → role on the feed, member of its organization.
-    standings: moka::sync::Cache<(i64, i64), (Option<Role>, bool)>,
-    /// Bumped by every change that drops entries.
-    generation: AtomicU64,
+    standings: Remembered<(i64, i64), (Option<Role>, bool)>,
 }
 
 impl std::fmt::Debug for AccessCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessCache")
-            .field("tokens", &self.tokens.entry_count())
-            .field("standings", &self.standings.entry_count())
-            .finish()
+        f.debug_struct("AccessCache").field("tokens", &self.tokens).field("standings", &self.standings).finish()
     }
 }
 
 impl Default for AccessCache {
     fn default() -> Self {
+        let generation = Generation::new();
         AccessCache {
-            tokens: moka::sync::Cache::builder().time_to_live(TTL).max_capacity(100_000).build(),
-            standings: moka::sync::Cache::builder().time_to_live(TTL).max_capacity(100_000).build(),
-            generation: AtomicU64::new(0),
+            tokens: Remembered::new(&generation, TTL, 100_000),
+            standings: Remembered::new(&generation, TTL, 100_000),
         }
     }
 }
@@ -76,22 +68,16 @@ impl AccessCache {
             return Err(PrincipalError::WrongPrefix);
         }
         let hash = hash_token(&secret);
-        let live = match self.tokens.get(&hash) {
-            Some(live) => live,
-            None => {
-                let generation = self.generation.load(Ordering::Acquire);
+        let live = self
+            .tokens
+            .get_or_read(hash.clone(), || async {
                 let Some((info, user)) = db.tokens().authenticate(&hash).await.map_err(PrincipalError::Unavailable)?
                 else {
                     return Err(PrincipalError::InvalidToken);
                 };
-                let live = Arc::new(LiveToken { id: info.id, user, scope: info.scope, expires_at: info.expires_at });
-                self.tokens.insert(hash.clone(), live.clone());
-                if self.changed_since(generation) {
-                    self.tokens.invalidate(&hash);
-                }
-                live
-            }
-        };
+                Ok(Arc::new(LiveToken { id: info.id, user, scope: info.scope, expires_at: info.expires_at }))
+            })
+            .await?;
         if live.expires_at.is_some_and(|at| at <= unix_now()) {
             return Err(PrincipalError::InvalidToken);
         }
@@ -104,24 +90,14 @@ impl AccessCache {
         let Some(user) = principal.user() else {
             return Ok(FeedStanding::of(feed, None, false));
         };
-        let key = (feed.id, user.id);
-        if let Some((role, member)) = self.standings.get(&key) {
-            return Ok(FeedStanding::of(feed, role, member));
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        let standing = wharf_auth::access::standing(db, principal, feed).await?;
-        self.standings.insert(key, (standing.role, standing.member));
-        if self.changed_since(generation) {
-            self.standings.invalidate(&key);
-        }
-        Ok(standing)
-    }
-
-    /// Whether a change arrived since `generation` was read. Checked after an insert: a
-    /// change that came before the check removes the entry here, one after it comes after
-    /// the insert and removes it itself.
-    fn changed_since(&self, generation: u64) -> bool {
-        self.generation.load(Ordering::Acquire) != generation
+        let (role, member) = self
+            .standings
+            .get_or_read((feed.id, user.id), || async {
+                let standing = wharf_auth::access::standing(db, principal, feed).await?;
+                Ok::<_, DbError>((standing.role, standing.member))
+            })
+            .await?;
+        Ok(FeedStanding::of(feed, role, member))
     }
 
     /// Drops what `change` made stale. Called by the change bus only.
@@ -143,12 +119,10 @@ impl AccessCache {
     }
 
     fn drop_tokens(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.tokens.invalidate_all();
+        self.tokens.forget_all();
     }
 
     fn drop_standings(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.standings.invalidate_all();
+        self.standings.forget_all();
     }
 }

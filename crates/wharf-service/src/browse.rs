@@ -6,7 +6,7 @@ use wharf_auth::{FeedAction, Principal};
 use wharf_core::Role;
 use wharf_db::{Feed, PackageFilter, PackageSummary, VersionRow, packages::VersionDetail};
 
-use crate::{Core, CoreError, CoreResult, FeedRef, PackageRef};
+use crate::{Core, CoreError, CoreResult, FeedRef, PackageRef, registry::policy::Reason};
 
 /// Packages a listing shows per page.
 pub const PACKAGES_PER_PAGE: i64 = 50;
@@ -20,7 +20,7 @@ pub struct PackagePage {
     pub page: i64,
     pub per_page: i64,
     pub items: Vec<PackageSummary>,
-    /// Upstream versions the feed's cooldown holds back (as last recorded).
+    /// Newer upstream versions of this page's packages the feed's cooldown holds back.
     pub held_back: i64,
 }
 
@@ -47,8 +47,24 @@ pub async fn list(
     let offset = (page - 1).saturating_mul(PACKAGES_PER_PAGE);
     let (total, items) =
         core.db.packages().page(found.feed.id, query.trim(), filter, offset, PACKAGES_PER_PAGE).await?;
-    let held_back = core.db.cooldown().held_count(found.feed.id, core.clock.now()).await?;
+    let held_back = match found.feed.upstream_cooldown_days.is_some_and(|days| days > 0) {
+        true => held_back_of(core, principal, &found.feed, &items).await?,
+        false => 0,
+    };
     Ok(PackagePage { total, page, per_page: PACKAGES_PER_PAGE, items, held_back })
+}
+
+/// How many upstream versions of `packages` the feed's cooldown holds back now, as cargo
+/// would be served them (a few packages at a time).
+async fn held_back_of(core: &Core, principal: &Principal, feed: &Feed, packages: &[PackageSummary]) -> CoreResult<i64> {
+    let registry = core.registry()?;
+    let names: Vec<String> = packages.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let mut held = 0;
+    for some in names.chunks(4) {
+        let judged = futures_util::future::try_join_all(some.iter().map(|name| registry.judged(feed, name, principal)));
+        held += judged.await?.iter().map(|j| j.held_back().len()).sum::<usize>();
+    }
+    Ok(held.try_into().unwrap_or(i64::MAX))
 }
 
 /// Versions a package's page lists per page.
@@ -60,9 +76,10 @@ pub struct PackageDetails {
     pub feed: Feed,
     /// The version on display: the newest not yanked, else the newest.
     pub shown: VersionDetail,
-    /// Upstream versions its cooldown holds back, with the day each is released (as last
-    /// recorded, when cargo asked for the crate).
+    /// Upstream versions its cooldown holds back, with the day each is released.
     pub held_back: Vec<(String, i64)>,
+    /// Saved versions their upstream no longer lists.
+    pub removed_upstream: std::collections::HashSet<String>,
     /// Whether any version was published to the feed (the guard applies).
     pub has_local: bool,
     /// Whether upstream versions of its name are allowed in anyway.
@@ -99,9 +116,11 @@ pub async fn details(
     let can_promote = wharf_auth::authorize(principal, &found.standing, FeedAction::Write).is_ok();
     let views = core.db.views().list(found.feed.id).await?.into_iter().map(|v| v.name).collect();
     let promoted = core.db.views().of_package(found.feed.id, &key).await?;
-    let held_back = core.db.cooldown().held(found.feed.id, &key, core.clock.now()).await?;
+    // What the feed's policies say of it, as cargo is served it now.
+    let judged = core.registry()?.judged(&found.feed, &key, principal).await?;
     Ok(PackageDetails {
-        held_back,
+        held_back: judged.held_back(),
+        removed_upstream: judged.versions_where(|r| *r == Reason::RemovedUpstream),
         feed: found.feed,
         shown,
         has_local,
@@ -123,10 +142,17 @@ pub struct Hit {
     pub description: String,
 }
 
-/// Cargo's search in a feed the caller was authorized to read: exact matches first (names
-/// compared ignoring case and `-`/`_`), then prefixes, then the rest, by name. Answers the
-/// total and the first `per_page` hits.
-pub async fn search(core: &Core, feed: &Feed, query: &str, per_page: usize) -> CoreResult<(usize, Vec<Hit>)> {
+/// Cargo's search in a feed `principal` was authorized to read: exact matches first
+/// (names compared ignoring case and `-`/`_`), then prefixes, then the rest, by name, each
+/// with the newest version the feed serves them (through its policies: a package it
+/// serves nothing of is left out). Answers the total and the first `per_page` hits.
+pub async fn search(
+    core: &Core,
+    principal: &Principal,
+    feed: &Feed,
+    query: &str,
+    per_page: usize,
+) -> CoreResult<(usize, Vec<Hit>)> {
     let q = wharf_db::canonical_key(query.trim());
     let packages = core.db.packages();
     let mut found = Vec::new();
@@ -145,17 +171,14 @@ pub async fn search(core: &Core, feed: &Feed, query: &str, per_page: usize) -> C
     }
     found.sort();
     let total = found.len();
+    let registry = core.registry()?;
     let mut hits = Vec::new();
-    for (_, name) in found.into_iter().take(per_page) {
+    for (_, name) in found.into_iter() {
+        if hits.len() == per_page {
+            break;
+        }
         let key = name.to_ascii_lowercase();
-        let max_version = packages
-            .versions(feed.id, &key)
-            .await?
-            .iter()
-            .filter_map(|(v, _, _)| semver::Version::parse(v).ok())
-            .max()
-            .map(|v| v.to_string())
-            .unwrap_or_default();
+        let Some(max_version) = registry.newest_served(feed, &key, principal).await? else { continue };
         let description = packages.description(feed.id, &key).await?.unwrap_or_default();
         hits.push(Hit { name, max_version, description });
     }

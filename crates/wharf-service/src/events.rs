@@ -119,6 +119,34 @@ impl Change {
             _ => None,
         }
     }
+
+    /// The crate of a feed whose versions or package settings the change is about.
+    pub fn crate_of(&self) -> Option<(i64, &str)> {
+        match self {
+            Change::VersionPublished { feed, krate, .. }
+            | Change::VersionYanked { feed, krate, .. }
+            | Change::VersionDeleted { feed, krate, .. }
+            | Change::VersionRestored { feed, krate, .. }
+            | Change::VersionSaved { feed, krate, .. }
+            | Change::PackageChanged { feed, krate } => Some((*feed, krate)),
+            _ => None,
+        }
+    }
+
+    /// Whether the change may touch what is cached of any feed as a whole: its settings,
+    /// where its URLs lead, or versions in bulk.
+    pub fn touches_feeds(&self) -> bool {
+        matches!(
+            self,
+            Change::FeedChanged { .. }
+                | Change::FeedDeleted { .. }
+                | Change::FeedCreated { .. }
+                | Change::VersionsPurged { .. }
+                | Change::Resync
+                | Change::RetentionApplied { .. }
+                | Change::ProjectsChanged { .. }
+        )
+    }
 }
 
 type Listener = Arc<dyn Fn(&Change) + Send + Sync>;

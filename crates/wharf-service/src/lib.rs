@@ -27,6 +27,7 @@ pub mod projects;
 pub mod refs;
 pub mod registry;
 pub mod relay;
+pub mod remembered;
 pub mod retention;
 pub mod roles;
 pub mod storage;
@@ -63,6 +64,10 @@ pub struct Core {
     pub upstreams: std::sync::Arc<registry::sources::Upstreams>,
     /// The time the cooldown and retention rules run on.
     pub clock: clock::Clock,
+    /// The cargo side's engine (caches, storage, upstream clients), where there is one
+    /// (servers; not every command-line core). Whoever built it keeps it alive: the jobs
+    /// run for as long as it lives.
+    registry: Option<std::sync::Weak<registry::Registry>>,
 }
 
 impl Core {
@@ -75,7 +80,36 @@ impl Core {
                 access.changed(change);
             }
         });
-        Core { db, public_url, bus, access, upstreams: std::sync::Arc::new(upstreams), clock: Default::default() }
+        Core {
+            db,
+            public_url,
+            bus,
+            access,
+            upstreams: std::sync::Arc::new(upstreams),
+            clock: Default::default(),
+            registry: None,
+        }
+    }
+
+    /// The same core with the cargo side's engine, whose caches hear every change on the
+    /// bus from now on.
+    pub fn with_registry(self, registry: std::sync::Arc<registry::Registry>) -> Self {
+        let weak = std::sync::Arc::downgrade(&registry);
+        let weak_registry = weak.clone();
+        self.bus.listen(move |change| {
+            if let Some(registry) = weak.upgrade() {
+                registry.changed(change);
+            }
+        });
+        Core { registry: Some(weak_registry), ..self }
+    }
+
+    /// The cargo side's engine.
+    pub fn registry(&self) -> CoreResult<std::sync::Arc<registry::Registry>> {
+        self.registry
+            .as_ref()
+            .and_then(std::sync::Weak::upgrade)
+            .ok_or_else(|| CoreError::Internal("this core has no registry".into()))
     }
 
     /// The same core on `clock` (tests move it).

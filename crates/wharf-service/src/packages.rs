@@ -57,6 +57,28 @@ async fn describe(core: &Core, feed: &Feed, key: &str) -> CoreResult<Package> {
     })
 }
 
+/// What yanking and unyanking need (cargo's `yank`): Contributor or more.
+pub const NEEDS_TO_YANK: FeedAction = FeedAction::Write;
+
+/// Yanks (`true`) or unyanks a version published to the feed: new resolution passes a
+/// yanked version by, locked builds still get it.
+pub async fn set_yanked(core: &Core, principal: &Principal, version: &VersionRef, yanked: bool) -> CoreResult<()> {
+    let registry = core.registry()?;
+    let found = registry.authorized(core, principal, &version.package.feed, NEEDS_TO_YANK).await?;
+    let feed = &found.feed;
+    let key = version.package.key();
+    let packages = core.db.packages();
+    let (id, line, _) = packages.local_version(feed.id, &key, &version.version).await?;
+    let line = wharf_index::publish::with_yanked(&line, yanked).map_err(|e| CoreError::BadBody(e.to_string()))?;
+    packages.set_yanked(id, yanked, &line).await?;
+    tracing::info!(feed = %feed.name, krate = %key, version = %version.version, yanked, "yank changed");
+    let action = if yanked { "version.yank" } else { "version.unyank" };
+    let entry = Entry::feed(action, feed, format!("{} {}", version.package.name, version.version));
+    let change = Change::VersionYanked { feed: feed.id, krate: key, version: version.version.clone(), yanked };
+    core.done(principal, entry, change).await;
+    Ok(())
+}
+
 /// What changing a package's settings and quarantining its versions need.
 pub const NEEDS_TO_MANAGE: FeedAction = FeedAction::Administer;
 

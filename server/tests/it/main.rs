@@ -22,6 +22,7 @@ mod holes_sources;
 mod matrix;
 mod openapi;
 mod parser_memory;
+mod policy_agreement;
 mod projects;
 mod publish;
 mod publish_bodies;

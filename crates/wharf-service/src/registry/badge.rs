@@ -44,6 +44,33 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The version cargo's search names for `name` (lower-cased) in `feed`: the newest the
+    /// feed serves `caller` not yanked (a release before any pre-release), else the newest
+    /// it serves; `None` when it serves nothing of it.
+    pub async fn newest_served(
+        &self,
+        feed: &Feed,
+        name: &str,
+        caller: &wharf_auth::Principal,
+    ) -> Result<Option<String>, wharf_db::DbError> {
+        let rendered = match self.index_file(feed, name, caller).await {
+            Ok((rendered, _)) => rendered,
+            Err(IndexError::NotFound { .. } | IndexError::UpstreamDown { .. }) => return Ok(None),
+            Err(IndexError::Db(e)) => return Err(e),
+        };
+        let lines: Vec<wharf_index::IndexLine> = wharf_index::lines(&rendered.body).map(|(_, line)| line).collect();
+        let newest = |yanked: bool| {
+            lines
+                .iter()
+                .filter(|l| yanked || !l.yanked)
+                .filter_map(|l| semver::Version::parse(&l.vers).ok())
+                .max_by_key(|v| (v.pre.is_empty(), v.clone()))
+        };
+        Ok(newest(false).or_else(|| newest(true)).map(|v| v.to_string()))
+    }
+}
+
 /// What the badge says of `lines`.
 fn pick(lines: &[wharf_index::IndexLine], asked: Option<&str>) -> (String, Tone) {
     if let Some(asked) = asked {

@@ -27,10 +27,10 @@ use std::{
 use bytes::Bytes;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use wharf_db::{DbError, Feed, FeedVersion, Origin};
+use wharf_db::{DbError, Feed, FeedVersion, Holding, Origin};
 use wharf_index::index_path;
 
-use super::Registry;
+use super::{Registry, policy::Subject};
 
 pub use wharf_index::bundle::{
     BundleFeed, BundleVersion, FORMAT, MANIFEST, MAX_FILE, MAX_TEXT, Manifest, SUMS, crate_path,
@@ -107,11 +107,16 @@ pub fn static_config(base_url: &str) -> String {
     format!("{config:#}\n")
 }
 
-/// Reports the quarantined versions an export leaves out, after the `exported` others.
-fn skip_held(held: &[FeedVersion], exported: usize, report: &mut Report, progress: &mut impl FnMut(Progress<'_>)) {
+/// Reports the versions an export leaves out (with why), after the `exported` others.
+fn skip_held(
+    held: &[(FeedVersion, String)],
+    exported: usize,
+    report: &mut Report,
+    progress: &mut impl FnMut(Progress<'_>),
+) {
     let total = exported + held.len();
-    for (i, v) in held.iter().enumerate() {
-        let why = format!("quarantined ({})", v.quarantine.as_deref().unwrap_or_default());
+    for (i, (v, why)) in held.iter().enumerate() {
+        let why = why.clone();
         report.skipped.push(format!("{} {}: {why}", v.name, v.version));
         progress(Progress {
             done: exported + i + 1,
@@ -135,10 +140,43 @@ fn index_files(versions: &[&FeedVersion]) -> BTreeMap<String, String> {
 }
 
 impl Registry {
-    /// The versions of `feed` an export carries, and the quarantined ones it leaves out.
-    async fn exported(&self, feed: &Feed) -> Result<(Vec<FeedVersion>, Vec<FeedVersion>), BundleError> {
-        let all = self.db.packages().feed_versions(feed.id).await?;
-        Ok(all.into_iter().partition(|v| v.quarantine.is_none()))
+    /// The versions of `feed` an export carries, as the feed serves them (through its
+    /// policies: marked yanked where they say so), and those it leaves out, with why.
+    #[allow(clippy::type_complexity)]
+    async fn exported(&self, feed: &Feed) -> Result<(Vec<FeedVersion>, Vec<(FeedVersion, String)>), BundleError> {
+        let mut by_name = BTreeMap::<String, Vec<FeedVersion>>::new();
+        for v in self.db.packages().feed_versions(feed.id).await? {
+            by_name.entry(v.name.to_ascii_lowercase()).or_default().push(v);
+        }
+        let (mut carried, mut left) = (Vec::new(), Vec::new());
+        for (name, versions) in by_name {
+            let held: Vec<Holding> = versions
+                .iter()
+                .map(|v| Holding {
+                    version: v.version.clone(),
+                    index_line: String::new(),
+                    local: v.origin == Origin::Local,
+                    quarantine: v.quarantine.clone(),
+                })
+                .collect();
+            let subject =
+                Subject { feed, name: &name, held: &held, supplied: &[], listed: None, now: self.clock.now() };
+            let judged = self.pipeline.judge(&subject).await?;
+            let yanked = judged.yanked();
+            for mut v in versions {
+                match judged.refusal(&v.version) {
+                    Some(verdict) => left.push((v, verdict.reason.brief())),
+                    None => {
+                        if yanked.contains(&v.version) {
+                            let marked = wharf_index::mark_yanked(v.index_line.as_bytes(), &yanked);
+                            v.index_line = String::from_utf8_lossy(&marked).into_owned();
+                        }
+                        carried.push(v);
+                    }
+                }
+            }
+        }
+        Ok((carried, left))
     }
 
     /// A stored file, whole, checked against its checksum.
@@ -218,7 +256,7 @@ impl Registry {
         tar.finish()?;
         let entry = crate::audit::Entry::feed("feed.export", feed, &feed.name)
             .detail(format!("{} versions to a bundle", report.exported));
-        crate::audit::write(&self.db, crate::audit::Actor::COMMAND_LINE, &entry).await;
+        self.core.record(&wharf_auth::Principal::Operator, entry).await;
         Ok(report)
     }
 
@@ -254,7 +292,7 @@ impl Registry {
         write(&dir.join("config.json"), static_config(base_url).as_bytes())?;
         let entry = crate::audit::Entry::feed("feed.export", feed, &feed.name)
             .detail(format!("{} versions to a static registry at {base_url}", report.exported));
-        crate::audit::write(&self.db, crate::audit::Actor::COMMAND_LINE, &entry).await;
+        self.core.record(&wharf_auth::Principal::Operator, entry).await;
         Ok(report)
     }
 }

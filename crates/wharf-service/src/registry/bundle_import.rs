@@ -68,7 +68,7 @@ impl Registry {
         feed: &Feed,
         path: &Path,
         bundle: Verified,
-        by: crate::audit::Actor<'_>,
+        principal: &wharf_auth::Principal,
         mut progress: impl FnMut(Progress<'_>),
     ) -> Result<Report, BundleError> {
         let conflicts = self.import_conflicts(feed, &bundle).await?;
@@ -149,8 +149,7 @@ impl Registry {
         };
         let entry = crate::audit::Entry::feed("feed.import", feed, &feed.name)
             .detail(format!("from a bundle of {source}: {} added, {} already there", report.added, report.present));
-        crate::audit::write(&self.db, by, &entry).await;
-        self.bus.publish(Change::FeedChanged { feed: feed.id });
+        self.core.done(principal, entry, Change::FeedChanged { feed: feed.id }).await;
         Ok(report)
     }
 }

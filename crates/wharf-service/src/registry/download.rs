@@ -4,19 +4,16 @@
 use bytes::Bytes;
 use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
 use wharf_auth::{FeedAction, Principal};
-use wharf_db::{DbError, Feed, NewVersion, Origin, StoredVersion};
+use wharf_db::{DbError, Feed, Holding, NewVersion, Origin, StoredVersion};
 use wharf_index::{IndexLine, lines};
 
 use super::{
     Registry, ViewTarget,
+    policy::{Reason, Subject, Verdict, cooldown::day_of},
     sources::{Source, Through},
     upstream::{Upstream, UpstreamError},
 };
-use crate::{
-    audit::{Actor, Entry},
-    metrics::inc,
-    storage::UploadError,
-};
+use crate::{audit::Entry, metrics::inc, storage::UploadError};
 
 /// A crate file on its way to the client.
 pub struct Download {
@@ -141,8 +138,8 @@ impl Registry {
             };
             let upstream_error =
                 |source| DownloadError::Upstream { krate: name.to_owned(), version: version.to_owned(), source };
-            // Upstream versions of a local name are hidden by the dependency-confusion guard.
-            if !feed.upstream_enabled || self.guarded(feed.id, &key).await? {
+            // Not asked upstream: no sources, or a name the dependency-confusion guard keeps local.
+            if !self.pipeline.asks_upstream(feed, &key).await? {
                 return Err(not_found());
             }
             // The same source the index takes the name from, and only that one.
@@ -151,19 +148,20 @@ impl Registry {
                 Ok((None, _)) => return Err(not_found()),
                 Err(failure) => return Err(upstream_error(UpstreamError::Unreachable(failure.to_string()))),
             };
-            // A version the feed's cooldown holds back is not saved (cargo does not see it
-            // in the index either; a lockfile may still name it).
-            let (supplied, held) = self.cool(feed, &key, supplied, self.clock.now()).await?;
-            if let Some(until) = held.until.get(version) {
-                return Err(DownloadError::HeldBack {
-                    krate: name.to_owned(),
-                    version: version.to_owned(),
-                    until: super::cooldown::day_of(*until),
-                });
-            }
-            let supplied = supplied.ok_or_else(not_found)?;
             let (line, entry) = lines(&supplied.body).find(|(_, l)| l.vers == version).ok_or_else(not_found)?;
-            self.refuse_if_blocked(feed, &key, name, version).await?;
+            // Judged as the index judges it: a version it withholds (held back by the
+            // cooldown) or refuses (an advisory) is not saved.
+            let subject = Subject {
+                feed,
+                name: &key,
+                held: &[],
+                supplied: std::slice::from_ref(&entry),
+                listed: None,
+                now: self.clock.now(),
+            };
+            if let Some(verdict) = self.pipeline.judge(&subject).await?.refusal(version) {
+                return Err(refused(feed, name, version, verdict));
+            }
             let record = match saving {
                 Saving::Into => true,
                 Saving::PassOn => false,
@@ -205,19 +203,15 @@ impl Registry {
                 // The feed downstream reads the stored file itself; nothing is served here.
                 return Ok(Download { size, body: futures_util::stream::empty().boxed(), saved: false });
             }
-            let by = Actor::of(caller);
             match self.store_and_record(feed.id, &entry, &line, &supplied.source, caller, depth).await {
                 Ok(true) => {
                     inc(&self.metrics.crates_saved);
                     tracing::info!(krate = %entry.name, version = %entry.vers, source = supplied.source.name(), "saved from an upstream source");
                     let record = Entry::feed("version.save", feed, format!("{} {}", entry.name, entry.vers))
                         .detail(format!("from {}", supplied.source.name()));
-                    crate::audit::write(&self.db, by, &record).await;
-                    self.bus.publish(crate::Change::VersionSaved {
-                        feed: feed.id,
-                        krate: key.clone(),
-                        version: entry.vers.clone(),
-                    });
+                    let change =
+                        crate::Change::VersionSaved { feed: feed.id, krate: key.clone(), version: entry.vers.clone() };
+                    self.core.done(caller, record, change).await;
                 }
                 Ok(false) => {}
                 Err(e) => {
@@ -343,7 +337,7 @@ impl Registry {
         })
     }
 
-    /// A version the feed holds, unless it is quarantined.
+    /// A version the feed holds, unless the feed's policies refuse it.
     pub(super) async fn serve_found(
         &self,
         feed: &Feed,
@@ -352,16 +346,22 @@ impl Registry {
         version: &str,
         stored: &StoredVersion,
     ) -> Result<Download, DownloadError> {
-        if let Some(reason) = &stored.quarantine {
-            return Err(DownloadError::Quarantined {
-                krate: name.to_owned(),
-                version: version.to_owned(),
-                feed: feed.name.clone(),
-                reason: reason.clone(),
-            });
-        }
-        if !stored.local {
-            self.refuse_if_blocked(feed, key, name, version).await?;
+        let holding = Holding {
+            version: version.to_owned(),
+            index_line: String::new(),
+            local: stored.local,
+            quarantine: stored.quarantine.clone(),
+        };
+        let subject = Subject {
+            feed,
+            name: key,
+            held: std::slice::from_ref(&holding),
+            supplied: &[],
+            listed: None,
+            now: self.clock.now(),
+        };
+        if let Some(verdict) = self.pipeline.judge(&subject).await?.refusal(version) {
+            return Err(refused(feed, name, version, verdict));
         }
         self.serve_stored(feed, key, &stored.cksum).await
     }
@@ -371,5 +371,23 @@ impl Registry {
         self.package_used(feed.id, key);
         inc(&self.metrics.downloads);
         Ok(Download { size, body: stream.map(|r| r.map_err(std::io::Error::other)).boxed(), saved: false })
+    }
+}
+
+/// What a download the feed's policies stop answers.
+fn refused(feed: &Feed, name: &str, version: &str, verdict: &Verdict) -> DownloadError {
+    let (krate, version) = (name.to_owned(), version.to_owned());
+    match &verdict.reason {
+        Reason::HeldBack { until } => DownloadError::HeldBack { krate, version, until: day_of(*until) },
+        Reason::Quarantined { reason } => {
+            DownloadError::Quarantined { krate, version, feed: feed.name.clone(), reason: reason.clone() }
+        }
+        Reason::Advisory { id, title } => {
+            DownloadError::Advisory { krate, version, feed: feed.name.clone(), id: id.clone(), title: title.clone() }
+        }
+        // Withheld as if the feed did not have it.
+        Reason::Guarded | Reason::RemovedUpstream | Reason::YankedUpstream => {
+            DownloadError::NotFound { krate, version, feed: feed.name.clone() }
+        }
     }
 }

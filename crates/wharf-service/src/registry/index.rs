@@ -1,7 +1,8 @@
-//! A feed's index file: the upstream's bytes plus the feed's own lines, rendered once
-//! (ETag, gzip) and served from memory until either side changes.
+//! A feed's index file: the upstream's bytes plus the feed's own lines, through the
+//! feed's policies ([`super::policy`]), rendered once (ETag, gzip) and served from memory
+//! until either side changes.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -10,6 +11,7 @@ use wharf_db::{DbError, Feed};
 
 use super::{
     Registry, ViewTarget, etag_of, gzip,
+    policy::{Judged, Subject},
     sources::{Source, Through},
     upstream::CacheOutcome,
 };
@@ -23,6 +25,8 @@ pub struct Rendered {
     pub etag: String,
     /// The upstream copy it was built from, or [`NO_UPSTREAM`], or [`LOCAL_ONLY`].
     upstream_generation: u64,
+    /// What the feed's policies said of its versions (the portal shows it).
+    pub judged: Judged,
 }
 
 /// `Rendered::upstream_generation` of a file with no upstream part (upstream copies count
@@ -32,8 +36,8 @@ pub(super) const NO_UPSTREAM: u64 = 0;
 const LOCAL_ONLY: u64 = 1;
 
 impl Rendered {
-    pub(super) fn new(body: Vec<u8>, upstream_generation: u64) -> Self {
-        Rendered { etag: etag_of(&body), gzip: gzip(&body), body: Bytes::from(body), upstream_generation }
+    pub(super) fn new(body: Vec<u8>, upstream_generation: u64, judged: Judged) -> Self {
+        Rendered { etag: etag_of(&body), gzip: gzip(&body), body: Bytes::from(body), upstream_generation, judged }
     }
 
     pub(super) fn weight(&self) -> u32 {
@@ -97,6 +101,17 @@ impl Registry {
         self.index_file_at(feed, name, caller, 0).await
     }
 
+    /// What the feed's policies say now of the versions of `name` (lower-cased) that
+    /// `caller` would be served: the same file cargo gets. Empty when the feed serves
+    /// nothing of it, or its sources cannot be reached.
+    pub async fn judged(&self, feed: &Feed, name: &str, caller: &Principal) -> Result<Judged, DbError> {
+        match self.index_file(feed, name, caller).await {
+            Ok((rendered, _)) => Ok(rendered.judged.clone()),
+            Err(IndexError::NotFound { .. } | IndexError::UpstreamDown { .. }) => Ok(Judged::default()),
+            Err(IndexError::Db(e)) => Err(e),
+        }
+    }
+
     /// [`Registry::index_file`] of a feed `depth` feeds down a chain of feed sources.
     pub(super) fn index_file_at<'a>(
         &'a self,
@@ -107,41 +122,32 @@ impl Registry {
     ) -> BoxFuture<'a, Result<(Arc<Rendered>, CacheOutcome), IndexError>> {
         Box::pin(async move {
             let key = (feed.id, name.to_owned());
-            if feed.upstream_enabled && self.guarded(feed.id, name).await? {
-                // A local name: upstream versions of it are hidden (dependency confusion), from
-                // every source. Its file is rendered once, until a publish, yank or setting drops it.
-                if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == LOCAL_ONLY) {
+            let not_found = || IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() };
+            if !self.pipeline.asks_upstream(feed, name).await? {
+                // No upstream part (no sources, or a name the guard keeps local): rendered
+                // once, until a publish, yank or setting drops it.
+                let generation = if feed.upstream_enabled { LOCAL_ONLY } else { NO_UPSTREAM };
+                if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
                     return Ok((rendered, CacheOutcome::Hit));
                 }
-                let seen = self.changes_seen();
-                let own = self.db.packages().local_lines(feed.id, name).await?;
-                let own: Vec<&str> = own.iter().map(String::as_str).collect();
-                let body = wharf_index::merge(None, &own)
-                    .ok_or_else(|| IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() })?;
-                let body = self.quarantine_marked(feed.id, name, body).await?;
-                // Only the feed's own crate of that name: advisories about crates.io's do not apply.
-                let rendered = Arc::new(Rendered::new(body, LOCAL_ONLY));
-                self.remember(key, rendered.clone(), seen);
+                let seen = self.rendered.seen();
+                let rendered = self.render(feed, name, None, false, generation).await?.ok_or_else(not_found)?;
+                self.rendered.keep(key, rendered.clone(), seen);
                 return Ok((rendered, CacheOutcome::Hit));
             }
             let (supplied, outcome) = match self.supplier(feed, name, caller, depth).await? {
                 Ok(found) => found,
                 Err(failure) => {
                     // The source that should answer cannot, and nothing of it is cached: the
-                    // feed's own versions still count.
+                    // feed's own versions still count (not cached).
                     tracing::warn!(krate = name, error = %failure, "upstream index unavailable");
-                    let own = self.render(feed, name, None, None).await?;
+                    let own = self.render(feed, name, None, false, NO_UPSTREAM).await?;
                     return own.map(|r| (r, CacheOutcome::Stale)).ok_or_else(|| IndexError::UpstreamDown {
                         krate: name.to_owned(),
                         feed: feed.name.clone(),
                         reason: failure.to_string(),
                     });
                 }
-            };
-            // The feed's cooldown holds back young upstream versions.
-            let supplied = match supplied {
-                Some(supplied) => self.cool(feed, name, supplied, self.clock.now()).await?.0,
-                None => None,
             };
             if depth == 0 {
                 match outcome {
@@ -155,11 +161,10 @@ impl Registry {
             if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
                 return Ok((rendered, outcome));
             }
-            let body = supplied.as_ref().map(|s| s.body.clone());
-            match self.render(feed, name, body.as_deref(), Some(generation)).await? {
-                Some(rendered) => Ok((rendered, outcome)),
-                None => Err(IndexError::NotFound { krate: name.to_owned(), feed: feed.name.clone() }),
-            }
+            let seen = self.rendered.seen();
+            let rendered = self.render(feed, name, supplied.as_ref(), true, generation).await?.ok_or_else(not_found)?;
+            self.rendered.keep(key, rendered.clone(), seen);
+            Ok((rendered, outcome))
         })
     }
 
@@ -245,58 +250,25 @@ impl Registry {
         Ok(Ok((None, outcome)))
     }
 
-    /// Merges the upstream's file (if any) with the feed's own lines. The result is cached
-    /// when `generation` says which upstream copy it was built from.
+    /// The file of `name` in `feed`: what `supplied` gives (the sources `answered`, or were
+    /// not asked) and what the feed holds, through the feed's policies.
     async fn render(
         &self,
         feed: &Feed,
         name: &str,
-        upstream: Option<&[u8]>,
-        generation: Option<u64>,
+        supplied: Option<&Supplied>,
+        answered: bool,
+        generation: u64,
     ) -> Result<Option<Arc<Rendered>>, DbError> {
-        let seen = self.changes_seen();
-        let own = self.db.packages().own_lines(feed.id, name).await?;
-        let own: Vec<&str> = own.iter().map(String::as_str).collect();
-        let Some(body) = wharf_index::merge(upstream, &own) else {
-            return Ok(None);
-        };
-        let body = self.quarantine_marked(feed.id, name, body).await?;
-        let mut body = self.advisory_marked(feed, name, body).await?;
-        // The sources answered (not the fallback while they are down): saved versions the
-        // supplying source no longer lists were removed upstream. Hidden from new
-        // resolution (yanked); the saved copies still serve locked builds.
-        if feed.upstream_enabled && generation.is_some() {
-            let listed: std::collections::HashSet<String> =
-                upstream.map(|u| wharf_index::lines(u).map(|(_, l)| l.vers).collect()).unwrap_or_default();
-            let removed: Vec<String> = self
-                .db
-                .packages()
-                .saved_from_upstream(feed.id, name)
-                .await?
-                .into_iter()
-                .filter(|v| !listed.contains(v))
-                .collect();
-            self.note_removed(feed.id, name, &removed);
-            // Unless the feed keeps them in resolution (its setting).
-            if !removed.is_empty() && !feed.keep_removed_upstream {
-                body = wharf_index::mark_yanked(&body, &removed.into_iter().collect());
-            }
-        }
-        let rendered = Arc::new(Rendered::new(body, generation.unwrap_or(NO_UPSTREAM)));
-        if generation.is_some() {
-            self.remember((feed.id, name.to_owned()), rendered.clone(), seen);
-        }
-        Ok(Some(rendered))
-    }
-
-    /// `body` with the feed's quarantined versions of `name` marked yanked: new resolution
-    /// skips them, and a locked build asks and is refused with the reason.
-    pub(super) async fn quarantine_marked(&self, feed_id: i64, name: &str, body: Vec<u8>) -> Result<Vec<u8>, DbError> {
-        let quarantined = self.db.packages().quarantined(feed_id, name).await?;
-        if quarantined.is_empty() {
-            return Ok(body);
-        }
-        Ok(wharf_index::mark_yanked(&body, &quarantined.into_iter().collect()))
+        let held = self.db.packages().holdings(feed.id, name).await?;
+        let lines: Vec<wharf_index::IndexLine> =
+            supplied.map(|s| wharf_index::lines(&s.body).map(|(_, line)| line).collect()).unwrap_or_default();
+        let listed: Option<HashSet<String>> = answered.then(|| lines.iter().map(|l| l.vers.clone()).collect());
+        let subject =
+            Subject { feed, name, held: &held, supplied: &lines, listed: listed.as_ref(), now: self.clock.now() };
+        let judged = self.pipeline.judge(&subject).await?;
+        let body = super::policy::render(supplied.map(|s| &s.body[..]), &held, &judged);
+        Ok(body.map(|body| Arc::new(Rendered::new(body, generation, judged))))
     }
 
     /// Whether `caller` may do `action` on `target`, a feed another feed reads from: what
@@ -305,23 +277,5 @@ impl Registry {
     pub(super) async fn may(&self, caller: &Principal, target: &Feed, action: FeedAction) -> Result<bool, DbError> {
         let standing = self.access.standing(&self.db, caller, target).await?;
         Ok(wharf_auth::authorize(caller, &standing, action).is_ok())
-    }
-
-    /// Whether the dependency-confusion guard hides upstream versions of `name` in a feed:
-    /// it has a local version of that name (ignoring case and `-`/`_`) and the package does
-    /// not allow externally-sourced versions. Cached briefly; publishing and the setting
-    /// drop the cache.
-    pub(crate) async fn guarded(&self, feed_id: i64, name: &str) -> Result<bool, DbError> {
-        let key = (feed_id, wharf_db::canonical_key(name));
-        if let Some(guarded) = self.guards.get(&key) {
-            return Ok(guarded);
-        }
-        let seen = self.changes_seen();
-        let guarded = self.db.packages().guard(feed_id, &key.1).await? == Some(false);
-        self.guards.insert(key.clone(), guarded);
-        if self.changes_seen() != seen {
-            self.guards.invalidate(&key);
-        }
-        Ok(guarded)
     }
 }

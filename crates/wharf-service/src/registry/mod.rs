@@ -1,15 +1,14 @@
 //! The Cargo side of a feed: its sparse index (own versions merged with the upstream's)
 //! and its crate files (saved from the upstream on first use).
 
-mod advisories;
 pub mod badge;
 pub mod bundle;
 pub mod bundle_import;
-mod cooldown;
 mod download;
 mod files;
 mod index;
 pub mod locks;
+pub mod policy;
 pub mod publish;
 pub mod sources;
 pub mod upstream;
@@ -20,6 +19,8 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+
+use crate::remembered::{Generation, Remembered};
 
 use bytes::Bytes;
 use wharf_db::{Db, DbError, Feed, unix_now};
@@ -60,6 +61,8 @@ impl FeedKey {
 
 /// Shared by every Cargo request.
 pub struct Registry {
+    /// The core it serves (whose `done` ends what it changes: the record and the change).
+    core: crate::Core,
     db: Db,
     /// Where publishes and yanks are announced; the caches below hear of changes there.
     bus: crate::Bus,
@@ -72,72 +75,59 @@ pub struct Registry {
     /// only what the source's own URL would.
     access: Arc<crate::access::AccessCache>,
     metrics: Arc<Metrics>,
-    feeds: moka::sync::Cache<FeedKey, Arc<Feed>>,
+    feeds: Remembered<FeedKey, Arc<Feed>>,
     /// Feeds by id, for feeds that are others' upstream sources.
-    feeds_by_id: moka::sync::Cache<i64, Arc<Feed>>,
+    feeds_by_id: Remembered<i64, Arc<Feed>>,
     /// Each feed's upstream sources, in order, ready for requests.
-    sources: moka::sync::Cache<i64, Arc<Vec<Source>>>,
-    /// The cooldown's inputs: what was released early per (feed id, crate), and when
-    /// versions without `pubtime` were first seen, per crate.
-    released: moka::sync::Cache<(i64, String), Arc<wharf_db::Released>>,
-    first_seen: moka::sync::Cache<String, Arc<HashMap<String, i64>>>,
-    /// The advisories in force about each crate (lower-cased name).
-    advisories: moka::sync::Cache<String, Arc<Vec<wharf_index::advisory::Advisory>>>,
-    /// A digest of what was last recorded as held back, per (feed id, crate).
-    held_noted: moka::sync::Cache<(i64, String), u64>,
+    sources: Remembered<i64, Arc<Vec<Source>>>,
+    /// The feed policies every served line goes through, with what they remember.
+    pipeline: policy::Pipeline,
     /// Rendered index files per (feed id, lower-cased crate name).
-    rendered: moka::sync::Cache<(i64, String), Arc<Rendered>>,
+    rendered: Remembered<(i64, String), Arc<Rendered>>,
     downloads: KeyedLocks<String>,
     touched: Mutex<HashMap<(i64, String), Instant>>,
     /// Largest `.crate` a publish may carry.
     pub max_crate_size: usize,
-    /// The dependency-confusion guard per (feed id, canonical crate name).
-    guards: moka::sync::Cache<(i64, String), bool>,
     /// Downloads served since the last flush, per (feed id, lower-cased name, version).
     download_counts: Mutex<HashMap<(i64, String, String), i64>>,
     /// One permit per core: the `.crate` checks that may run at once.
     checks: Arc<tokio::sync::Semaphore>,
-    /// Counts changes heard, so that a file rendered from rows read before a change is not
-    /// cached after it.
-    changes: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("rendered", &self.rendered).finish_non_exhaustive()
+    }
 }
 
 impl Registry {
     pub fn new(core: crate::Core, storage: Storage, metrics: Arc<Metrics>, max_crate_size: usize) -> Self {
+        let generation = Generation::new();
         Registry {
-            db: core.db,
-            bus: core.bus,
-            clock: core.clock,
-            storage,
-            upstreams: core.upstreams,
-            access: core.access,
-            metrics,
-            feeds: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
-            feeds_by_id: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
-            sources: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(10_000).build(),
-            released: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
-            first_seen: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
-            advisories: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
-            held_noted: moka::sync::Cache::builder()
-                .time_to_live(Duration::from_secs(3600))
-                .max_capacity(100_000)
-                .build(),
+            feeds: Remembered::new(&generation, FEED_CACHE_TTL, 10_000),
+            feeds_by_id: Remembered::new(&generation, FEED_CACHE_TTL, 10_000),
+            sources: Remembered::new(&generation, FEED_CACHE_TTL, 10_000),
+            pipeline: policy::Pipeline::new(&core.db, &generation),
             // Rendered files expire too: a publish or yank on another replica must show
             // here within seconds (cargo waits up to 60 s for a new version).
-            rendered: moka::sync::Cache::builder()
-                .time_to_live(FEED_CACHE_TTL)
-                .weigher(|_, v: &Arc<Rendered>| v.weight())
-                .max_capacity(64 * 1024 * 1024)
-                .build(),
+            rendered: Remembered::weighed(&generation, FEED_CACHE_TTL, 64 * 1024 * 1024, |_, v: &Arc<Rendered>| {
+                v.weight()
+            }),
+            db: core.db.clone(),
+            bus: core.bus.clone(),
+            clock: core.clock.clone(),
+            storage,
+            upstreams: core.upstreams.clone(),
+            access: core.access.clone(),
+            core,
+            metrics,
             downloads: KeyedLocks::new(),
             touched: Mutex::new(HashMap::new()),
             max_crate_size,
-            guards: moka::sync::Cache::builder().time_to_live(FEED_CACHE_TTL).max_capacity(100_000).build(),
             download_counts: Mutex::new(HashMap::new()),
             checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             )),
-            changes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -166,32 +156,17 @@ impl Registry {
     }
 
     pub async fn feed(&self, key: &FeedKey) -> Result<Arc<Feed>, DbError> {
-        if let Some(feed) = self.feeds.get(key) {
-            return Ok(feed);
-        }
-        let seen = self.changes_seen();
-        let scope = self.db.scopes().resolve(&key.org, key.project.as_deref()).await?;
-        let feed = Arc::new(self.db.feeds().get(&scope, &key.feed).await?);
-        self.feeds.insert(key.clone(), feed.clone());
-        // Read before a change that came meanwhile: not kept (see `remember`).
-        if self.changes_seen() != seen {
-            self.feeds.invalidate(key);
-        }
-        Ok(feed)
+        self.feeds
+            .get_or_read(key.clone(), || async {
+                let scope = self.db.scopes().resolve(&key.org, key.project.as_deref()).await?;
+                Ok(Arc::new(self.db.feeds().get(&scope, &key.feed).await?))
+            })
+            .await
     }
 
     /// A feed by id (a feed another feed has as its upstream).
     async fn feed_by_id(&self, id: i64) -> Result<Arc<Feed>, DbError> {
-        if let Some(feed) = self.feeds_by_id.get(&id) {
-            return Ok(feed);
-        }
-        let seen = self.changes_seen();
-        let feed = Arc::new(self.db.feeds().get_by_id(id).await?);
-        self.feeds_by_id.insert(id, feed.clone());
-        if self.changes_seen() != seen {
-            self.feeds_by_id.invalidate(&id);
-        }
-        Ok(feed)
+        self.feeds_by_id.get_or_read(id, || async move { Ok(Arc::new(self.db.feeds().get_by_id(id).await?)) }).await
     }
 
     /// The feed's upstream sources, in order (none when it has no upstream).
@@ -199,17 +174,12 @@ impl Registry {
         if !feed.upstream_enabled {
             return Ok(Arc::default());
         }
-        if let Some(sources) = self.sources.get(&feed.id) {
-            return Ok(sources);
-        }
-        let seen = self.changes_seen();
-        let rows = self.db.upstreams().list(feed.id).await?;
-        let sources = Arc::new(rows.iter().map(|row| self.upstreams.resolve(row)).collect::<Vec<_>>());
-        self.sources.insert(feed.id, sources.clone());
-        if self.changes_seen() != seen {
-            self.sources.invalidate(&feed.id);
-        }
-        Ok(sources)
+        self.sources
+            .get_or_read(feed.id, || async {
+                let rows = self.db.upstreams().list(feed.id).await?;
+                Ok(Arc::new(rows.iter().map(|row| self.upstreams.resolve(row)).collect::<Vec<_>>()))
+            })
+            .await
     }
 
     /// Counts a download in memory (the download path never waits for the database); the
@@ -266,71 +236,26 @@ impl Registry {
     }
 
     /// Forgets what the caches hold that `change` made stale. Called by the change bus
-    /// only: nothing else invalidates a cache.
+    /// only: nothing else forgets.
     pub fn changed(&self, change: &crate::Change) {
         use crate::Change as C;
-        self.changes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.pipeline.changed(change);
+        if let Some((feed, krate)) = change.crate_of() {
+            self.rendered.forget(&(feed, krate.to_ascii_lowercase()));
+        } else if change.touches_feeds() {
+            self.feeds.forget_all();
+            self.feeds_by_id.forget_all();
+            self.sources.forget_all();
+            self.rendered.forget_all();
+        }
         match change {
-            C::VersionPublished { feed, krate, .. }
-            | C::VersionYanked { feed, krate, .. }
-            | C::VersionDeleted { feed, krate, .. }
-            | C::VersionRestored { feed, krate, .. }
-            | C::VersionSaved { feed, krate, .. }
-            | C::PackageChanged { feed, krate } => self.crate_changed(*feed, krate),
-            C::FeedChanged { .. }
-            | C::FeedDeleted { .. }
-            | C::FeedCreated { .. }
-            | C::VersionsPurged { .. }
-            | C::Resync => self.feeds_changed(),
-            C::AdvisoriesImported => {
-                self.advisories.invalidate_all();
-                self.rendered.invalidate_all();
-            }
-            // Roles, tokens and accounts are cached by `Core::access`.
-            C::RoleChanged { .. }
-            | C::TokenCreated { .. }
-            | C::TokenRevoked { .. }
-            | C::AccountCreated { .. }
-            | C::MembersChanged { .. } => {}
+            C::AdvisoriesImported => self.rendered.forget_all(),
             // Views are read from the database on every request (nothing of them cached);
             // a deleted view takes the sources that named it.
-            C::ViewsChanged { .. } => self.sources.invalidate_all(),
-            C::VersionPromoted { .. } => {}
-            // A renamed project changes the URLs feeds are cached under.
-            C::RetentionApplied { .. } | C::ProjectsChanged { .. } => self.feeds_changed(),
+            C::ViewsChanged { .. } => self.sources.forget_all(),
+            // Roles, tokens and accounts are cached by `Core::access`.
+            _ => {}
         }
-    }
-
-    /// How many changes were heard so far; read before reading rows to cache.
-    fn changes_seen(&self) -> u64 {
-        self.changes.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Caches a rendered file made from rows read when [`Registry::changes_seen`] was
-    /// `seen`; if a change came since, the file may be stale and is dropped again (a change
-    /// after this check comes after the insert and drops it itself).
-    fn remember(&self, key: (i64, String), rendered: Arc<Rendered>, seen: u64) {
-        self.rendered.insert(key.clone(), rendered);
-        if self.changes_seen() != seen {
-            self.rendered.invalidate(&key);
-        }
-    }
-
-    /// Forgets what is cached of one crate of a feed after its versions or settings changed.
-    fn crate_changed(&self, feed_id: i64, name: &str) {
-        self.rendered.invalidate(&(feed_id, name.to_ascii_lowercase()));
-        self.guards.invalidate(&(feed_id, wharf_db::canonical_key(name)));
-        self.released.invalidate(&(feed_id, name.to_ascii_lowercase()));
-    }
-
-    /// Forgets cached feeds and index files after a feed changed or was deleted.
-    fn feeds_changed(&self) {
-        self.feeds.invalidate_all();
-        self.feeds_by_id.invalidate_all();
-        self.sources.invalidate_all();
-        self.released.invalidate_all();
-        self.rendered.invalidate_all();
-        self.guards.invalidate_all();
     }
 
     /// Whether `key` was touched less than [`TOUCH_INTERVAL`] ago; marks it touched if not.

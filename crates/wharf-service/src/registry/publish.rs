@@ -9,7 +9,7 @@ use wharf_auth::{Denied, FeedAction, Principal};
 use wharf_db::{DbError, Feed, LocalVersion, User};
 use wharf_index::{
     crate_file::{self, CrateError},
-    publish::{BodyError, PublishMetadata, split_body, with_yanked},
+    publish::{BodyError, PublishMetadata, split_body},
     validate_new_crate_name,
 };
 
@@ -65,8 +65,8 @@ pub struct Published {
 #[derive(Debug)]
 pub struct PublishTicket {
     feed: Arc<Feed>,
+    principal: Principal,
     user: User,
-    token: Option<i64>,
 }
 
 impl PublishTicket {
@@ -81,10 +81,10 @@ impl Registry {
     /// (a token of the read & write scope, or a session). The ticket, or the refusal.
     pub async fn admit_publish(&self, core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<PublishTicket> {
         let found = self.authorized(core, principal, feed, FeedAction::Write).await?;
-        let Principal::User { user, token, .. } = principal else {
+        let Principal::User { user, .. } = principal else {
             return Err(CoreError::Denied(Denied::Unauthenticated));
         };
-        Ok(PublishTicket { feed: found.feed, user: user.clone(), token: *token })
+        Ok(PublishTicket { feed: found.feed, user: user.clone(), principal: principal.clone() })
     }
 
     /// The largest publish body: the `.crate` limit, its metadata and their two lengths.
@@ -94,15 +94,15 @@ impl Registry {
 
     /// Publishes the body of `PUT …/api/v1/crates/new` with a ticket's leave.
     pub async fn publish_with(&self, ticket: PublishTicket, body: Bytes) -> Result<Published, PublishError> {
-        self.publish(&ticket.feed, &ticket.user, ticket.token, body).await
+        self.publish(&ticket.feed, &ticket.principal, &ticket.user, body).await
     }
 
     /// Publishes the body of `PUT …/api/v1/crates/new` to `feed` as `user`.
     async fn publish(
         &self,
         feed: &Feed,
+        principal: &Principal,
         user: &User,
-        token: Option<i64>,
         body: Bytes,
     ) -> Result<Published, PublishError> {
         let (json, krate) = split_body(&body, self.max_crate_size)?;
@@ -164,36 +164,12 @@ impl Registry {
         crate::metrics::inc(&self.metrics.publishes);
         tracing::info!(krate = %meta.name, version = %meta.vers, user = %user.name, "published");
         let entry = crate::audit::Entry::feed("version.publish", feed, format!("{} {}", meta.name, meta.vers));
-        crate::audit::write(&self.db, crate::audit::Actor::user(user, token), &entry).await;
-        self.bus.publish(crate::Change::VersionPublished {
+        let change = crate::Change::VersionPublished {
             feed: feed.id,
             krate: meta.name.to_ascii_lowercase(),
             version: meta.vers.clone(),
-        });
+        };
+        self.core.done(principal, entry, change).await;
         Ok(Published { name: meta.name, version: meta.vers })
-    }
-
-    /// Yanks (`true`) or unyanks a version published to `feed`.
-    pub async fn set_yanked(
-        &self,
-        feed: &Feed,
-        name: &str,
-        version: &str,
-        yanked: bool,
-        by: crate::audit::Actor<'_>,
-    ) -> Result<(), PublishError> {
-        let name_key = name.to_ascii_lowercase();
-        let (id, line, _) = self.db.packages().local_version(feed.id, &name_key, version).await?;
-        let line = with_yanked(&line, yanked).map_err(|e| PublishError::Invalid(e.to_string()))?;
-        self.db.packages().set_yanked(id, yanked, &line).await?;
-        let action = if yanked { "version.yank" } else { "version.unyank" };
-        crate::audit::write(&self.db, by, &crate::audit::Entry::feed(action, feed, format!("{name} {version}"))).await;
-        self.bus.publish(crate::Change::VersionYanked {
-            feed: feed.id,
-            krate: name_key,
-            version: version.to_owned(),
-            yanked,
-        });
-        Ok(())
     }
 }

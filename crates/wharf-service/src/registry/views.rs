@@ -99,7 +99,7 @@ impl Registry {
         let body = wharf_index::merge(None, &lines).ok_or_else(not_found)?;
         let yanked = offered.into_iter().filter(|(_, yanked)| *yanked).map(|(vers, _)| vers).collect();
         let body = wharf_index::mark_yanked(&body, &yanked);
-        Ok(Arc::new(Rendered::new(body, NO_UPSTREAM)))
+        Ok(Arc::new(Rendered::new(body, NO_UPSTREAM, served.judged.clone())))
     }
 
     /// A crate file of a view: only a version the view lists.

@@ -42,6 +42,11 @@ pub(super) async fn publish_ticket(
     state.registry.admit_publish(&state.core, &principal, &path.feed_ref()).await
 }
 
+/// The caller of a Cargo request, for an operation of the core that authorizes itself.
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, CoreError> {
+    principal(state, headers).await
+}
+
 /// The caller of a Cargo request, by its token (recording the token's use).
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, CoreError> {
     match wharf_service::authn::authenticate(&state.core, &state.registry, headers, None).await {

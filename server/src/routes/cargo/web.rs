@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use wharf_db::Feed;
 
 use super::CargoPath;
-use wharf_service::CoreError;
+use wharf_service::{CoreError, PackageRef, VersionRef};
 
 use crate::{
     access::{Denied, FeedAction, Principal},
@@ -100,11 +100,14 @@ pub async fn unyank(
 }
 
 async fn set_yanked(state: AppState, path: CargoPath, headers: HeaderMap, yanked: bool) -> ApiResult<Json<Value>> {
-    let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Write).await?;
+    let principal = super::auth::caller(&state, &headers).await.map_err(|e| refused(&state, e))?;
     let (krate, version) = (path.krate.as_deref().unwrap_or_default(), path.version.as_deref().unwrap_or_default());
-    let by = wharf_service::audit::Actor::of(&principal);
-    state.registry.set_yanked(&feed, krate, version, yanked, by).await?;
-    tracing::info!(%krate, %version, yanked, "yank changed");
+    let version = PackageRef::new(path.feed_ref(), krate).and_then(|package| VersionRef::new(package, version));
+    let done = match version {
+        Ok(version) => wharf_service::packages::set_yanked(&state.core, &principal, &version, yanked).await,
+        Err(e) => Err(e),
+    };
+    done.map_err(|e| refused(&state, e))?;
     Ok(Json(json!({ "ok": true })))
 }
 
@@ -123,9 +126,9 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
+    let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
     let per_page = query.per_page.unwrap_or(10).clamp(1, 100);
-    let (total, hits) = wharf_service::browse::search(&state.core, &feed, &query.q, per_page).await?;
+    let (total, hits) = wharf_service::browse::search(&state.core, &principal, &feed, &query.q, per_page).await?;
     let crates: Vec<Value> = hits
         .into_iter()
         .map(|h| json!({ "name": h.name, "max_version": h.max_version, "description": h.description }))
