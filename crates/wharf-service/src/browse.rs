@@ -142,17 +142,19 @@ pub struct Hit {
     pub description: String,
 }
 
-/// Cargo's search in a feed `principal` was authorized to read: exact matches first
+/// Cargo's search in a feed `principal` may read: exact matches first
 /// (names compared ignoring case and `-`/`_`), then prefixes, then the rest, by name, each
 /// with the newest version the feed serves them (through its policies: a package it
 /// serves nothing of is left out). Answers the total and the first `per_page` hits.
 pub async fn search(
     core: &Core,
     principal: &Principal,
-    feed: &Feed,
+    feed: &FeedRef,
     query: &str,
     per_page: usize,
 ) -> CoreResult<(usize, Vec<Hit>)> {
+    let registry = core.registry()?;
+    let feed = &registry.authorized(core, principal, feed, FeedAction::Read).await?.feed;
     let q = wharf_db::canonical_key(query.trim());
     let packages = core.db.packages();
     let mut found = Vec::new();
@@ -171,7 +173,6 @@ pub async fn search(
     }
     found.sort();
     let total = found.len();
-    let registry = core.registry()?;
     let mut hits = Vec::new();
     for (_, name) in found.into_iter() {
         if hits.len() == per_page {
@@ -185,9 +186,15 @@ pub async fn search(
     Ok((total, hits))
 }
 
-/// Who may publish and yank `krate` in a feed the caller was authorized to read: the
-/// feed's Owners and Contributors.
-pub async fn owners(core: &Core, feed: &Feed, krate: &str) -> CoreResult<Vec<(String, Role)>> {
+/// Who may publish and yank `krate` in a feed `principal` may read: the feed's Owners and
+/// Contributors.
+pub async fn owners(
+    core: &Core,
+    principal: &Principal,
+    feed: &FeedRef,
+    krate: &str,
+) -> CoreResult<Vec<(String, Role)>> {
+    let feed = &core.registry()?.authorized(core, principal, feed, FeedAction::Read).await?.feed;
     if core.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
         return Err(CoreError::NotFound(format!("This feed has no crate named `{krate}`.")));
     }

@@ -125,7 +125,27 @@ impl From<crate::registry::DownloadError> for CoreError {
             e @ D::SaveForbidden { .. } => CoreError::forbidden(e.to_string()),
             e @ (D::HeldBack { .. } | D::Quarantined { .. } | D::Advisory { .. }) => CoreError::Withheld(e.to_string()),
             e @ D::Upstream { .. } => CoreError::UpstreamFailed(e.to_string()),
-            other => CoreError::Internal(Box::new(other)),
+            D::Db(e) => e.into(),
+            D::Storage(e) => {
+                tracing::error!(error = %e, "reading a crate file failed");
+                CoreError::Unavailable {
+                    message: "The crate file could not be read; try again.".into(),
+                    retry_after: 5,
+                }
+            }
+        }
+    }
+}
+
+/// The outcomes of an index read as the core's kinds: an upstream that cannot answer for a
+/// crate the feed holds nothing of is a passing outage (503).
+impl From<crate::registry::IndexError> for CoreError {
+    fn from(e: crate::registry::IndexError) -> Self {
+        use crate::registry::IndexError as I;
+        match e {
+            e @ I::NotFound { .. } => CoreError::NotFound(e.to_string()),
+            e @ I::UpstreamDown { .. } => CoreError::Unavailable { message: e.to_string(), retry_after: 5 },
+            I::Db(e) => e.into(),
         }
     }
 }

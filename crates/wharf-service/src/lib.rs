@@ -30,6 +30,7 @@ pub mod relay;
 pub mod remembered;
 pub mod retention;
 pub mod roles;
+pub mod serve;
 pub mod storage;
 pub mod time;
 pub mod tokens;

@@ -18,7 +18,7 @@ pub struct Badge {
 impl Registry {
     /// The badge of `name` in `feed` (or its `view`): the newest version not yanked, a
     /// release before any pre-release; or `version` as asked.
-    pub async fn badge(
+    pub(crate) async fn badge(
         &self,
         feed: &Feed,
         view: Option<&ViewTarget>,
@@ -48,7 +48,7 @@ impl Registry {
     /// The version cargo's search names for `name` (lower-cased) in `feed`: the newest the
     /// feed serves `caller` not yanked (a release before any pre-release), else the newest
     /// it serves; `None` when it serves nothing of it.
-    pub async fn newest_served(
+    pub(crate) async fn newest_served(
         &self,
         feed: &Feed,
         name: &str,

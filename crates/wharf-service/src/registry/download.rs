@@ -85,7 +85,7 @@ impl Registry {
     /// only when the caller's `standing` on the feed allows saving (Collaborator, or
     /// anyone where a public feed allows anonymous saves); otherwise the refusal says why. A
     /// save is recorded in the audit log as done by the caller.
-    pub async fn download(
+    pub(crate) async fn download(
         &self,
         feed: &Feed,
         name: &str,

@@ -92,7 +92,7 @@ impl Registry {
     /// The index file of `name` (lower-cased) in `feed` as `caller` may see it (the route
     /// has checked that they may read `feed`; its feed sources are checked here), and how
     /// the upstream part was had.
-    pub async fn index_file(
+    pub(crate) async fn index_file(
         &self,
         feed: &Feed,
         name: &str,
@@ -104,7 +104,7 @@ impl Registry {
     /// What the feed's policies say now of the versions of `name` (lower-cased) that
     /// `caller` would be served: the same file cargo gets. Empty when the feed serves
     /// nothing of it, or its sources cannot be reached.
-    pub async fn judged(&self, feed: &Feed, name: &str, caller: &Principal) -> Result<Judged, DbError> {
+    pub(crate) async fn judged(&self, feed: &Feed, name: &str, caller: &Principal) -> Result<Judged, DbError> {
         match self.index_file(feed, name, caller).await {
             Ok((rendered, _)) => Ok(rendered.judged.clone()),
             Err(IndexError::NotFound { .. } | IndexError::UpstreamDown { .. }) => Ok(Judged::default()),

@@ -144,7 +144,7 @@ impl Registry {
     /// The feed `feed` names, from this registry's cache, if `principal` may do `action` on
     /// it: how every cargo request is authorized (a feed the caller may not read answers
     /// as a missing one).
-    pub async fn authorized(
+    pub(crate) async fn authorized(
         &self,
         core: &crate::Core,
         principal: &wharf_auth::Principal,
@@ -155,7 +155,7 @@ impl Registry {
         crate::refs::authorize_found(core, principal, feed, found, action).await
     }
 
-    pub async fn feed(&self, key: &FeedKey) -> Result<Arc<Feed>, DbError> {
+    pub(crate) async fn feed(&self, key: &FeedKey) -> Result<Arc<Feed>, DbError> {
         self.feeds
             .get_or_read(key.clone(), || async {
                 let scope = self.db.scopes().resolve(&key.org, key.project.as_deref()).await?;
@@ -184,7 +184,7 @@ impl Registry {
 
     /// Counts a download in memory (the download path never waits for the database); the
     /// counts reach the database in batches through [`Registry::flush_download_counts`].
-    pub fn count_download(&self, feed_id: i64, name: &str, version: &str) {
+    pub(crate) fn count_download(&self, feed_id: i64, name: &str, version: &str) {
         let mut counts = self.download_counts.lock().expect("download counts poisoned");
         *counts.entry((feed_id, name.to_ascii_lowercase(), version.to_owned())).or_default() += 1;
     }

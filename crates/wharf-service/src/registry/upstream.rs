@@ -238,7 +238,7 @@ impl Upstream {
     /// The upstream's index file for `name` (lower-cased): from cache while fresh, else
     /// revalidated; when the upstream fails, the last copy (stale). Concurrent callers
     /// share one upstream request.
-    pub async fn index_file(&self, name: &str) -> Result<(Arc<UpstreamFile>, CacheOutcome), UpstreamError> {
+    pub(crate) async fn index_file(&self, name: &str) -> Result<(Arc<UpstreamFile>, CacheOutcome), UpstreamError> {
         if let Some(file) = self.files.get(name).filter(|f| f.checked_at.elapsed() < f.fresh_for) {
             return Ok((file, CacheOutcome::Hit));
         }

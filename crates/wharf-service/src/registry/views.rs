@@ -36,7 +36,7 @@ impl ViewTarget {
 impl Registry {
     /// The view a registry URL names; `None` for the feed itself, `NotFound` for a view the
     /// feed does not have.
-    pub async fn view(&self, feed: &Feed, sel: &ViewSel) -> Result<Option<ViewTarget>, DbError> {
+    pub(crate) async fn view(&self, feed: &Feed, sel: &ViewSel) -> Result<Option<ViewTarget>, DbError> {
         Ok(match sel {
             ViewSel::Feed => None,
             ViewSel::Local => Some(ViewTarget::Local),
@@ -52,7 +52,7 @@ impl Registry {
     }
 
     /// The index file of `name` (lower-cased) in a view of `feed`, as `caller` may see it.
-    pub async fn view_index_file(
+    pub(crate) async fn view_index_file(
         &self,
         feed: &Feed,
         view: &ViewTarget,
@@ -103,7 +103,7 @@ impl Registry {
     }
 
     /// A crate file of a view: only a version the view lists.
-    pub async fn view_download(
+    pub(crate) async fn view_download(
         &self,
         feed: &Feed,
         view: &ViewTarget,

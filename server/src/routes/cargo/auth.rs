@@ -2,35 +2,18 @@
 //! authentication step for cargo's routes, and the one mapping of refusals to the answers
 //! cargo understands.
 
-use std::sync::Arc;
-
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use wharf_db::Feed;
 use wharf_service::CoreError;
 
 use super::{CargoPath, text_error};
 use crate::{
-    access::{Denied, FeedAction, FeedStanding, Principal},
+    access::{Denied, Principal},
     auth::PrincipalError,
     state::AppState,
 };
-
-/// The feed a Cargo request names, the caller and their standing, if the caller may do
-/// `action` on it. A feed the caller may not read answers as a missing one (401 for
-/// anonymous callers, so cargo starts its login; 404 for others).
-pub(super) async fn authorized(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &CargoPath,
-    action: FeedAction,
-) -> Result<(Arc<Feed>, Principal, FeedStanding), CoreError> {
-    let principal = principal(state, headers).await?;
-    let feed = state.registry.authorized(&state.core, &principal, &path.feed_ref(), action).await?;
-    Ok((feed.feed, principal, feed.standing))
-}
 
 /// Leave to publish into the feed a Cargo request names, from the core.
 pub(super) async fn publish_ticket(

@@ -9,7 +9,7 @@ use axum::{
 use wharf_index::validate_crate_name;
 
 use super::{CargoPath, cached_response, text_error};
-use crate::{access::FeedAction, registry::IndexError, state::AppState};
+use crate::state::AppState;
 
 pub async fn badge(
     State(state): State<AppState>,
@@ -37,21 +37,15 @@ pub async fn badge(
             }
         }
     }
-    let (feed, caller) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
-        Ok((feed, caller, _)) => (feed, caller),
+    let (feed, view) = (path.feed_ref(), path.view());
+    let at = wharf_service::serve::RegistryRef { feed: &feed, view: &view };
+    let drawn = match super::auth::caller(&state, &headers).await {
+        Ok(caller) => wharf_service::serve::badge(&state.core, &caller, at, name, version.as_deref()).await,
+        Err(e) => Err(e),
+    };
+    let (badge, public) = match drawn {
+        Ok(drawn) => drawn,
         Err(e) => return super::auth::refusal(&state, e),
-    };
-    let view = match state.registry.view(&feed, &path.view()).await {
-        Ok(view) => view,
-        Err(e) => return super::view_error(e),
-    };
-    let badge = match state.registry.badge(&feed, view.as_ref(), name, version.as_deref(), &caller).await {
-        Ok(badge) => badge,
-        Err(e @ IndexError::UpstreamDown { .. }) => return text_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        Err(e) => {
-            tracing::error!(error = %e, "drawing a badge failed");
-            return text_error(StatusCode::SERVICE_UNAVAILABLE, "The badge could not be drawn; try again.");
-        }
     };
     let mut response = cached_response(&headers, &badge.etag, badge.svg.into(), None);
     if response.status() != StatusCode::NOT_MODIFIED && !badge.found {
@@ -62,7 +56,6 @@ pub async fn badge(
     // Public feeds' badges drawn for anonymous readers may be cached anywhere (README
     // renderers proxy them); others' only by the reader's own browser (a signed-in reader
     // may see versions from feed sources anonymous readers may not).
-    let public = feed.visibility == wharf_core::Visibility::Public && caller == wharf_service::Principal::Anonymous;
     let cache = if public { "public" } else { "private" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_str(&format!("{cache}, max-age=300")).expect("ASCII"));
     // Drawn from text only: nothing in it may run.

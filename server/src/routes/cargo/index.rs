@@ -9,9 +9,9 @@ use tracing::field::Empty;
 use wharf_index::name_from_index_path;
 
 use super::{CargoPath, cached_response, text_error};
-use wharf_service::registry::upstream::CacheOutcome;
+use wharf_service::serve::RegistryRef;
 
-use crate::{access::FeedAction, metrics::inc, registry::IndexError, state::AppState};
+use crate::{metrics::inc, state::AppState};
 
 #[tracing::instrument(name = "cargo.index", level = "debug", skip_all, fields(feed = %path.feed, krate = Empty, cache = Empty))]
 pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPath>, headers: HeaderMap) -> Response {
@@ -22,16 +22,11 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
     };
     let span = tracing::Span::current();
     span.record("krate", name.as_str());
-    let (feed, caller) = match super::auth::authorized(&state, &headers, &path, FeedAction::Read).await {
-        Ok((feed, caller, _)) => (feed, caller),
-        Err(e) => return super::auth::refusal(&state, e),
-    };
-    let found = match state.registry.view(&feed, &path.view()).await {
-        Ok(None) => state.registry.index_file(&feed, &name, &caller).await,
-        Ok(Some(view)) => {
-            state.registry.view_index_file(&feed, &view, &name, &caller).await.map(|r| (r, CacheOutcome::Hit))
-        }
-        Err(e) => return super::view_error(e),
+    let (feed, view) = (path.feed_ref(), path.view());
+    let at = RegistryRef { feed: &feed, view: &view };
+    let found = match super::auth::caller(&state, &headers).await {
+        Ok(caller) => wharf_service::serve::index_file(&state.core, &caller, at, &name).await,
+        Err(e) => Err(e),
     };
     match found {
         Ok((rendered, outcome)) => {
@@ -47,11 +42,6 @@ pub async fn index_file(State(state): State<AppState>, Path(path): Path<CargoPat
             }
             response
         }
-        Err(e @ IndexError::NotFound { .. }) => text_error(StatusCode::NOT_FOUND, e.to_string()),
-        Err(e @ IndexError::UpstreamDown { .. }) => text_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        Err(IndexError::Db(e)) => {
-            tracing::error!(error = ?e, "reading an index file failed");
-            text_error(StatusCode::SERVICE_UNAVAILABLE, "The index could not be read from the database; try again.")
-        }
+        Err(e) => super::auth::refusal(&state, e),
     }
 }

@@ -73,17 +73,6 @@ fn text_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.into()).into_response()
 }
 
-/// A view the feed does not have (404), or the database failing to say (503).
-fn view_error(e: wharf_db::DbError) -> Response {
-    match e {
-        wharf_db::DbError::NotFound(message) => text_error(StatusCode::NOT_FOUND, message),
-        e => {
-            tracing::error!(error = ?e, "reading a view failed");
-            text_error(StatusCode::SERVICE_UNAVAILABLE, "The view could not be read from the database; try again.")
-        }
-    }
-}
-
 /// Whether the request's `If-None-Match` names `etag`.
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers

@@ -9,29 +9,16 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wharf_db::Feed;
 
 use super::CargoPath;
 use wharf_service::{CoreError, PackageRef, VersionRef};
 
 use crate::{
-    access::{Denied, FeedAction, Principal},
+    access::Denied,
     error::{ApiError, ApiResult},
     registry::publish::PublishError,
     state::AppState,
 };
-
-/// The feed of `path`, if the caller (by token) may do `action` on it.
-async fn feed_for(
-    state: &AppState,
-    path: &CargoPath,
-    headers: &HeaderMap,
-    action: FeedAction,
-) -> ApiResult<(std::sync::Arc<Feed>, Principal)> {
-    let (feed, principal, _) =
-        super::auth::authorized(state, headers, path, action).await.map_err(|e| refused(state, e))?;
-    Ok((feed, principal))
-}
 
 /// A refusal of the core as cargo's web API answers it: a missing or bad token says how to
 /// make one and log in.
@@ -126,9 +113,11 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let (feed, principal) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
+    let principal = super::auth::caller(&state, &headers).await.map_err(|e| refused(&state, e))?;
     let per_page = query.per_page.unwrap_or(10).clamp(1, 100);
-    let (total, hits) = wharf_service::browse::search(&state.core, &principal, &feed, &query.q, per_page).await?;
+    let (total, hits) = wharf_service::browse::search(&state.core, &principal, &path.feed_ref(), &query.q, per_page)
+        .await
+        .map_err(|e| refused(&state, e))?;
     let crates: Vec<Value> = hits
         .into_iter()
         .map(|h| json!({ "name": h.name, "max_version": h.max_version, "description": h.description }))
@@ -143,10 +132,11 @@ pub async fn owners(
     Path(path): Path<CargoPath>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let (feed, _) = feed_for(&state, &path, &headers, FeedAction::Read).await?;
+    let principal = super::auth::caller(&state, &headers).await.map_err(|e| refused(&state, e))?;
     let krate = path.krate.as_deref().unwrap_or_default();
-    let users: Vec<Value> = wharf_service::browse::owners(&state.core, &feed, krate)
-        .await?
+    let users: Vec<Value> = wharf_service::browse::owners(&state.core, &principal, &path.feed_ref(), krate)
+        .await
+        .map_err(|e| refused(&state, e))?
         .into_iter()
         .enumerate()
         .map(|(i, (name, role))| json!({ "id": i + 1, "login": name, "name": format!("{name} ({role})") }))
@@ -160,7 +150,11 @@ pub async fn change_owners(
     Path(path): Path<CargoPath>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    feed_for(&state, &path, &headers, FeedAction::Read).await?;
+    let principal = super::auth::caller(&state, &headers).await.map_err(|e| refused(&state, e))?;
+    let krate = path.krate.as_deref().unwrap_or_default();
+    wharf_service::browse::owners(&state.core, &principal, &path.feed_ref(), krate)
+        .await
+        .map_err(|e| refused(&state, e))?;
     Err(ApiError::BadRequest(
         "Owners of a crate in a Wharf feed are the feed's Owners and Contributors: grant or remove roles on the \
          feed's Permissions page (or PATCH …/_apis/packaging/feeds/{feed}/permissions)."
