@@ -255,7 +255,7 @@ pub struct SecurityView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionView {
     pub version: String,
-    pub origin: String,
+    pub origin: wharf_core::Origin,
     pub yanked: bool,
     pub downloads: i64,
     pub created_at: String,

@@ -126,7 +126,7 @@ fn PackageDetails(
                             .versions
                             .iter()
                             .map(|v| {
-                                let deletable = admin && v.origin == "local";
+                                let deletable = admin && v.origin == wharf_core::Origin::Local;
                                 let promotable: Vec<String> = package.views.iter().filter(|w| !v.views.contains(w)).cloned().collect();
                                 let promote = (package.can_promote && !promotable.is_empty()).then(|| view! {
                                     <form method="post" action=PromoteVersion::PATH class="inline-form promote-form">
@@ -149,7 +149,7 @@ fn PackageDetails(
                                             {v.removed_upstream.then(|| view! { " " <span class="badge badge--yanked badge--removed" title="Its upstream no longer lists it: hidden from new resolution; locked builds still get the saved copy.">"removed upstream"</span> })}
                                             {v.advisories.iter().map(|(id, level)| view! { " " <a class=format!("badge badge--advisory badge--{level}") href=format!("#{id}") title=format!("Affected: {level}")>{id.clone()}</a> }).collect_view()}
                                         </td>
-                                        <td><span class="badge">{v.origin.clone()}</span></td>
+                                        <td><span class="badge">{v.origin.as_str()}</span></td>
                                         <td class="views">
                                             {v.views.iter().map(|w| view! { <span class="badge badge--view" data-view=w.clone()>{format!("@{w}")}</span> " " }).collect_view()}
                                         </td>

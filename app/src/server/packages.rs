@@ -62,7 +62,7 @@ pub async fn get_package(
     let advisories = wharf_service::advisories::of_package(&core, &principal, &package).await?;
     // Judged only for versions saved from upstream: advisories are about crates.io's crate.
     let upstream_versions: Vec<&str> =
-        details.versions.iter().filter(|v| v.origin != "local").map(|v| v.version.as_str()).collect();
+        details.versions.iter().filter(|v| v.origin != wharf_core::Origin::Local).map(|v| v.version.as_str()).collect();
     let advisory_views: Vec<crate::model::AdvisoryView> = advisories
         .iter()
         .map(|a| crate::model::AdvisoryView {
@@ -103,7 +103,7 @@ pub async fn get_package(
             .iter()
             .map(|v| VersionView {
                 version: v.version.clone(),
-                origin: v.origin.clone(),
+                origin: v.origin,
                 yanked: v.yanked,
                 downloads: v.downloads,
                 created_at: rfc3339(v.created_at),

@@ -14,4 +14,4 @@ pub use access::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Role, TokenScope};
 pub use feed::{AdvisoryPolicy, FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
 pub use urls::{FeedLocation, PublicUrl, safe_next};
-pub use vocabulary::{DeliveryState, SourceKind, WarmState, WebhookEvent};
+pub use vocabulary::{DeliveryState, Origin, SourceKind, WarmState, WebhookEvent};

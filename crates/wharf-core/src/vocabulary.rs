@@ -1,5 +1,5 @@
 //! The closed sets of values the domain names by word: an upstream source's kind, a
-//! webhook's events, a warm job's and a delivery's state. Each is declared once, here, with
+//! version's origin, a webhook's events, a warm job's and a delivery's state. Each is declared once, here, with
 //! its words; serde, the REST description (feature `openapi`), the database and the portal
 //! use these types, never the words by hand.
 
@@ -77,6 +77,16 @@ closed_set! {
 }
 
 closed_set! {
+    /// Where a version a feed holds came from.
+    Origin, "an origin" {
+        /// Published to the feed.
+        Local = "local",
+        /// Saved from one of its upstream sources.
+        Upstream = "upstream",
+    }
+}
+
+closed_set! {
     /// An event a webhook may take.
     WebhookEvent, "an event" {
         /// A version was published.
@@ -137,6 +147,7 @@ mod tests {
     #[test]
     fn words_round_trip_through_strings_and_serde() {
         round_trip(SourceKind::ALL);
+        round_trip(Origin::ALL);
         round_trip(WebhookEvent::ALL);
         round_trip(WarmState::ALL);
         round_trip(DeliveryState::ALL);

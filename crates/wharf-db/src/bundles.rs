@@ -58,11 +58,10 @@ impl PackageRepo<'_> {
         .await?;
         rows.iter()
             .map(|r| {
-                let origin: String = r.try_get("origin")?;
                 Ok(FeedVersion {
                     name: r.try_get("name")?,
                     version: r.try_get("version")?,
-                    origin: if origin == "local" { Origin::Local } else { Origin::Upstream },
+                    origin: crate::get_word(r, "origin")?,
                     cksum: r.try_get("cksum")?,
                     size: r.try_get("size")?,
                     index_line: r.try_get("index_line")?,
@@ -108,8 +107,8 @@ impl PackageRepo<'_> {
         .fetch_all(self.pool)
         .await?;
         for r in rows {
-            let (held, origin, held_cksum): (String, String, String) =
-                (r.try_get("version")?, r.try_get("origin")?, r.try_get("cksum")?);
+            let (held, origin, held_cksum): (String, Origin, String) =
+                (r.try_get("version")?, crate::get_word(&r, "origin")?, r.try_get("cksum")?);
             if held == version && held_cksum != cksum {
                 return Ok(Some(format!(
                     "{name} {version}: the feed holds another file for this version (sha256 {} here, {} in the bundle)",
@@ -117,7 +116,7 @@ impl PackageRepo<'_> {
                     &cksum[..12.min(cksum.len())]
                 )));
             }
-            if held != version && origin == "local" && local {
+            if held != version && origin == Origin::Local && local {
                 return Ok(Some(format!(
                     "{name} {version}: the feed has {held}, the same version but for build metadata"
                 )));
@@ -149,14 +148,14 @@ impl PackageRepo<'_> {
         .fetch_all(&mut *tx)
         .await?;
         for r in rows {
-            let (held, origin, cksum): (String, String, String) =
-                (r.try_get("version")?, r.try_get("origin")?, r.try_get("cksum")?);
+            let (held, origin, cksum): (String, Origin, String) =
+                (r.try_get("version")?, crate::get_word(&r, "origin")?, r.try_get("cksum")?);
             if held == v.version && cksum == v.cksum {
                 crate::crate_files::end_mark(&mut tx, v.cksum).await?;
                 tx.commit().await?;
                 return Ok(ImportOutcome::Present);
             }
-            if held == v.version || (origin == "local" && v.origin == Origin::Local) {
+            if held == v.version || (origin == Origin::Local && v.origin == Origin::Local) {
                 return Err(DbError::Conflict(format!(
                     "{} {}: the feed holds {held} with another file",
                     v.name, v.version

@@ -260,6 +260,15 @@ pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sq
     row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
 }
 
+/// Reads a column holding a word of one of the core's closed sets.
+pub(crate) fn get_word<T: std::str::FromStr<Err = String>>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    use sqlx::Row;
+    row.try_get::<String, _>(column)?.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))
+}
+
 /// Version and description of each migration of one engine.
 pub type MigrationList = Vec<(i64, String)>;
 

@@ -7,21 +7,8 @@ use crate::{DbError, DbResult, error::OnConflict, now};
 /// Name and version keys live in the core (pure, and fuzzed there); re-exported for callers.
 pub use wharf_core::package::{canonical_key, version_key};
 
-/// Where a version came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Local,
-    Upstream,
-}
-
-impl Origin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Local => "local",
-            Origin::Upstream => "upstream",
-        }
-    }
-}
+/// Where a version came from (a closed set of the core's vocabulary).
+pub use wharf_core::Origin;
 
 /// A stored version's file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +17,7 @@ pub struct StoredVersion {
     pub size: i64,
     /// Why it is quarantined, when it is: its downloads are refused.
     pub quarantine: Option<String>,
-    /// Published to the feed (not saved from an upstream).
-    pub local: bool,
+    pub origin: Origin,
 }
 
 impl StoredVersion {
@@ -40,7 +26,7 @@ impl StoredVersion {
             cksum: row.try_get("cksum")?,
             size: row.try_get("size")?,
             quarantine: row.try_get("quarantine_reason")?,
-            local: row.try_get::<String, _>("origin")? == "local",
+            origin: crate::get_word(row, "origin")?,
         })
     }
 }
@@ -75,7 +61,7 @@ pub struct LocalVersion<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionDetail {
     pub version: String,
-    pub origin: String,
+    pub origin: Origin,
     pub yanked: bool,
     pub downloads: i64,
     pub created_at: i64,
@@ -230,7 +216,7 @@ impl<'a> PackageRepo<'a> {
         .await?;
         if let Some(row) = taken {
             let version: String = row.try_get("version")?;
-            let origin: String = row.try_get("origin")?;
+            let origin: Origin = crate::get_word(&row, "origin")?;
             let deleted: Option<i64> = row.try_get("deleted_at")?;
             if deleted.is_some() {
                 return Err(DbError::Conflict(format!(
@@ -239,7 +225,7 @@ impl<'a> PackageRepo<'a> {
                     v.name
                 )));
             }
-            let how = if origin == "upstream" { " (saved from the upstream)" } else { "" };
+            let how = if origin == Origin::Upstream { " (saved from the upstream)" } else { "" };
             let why = if version == v.version {
                 String::new()
             } else {
@@ -285,8 +271,8 @@ impl<'a> PackageRepo<'a> {
         .fetch_optional(self.pool)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("This feed has no version {version} of `{name_key}`.")))?;
-        let origin: String = row.try_get("origin")?;
-        if origin != "local" {
+        let origin: Origin = crate::get_word(&row, "origin")?;
+        if origin != Origin::Local {
             return Err(DbError::Conflict(format!(
                 "Version {version} of `{name_key}` was saved from the upstream; only versions published to this feed \
                  can be yanked here."
@@ -426,7 +412,7 @@ impl<'a> PackageRepo<'a> {
             .map(|r| {
                 Ok(VersionDetail {
                     version: r.try_get("version")?,
-                    origin: r.try_get("origin")?,
+                    origin: crate::get_word(r, "origin")?,
                     yanked: crate::get_bool(r, "yanked")?,
                     downloads: r.try_get("downloads")?,
                     created_at: r.try_get("created_at")?,

@@ -10,8 +10,7 @@ pub struct Holding {
     pub version: String,
     /// Its line in the feed's index, as stored.
     pub index_line: String,
-    /// Published to the feed (not saved from an upstream).
-    pub local: bool,
+    pub origin: crate::Origin,
     /// Why it is quarantined, when it is.
     pub quarantine: Option<String>,
 }
@@ -68,7 +67,7 @@ impl PackageRepo<'_> {
                 Ok(Holding {
                     version: r.try_get("version")?,
                     index_line: r.try_get("index_line")?,
-                    local: r.try_get::<String, _>("origin")? == "local",
+                    origin: crate::get_word(r, "origin")?,
                     quarantine: r.try_get("quarantine_reason")?,
                 })
             })

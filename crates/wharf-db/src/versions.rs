@@ -9,7 +9,7 @@ use crate::{DbResult, PackageRepo, packages::VersionDetail};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionRow {
     pub version: String,
-    pub origin: String,
+    pub origin: crate::Origin,
     pub yanked: bool,
     pub downloads: i64,
     pub created_at: i64,
@@ -50,7 +50,7 @@ impl PackageRepo<'_> {
             .map(|r| {
                 Ok(VersionRow {
                     version: r.try_get("version")?,
-                    origin: r.try_get("origin")?,
+                    origin: crate::get_word(r, "origin")?,
                     quarantine: r.try_get("quarantine_reason")?,
                     yanked: crate::get_bool(r, "yanked")?,
                     downloads: r.try_get("downloads")?,
@@ -79,7 +79,7 @@ impl PackageRepo<'_> {
         let Some(r) = row else { return Ok(None) };
         let detail = VersionDetail {
             version: r.try_get("version")?,
-            origin: r.try_get("origin")?,
+            origin: crate::get_word(&r, "origin")?,
             yanked: crate::get_bool(&r, "yanked")?,
             downloads: r.try_get("downloads")?,
             created_at: r.try_get("created_at")?,

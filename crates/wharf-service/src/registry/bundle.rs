@@ -38,11 +38,7 @@ pub use wharf_index::bundle::{
 
 /// The origin a bundle gives a version, when it is one Wharf knows.
 pub(super) fn origin(v: &BundleVersion) -> Option<Origin> {
-    match v.origin.as_str() {
-        "local" => Some(Origin::Local),
-        "upstream" => Some(Origin::Upstream),
-        _ => None,
-    }
+    v.origin.parse().ok()
 }
 
 /// What happened to one version, as an export or import goes.
@@ -155,7 +151,7 @@ impl Registry {
                 .map(|v| Holding {
                     version: v.version.clone(),
                     index_line: String::new(),
-                    local: v.origin == Origin::Local,
+                    origin: v.origin,
                     quarantine: v.quarantine.clone(),
                 })
                 .collect();

@@ -52,7 +52,7 @@ impl Registry {
     pub async fn import_conflicts(&self, feed: &Feed, bundle: &Verified) -> Result<Vec<String>, BundleError> {
         let mut conflicts = Vec::new();
         for v in &bundle.manifest.versions {
-            let local = v.origin == "local";
+            let local = super::bundle::origin(v) == Some(wharf_db::Origin::Local);
             let packages = self.db.packages();
             if let Some(conflict) = packages.import_conflict(feed.id, &v.name, &v.version, &v.cksum, local).await? {
                 conflicts.push(conflict);

@@ -349,7 +349,7 @@ impl Registry {
         let holding = Holding {
             version: version.to_owned(),
             index_line: String::new(),
-            local: stored.local,
+            origin: stored.origin,
             quarantine: stored.quarantine.clone(),
         };
         let subject = Subject {

@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 
 use futures_util::future::BoxFuture;
 use wharf_core::feed::AdvisoryPolicy;
-use wharf_db::{Db, DbError};
+use wharf_db::{Db, DbError, Origin};
 use wharf_index::advisory::Advisory;
 
 use super::{Effect, Judged, Policy, Reason, Subject};
@@ -45,7 +45,7 @@ impl Policy for Advisories {
             if all.is_empty() {
                 return Ok(());
             }
-            let saved = subject.held.iter().filter(|h| !h.local).map(|h| h.version.as_str());
+            let saved = subject.held.iter().filter(|h| h.origin == Origin::Upstream).map(|h| h.version.as_str());
             let supplied = subject.supplied.iter().map(|l| l.vers.as_str()).filter(|v| !subject.local(v));
             for version in saved.chain(supplied) {
                 let affecting =

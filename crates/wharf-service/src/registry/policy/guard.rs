@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use futures_util::future::BoxFuture;
-use wharf_db::{Db, DbError, Feed};
+use wharf_db::{Db, DbError, Feed, Origin};
 
 use super::{Effect, Judged, Policy, Reason, Subject};
 use crate::{
@@ -44,7 +44,7 @@ impl Policy for Guard {
             if !subject.feed.upstream_enabled || !self.applies(subject.feed.id, subject.name).await? {
                 return Ok(());
             }
-            let upstream = subject.held.iter().filter(|h| !h.local).map(|h| h.version.as_str());
+            let upstream = subject.held.iter().filter(|h| h.origin == Origin::Upstream).map(|h| h.version.as_str());
             let supplied = subject.supplied.iter().map(|l| l.vers.as_str()).filter(|v| !subject.local(v));
             for version in upstream.chain(supplied) {
                 judged.add(version, Effect::Withhold, Reason::Guarded);

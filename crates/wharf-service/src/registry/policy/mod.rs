@@ -30,7 +30,7 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
-use wharf_db::{Db, DbError, Feed, Holding};
+use wharf_db::{Db, DbError, Feed, Holding, Origin};
 use wharf_index::IndexLine;
 
 use crate::{Change, remembered::Generation};
@@ -53,7 +53,7 @@ pub struct Subject<'a> {
 impl Subject<'_> {
     /// Whether the feed holds `version` as published to it.
     pub fn local(&self, version: &str) -> bool {
-        self.held.iter().any(|h| h.local && h.version == version)
+        self.held.iter().any(|h| h.origin == Origin::Local && h.version == version)
     }
 
     /// Whether the feed holds `version` at all.

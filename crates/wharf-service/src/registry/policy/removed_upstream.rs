@@ -4,7 +4,7 @@
 //! only when the sources answered, never from the fallback while they are down.
 
 use futures_util::future::BoxFuture;
-use wharf_db::DbError;
+use wharf_db::{DbError, Origin};
 
 use super::{Effect, Judged, Policy, Reason, Subject};
 
@@ -20,7 +20,7 @@ impl Policy for RemovedUpstream {
                 true => Effect::Note,
                 false => Effect::Yank,
             };
-            for held in subject.held.iter().filter(|h| !h.local && !listed.contains(&h.version)) {
+            for held in subject.held.iter().filter(|h| h.origin == Origin::Upstream && !listed.contains(&h.version)) {
                 judged.add(&held.version, effect, Reason::RemovedUpstream);
             }
             Ok(())
