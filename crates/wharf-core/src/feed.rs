@@ -4,7 +4,10 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::name::{Description, FeedName};
+use crate::{
+    name::{Description, FeedName},
+    settings::{FeedSettings, FeedSettingsPatch},
+};
 
 /// Who can read a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,6 +141,8 @@ pub struct FeedDraft {
     pub description: Description,
     pub visibility: Visibility,
     pub upstream_enabled: bool,
+    /// Its settings from the start (the defaults, or those of a feed it is a copy of).
+    pub settings: FeedSettings,
 }
 
 impl FeedDraft {
@@ -155,7 +160,7 @@ impl FeedDraft {
         let visibility = visibility.parse::<Visibility>().map_err(|e| errors.push("visibility", e)).ok();
         match (name, description, visibility) {
             (Some(name), Some(description), Some(visibility)) if errors.is_empty() => {
-                Ok(FeedDraft { name, description, visibility, upstream_enabled })
+                Ok(FeedDraft { name, description, visibility, upstream_enabled, settings: FeedSettings::default() })
             }
             _ => Err(errors),
         }
@@ -169,23 +174,18 @@ pub struct FeedPatch {
     pub description: Option<Description>,
     pub visibility: Option<Visibility>,
     pub upstream_enabled: Option<bool>,
-    /// Public feeds: whether anonymous users may save versions from the upstream.
-    pub allow_anonymous_saves: Option<bool>,
-    /// Retention: `Some(None)` turns the rule off.
-    pub retention_max_versions: Option<Option<i64>>,
-    pub retention_days: Option<Option<i64>>,
-    /// Upstream cooldown in days: `Some(None)` turns it off.
-    pub upstream_cooldown_days: Option<Option<i64>>,
-    pub advisory_policy: Option<AdvisoryPolicy>,
-    /// Whether versions removed upstream stay in new resolution.
-    pub keep_removed_upstream: Option<bool>,
+    /// The settings to change, already checked against the feed's current ones.
+    pub settings: Option<FeedSettingsPatch>,
 }
 
 /// What a feed does with versions a security advisory affects. Malicious crates are
 /// blocked whatever the policy says.
+///
+/// Read through [`FromStr`], so that a word it does not know is refused with a message
+/// naming the words it does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum AdvisoryPolicy {
     /// Mark them on the package and Security pages only.
     #[default]
@@ -220,23 +220,11 @@ impl std::str::FromStr for AdvisoryPolicy {
     }
 }
 
-/// Most versions per package the retention rule may name, and most days.
-pub const MAX_RETENTION_VERSIONS: i64 = 100_000;
-pub const MAX_RETENTION_DAYS: i64 = 36_500;
-/// Longest upstream cooldown, in days.
-pub const MAX_COOLDOWN_DAYS: i64 = 365;
+impl TryFrom<String> for AdvisoryPolicy {
+    type Error = String;
 
-/// A retention setting as given (`0` turns the rule off): `None` when absent, `Some(None)`
-/// for off, `Some(Some(n))` for on.
-pub fn retention_setting(errors: &mut FieldErrors, field: &str, value: Option<i64>, max: i64) -> Option<Option<i64>> {
-    match value {
-        None => None,
-        Some(0) => Some(None),
-        Some(n) if (1..=max).contains(&n) => Some(Some(n)),
-        Some(n) => {
-            errors.push(field, format!("Enter a whole number from 1 to {max}, or 0 to turn the rule off (got {n})."));
-            None
-        }
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
@@ -253,18 +241,7 @@ impl FeedPatch {
         let description =
             description.and_then(|d| Description::parse(d).map_err(|e| errors.push("description", e)).ok());
         let visibility = visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
-        errors.into_result(|| FeedPatch {
-            name,
-            description,
-            visibility,
-            upstream_enabled,
-            allow_anonymous_saves: None,
-            retention_max_versions: None,
-            retention_days: None,
-            upstream_cooldown_days: None,
-            advisory_policy: None,
-            keep_removed_upstream: None,
-        })
+        errors.into_result(|| FeedPatch { name, description, visibility, upstream_enabled, settings: None })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -29,6 +29,7 @@ pub mod registry;
 pub mod relay;
 pub mod retention;
 pub mod roles;
+pub mod settings;
 pub mod storage;
 pub mod time;
 pub mod tokens;

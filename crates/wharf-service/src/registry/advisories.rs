@@ -38,7 +38,7 @@ impl Registry {
         downloads: bool,
     ) -> Result<Option<Advisory>, DbError> {
         let all = self.advisories_of(name).await?;
-        let policy_covers = match feed.advisory_policy {
+        let policy_covers = match feed.settings.advisory_policy {
             AdvisoryPolicy::Block => true,
             AdvisoryPolicy::Hide => !downloads,
             AdvisoryPolicy::Warn => false,

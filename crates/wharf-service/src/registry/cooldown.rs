@@ -36,7 +36,7 @@ impl Registry {
         supplied: Supplied,
         now: i64,
     ) -> Result<(Option<Supplied>, Held), DbError> {
-        let Some(days) = feed.upstream_cooldown_days.filter(|d| *d > 0) else {
+        let Some(days) = feed.settings.upstream_cooldown_days.filter(|d| *d > 0) else {
             return Ok((Some(supplied), Held::default()));
         };
         let parsed: Vec<IndexLine> = wharf_index::lines(&supplied.body).map(|(_, line)| line).collect();

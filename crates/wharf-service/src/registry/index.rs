@@ -278,7 +278,7 @@ impl Registry {
                 .collect();
             self.note_removed(feed.id, name, &removed);
             // Unless the feed keeps them in resolution (its setting).
-            if !removed.is_empty() && !feed.keep_removed_upstream {
+            if !removed.is_empty() && !feed.settings.keep_removed_upstream {
                 body = wharf_index::mark_yanked(&body, &removed.into_iter().collect());
             }
         }
