@@ -180,11 +180,10 @@ pub struct FeedPatch {
 
 /// What a feed does with versions a security advisory affects. Malicious crates are
 /// blocked whatever the policy says.
-///
-/// Read through [`FromStr`], so that a word it does not know is refused with a message
-/// naming the words it does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Read through `FromStr`, so that a word it does not know is refused with a message naming
+// the words it does.
 #[serde(rename_all = "lowercase", try_from = "String")]
 pub enum AdvisoryPolicy {
     /// Mark them on the package and Security pages only.

@@ -28,8 +28,10 @@ impl ToSchema for Binary {}
 /// settings, in its resource and its `PATCH` body) into the one object the JSON is: the
 /// parts' properties (the struct's own first), their required ones, and closed
 /// (`additionalProperties: false`) when a part is. An `allOf` with a part that is not an
-/// object stays as it is.
-pub fn join_flattened(components: &mut Components) {
+/// object stays as it is. The schemas named in `sent_whole` are answers that always carry
+/// every property (the flattened part's serde defaults matter only when it is read), so
+/// each of their properties is required.
+pub fn join_flattened(components: &mut Components, sent_whole: &[&str]) {
     let joined: Vec<(String, Object)> = components
         .schemas
         .iter()
@@ -38,8 +40,27 @@ pub fn join_flattened(components: &mut Components) {
             _ => None,
         })
         .collect();
-    for (name, object) in joined {
+    for (name, mut object) in joined {
+        if sent_whole.contains(&name.as_str()) {
+            object.required = object.properties.keys().cloned().collect();
+            object.properties.values_mut().for_each(drop_default);
+        }
         components.schemas.insert(name, RefOr::T(Schema::Object(object)));
+    }
+}
+
+/// A property of an answer without the default the derive gives it from `Default` (what
+/// the value is when read, which an answer never is); a `oneOf` left with one choice
+/// becomes that choice.
+fn drop_default(property: &mut RefOr<Schema>) {
+    match property {
+        RefOr::T(Schema::Object(object)) => object.default = None,
+        RefOr::T(Schema::OneOf(one)) if one.items.len() == 1 => {
+            let only = one.items.remove(0);
+            *property = only;
+        }
+        RefOr::T(Schema::OneOf(one)) => one.default = None,
+        _ => {}
     }
 }
 
