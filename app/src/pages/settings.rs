@@ -171,6 +171,15 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     </label>
                 </div>
             </div>
+            <div class="field">
+                <div class="choice">
+                    <input type="checkbox" id="settings-badges" name="settings[badgesEnabled]" value="on" checked=feed.settings.badges_enabled/>
+                    <label for="settings-badges">
+                        "Enable package badges"
+                        <span class="hint">"Version badges for READMEs, at the feed's badge URLs. Off, those URLs answer 404."</span>
+                    </label>
+                </div>
+            </div>
             <fieldset class="field" id="retention">
                 <legend>"Retention"</legend>
                 <p class="hint">

@@ -47,6 +47,8 @@ pub struct FeedSettings {
     pub advisory_policy: AdvisoryPolicy,
     /// Whether versions removed upstream stay in new resolution (hidden by default).
     pub keep_removed_upstream: bool,
+    /// Whether the feed draws version badges (off, their URLs answer 404).
+    pub badges_enabled: bool,
 }
 
 impl Default for FeedSettings {
@@ -58,6 +60,7 @@ impl Default for FeedSettings {
             upstream_cooldown_days: None,
             advisory_policy: AdvisoryPolicy::Warn,
             keep_removed_upstream: false,
+            badges_enabled: true,
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct FeedSettingsPatch {
     pub advisory_policy: Option<AdvisoryPolicy>,
     /// Keep versions removed upstream in new resolution.
     pub keep_removed_upstream: Option<bool>,
+    /// Draw version badges.
+    pub badges_enabled: Option<bool>,
 }
 
 impl FeedSettingsPatch {
@@ -117,6 +122,7 @@ impl FeedSettingsPatch {
             upstream_cooldown_days,
             advisory_policy,
             keep_removed_upstream,
+            badges_enabled,
         } = self.clone();
         FeedSettings {
             allow_anonymous_saves: allow_anonymous_saves.unwrap_or(settings.allow_anonymous_saves),
@@ -125,6 +131,7 @@ impl FeedSettingsPatch {
             upstream_cooldown_days: upstream_cooldown_days.map_or(settings.upstream_cooldown_days, off),
             advisory_policy: advisory_policy.unwrap_or(settings.advisory_policy),
             keep_removed_upstream: keep_removed_upstream.unwrap_or(settings.keep_removed_upstream),
+            badges_enabled: badges_enabled.unwrap_or(settings.badges_enabled),
         }
     }
 

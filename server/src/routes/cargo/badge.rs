@@ -41,6 +41,12 @@ pub async fn badge(
         Ok((feed, caller, _)) => (feed, caller),
         Err(e) => return super::auth::refusal(&state, e),
     };
+    if !feed.settings.badges_enabled {
+        return text_error(
+            StatusCode::NOT_FOUND,
+            "Badges are turned off for this feed; its Administrators can turn them on in its settings.",
+        );
+    }
     let view = match state.registry.view(&feed, &path.view()).await {
         Ok(view) => view,
         Err(e) => return super::view_error(e),
