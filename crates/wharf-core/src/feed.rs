@@ -4,6 +4,10 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::{
+    fields::{FieldError, FieldErrors},
+    settings::AdvisoryPolicy,
+};
 use crate::{
     name::{Description, FeedName},
     settings::{FeedSettings, FeedSettingsPatch},
@@ -96,44 +100,6 @@ impl FromStr for ScopeKind {
     }
 }
 
-/// A message about one input field, shown beside it in the portal and returned by the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// Every problem found in one submission, in field order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub Vec<FieldError>);
-
-impl FieldErrors {
-    pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.to_owned(), message: message.into() });
-    }
-
-    /// The first message about `field`, if any.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `Ok(value)` when nothing was reported, otherwise the errors.
-    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value()) } else { Err(self) }
-    }
-}
-
-impl fmt::Display for FieldErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        f.write_str(&parts.join(" "))
-    }
-}
-
 /// A feed about to be created, every field already valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedDraft {
@@ -176,55 +142,6 @@ pub struct FeedPatch {
     pub upstream_enabled: Option<bool>,
     /// The settings to change, already checked against the feed's current ones.
     pub settings: Option<FeedSettingsPatch>,
-}
-
-/// What a feed does with versions a security advisory affects. Malicious crates are
-/// blocked whatever the policy says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-// Read through `FromStr`, so that a word it does not know is refused with a message naming
-// the words it does.
-#[serde(rename_all = "lowercase", try_from = "String")]
-pub enum AdvisoryPolicy {
-    /// Mark them on the package and Security pages only.
-    #[default]
-    Warn,
-    /// Also hide them from new resolution (the index marks them yanked; locked builds
-    /// still download them).
-    Hide,
-    /// Also refuse their downloads.
-    Block,
-}
-
-impl AdvisoryPolicy {
-    pub const ALL: [AdvisoryPolicy; 3] = [AdvisoryPolicy::Warn, AdvisoryPolicy::Hide, AdvisoryPolicy::Block];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdvisoryPolicy::Warn => "warn",
-            AdvisoryPolicy::Hide => "hide",
-            AdvisoryPolicy::Block => "block",
-        }
-    }
-}
-
-impl std::str::FromStr for AdvisoryPolicy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AdvisoryPolicy::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| format!("'{s}' is not a policy: use warn, hide or block."))
-    }
-}
-
-impl TryFrom<String> for AdvisoryPolicy {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
 }
 
 impl FeedPatch {

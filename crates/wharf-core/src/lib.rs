@@ -4,6 +4,7 @@
 pub mod access;
 pub mod badge;
 pub mod feed;
+pub mod fields;
 pub mod name;
 pub mod package;
 pub mod settings;

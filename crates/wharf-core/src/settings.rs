@@ -11,9 +11,11 @@
 //! [`FeedSettings::check`] when it has a range, then the code that obeys it and its control
 //! on the portal's settings page.
 
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
-use crate::feed::{AdvisoryPolicy, FieldErrors};
+use crate::fields::FieldErrors;
 
 /// Most versions per package the retention rule may name.
 pub const MAX_RETENTION_VERSIONS: i64 = 100_000;
@@ -137,6 +139,55 @@ impl FeedSettingsPatch {
 
     pub fn is_empty(&self) -> bool {
         *self == FeedSettingsPatch::default()
+    }
+}
+
+/// What a feed does with versions a security advisory affects. Malicious crates are
+/// blocked whatever the policy says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Read through `FromStr`, so that a word it does not know is refused with a message naming
+// the words it does.
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum AdvisoryPolicy {
+    /// Mark them on the package and Security pages only.
+    #[default]
+    Warn,
+    /// Also hide them from new resolution (the index marks them yanked; locked builds
+    /// still download them).
+    Hide,
+    /// Also refuse their downloads.
+    Block,
+}
+
+impl AdvisoryPolicy {
+    pub const ALL: [AdvisoryPolicy; 3] = [AdvisoryPolicy::Warn, AdvisoryPolicy::Hide, AdvisoryPolicy::Block];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdvisoryPolicy::Warn => "warn",
+            AdvisoryPolicy::Hide => "hide",
+            AdvisoryPolicy::Block => "block",
+        }
+    }
+}
+
+impl FromStr for AdvisoryPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AdvisoryPolicy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s.trim())
+            .ok_or_else(|| format!("'{s}' is not a policy: use warn, hide or block."))
+    }
+}
+
+impl TryFrom<String> for AdvisoryPolicy {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
