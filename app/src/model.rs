@@ -1,7 +1,7 @@
 //! What the server sends the portal: plain data, the same on both sides.
 
 use serde::{Deserialize, Serialize};
-use wharf_core::{FeedLocation, Visibility, snippet::ConnectInfo};
+use wharf_core::{FeedLocation, FeedSettings, Visibility, snippet::ConnectInfo};
 
 /// A feed as the portal shows it, with its URLs already built from the public URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,19 +20,10 @@ pub struct FeedView {
     pub created_at: String,
     /// When the upstream last answered for this feed (RFC 3339).
     pub upstream_reached_at: Option<String>,
-    /// Public feeds: may anonymous users save versions from the upstream?
-    pub allow_anonymous_saves: bool,
     /// Whether the viewer may change the feed's settings and permissions.
     pub can_administer: bool,
-    /// Retention rules, 0 when off.
-    pub retention_max_versions: i64,
-    pub retention_days: i64,
-    /// Upstream versions younger than this many days are held back; 0 when off.
-    pub upstream_cooldown_days: i64,
-    /// `warn`, `hide` or `block`.
-    pub advisory_policy: String,
-    /// Whether versions removed upstream stay in new resolution.
-    pub keep_removed_upstream: bool,
+    /// What the feed does.
+    pub settings: FeedSettings,
 }
 
 /// A version the feed's retention rules would take now.

@@ -30,13 +30,8 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         tokens_url: core.public_url.join(wharf_core::urls::pages::TOKENS),
         created_at: rfc3339(feed.created_at),
         upstream_reached_at: feed.upstream_reached_at.map(rfc3339),
-        allow_anonymous_saves: feed.allow_anonymous_saves,
         can_administer,
-        retention_max_versions: feed.retention_max_versions.unwrap_or(0),
-        retention_days: feed.retention_days.unwrap_or(0),
-        upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
-        advisory_policy: feed.advisory_policy.as_str().to_owned(),
-        keep_removed_upstream: feed.keep_removed_upstream,
+        settings: feed.settings.clone(),
     }
 }
 

@@ -171,6 +171,11 @@ async fn create_feed(
     })?;
     let FeedRef { org, project, feed: name } = parse_feed(&args.feed)?;
     let principal = Principal::User { user, scope: TokenScope::Write, token: None };
+    // Older bundles carry no settings: the feed then starts with the defaults.
+    let settings = match &from.settings {
+        serde_json::Value::Null => Default::default(),
+        given => serde_json::from_value(given.clone()).map_err(|e| format!("the bundle's feed settings: {e}"))?,
+    };
     let new = NewFeed {
         org,
         project,
@@ -178,6 +183,7 @@ async fn create_feed(
         description: Some(from.description.clone()).filter(|d| !d.is_empty()),
         visibility: from.visibility.clone(),
         upstream_enabled: false,
+        settings,
     };
     feeds::create(core, &principal, &new).await.map_err(|e| format!("cannot create the feed {}: {e}", args.feed))
 }

@@ -114,9 +114,9 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     <input
                         type="checkbox"
                         id="settings-anonymous-saves"
-                        name="anonymous_saves"
+                        name="settings[allowAnonymousSaves]"
                         value="on"
-                        checked=feed.allow_anonymous_saves
+                        checked=feed.settings.allow_anonymous_saves
                     />
                     <label for="settings-anonymous-saves">
                         "Allow anonymous users to save packages from upstream"
@@ -128,7 +128,7 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
             </div>
             <div class="field" id="cooldown">
                 <label for="settings-cooldown">"Only versions published at least this many days ago"</label>
-                <input type="number" min="0" max="365" id="settings-cooldown" name="upstream_cooldown_days" list="cooldown-choices" value=feed.upstream_cooldown_days.to_string()/>
+                <input type="number" min="0" max="365" id="settings-cooldown" name="settings[upstreamCooldownDays]" list="cooldown-choices" value=number(feed.settings.upstream_cooldown_days)/>
                 <datalist id="cooldown-choices">
                     <option value="0">"off"</option>
                     <option value="1"></option>
@@ -153,7 +153,7 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                         let id = format!("advisory-policy-{value}");
                         view! {
                             <div class="choice">
-                                <input type="radio" id=id.clone() name="advisory_policy" value=value checked=feed.advisory_policy == value/>
+                                <input type="radio" id=id.clone() name="settings[advisoryPolicy]" value=value checked=feed.settings.advisory_policy.as_str() == value/>
                                 <label for=id>{label} <span class="hint">{hint}</span></label>
                             </div>
                         }
@@ -164,10 +164,19 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
             </fieldset>
             <div class="field">
                 <div class="choice">
-                    <input type="checkbox" id="settings-keep-removed" name="keep_removed_upstream" value="on" checked=feed.keep_removed_upstream/>
+                    <input type="checkbox" id="settings-keep-removed" name="settings[keepRemovedUpstream]" value="on" checked=feed.settings.keep_removed_upstream/>
                     <label for="settings-keep-removed">
                         "Keep versions removed upstream in new resolution"
                         <span class="hint">"Off (the default), a saved version its upstream no longer lists is hidden from new resolution, as removed malware should be; locked builds still download it."</span>
+                    </label>
+                </div>
+            </div>
+            <div class="field">
+                <div class="choice">
+                    <input type="checkbox" id="settings-badges" name="settings[badgesEnabled]" value="on" checked=feed.settings.badges_enabled/>
+                    <label for="settings-badges">
+                        "Enable package badges"
+                        <span class="hint">"Version badges for READMEs, at the feed's badge URLs. Off, those URLs answer 404."</span>
                     </label>
                 </div>
             </div>
@@ -177,10 +186,10 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
                     "Housekeeping moves what these rules take to the recycle bin every hour. They never take a version promoted to a view, nor a package's latest version. 0 turns a rule off."
                 </p>
                 <label for="settings-retention-max">"Keep at most this many versions of each package"</label>
-                <input type="number" min="0" id="settings-retention-max" name="retention_max_versions" value=feed.retention_max_versions.to_string()/>
+                <input type="number" min="0" id="settings-retention-max" name="settings[retentionMaxVersions]" value=number(feed.settings.retention_max_versions)/>
                 <FieldError error=error.clone() field="retentionMaxVersions"/>
                 <label for="settings-retention-days">"Delete versions not downloaded for this many days"</label>
-                <input type="number" min="0" id="settings-retention-days" name="retention_days" value=feed.retention_days.to_string()/>
+                <input type="number" min="0" id="settings-retention-days" name="settings[retentionDays]" value=number(feed.settings.retention_days)/>
                 <FieldError error=error.clone() field="retentionDays"/>
             </fieldset>
             <div class="form-actions">
@@ -191,10 +200,15 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
     }
 }
 
+/// A number setting as its field shows it: 0 when off.
+fn number(value: Option<i64>) -> String {
+    value.unwrap_or(0).to_string()
+}
+
 /// What the saved rules would take now.
 #[component]
 fn RetentionPreviewList(feed: FeedView) -> impl IntoView {
-    let rules_on = feed.retention_max_versions > 0 || feed.retention_days > 0;
+    let rules_on = feed.settings.retention_on();
     rules_on.then(|| {
         loaded(move || {
             let feed = feed.clone();

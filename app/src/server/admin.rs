@@ -63,7 +63,8 @@ pub async fn remove_member(#[server(default)] csrf: String, org: String, name: S
     Ok(())
 }
 
-/// Changes a feed's settings (Administrator or Owner).
+/// Changes a feed's settings (Administrator or Owner). The form names each setting
+/// `settings[restName]`; they are read as [`wharf_service::settings::from_form`] says.
 #[server(prefix = "/_fn", endpoint = "update_feed_settings")]
 #[allow(clippy::too_many_arguments)]
 pub async fn update_feed_settings(
@@ -74,12 +75,7 @@ pub async fn update_feed_settings(
     description: Option<String>,
     visibility: Option<String>,
     upstream: Option<String>,
-    anonymous_saves: Option<String>,
-    #[server(default)] retention_max_versions: Option<String>,
-    #[server(default)] retention_days: Option<String>,
-    #[server(default)] upstream_cooldown_days: Option<String>,
-    #[server(default)] advisory_policy: Option<String>,
-    #[server(default)] keep_removed_upstream: Option<String>,
+    #[server(default)] settings: std::collections::BTreeMap<String, String>,
 ) -> Result<(), PortalError> {
     let core = core()?;
     check_csrf(&csrf).await?;
@@ -90,32 +86,12 @@ pub async fn update_feed_settings(
         upstream_enabled: None,
         include_crates_io: Some(upstream.is_some()),
         upstream_sources: None,
-        upstream_cooldown_days: whole_number("upstreamCooldownDays", upstream_cooldown_days.as_deref())?,
-        allow_anonymous_saves: Some(anonymous_saves.is_some()),
-        retention_max_versions: whole_number("retentionMaxVersions", retention_max_versions.as_deref())?,
-        retention_days: whole_number("retentionDays", retention_days.as_deref())?,
-        advisory_policy,
-        keep_removed_upstream: Some(keep_removed_upstream.is_some()),
+        settings: wharf_service::settings::from_form(&settings)?,
     };
     let feed = FeedRef::new(&org, project.as_deref(), &feed);
     let updated = wharf_service::feeds::update(&core, &principal(&core).await?, &feed, &changes).await?;
     redirect_to(&updated.location().settings_path());
     Ok(())
-}
-
-/// A number field of a form: empty is 0 (the rule is off).
-#[cfg(feature = "ssr")]
-fn whole_number(field: &str, value: Option<&str>) -> Result<Option<i64>, PortalError> {
-    match value.map(str::trim) {
-        None => Ok(None),
-        Some("") => Ok(Some(0)),
-        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
-            crate::ssr::refuse_with(422);
-            let mut errors = wharf_core::FieldErrors::default();
-            errors.push(field, format!("Enter a whole number, or 0 to turn the rule off (got {text:?})."));
-            PortalError::Fields(errors)
-        }),
-    }
 }
 
 /// What the feed's retention rules would move to the recycle bin now (Administrator or

@@ -186,6 +186,7 @@ pub async fn create_feed(
         description,
         visibility: visibility.unwrap_or_default(),
         upstream_enabled: upstream.is_some(),
+        settings: Default::default(),
     };
     let feed = match wharf_service::feeds::create(&core, &principal, &new).await {
         Ok(feed) => feed,

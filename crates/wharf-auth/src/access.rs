@@ -92,7 +92,12 @@ pub async fn standing(db: &Db, principal: &Principal, feed: &Feed) -> Result<Fee
 impl FeedStanding {
     /// The standing of a caller with `role` on `feed`, `member` of its organization or not.
     pub fn of(feed: &Feed, role: Option<Role>, member: bool) -> Self {
-        FeedStanding { visibility: feed.visibility, allow_anonymous_saves: feed.allow_anonymous_saves, role, member }
+        FeedStanding {
+            visibility: feed.visibility,
+            allow_anonymous_saves: feed.settings.allow_anonymous_saves,
+            role,
+            member,
+        }
     }
 }
 

@@ -4,7 +4,14 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::name::{Description, FeedName};
+pub use crate::{
+    fields::{FieldError, FieldErrors},
+    settings::AdvisoryPolicy,
+};
+use crate::{
+    name::{Description, FeedName},
+    settings::{FeedSettings, FeedSettingsPatch},
+};
 
 /// Who can read a feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,44 +100,6 @@ impl FromStr for ScopeKind {
     }
 }
 
-/// A message about one input field, shown beside it in the portal and returned by the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// Every problem found in one submission, in field order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub Vec<FieldError>);
-
-impl FieldErrors {
-    pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.to_owned(), message: message.into() });
-    }
-
-    /// The first message about `field`, if any.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `Ok(value)` when nothing was reported, otherwise the errors.
-    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value()) } else { Err(self) }
-    }
-}
-
-impl fmt::Display for FieldErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        f.write_str(&parts.join(" "))
-    }
-}
-
 /// A feed about to be created, every field already valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedDraft {
@@ -138,6 +107,8 @@ pub struct FeedDraft {
     pub description: Description,
     pub visibility: Visibility,
     pub upstream_enabled: bool,
+    /// Its settings from the start (the defaults, or those of a feed it is a copy of).
+    pub settings: FeedSettings,
 }
 
 impl FeedDraft {
@@ -155,7 +126,7 @@ impl FeedDraft {
         let visibility = visibility.parse::<Visibility>().map_err(|e| errors.push("visibility", e)).ok();
         match (name, description, visibility) {
             (Some(name), Some(description), Some(visibility)) if errors.is_empty() => {
-                Ok(FeedDraft { name, description, visibility, upstream_enabled })
+                Ok(FeedDraft { name, description, visibility, upstream_enabled, settings: FeedSettings::default() })
             }
             _ => Err(errors),
         }
@@ -169,75 +140,8 @@ pub struct FeedPatch {
     pub description: Option<Description>,
     pub visibility: Option<Visibility>,
     pub upstream_enabled: Option<bool>,
-    /// Public feeds: whether anonymous users may save versions from the upstream.
-    pub allow_anonymous_saves: Option<bool>,
-    /// Retention: `Some(None)` turns the rule off.
-    pub retention_max_versions: Option<Option<i64>>,
-    pub retention_days: Option<Option<i64>>,
-    /// Upstream cooldown in days: `Some(None)` turns it off.
-    pub upstream_cooldown_days: Option<Option<i64>>,
-    pub advisory_policy: Option<AdvisoryPolicy>,
-    /// Whether versions removed upstream stay in new resolution.
-    pub keep_removed_upstream: Option<bool>,
-}
-
-/// What a feed does with versions a security advisory affects. Malicious crates are
-/// blocked whatever the policy says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum AdvisoryPolicy {
-    /// Mark them on the package and Security pages only.
-    #[default]
-    Warn,
-    /// Also hide them from new resolution (the index marks them yanked; locked builds
-    /// still download them).
-    Hide,
-    /// Also refuse their downloads.
-    Block,
-}
-
-impl AdvisoryPolicy {
-    pub const ALL: [AdvisoryPolicy; 3] = [AdvisoryPolicy::Warn, AdvisoryPolicy::Hide, AdvisoryPolicy::Block];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdvisoryPolicy::Warn => "warn",
-            AdvisoryPolicy::Hide => "hide",
-            AdvisoryPolicy::Block => "block",
-        }
-    }
-}
-
-impl std::str::FromStr for AdvisoryPolicy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AdvisoryPolicy::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| format!("'{s}' is not a policy: use warn, hide or block."))
-    }
-}
-
-/// Most versions per package the retention rule may name, and most days.
-pub const MAX_RETENTION_VERSIONS: i64 = 100_000;
-pub const MAX_RETENTION_DAYS: i64 = 36_500;
-/// Longest upstream cooldown, in days.
-pub const MAX_COOLDOWN_DAYS: i64 = 365;
-
-/// A retention setting as given (`0` turns the rule off): `None` when absent, `Some(None)`
-/// for off, `Some(Some(n))` for on.
-pub fn retention_setting(errors: &mut FieldErrors, field: &str, value: Option<i64>, max: i64) -> Option<Option<i64>> {
-    match value {
-        None => None,
-        Some(0) => Some(None),
-        Some(n) if (1..=max).contains(&n) => Some(Some(n)),
-        Some(n) => {
-            errors.push(field, format!("Enter a whole number from 1 to {max}, or 0 to turn the rule off (got {n})."));
-            None
-        }
-    }
+    /// The settings to change, already checked against the feed's current ones.
+    pub settings: Option<FeedSettingsPatch>,
 }
 
 impl FeedPatch {
@@ -253,18 +157,7 @@ impl FeedPatch {
         let description =
             description.and_then(|d| Description::parse(d).map_err(|e| errors.push("description", e)).ok());
         let visibility = visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
-        errors.into_result(|| FeedPatch {
-            name,
-            description,
-            visibility,
-            upstream_enabled,
-            allow_anonymous_saves: None,
-            retention_max_versions: None,
-            retention_days: None,
-            upstream_cooldown_days: None,
-            advisory_policy: None,
-            keep_removed_upstream: None,
-        })
+        errors.into_result(|| FeedPatch { name, description, visibility, upstream_enabled, settings: None })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -4,8 +4,10 @@
 pub mod access;
 pub mod badge;
 pub mod feed;
+pub mod fields;
 pub mod name;
 pub mod package;
+pub mod settings;
 pub mod snippet;
 pub mod urls;
 pub mod vocabulary;
@@ -13,5 +15,6 @@ pub mod vocabulary;
 pub use access::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, Role, TokenScope};
 pub use feed::{AdvisoryPolicy, FeedDraft, FeedPatch, FieldError, FieldErrors, ScopeKind, Visibility};
 pub use name::{Description, FeedName, NameError};
+pub use settings::{FeedSettings, FeedSettingsPatch};
 pub use urls::{FeedLocation, PublicUrl, safe_next};
 pub use vocabulary::{DeliveryState, Origin, SourceKind, WarmState, WebhookEvent};

@@ -1,7 +1,7 @@
 //! Feeds: create, read, change, delete.
 
 use sqlx::{AnyPool, Row, any::AnyRow};
-use wharf_core::{FeedDraft, FeedLocation, FeedPatch, Visibility};
+use wharf_core::{FeedDraft, FeedLocation, FeedPatch, FeedSettings, Visibility};
 
 use crate::{
     DbError, DbResult, Scope,
@@ -28,18 +28,8 @@ pub struct Feed {
     pub updated_at: i64,
     /// When the feed last got an answer from its upstream (Unix seconds).
     pub upstream_reached_at: Option<i64>,
-    /// Public feeds: whether anonymous users may save versions from the upstream.
-    pub allow_anonymous_saves: bool,
-    /// Retention: keep at most this many versions of each package (`None`: no limit).
-    pub retention_max_versions: Option<i64>,
-    /// Retention: delete versions not downloaded for this many days (`None`: never).
-    pub retention_days: Option<i64>,
-    /// Upstream versions younger than this many days are held back (`None`: off).
-    pub upstream_cooldown_days: Option<i64>,
-    /// What it does with versions a security advisory affects.
-    pub advisory_policy: wharf_core::feed::AdvisoryPolicy,
-    /// Whether versions removed upstream stay in new resolution (hidden by default).
-    pub keep_removed_upstream: bool,
+    /// What the feed does (stored as one JSON object).
+    pub settings: FeedSettings,
 }
 
 impl Feed {
@@ -61,23 +51,25 @@ impl Feed {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             upstream_reached_at: row.try_get("upstream_reached_at")?,
-            allow_anonymous_saves: crate::get_bool(row, "allow_anonymous_saves")?,
-            retention_max_versions: row.try_get("retention_max_versions")?,
-            retention_days: row.try_get("retention_days")?,
-            upstream_cooldown_days: row.try_get("upstream_cooldown_days")?,
-            advisory_policy: row
-                .try_get::<Option<String>, _>("advisory_policy")?
-                .and_then(|p| p.parse().ok())
-                .unwrap_or_default(),
-            keep_removed_upstream: crate::get_bool(row, "keep_removed_upstream")?,
+            settings: settings_of(row)?,
         })
     }
 }
 
+/// The stored settings; a setting the stored object lacks takes its default.
+fn settings_of(row: &AnyRow) -> DbResult<FeedSettings> {
+    let text: String = row.try_get("settings")?;
+    serde_json::from_str(&text).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(e.into())))
+}
+
+/// The settings as stored.
+fn stored(settings: &FeedSettings) -> String {
+    serde_json::to_string(settings).expect("settings are plain data")
+}
+
 const SELECT: &str = "SELECT f.id, o.name AS org, p.name AS project, f.name, f.description, f.visibility, \
      f.upstream_enabled, f.created_at, f.updated_at, f.upstream_reached_at, \
-     f.allow_anonymous_saves, f.retention_max_versions, f.retention_days, f.upstream_cooldown_days, \
-     f.advisory_policy, f.keep_removed_upstream, \
+     f.settings, \
      CASE WHEN EXISTS (SELECT 1 FROM feed_upstreams u WHERE u.feed_id = f.id AND u.kind = 'crates-io') \
      THEN 1 ELSE 0 END AS includes_crates_io \
      FROM feeds f JOIN organizations o ON o.id = f.org_id LEFT JOIN projects p ON p.id = f.project_id";
@@ -134,8 +126,8 @@ impl<'a> FeedRepo<'a> {
         let ts = now();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO feeds (org_id, project_id, name, name_key, description, visibility, upstream_enabled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO feeds (org_id, project_id, name, name_key, description, visibility, upstream_enabled, created_at, updated_at, settings) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(scope.org_id)
         .bind(scope.project_id)
@@ -146,6 +138,7 @@ impl<'a> FeedRepo<'a> {
         .bind(draft.upstream_enabled)
         .bind(ts)
         .bind(ts)
+        .bind(stored(&draft.settings))
         .fetch_one(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(draft.name.as_str(), scope))
@@ -233,34 +226,30 @@ impl<'a> FeedRepo<'a> {
         sqlx::query(
             "UPDATE feeds SET name = COALESCE($1, name), name_key = COALESCE($2, name_key), \
              description = COALESCE($3, description), visibility = COALESCE($4, visibility), \
-             upstream_enabled = COALESCE($5, upstream_enabled), allow_anonymous_saves = COALESCE($6, allow_anonymous_saves), \
-             updated_at = $7, \
-             retention_max_versions = CASE WHEN $9 THEN $10 ELSE retention_max_versions END, \
-             retention_days = CASE WHEN $11 THEN $12 ELSE retention_days END, \
-             upstream_cooldown_days = CASE WHEN $13 THEN $14 ELSE upstream_cooldown_days END, \
-             advisory_policy = COALESCE($15, advisory_policy), \
-             keep_removed_upstream = COALESCE($16, keep_removed_upstream) \
-             WHERE id = $8",
+             upstream_enabled = COALESCE($5, upstream_enabled), updated_at = $6 WHERE id = $7",
         )
         .bind(new_name.map(|n| n.as_str().to_owned()))
         .bind(new_name.map(|n| n.key()))
         .bind(patch.description.as_ref().map(|d| d.as_str().to_owned()))
         .bind(patch.visibility.map(|v| v.as_str()))
         .bind(patch.upstream_enabled)
-        .bind(patch.allow_anonymous_saves)
         .bind(now())
         .bind(feed.id)
-        .bind(patch.retention_max_versions.is_some())
-        .bind(patch.retention_max_versions.flatten())
-        .bind(patch.retention_days.is_some())
-        .bind(patch.retention_days.flatten())
-        .bind(patch.upstream_cooldown_days.is_some())
-        .bind(patch.upstream_cooldown_days.flatten())
-        .bind(patch.advisory_policy.map(|p| p.as_str()))
-        .bind(patch.keep_removed_upstream.map(i64::from))
         .execute(&mut *tx)
         .await
         .on_conflict(|| duplicate_message(new_name.map_or(name, |n| n.as_str()), scope))?;
+        if let Some(settings) = &patch.settings {
+            // Read after the write above, which holds the row until the commit: a change
+            // made meanwhile by another request is kept, not overwritten with what this
+            // one read before.
+            let row = sqlx::query("SELECT settings FROM feeds WHERE id = $1").bind(feed.id).fetch_one(&mut *tx).await?;
+            let changed = settings.apply(&settings_of(&row)?);
+            sqlx::query("UPDATE feeds SET settings = $1 WHERE id = $2")
+                .bind(stored(&changed))
+                .bind(feed.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(sources) = sources {
             crate::upstreams::UpstreamRepo::replace(&mut tx, feed.id, sources).await?;
         }
@@ -270,12 +259,10 @@ impl<'a> FeedRepo<'a> {
 
     /// Every feed with a retention rule on.
     pub async fn with_retention(&self) -> DbResult<Vec<Feed>> {
-        let rows = sqlx::query(&format!(
-            "{SELECT} WHERE f.retention_max_versions IS NOT NULL OR f.retention_days IS NOT NULL ORDER BY f.id"
-        ))
-        .fetch_all(self.pool)
-        .await?;
-        rows.iter().map(Feed::from_row).collect()
+        // The rules are inside the settings' JSON, read by no SQL: there are few feeds.
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY f.id")).fetch_all(self.pool).await?;
+        let feeds = rows.iter().map(Feed::from_row).collect::<DbResult<Vec<_>>>()?;
+        Ok(feeds.into_iter().filter(|f| f.settings.retention_on()).collect())
     }
 
     /// Records that the feed's upstream answered at `at` (Unix seconds).

@@ -52,6 +52,10 @@ pub struct BundleFeed {
     #[serde(default)]
     pub description: String,
     pub visibility: String,
+    /// The feed's settings as Wharf stores them (an object; absent from older bundles). A
+    /// feed the import creates starts with them.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub settings: serde_json::Value,
 }
 
 /// One version in a bundle.

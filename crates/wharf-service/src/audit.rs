@@ -139,10 +139,10 @@ pub fn label(feed: &Feed) -> String {
     }
 }
 
-/// What a change of settings changed, by the settings' REST names, for the audit record:
-/// `visibility: private → public`; texts only as changed.
+/// What a change of a feed changed, by the REST names, for the audit record:
+/// `visibility: private → public`; texts only as changed. The settings' part is derived
+/// from their values ([`crate::settings::changed`]).
 pub fn settings_changed(before: &Feed, after: &Feed) -> String {
-    let days = |v: Option<i64>| v.map_or_else(|| "off".to_owned(), |d| d.to_string());
     let mut parts = Vec::new();
     let mut scalar = |name: &str, old: String, new: String| {
         if old != new {
@@ -153,12 +153,7 @@ pub fn settings_changed(before: &Feed, after: &Feed) -> String {
     scalar("visibility", before.visibility.as_str().into(), after.visibility.as_str().into());
     scalar("includeCratesIo", before.includes_crates_io.to_string(), after.includes_crates_io.to_string());
     scalar("upstreamEnabled", before.upstream_enabled.to_string(), after.upstream_enabled.to_string());
-    scalar("allowAnonymousSaves", before.allow_anonymous_saves.to_string(), after.allow_anonymous_saves.to_string());
-    scalar("retentionMaxVersions", days(before.retention_max_versions), days(after.retention_max_versions));
-    scalar("retentionDays", days(before.retention_days), days(after.retention_days));
-    scalar("upstreamCooldownDays", days(before.upstream_cooldown_days), days(after.upstream_cooldown_days));
-    scalar("advisoryPolicy", before.advisory_policy.as_str().into(), after.advisory_policy.as_str().into());
-    scalar("keepRemovedUpstream", before.keep_removed_upstream.to_string(), after.keep_removed_upstream.to_string());
+    parts.extend(crate::settings::changed(&before.settings, &after.settings));
     if before.description != after.description {
         parts.push("description changed".to_owned());
     }

@@ -47,7 +47,7 @@ pub async fn list(
     let offset = (page - 1).saturating_mul(PACKAGES_PER_PAGE);
     let (total, items) =
         core.db.packages().page(found.feed.id, query.trim(), filter, offset, PACKAGES_PER_PAGE).await?;
-    let held_back = match found.feed.upstream_cooldown_days.is_some_and(|days| days > 0) {
+    let held_back = match found.feed.settings.upstream_cooldown_days.is_some_and(|days| days > 0) {
         true => held_back_of(core, principal, &found.feed, &items).await?,
         false => 0,
     };

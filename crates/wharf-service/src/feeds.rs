@@ -1,7 +1,7 @@
 //! Feeds: create, list, change, delete.
 
 use wharf_auth::{FeedAction, OrgAction, Principal};
-use wharf_core::{FeedDraft, FeedPatch};
+use wharf_core::{FeedDraft, FeedPatch, FeedSettings, FeedSettingsPatch};
 use wharf_db::{Feed, Scope, feeds::FeedFilter};
 
 use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef, audit::Entry};
@@ -16,6 +16,8 @@ pub struct NewFeed {
     pub description: Option<String>,
     pub visibility: String,
     pub upstream_enabled: bool,
+    /// Its settings from the start: the defaults, or those of a feed it copies.
+    pub settings: FeedSettings,
 }
 
 /// The organization or project `org`/`project`; `NotFound` if it does not exist.
@@ -33,8 +35,10 @@ pub const NEEDS_TO_UPDATE: FeedAction = FeedAction::Administer;
 pub async fn create(core: &Core, principal: &Principal, new: &NewFeed) -> CoreResult<Feed> {
     let scope = scope(core, &new.org, new.project.as_deref()).await?;
     wharf_auth::check_org(&core.db, principal, scope.org_id, NEEDS_TO_CREATE).await?;
-    let draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.upstream_enabled)
+    let mut draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.upstream_enabled)
         .map_err(CoreError::Invalid)?;
+    new.settings.check().map_err(CoreError::Invalid)?;
+    draft.settings = new.settings.clone();
     let feed = core.db.feeds().create_owned(&scope, &draft, principal.user().map(|u| u.id)).await?;
     tracing::info!(feed.id = feed.id, feed = %feed.name, org = %feed.org, project = ?feed.project, "feed created");
     let entry = Entry::feed("feed.create", &feed, &feed.name).detail(format!("visibility {}", new.visibility));
@@ -57,27 +61,19 @@ pub async fn list(
     Ok(wharf_auth::access::readable(&core.db, principal, scope.org_id, feeds).await?)
 }
 
-/// What a change of settings may carry: only the fields present change.
+/// What a change of a feed may carry: only the fields present change.
 #[derive(Debug, Clone, Default)]
 pub struct FeedChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub visibility: Option<String>,
     pub upstream_enabled: Option<bool>,
-    pub allow_anonymous_saves: Option<bool>,
-    /// Retention rules; `0` turns one off.
-    pub retention_max_versions: Option<i64>,
-    pub retention_days: Option<i64>,
     /// The whole ordered list of upstream sources (see [`crate::upstreams`]).
     pub upstream_sources: Option<Vec<crate::upstreams::SourceSpec>>,
     /// The portal's checkbox: adds crates.io after the other sources, or removes it alone.
     pub include_crates_io: Option<bool>,
-    /// Hold back upstream versions younger than this many days; `0` turns it off.
-    pub upstream_cooldown_days: Option<i64>,
-    /// `warn`, `hide` or `block` versions a security advisory affects.
-    pub advisory_policy: Option<String>,
-    /// Keep versions removed upstream in new resolution (they are hidden by default).
-    pub keep_removed_upstream: Option<bool>,
+    /// The settings to change (see [`crate::settings`] for reading them from JSON or a form).
+    pub settings: FeedSettingsPatch,
 }
 
 /// Changes a feed's settings (Administrator or Owner).
@@ -95,42 +91,13 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
             "upstreamEnabled says the opposite of upstreamSources: send only upstreamSources.",
         );
     }
-    let max_versions = wharf_core::feed::retention_setting(
-        &mut errors,
-        "retentionMaxVersions",
-        changes.retention_max_versions,
-        wharf_core::feed::MAX_RETENTION_VERSIONS,
-    );
-    let days = wharf_core::feed::retention_setting(
-        &mut errors,
-        "retentionDays",
-        changes.retention_days,
-        wharf_core::feed::MAX_RETENTION_DAYS,
-    );
-    let cooldown = wharf_core::feed::retention_setting(
-        &mut errors,
-        "upstreamCooldownDays",
-        changes.upstream_cooldown_days,
-        wharf_core::feed::MAX_COOLDOWN_DAYS,
-    );
-    let advisory_policy = match changes.advisory_policy.as_deref().map(str::parse) {
-        None => None,
-        Some(Ok(policy)) => Some(policy),
-        Some(Err(message)) => {
-            errors.push("advisoryPolicy", message);
-            None
-        }
-    };
+    if let Err(bad) = changes.settings.apply(&found.settings).check() {
+        errors.0.extend(bad.0);
+    }
     let patch = match parsed {
-        Ok(patch) if errors.is_empty() => FeedPatch {
-            advisory_policy,
-            keep_removed_upstream: changes.keep_removed_upstream,
-            allow_anonymous_saves: changes.allow_anonymous_saves,
-            retention_max_versions: max_versions,
-            retention_days: days,
-            upstream_cooldown_days: cooldown,
-            ..patch
-        },
+        Ok(patch) if errors.is_empty() => {
+            FeedPatch { settings: (!changes.settings.is_empty()).then(|| changes.settings.clone()), ..patch }
+        }
         _ => return Err(CoreError::Invalid(errors)),
     };
     let old = core.db.upstreams().list(found.id).await?;

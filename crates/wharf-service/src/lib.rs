@@ -31,6 +31,7 @@ pub mod remembered;
 pub mod retention;
 pub mod roles;
 pub mod serve;
+pub mod settings;
 pub mod storage;
 pub mod time;
 pub mod tokens;

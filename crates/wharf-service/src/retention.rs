@@ -20,7 +20,7 @@ pub struct Rules {
 
 impl Rules {
     pub fn of(feed: &Feed) -> Self {
-        Rules { max_versions: feed.retention_max_versions, days: feed.retention_days }
+        Rules { max_versions: feed.settings.retention_max_versions, days: feed.settings.retention_days }
     }
 
     pub fn is_off(&self) -> bool {

@@ -11,7 +11,7 @@ use wharf_db::Feed;
 use wharf_index::RegistryConfig;
 
 use crate::{
-    Authorized, Core, CoreResult, FeedRef,
+    Authorized, Core, CoreError, CoreResult, FeedRef,
     registry::{Download, Registry, Rendered, ViewTarget, badge::Badge, upstream::CacheOutcome},
     views::{LOCAL, ViewSel},
 };
@@ -81,6 +81,11 @@ pub async fn badge(
 ) -> CoreResult<(Badge, bool)> {
     let registry = core.registry()?;
     let (found, view) = readable(core, &registry, principal, at).await?;
+    if !found.feed.settings.badges_enabled {
+        return Err(CoreError::NotFound(
+            "Badges are turned off for this feed; its Administrators can turn them on in its settings.".into(),
+        ));
+    }
     let badge = registry.badge(&found.feed, view.as_ref(), name, version, principal).await?;
     let public = found.feed.visibility == Visibility::Public && *principal == Principal::Anonymous;
     Ok((badge, public))

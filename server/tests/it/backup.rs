@@ -10,6 +10,7 @@ use std::{
 };
 
 use reqwest::Method;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use wharf_test_support::{Engine, TestDatabase, on_both_engines, upstream::CrateSpec};
 
@@ -53,6 +54,14 @@ async fn seen(wharf: &RunningWharf, token: &str, cookie: &str) -> Vec<String> {
         .map(|f| f["name"].as_str().unwrap().to_owned())
         .collect();
     names.sort();
+    // Each feed's settings, as REST shows them.
+    let mut settings: Vec<String> = feeds["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["name"], f["retentionDays"], f["badgesEnabled"]))
+        .collect();
+    settings.sort();
     let (_, index) = wharf.get_text("/default/default/_packaging/kept/Cargo/index/ba/ck/backed").await;
     let file = wharf
         .http()
@@ -65,7 +74,7 @@ async fn seen(wharf: &RunningWharf, token: &str, cookie: &str) -> Vec<String> {
     let tokens = format!("{} {}", tokens.status().as_u16(), tokens.text().await.unwrap().contains("\"name\""));
     let page = wharf.http().get(wharf.url("/_user/tokens")).header("cookie", cookie).send().await.unwrap();
     let page = format!("{} {}", page.status().as_u16(), page.text().await.unwrap().contains("Sign out"));
-    vec![names.join(","), index, file, tokens, page]
+    vec![names.join(","), index, file, tokens, page, settings.join(",")]
 }
 
 async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
@@ -79,6 +88,9 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
         .send(Method::DELETE, "/default/default/_packaging/kept/Cargo/api/v1/crates/backed/1.1.0/yank", None)
         .await;
     assert_eq!(status, 200, "{body}");
+    let settings = json!({"retentionDays": 30, "badgesEnabled": false});
+    let (status, body) = source.send(Method::PATCH, &format!("{FEEDS}/kept"), Some(settings)).await;
+    assert_eq!(status, 200, "{body}");
     let token = crate::helpers::user_token(&source.db, "ada", wharf_core::TokenScope::Write).await;
     let (ada, _) = source.db.users().by_name("ada").await.unwrap();
     let (cookie, _) = crate::helpers::session_cookie(&source.db, Some(&ada)).await;
@@ -86,6 +98,7 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
     assert_eq!(before[0], "kept,second");
     assert!(before[1].contains("\"vers\":\"1.1.0\"") && before[1].contains("\"yanked\":true"), "{}", before[1]);
     assert!(before[2].starts_with("200 ") && before[3] == "200 true" && before[4] == "200 true", "{before:?}");
+    assert_eq!(before[5], r#""kept" 30 false,"second" 0 true"#, "the settings are part of what is seen");
 
     let work = tempfile::tempdir().unwrap();
     let backup = work.path().join("backup");

@@ -150,6 +150,11 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lockfile = std::fs::read_to_string(project.join("Cargo.lock")).unwrap();
 
+    // The feed's settings go with it.
+    let settings = json!({"advisoryPolicy": "hide", "keepRemovedUpstream": true, "badgesEnabled": false});
+    let (status, body) = source.send(Method::PATCH, &format!("{API}/source"), Some(settings.clone())).await;
+    assert_eq!(status, 200, "{body}");
+
     // Export: three versions; the quarantined one is left out and said so.
     let bundle = work.path().join("source.bundle");
     let out =
@@ -211,6 +216,10 @@ async fn a_feed_carried_in_a_bundle_builds_offline_with_the_same_checksums(engin
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("Created feed default/default/copy."), "{stdout}");
+    let (_, copy) = target.send(Method::GET, &format!("{API}/copy"), None).await;
+    for (name, value) in settings.as_object().unwrap() {
+        assert_eq!(&copy[name], value, "{name} carried: {copy}");
+    }
     assert!(stdout.contains("3 added, 0 already there"), "{stdout}");
     assert!(stderr.contains("[3/3] "), "progress is shown: {stderr}");
     let copied = index(&target, "copy", "ca/rr/carry-own").await;

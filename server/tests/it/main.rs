@@ -93,6 +93,7 @@ async fn create_returns_the_feed(engine: Engine) {
             "upstreamCooldownDays": 0,
             "advisoryPolicy": "warn",
             "keepRemovedUpstream": false,
+            "badgesEnabled": true,
             "indexUrl": "sparse+http://wharf.test/default/default/_packaging/Team/Cargo/index/",
             "connectUrl": "http://wharf.test/default/default/_artifacts/feed/Team/connect",
             "url": "http://wharf.test/default/default/_apis/packaging/feeds/Team",

@@ -79,26 +79,6 @@ const KNOWN: &[Known] = &[
         why: NULL_KEY,
     },
     Known {
-        table: "feeds",
-        part: "column advisory_policy",
-        aspect: "check",
-        sqlite: None,
-        postgres: Some("IN ('block', 'hide', 'warn')"),
-        why: "0015 added the column without a CHECK; eight tables' foreign keys point at \
-              feeds, so SQLite does not rebuild it to add one",
-    },
-    Known {
-        table: "feeds",
-        part: "column keep_removed_upstream",
-        aspect: "type",
-        sqlite: Some("integer"),
-        postgres: Some("boolean"),
-        why: "0015 added a BIGINT 0/1 flag on both engines without a CHECK; PostgreSQL's \
-              CHECK (IN (0, 1)) makes it a boolean in this model, SQLite keeps a plain \
-              integer (feeds is not rebuilt, as above). The Rust code binds an i64 and reads \
-              it with get_bool, which works on both",
-    },
-    Known {
         table: "webhook_deliveries",
         part: "column state",
         aspect: "check",

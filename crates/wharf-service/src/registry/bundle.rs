@@ -220,6 +220,7 @@ impl Registry {
                 name: feed.name.clone(),
                 description: feed.description.clone(),
                 visibility: feed.visibility.as_str().to_owned(),
+                settings: serde_json::to_value(&feed.settings).unwrap_or_default(),
             },
             versions: versions
                 .iter()

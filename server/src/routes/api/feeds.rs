@@ -10,7 +10,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 use utoipa::ToSchema;
-use wharf_core::{ScopeKind, Visibility};
+use wharf_core::{FeedSettings, ScopeKind, Visibility};
 use wharf_db::Feed;
 use wharf_service::Principal;
 use wharf_service::{
@@ -94,19 +94,10 @@ pub struct FeedResource {
     visibility: Visibility,
     scope: ScopeResource,
     upstream_enabled: bool,
-    allow_anonymous_saves: bool,
     upstream_sources: Vec<UpstreamSource>,
-    /// Retention: keep at most this many versions of each package (0: no limit).
-    retention_max_versions: i64,
-    /// Retention: delete versions not downloaded for this many days (0: never).
-    retention_days: i64,
-    /// Upstream versions younger than this many days are held back (0: off).
-    upstream_cooldown_days: i64,
-    /// `warn`, `hide` or `block` versions a security advisory affects.
-    #[schema(value_type = wharf_core::AdvisoryPolicy)]
-    advisory_policy: &'static str,
-    /// Whether versions removed upstream stay in new resolution.
-    keep_removed_upstream: bool,
+    /// What the feed does: each setting is a field of the resource.
+    #[serde(flatten)]
+    settings: FeedSettings,
     /// The feed's sparse index, for cargo (`sparse+…/index/`).
     index_url: String,
     /// The portal's Connect page.
@@ -136,13 +127,8 @@ impl FeedResource {
                 project: feed.project.clone(),
             },
             upstream_enabled: feed.upstream_enabled,
-            allow_anonymous_saves: feed.allow_anonymous_saves,
             upstream_sources: sources.into_iter().map(UpstreamSource::from).collect(),
-            retention_max_versions: feed.retention_max_versions.unwrap_or(0),
-            retention_days: feed.retention_days.unwrap_or(0),
-            upstream_cooldown_days: feed.upstream_cooldown_days.unwrap_or(0),
-            advisory_policy: feed.advisory_policy.as_str(),
-            keep_removed_upstream: feed.keep_removed_upstream,
+            settings: feed.settings.clone(),
             index_url: loc.index_url(&core.public_url),
             connect_url: core.public_url.join(&loc.connect_path()),
             url: core.public_url.join(&loc.rest_path()),
@@ -177,7 +163,7 @@ pub struct CreateFeed {
 
 /// `PATCH` body: only the fields present (and not `null`) change.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct UpdateFeed {
     #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     name: Option<String>,
@@ -185,20 +171,13 @@ pub struct UpdateFeed {
     #[schema(value_type = Option<wharf_core::Visibility>)]
     visibility: Option<String>,
     upstream_enabled: Option<bool>,
-    /// Public feeds: may anonymous users save versions from the upstream?
-    allow_anonymous_saves: Option<bool>,
-    /// Retention rules; 0 turns one off.
-    retention_max_versions: Option<i64>,
-    retention_days: Option<i64>,
     /// The whole ordered list of upstream sources.
     upstream_sources: Option<Vec<UpstreamSourceBody>>,
-    /// Hold back upstream versions younger than this many days; 0 turns it off.
-    upstream_cooldown_days: Option<i64>,
-    /// `warn`, `hide` or `block` versions a security advisory affects.
-    #[schema(value_type = Option<wharf_core::AdvisoryPolicy>)]
-    advisory_policy: Option<String>,
-    /// Keep versions removed upstream in new resolution.
-    keep_removed_upstream: Option<bool>,
+    /// The settings to change, each a field of the body; read (and any other field
+    /// refused) by `wharf_service::settings::from_json`.
+    #[serde(flatten)]
+    #[schema(value_type = wharf_core::FeedSettingsPatch)]
+    settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The feeds of the organization (or project) that the caller may read, by name.
@@ -249,6 +228,7 @@ pub async fn create(
         description: body.description,
         visibility: body.visibility,
         upstream_enabled: body.upstream_enabled,
+        settings: Default::default(),
     };
     let feed = feeds::create(&core, &caller.0, &new).await?;
     let resource = FeedResource::read(&feed, &core, &caller.0).await?;
@@ -296,18 +276,13 @@ pub async fn update(
         description: body.description,
         visibility: body.visibility,
         upstream_enabled: body.upstream_enabled,
-        allow_anonymous_saves: body.allow_anonymous_saves,
-        retention_max_versions: body.retention_max_versions,
-        retention_days: body.retention_days,
         upstream_sources: body.upstream_sources.map(|list| {
             list.into_iter()
                 .map(|s| upstreams::SourceSpec { name: s.name, kind: s.kind, location: s.location, token: s.token })
                 .collect()
         }),
         include_crates_io: None,
-        upstream_cooldown_days: body.upstream_cooldown_days,
-        advisory_policy: body.advisory_policy,
-        keep_removed_upstream: body.keep_removed_upstream,
+        settings: wharf_service::settings::from_json(body.settings)?,
     };
     let feed = feeds::update(&core, &caller.0, &feed, &changes).await?;
     Ok(Json(FeedResource::read(&feed, &core, &caller.0).await?))

@@ -168,6 +168,7 @@ impl Modify for Shared {
         for (name, response) in shared_responses() {
             components.responses.insert(name.to_owned(), response.into());
         }
+        super::schema::join_flattened(components, &["FeedResource"]);
     }
 }
 

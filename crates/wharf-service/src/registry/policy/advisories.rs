@@ -50,7 +50,7 @@ impl Policy for Advisories {
             for version in saved.chain(supplied) {
                 let affecting =
                     |malicious: bool| all.iter().find(|a| a.affects(version) && (!malicious || a.kind == "malicious"));
-                let (effect, advisory) = match (affecting(true), subject.feed.advisory_policy) {
+                let (effect, advisory) = match (affecting(true), subject.feed.settings.advisory_policy) {
                     (Some(malicious), _) => (Effect::Refuse, malicious),
                     (None, AdvisoryPolicy::Block) => match affecting(false) {
                         Some(advisory) => (Effect::Refuse, advisory),

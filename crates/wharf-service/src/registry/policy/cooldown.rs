@@ -63,7 +63,7 @@ impl Cooldown {
 impl Policy for Cooldown {
     fn judge<'a>(&'a self, subject: &'a Subject<'a>, judged: &'a mut Judged) -> BoxFuture<'a, Result<(), DbError>> {
         Box::pin(async move {
-            let Some(days) = subject.feed.upstream_cooldown_days.filter(|d| *d > 0) else {
+            let Some(days) = subject.feed.settings.upstream_cooldown_days.filter(|d| *d > 0) else {
                 return Ok(());
             };
             // Versions the feed holds already (saved before) are not held back.

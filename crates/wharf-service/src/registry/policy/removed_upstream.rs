@@ -16,7 +16,7 @@ impl Policy for RemovedUpstream {
             let Some(listed) = subject.listed.filter(|_| subject.feed.upstream_enabled) else {
                 return Ok(());
             };
-            let effect = match subject.feed.keep_removed_upstream {
+            let effect = match subject.feed.settings.keep_removed_upstream {
                 true => Effect::Note,
                 false => Effect::Yank,
             };
