@@ -13,7 +13,7 @@ pub struct FeedView {
     pub description: String,
     pub visibility: Visibility,
     /// Whether crates.io is one of its upstream sources (the snippet then replaces crates-io).
-    pub upstream_enabled: bool,
+    pub includes_crates_io: bool,
     pub index_url: String,
     pub tokens_url: String,
     /// RFC 3339.
@@ -81,7 +81,7 @@ impl FeedView {
             feed: self.name.clone(),
             index_url: self.index_url.clone(),
             visibility: self.visibility,
-            upstream_enabled: self.upstream_enabled,
+            includes_crates_io: self.includes_crates_io,
             tokens_url: self.tokens_url.clone(),
         }
     }

@@ -25,7 +25,7 @@ pub fn feed_view(core: &Core, feed: &Feed, can_administer: bool) -> FeedView {
         name: feed.name.clone(),
         description: feed.description.clone(),
         visibility: feed.visibility,
-        upstream_enabled: feed.includes_crates_io,
+        includes_crates_io: feed.includes_crates_io,
         index_url: feed.location().index_url(&core.public_url),
         tokens_url: core.public_url.join(wharf_core::urls::pages::TOKENS),
         created_at: rfc3339(feed.created_at),

@@ -9,7 +9,7 @@ use std::io::Read;
 use wharf_db::{Db, DbError, TokenRef};
 use wharf_service::{
     Core, CoreError, Principal,
-    audit::{self, Origin},
+    audit::{self, Via},
     members, tokens,
 };
 
@@ -39,7 +39,7 @@ pub async fn run(args: AdminArgs, stdin: impl Read) -> Result<String, AdminError
     let db = Db::connect(&args.store.database_url()).await?;
     let (core, _) = crate::command_line::core(&db).map_err(AdminError::Invalid)?;
     let servers = wharf_service::relay::CommandLine::listen(&core);
-    let result = audit::within(Origin::CLI, run_on(&core, &args.store, args.command, stdin)).await;
+    let result = audit::within(Via::CLI, run_on(&core, &args.store, args.command, stdin)).await;
     servers.finish().await;
     db.close().await;
     result

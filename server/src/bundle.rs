@@ -10,7 +10,7 @@ use wharf_core::{PublicUrl, TokenScope};
 use wharf_db::{Db, DbError, Feed};
 use wharf_service::{
     Core, FeedRef, Principal,
-    audit::{self, Origin},
+    audit::{self, Via},
     feeds::{self, NewFeed},
     registry::{
         Registry,
@@ -74,7 +74,7 @@ fn skipped(report: &Report) -> String {
 /// Runs `wharf export`; returns the summary to print.
 pub async fn export(args: ExportArgs) -> Result<String, String> {
     let (db, registry, _) = open(&args.store, args.storage_url.as_deref()).await?;
-    let result = audit::within(Origin::CLI, async {
+    let result = audit::within(Via::CLI, async {
         let feed = find_feed(&db, &args.feed).await?.ok_or_else(|| format!("there is no feed {}", args.feed))?;
         match (&args.out, &args.static_dir, &args.base_url) {
             (Some(out), _, _) => export_bundle(&registry, &feed, &args.feed, out).await,
@@ -123,7 +123,7 @@ async fn export_bundle(registry: &Registry, feed: &Feed, label: &str, out: &Path
 pub async fn import(args: ImportArgs) -> Result<String, String> {
     let (db, registry, core) = open(&args.store, args.storage_url.as_deref()).await?;
     let servers = wharf_service::relay::CommandLine::listen(&core);
-    let result = audit::within(Origin::CLI, async {
+    let result = audit::within(Via::CLI, async {
         // The bundle is checked before a feed is created for it.
         let path = args.bundle.clone();
         let bundle = tokio::task::spawn_blocking(move || wharf_service::registry::bundle_import::verify(&path))
@@ -182,7 +182,7 @@ async fn create_feed(
         name,
         description: Some(from.description.clone()).filter(|d| !d.is_empty()),
         visibility: from.visibility.clone(),
-        upstream_enabled: false,
+        includes_crates_io: false,
         settings,
     };
     feeds::create(core, &principal, &new).await.map_err(|e| format!("cannot create the feed {}: {e}", args.feed))

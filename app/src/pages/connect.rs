@@ -61,7 +61,7 @@ fn ConnectDetails(feed: FeedView, views: Vec<ViewInfo>, view: Option<ViewInfo>) 
         // A view is a registry of its own with no upstream: it does not replace crates.io.
         info.feed = format!("{}@{}", feed.name, v.name);
         info.index_url = v.index_url.clone();
-        info.upstream_enabled = false;
+        info.includes_crates_io = false;
     }
     let name = info.registry_name();
     let loc = feed.location();
@@ -93,14 +93,14 @@ fn ConnectDetails(feed: FeedView, views: Vec<ViewInfo>, view: Option<ViewInfo>) 
             <p>
                 "Add this to " <code>".cargo/config.toml"</code> " in your project, beside its "
                 <code>"Cargo.toml"</code> "."
-                {if info.upstream_enabled {
+                {if info.includes_crates_io {
                     " It replaces crates.io with this feed: every crates.io dependency resolves and downloads through the feed and is saved into it on first use."
                 } else {
                     ""
                 }}
             </p>
             <Snippet id="snippet-config" title=".cargo/config.toml" text=info.project_config()/>
-            {(!info.upstream_enabled).then(|| view! {
+            {(!info.includes_crates_io).then(|| view! {
                 <p>"Then depend on the feed's crates by naming the registry in " <code>"Cargo.toml"</code> ":"</p>
                 <Snippet id="snippet-dependency" title="Cargo.toml" text=info.dependency_example()/>
             })}

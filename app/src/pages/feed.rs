@@ -46,7 +46,7 @@ fn FeedDetails(feed: FeedView, csrf: Option<String>) -> impl IntoView {
                 <p class="badges">
                     <span class=format!("badge badge--{}", feed.visibility.as_str())>{feed.visibility.label()}</span>
                     <span class="badge">{feed.scope_label()}</span>
-                    {feed.upstream_enabled.then(|| view! { <span class="badge badge--upstream">"crates.io upstream"</span> })}
+                    {feed.includes_crates_io.then(|| view! { <span class="badge badge--upstream">"crates.io upstream"</span> })}
                 </p>
             </div>
             <div class="page-head__actions">
@@ -65,7 +65,7 @@ fn FeedDetails(feed: FeedView, csrf: Option<String>) -> impl IntoView {
             <dt>"Created"</dt>
             <dd><time datetime=feed.created_at.clone()>{human_time(&feed.created_at)}</time></dd>
         </dl>
-        {feed.upstream_enabled.then(|| view! {
+        {feed.includes_crates_io.then(|| view! {
             <p class="muted small" id="upstream-status">
                 "Upstream crates.io last reached: "
                 {match feed.upstream_reached_at.clone() {
@@ -94,7 +94,7 @@ fn Packages(feed: FeedView) -> impl IntoView {
     );
     let page = feed.location();
     let loc = feed.location();
-    let upstream = feed.upstream_enabled;
+    let upstream = feed.includes_crates_io;
     view! {
         <section class="card" aria-labelledby="packages-title">
             <div class="card__head">

@@ -94,7 +94,7 @@ fn FeedTable(feeds: Vec<FeedView>) -> impl IntoView {
                                     </td>
                                     <td>{feed.scope_label()}</td>
                                     <td><span class=format!("badge badge--{}", feed.visibility.as_str())>{feed.visibility.label()}</span></td>
-                                    <td>{if feed.upstream_enabled { "crates.io" } else { "—" }}</td>
+                                    <td>{if feed.includes_crates_io { "crates.io" } else { "—" }}</td>
                                     <td class="actions"><a href=loc.connect_path()>"Connect to feed"</a></td>
                                 </tr>
                             }

@@ -101,7 +101,7 @@ fn GeneralSettings(feed: FeedView, csrf: String, error: Option<PortalError>) -> 
             </fieldset>
             <div class="field">
                 <div class="choice">
-                    <input type="checkbox" id="settings-upstream" name="upstream" value="on" checked=feed.upstream_enabled/>
+                    <input type="checkbox" id="settings-upstream" name="upstream" value="on" checked=feed.includes_crates_io/>
                     <label for="settings-upstream">"Include packages from crates.io"</label>
                 </div>
                 <p class="hint">

@@ -83,7 +83,7 @@ pub async fn update_feed_settings(
         name: None,
         description,
         visibility,
-        upstream_enabled: None,
+        includes_crates_io: None,
         include_crates_io: Some(upstream.is_some()),
         upstream_sources: None,
         settings: wharf_service::settings::from_form(&settings)?,

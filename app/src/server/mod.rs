@@ -185,7 +185,7 @@ pub async fn create_feed(
         name,
         description,
         visibility: visibility.unwrap_or_default(),
-        upstream_enabled: upstream.is_some(),
+        includes_crates_io: upstream.is_some(),
         settings: Default::default(),
     };
     let feed = match wharf_service::feeds::create(&core, &principal, &new).await {

@@ -106,7 +106,7 @@ pub struct FeedDraft {
     pub name: FeedName,
     pub description: Description,
     pub visibility: Visibility,
-    pub upstream_enabled: bool,
+    pub includes_crates_io: bool,
     /// Its settings from the start (the defaults, or those of a feed it is a copy of).
     pub settings: FeedSettings,
 }
@@ -117,7 +117,7 @@ impl FeedDraft {
         name: &str,
         description: Option<&str>,
         visibility: &str,
-        upstream_enabled: bool,
+        includes_crates_io: bool,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = FeedName::parse(name).map_err(|e| errors.push("name", e.to_string())).ok();
@@ -126,7 +126,7 @@ impl FeedDraft {
         let visibility = visibility.parse::<Visibility>().map_err(|e| errors.push("visibility", e)).ok();
         match (name, description, visibility) {
             (Some(name), Some(description), Some(visibility)) if errors.is_empty() => {
-                Ok(FeedDraft { name, description, visibility, upstream_enabled, settings: FeedSettings::default() })
+                Ok(FeedDraft { name, description, visibility, includes_crates_io, settings: FeedSettings::default() })
             }
             _ => Err(errors),
         }
@@ -139,7 +139,7 @@ pub struct FeedPatch {
     pub name: Option<FeedName>,
     pub description: Option<Description>,
     pub visibility: Option<Visibility>,
-    pub upstream_enabled: Option<bool>,
+    pub includes_crates_io: Option<bool>,
     /// The settings to change, already checked against the feed's current ones.
     pub settings: Option<FeedSettingsPatch>,
 }
@@ -150,14 +150,14 @@ impl FeedPatch {
         name: Option<&str>,
         description: Option<&str>,
         visibility: Option<&str>,
-        upstream_enabled: Option<bool>,
+        includes_crates_io: Option<bool>,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = name.and_then(|n| FeedName::parse(n).map_err(|e| errors.push("name", e.to_string())).ok());
         let description =
             description.and_then(|d| Description::parse(d).map_err(|e| errors.push("description", e)).ok());
         let visibility = visibility.and_then(|v| v.parse().map_err(|e| errors.push("visibility", e)).ok());
-        errors.into_result(|| FeedPatch { name, description, visibility, upstream_enabled, settings: None })
+        errors.into_result(|| FeedPatch { name, description, visibility, includes_crates_io, settings: None })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(draft.name.as_str(), "team");
         assert_eq!(draft.description.as_str(), "");
         assert_eq!(draft.visibility, Visibility::Private);
-        assert!(draft.upstream_enabled);
+        assert!(draft.includes_crates_io);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub struct ConnectInfo {
     pub index_url: String,
     pub visibility: Visibility,
     /// Whether the feed has crates.io as its upstream.
-    pub upstream_enabled: bool,
+    pub includes_crates_io: bool,
     /// Absolute URL of the page where a personal access token is created.
     pub tokens_url: String,
 }
@@ -47,7 +47,7 @@ impl ConnectInfo {
     pub fn project_config(&self) -> String {
         let name = self.registry_name();
         let mut out = format!("[registries]\n{name} = {{ index = \"{}\" }}\n", self.index_url);
-        if self.upstream_enabled {
+        if self.includes_crates_io {
             out.push_str(&format!("\n[source.crates-io]\nreplace-with = \"{name}\"\n"));
         }
         out
@@ -97,7 +97,7 @@ mod tests {
             feed: feed.into(),
             index_url: loc.index_url(&base),
             visibility,
-            upstream_enabled: upstream,
+            includes_crates_io: upstream,
             tokens_url: base.join("/_user/tokens"),
         }
     }
@@ -105,7 +105,7 @@ mod tests {
     /// Renders every snippet the Connect page would show, for one snapshot per case.
     fn page(i: &ConnectInfo) -> String {
         let mut out = format!("# .cargo/config.toml\n{}", i.project_config());
-        if !i.upstream_enabled {
+        if !i.includes_crates_io {
             out.push_str(&format!("\n# Cargo.toml\n{}", i.dependency_example()));
         }
         if i.needs_credentials() {

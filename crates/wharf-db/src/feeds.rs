@@ -20,7 +20,7 @@ pub struct Feed {
     pub description: String,
     pub visibility: Visibility,
     /// Whether it has any upstream source.
-    pub upstream_enabled: bool,
+    pub has_sources: bool,
     /// Whether crates.io (the instance's configured upstream) is one of its sources.
     pub includes_crates_io: bool,
     /// Unix seconds.
@@ -46,7 +46,7 @@ impl Feed {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
             visibility: visibility.parse().map_err(|e: String| DbError::Sqlx(sqlx::Error::Decode(e.into())))?,
-            upstream_enabled: crate::get_bool(row, "upstream_enabled")?,
+            has_sources: crate::get_bool(row, "upstream_enabled")?,
             includes_crates_io: crate::get_bool(row, "includes_crates_io")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -135,7 +135,7 @@ impl<'a> FeedRepo<'a> {
         .bind(draft.name.key())
         .bind(draft.description.as_str())
         .bind(draft.visibility.as_str())
-        .bind(draft.upstream_enabled)
+        .bind(draft.includes_crates_io)
         .bind(ts)
         .bind(ts)
         .bind(stored(&draft.settings))
@@ -154,7 +154,7 @@ impl<'a> FeedRepo<'a> {
                 .await?;
         }
         crate::views::ViewRepo::create_defaults(&mut tx, id).await?;
-        if draft.upstream_enabled {
+        if draft.includes_crates_io {
             crate::upstreams::UpstreamRepo::replace(&mut tx, id, &[crate::upstreams::NewUpstream::crates_io()]).await?;
         }
         tx.commit().await?;
@@ -232,7 +232,7 @@ impl<'a> FeedRepo<'a> {
         .bind(new_name.map(|n| n.key()))
         .bind(patch.description.as_ref().map(|d| d.as_str().to_owned()))
         .bind(patch.visibility.map(|v| v.as_str()))
-        .bind(patch.upstream_enabled)
+        .bind(patch.includes_crates_io)
         .bind(now())
         .bind(feed.id)
         .execute(&mut *tx)

@@ -35,31 +35,32 @@ impl Channel {
     }
 }
 
-/// Where the operations of one request (or command) come from.
+/// How the operations of one request (or command) come: the channel and the client's
+/// address (not a version's origin, which is [`wharf_core::Origin`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin {
+pub struct Via {
     pub channel: Channel,
     pub address: Option<IpAddr>,
 }
 
-impl Origin {
-    pub const SYSTEM: Origin = Origin { channel: Channel::System, address: None };
-    pub const CLI: Origin = Origin { channel: Channel::Cli, address: None };
+impl Via {
+    pub const SYSTEM: Via = Via { channel: Channel::System, address: None };
+    pub const CLI: Via = Via { channel: Channel::Cli, address: None };
 }
 
 tokio::task_local! {
-    static ORIGIN: Origin;
+    static VIA: Via;
 }
 
-/// Runs `work` with every audit record it writes marked as coming from `origin`. Work
-/// outside any `within` (background tasks) is recorded as Wharf's own.
-pub async fn within<F: Future>(origin: Origin, work: F) -> F::Output {
-    ORIGIN.scope(origin, work).await
+/// Runs `work` with every audit record it writes marked as coming `via`. Work outside any
+/// `within` (background tasks) is recorded as Wharf's own.
+pub async fn within<F: Future>(via: Via, work: F) -> F::Output {
+    VIA.scope(via, work).await
 }
 
-/// The origin of the work running now.
-pub fn origin() -> Origin {
-    ORIGIN.try_with(|o| *o).unwrap_or(Origin::SYSTEM)
+/// How the work running now came.
+pub fn via() -> Via {
+    VIA.try_with(|o| *o).unwrap_or(Via::SYSTEM)
 }
 
 /// Who did it.
@@ -152,7 +153,7 @@ pub fn settings_changed(before: &Feed, after: &Feed) -> String {
     scalar("name", before.name.clone(), after.name.clone());
     scalar("visibility", before.visibility.as_str().into(), after.visibility.as_str().into());
     scalar("includeCratesIo", before.includes_crates_io.to_string(), after.includes_crates_io.to_string());
-    scalar("upstreamEnabled", before.upstream_enabled.to_string(), after.upstream_enabled.to_string());
+    scalar("upstreamEnabled", before.has_sources.to_string(), after.has_sources.to_string());
     parts.extend(crate::settings::changed(&before.settings, &after.settings));
     if before.description != after.description {
         parts.push("description changed".to_owned());
@@ -160,17 +161,17 @@ pub fn settings_changed(before: &Feed, after: &Feed) -> String {
     if parts.is_empty() { "nothing changed".to_owned() } else { parts.join("; ") }
 }
 
-/// Writes the record of an operation done by `actor`, from the current [`origin`]. A
+/// Writes the record of an operation done by `actor`, from the current [`via`]. A
 /// failure is logged, not returned: the operation has committed already.
 pub async fn write(db: &wharf_db::Db, actor: Actor<'_>, entry: &Entry) {
-    let origin = origin();
-    let address = origin.address.map(|a| a.to_string());
+    let via = via();
+    let address = via.address.map(|a| a.to_string());
     let record = NewRecord {
         at: wharf_db::unix_now(),
         actor_id: actor.id,
         actor: actor.name,
         token_id: actor.token,
-        channel: origin.channel.as_str(),
+        channel: via.channel.as_str(),
         address: address.as_deref(),
         action: entry.action,
         org: entry.org.as_deref(),

@@ -24,7 +24,7 @@ pub async fn authenticate(
     headers: &HeaderMap,
     session: Option<&Session>,
 ) -> Result<Authenticated, PrincipalError> {
-    let (principal, token_id) = core.access.principal_from_headers(&core.db, headers).await?;
+    let (principal, token_id) = core.credentials.principal_from_headers(&core.db, headers).await?;
     if let Some(id) = token_id {
         registry.token_used(id);
         return Ok(Authenticated { principal, by_session: false });

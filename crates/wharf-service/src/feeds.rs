@@ -15,7 +15,7 @@ pub struct NewFeed {
     pub name: String,
     pub description: Option<String>,
     pub visibility: String,
-    pub upstream_enabled: bool,
+    pub includes_crates_io: bool,
     /// Its settings from the start: the defaults, or those of a feed it copies.
     pub settings: FeedSettings,
 }
@@ -35,7 +35,7 @@ pub const NEEDS_TO_UPDATE: FeedAction = FeedAction::Administer;
 pub async fn create(core: &Core, principal: &Principal, new: &NewFeed) -> CoreResult<Feed> {
     let scope = scope(core, &new.org, new.project.as_deref()).await?;
     wharf_auth::check_org(&core.db, principal, scope.org_id, NEEDS_TO_CREATE).await?;
-    let mut draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.upstream_enabled)
+    let mut draft = FeedDraft::parse(&new.name, new.description.as_deref(), &new.visibility, new.includes_crates_io)
         .map_err(CoreError::Invalid)?;
     new.settings.check().map_err(CoreError::Invalid)?;
     draft.settings = new.settings.clone();
@@ -67,7 +67,7 @@ pub struct FeedChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub visibility: Option<String>,
-    pub upstream_enabled: Option<bool>,
+    pub includes_crates_io: Option<bool>,
     /// The whole ordered list of upstream sources (see [`crate::upstreams`]).
     pub upstream_sources: Option<Vec<crate::upstreams::SourceSpec>>,
     /// The portal's checkbox: adds crates.io after the other sources, or removes it alone.
@@ -83,7 +83,7 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
     let parsed =
         FeedPatch::parse(changes.name.as_deref(), changes.description.as_deref(), changes.visibility.as_deref(), None);
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    if let (Some(enabled), Some(list)) = (changes.upstream_enabled, &changes.upstream_sources)
+    if let (Some(enabled), Some(list)) = (changes.includes_crates_io, &changes.upstream_sources)
         && enabled == list.is_empty()
     {
         errors.push(
@@ -101,7 +101,7 @@ pub async fn update(core: &Core, principal: &Principal, feed: &FeedRef, changes:
         _ => return Err(CoreError::Invalid(errors)),
     };
     let old = core.db.upstreams().list(found.id).await?;
-    let sources = match (&changes.upstream_sources, changes.upstream_enabled) {
+    let sources = match (&changes.upstream_sources, changes.includes_crates_io) {
         (Some(specs), _) => Some(crate::upstreams::plan(core, principal, &found, &old, specs).await?),
         (None, Some(enabled)) => crate::upstreams::shorthand(enabled, &old),
         (None, None) => changes.include_crates_io.and_then(|on| crate::upstreams::with_crates_io(on, &old)),

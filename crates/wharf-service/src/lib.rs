@@ -5,7 +5,6 @@
 //! API, the cargo routes and the portal's server functions only adapt these functions:
 //! parse, call, map the [`CoreError`] to their own statuses.
 
-pub mod access;
 pub mod accounts;
 pub mod advisories;
 pub mod audit;
@@ -15,6 +14,7 @@ pub mod backup;
 pub mod browse;
 pub mod clock;
 pub mod cooldown;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod feeds;
@@ -61,7 +61,7 @@ pub struct Core {
     pub db: Db,
     pub public_url: PublicUrl,
     pub bus: Bus,
-    pub access: std::sync::Arc<access::AccessCache>,
+    pub credentials: std::sync::Arc<credentials::Credentials>,
     /// The registries feeds have as upstream sources, and the key that seals their tokens.
     pub upstreams: std::sync::Arc<registry::sources::Upstreams>,
     /// The time the cooldown and retention rules run on.
@@ -75,18 +75,18 @@ pub struct Core {
 impl Core {
     pub fn new(db: Db, public_url: PublicUrl, upstreams: registry::sources::Upstreams) -> Self {
         let bus = Bus::default();
-        let access = std::sync::Arc::new(access::AccessCache::default());
-        let weak = std::sync::Arc::downgrade(&access);
+        let credentials = std::sync::Arc::new(credentials::Credentials::default());
+        let weak = std::sync::Arc::downgrade(&credentials);
         bus.listen(move |change| {
-            if let Some(access) = weak.upgrade() {
-                access.changed(change);
+            if let Some(credentials) = weak.upgrade() {
+                credentials.changed(change);
             }
         });
         Core {
             db,
             public_url,
             bus,
-            access,
+            credentials,
             upstreams: std::sync::Arc::new(upstreams),
             clock: Default::default(),
             registry: None,

@@ -103,7 +103,7 @@ pub async fn authorize_found<F: Borrow<Feed>>(
         }
         Err(e) => return Err(e.into()),
     };
-    let standing = core.access.standing(&core.db, principal, feed.borrow()).await?;
+    let standing = core.credentials.standing(&core.db, principal, feed.borrow()).await?;
     match authorize(principal, &standing, action) {
         Ok(()) => {
             let can_administer = authorize(principal, &standing, FeedAction::Administer).is_ok();

@@ -93,7 +93,7 @@ async fn may_read(core: &Core, caller: &Principal, id: i64) -> CoreResult<bool> 
         Err(DbError::NotFound(_)) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
-    let standing = core.access.standing(&core.db, caller, &target).await?;
+    let standing = core.credentials.standing(&core.db, caller, &target).await?;
     Ok(wharf_auth::authorize(caller, &standing, FeedAction::Read).is_ok())
 }
 

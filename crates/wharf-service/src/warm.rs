@@ -100,7 +100,7 @@ pub async fn start(
     text: &str,
 ) -> CoreResult<WarmJob> {
     let Authorized { feed, .. } = check(core, principal, feed).await?;
-    if !feed.upstream_enabled {
+    if !feed.has_sources {
         return Err(CoreError::Conflict(format!(
             "Feed '{}' has no upstream source to save packages from: add one in its settings first.",
             feed.name
@@ -143,7 +143,7 @@ pub async fn start(
     let (db, job_id) = (core.db.clone(), job.id);
     // The job runs as its own task: closing the page or dropping the request does not stop it.
     tokio::spawn(crate::audit::within(
-        crate::audit::origin(),
+        crate::audit::via(),
         run(db, registry, Arc::new(feed), job_id, packages, Arc::new(principal.clone())),
     ));
     Ok(job)

@@ -9,14 +9,14 @@ use axum::{
 };
 use wharf_service::{
     ClientIp,
-    audit::{self, Channel, Origin},
+    audit::{self, Channel, Via},
 };
 
 use crate::{config::Network, state::AppState};
 
 /// Puts the client's address in the request ([`ClientIp`]) for the sign-in limits: the
 /// peer's, or, when the peer is a trusted proxy, the last address in `X-Forwarded-For`
-/// that is not a trusted proxy itself. The request runs with its [`Origin`] (address and
+/// that is not a trusted proxy itself. The request runs with its [`Via`] (address and
 /// channel) set, for the audit records of what it does.
 pub async fn client_ip(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -27,7 +27,7 @@ pub async fn client_ip(State(state): State<AppState>, mut request: Request, next
         request.extensions_mut().insert(ClientIp(ip));
         address = Some(ip);
     }
-    let origin = Origin { channel: channel(request.uri().path()), address };
+    let origin = Via { channel: channel(request.uri().path()), address };
     audit::within(origin, next.run(request)).await
 }
 

@@ -42,7 +42,7 @@ async fn feeds_round_trip(engine: Engine) {
     assert_eq!(created.name, "Team");
     assert_eq!(created.project.as_deref(), Some("default"));
     assert_eq!(created.visibility, Visibility::Private);
-    assert!(created.upstream_enabled);
+    assert!(created.has_sources);
     assert_eq!(created.description, "a feed");
 
     let fetched = db.feeds().get(&project, "team").await.unwrap();
@@ -51,7 +51,7 @@ async fn feeds_round_trip(engine: Engine) {
     // The same name at the other scope is a different feed.
     let shared = db.feeds().create(&org, &draft("team", "public", false)).await.unwrap();
     assert_eq!(shared.project, None);
-    assert!(!shared.upstream_enabled);
+    assert!(!shared.has_sources);
 
     assert_eq!(db.feeds().list(FeedFilter::Scope(&project)).await.unwrap(), std::slice::from_ref(&created));
     assert_eq!(db.feeds().list(FeedFilter::Scope(&org)).await.unwrap(), std::slice::from_ref(&shared));
@@ -80,13 +80,13 @@ async fn update_and_delete(engine: Engine) {
     let patch = FeedPatch::parse(Some("uno"), Some("renamed"), Some("organization"), Some(true)).unwrap();
     let updated = db.feeds().update(&project, "ONE", &patch, None).await.unwrap();
     assert_eq!(
-        (updated.name.as_str(), updated.description.as_str(), updated.visibility, updated.upstream_enabled),
+        (updated.name.as_str(), updated.description.as_str(), updated.visibility, updated.has_sources),
         ("uno", "renamed", Visibility::Organization, true)
     );
     // Only the fields given change.
     let patch = FeedPatch::parse(None, None, Some("private"), None).unwrap();
     let updated = db.feeds().update(&project, "uno", &patch, None).await.unwrap();
-    assert_eq!((updated.name.as_str(), updated.upstream_enabled), ("uno", true));
+    assert_eq!((updated.name.as_str(), updated.has_sources), ("uno", true));
 
     // Renaming onto another feed's name is a conflict and changes nothing.
     let clash = FeedPatch::parse(Some("Two"), None, None, None).unwrap();

@@ -126,7 +126,7 @@ impl Registry {
             if !self.pipeline.asks_upstream(feed, name).await? {
                 // No upstream part (no sources, or a name the guard keeps local): rendered
                 // once, until a publish, yank or setting drops it.
-                let generation = if feed.upstream_enabled { LOCAL_ONLY } else { NO_UPSTREAM };
+                let generation = if feed.has_sources { LOCAL_ONLY } else { NO_UPSTREAM };
                 if let Some(rendered) = self.rendered.get(&key).filter(|r| r.upstream_generation == generation) {
                     return Ok((rendered, CacheOutcome::Hit));
                 }
@@ -275,7 +275,7 @@ impl Registry {
     /// the target's own URL would decide, now (roles and visibility are read through the
     /// access cache, which every change to them empties on every replica).
     pub(super) async fn may(&self, caller: &Principal, target: &Feed, action: FeedAction) -> Result<bool, DbError> {
-        let standing = self.access.standing(&self.db, caller, target).await?;
+        let standing = self.credentials.standing(&self.db, caller, target).await?;
         Ok(wharf_auth::authorize(caller, &standing, action).is_ok())
     }
 }

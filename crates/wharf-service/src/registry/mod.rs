@@ -73,7 +73,7 @@ pub struct Registry {
     upstreams: Arc<Upstreams>,
     /// Callers' standings on feeds (shared with the core): a feed source serves a caller
     /// only what the source's own URL would.
-    access: Arc<crate::access::AccessCache>,
+    credentials: Arc<crate::credentials::Credentials>,
     metrics: Arc<Metrics>,
     feeds: Remembered<FeedKey, Arc<Feed>>,
     /// Feeds by id, for feeds that are others' upstream sources.
@@ -118,7 +118,7 @@ impl Registry {
             clock: core.clock.clone(),
             storage,
             upstreams: core.upstreams.clone(),
-            access: core.access.clone(),
+            credentials: core.credentials.clone(),
             core,
             metrics,
             downloads: KeyedLocks::new(),
@@ -171,7 +171,7 @@ impl Registry {
 
     /// The feed's upstream sources, in order (none when it has no upstream).
     async fn sources(&self, feed: &Feed) -> Result<Arc<Vec<Source>>, DbError> {
-        if !feed.upstream_enabled {
+        if !feed.has_sources {
             return Ok(Arc::default());
         }
         self.sources

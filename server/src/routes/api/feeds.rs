@@ -93,6 +93,7 @@ pub struct FeedResource {
     #[schema(value_type = wharf_core::Visibility)]
     visibility: Visibility,
     scope: ScopeResource,
+    /// Whether the feed has any upstream source.
     upstream_enabled: bool,
     upstream_sources: Vec<UpstreamSource>,
     /// What the feed does: each setting is a field of the resource.
@@ -126,7 +127,7 @@ impl FeedResource {
                 org: feed.org.clone(),
                 project: feed.project.clone(),
             },
-            upstream_enabled: feed.upstream_enabled,
+            upstream_enabled: feed.has_sources,
             upstream_sources: sources.into_iter().map(UpstreamSource::from).collect(),
             settings: feed.settings.clone(),
             index_url: loc.index_url(&core.public_url),
@@ -170,6 +171,7 @@ pub struct UpdateFeed {
     description: Option<String>,
     #[schema(value_type = Option<wharf_core::Visibility>)]
     visibility: Option<String>,
+    /// `true`: crates.io becomes the feed's one upstream source; `false`: it has none.
     upstream_enabled: Option<bool>,
     /// The whole ordered list of upstream sources.
     upstream_sources: Option<Vec<UpstreamSourceBody>>,
@@ -227,7 +229,7 @@ pub async fn create(
         name: body.name,
         description: body.description,
         visibility: body.visibility,
-        upstream_enabled: body.upstream_enabled,
+        includes_crates_io: body.upstream_enabled,
         settings: Default::default(),
     };
     let feed = feeds::create(&core, &caller.0, &new).await?;
@@ -275,7 +277,7 @@ pub async fn update(
         name: body.name,
         description: body.description,
         visibility: body.visibility,
-        upstream_enabled: body.upstream_enabled,
+        includes_crates_io: body.upstream_enabled,
         upstream_sources: body.upstream_sources.map(|list| {
             list.into_iter()
                 .map(|s| upstreams::SourceSpec { name: s.name, kind: s.kind, location: s.location, token: s.token })

@@ -41,7 +41,7 @@ impl Policy for Guard {
 
     fn judge<'a>(&'a self, subject: &'a Subject<'a>, judged: &'a mut Judged) -> BoxFuture<'a, Result<(), DbError>> {
         Box::pin(async move {
-            if !subject.feed.upstream_enabled || !self.applies(subject.feed.id, subject.name).await? {
+            if !subject.feed.has_sources || !self.applies(subject.feed.id, subject.name).await? {
                 return Ok(());
             }
             let upstream = subject.held.iter().filter(|h| h.origin == Origin::Upstream).map(|h| h.version.as_str());

@@ -221,7 +221,7 @@ impl Pipeline {
 
     /// Whether every policy lets the feed's sources be asked for `name`.
     pub async fn asks_upstream(&self, feed: &Feed, name: &str) -> Result<bool, DbError> {
-        if !feed.upstream_enabled {
+        if !feed.has_sources {
             return Ok(false);
         }
         for policy in &self.policies {

@@ -13,7 +13,7 @@ pub struct RemovedUpstream;
 impl Policy for RemovedUpstream {
     fn judge<'a>(&'a self, subject: &'a Subject<'a>, judged: &'a mut Judged) -> BoxFuture<'a, Result<(), DbError>> {
         Box::pin(async move {
-            let Some(listed) = subject.listed.filter(|_| subject.feed.upstream_enabled) else {
+            let Some(listed) = subject.listed.filter(|_| subject.feed.has_sources) else {
                 return Ok(());
             };
             let effect = match subject.feed.settings.keep_removed_upstream {

@@ -30,30 +30,30 @@ struct LiveToken {
 }
 
 /// The caches of credentials and standings.
-pub struct AccessCache {
+pub struct Credentials {
     /// By the token's sha256 (the secret itself is never kept).
     tokens: Remembered<String, Arc<LiveToken>>,
     /// (feed id, user id) → role on the feed, member of its organization.
     standings: Remembered<(i64, i64), (Option<Role>, bool)>,
 }
 
-impl std::fmt::Debug for AccessCache {
+impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessCache").field("tokens", &self.tokens).field("standings", &self.standings).finish()
+        f.debug_struct("Credentials").field("tokens", &self.tokens).field("standings", &self.standings).finish()
     }
 }
 
-impl Default for AccessCache {
+impl Default for Credentials {
     fn default() -> Self {
         let generation = Generation::new();
-        AccessCache {
+        Credentials {
             tokens: Remembered::new(&generation, TTL, 100_000),
             standings: Remembered::new(&generation, TTL, 100_000),
         }
     }
 }
 
-impl AccessCache {
+impl Credentials {
     /// The caller named by a request's `Authorization` header (anonymous without one), and
     /// the token's id. A wrong, expired or revoked token is refused.
     pub async fn principal_from_headers(
