@@ -40,8 +40,8 @@ pub use crate_files::{CrateFileRepo, Removal};
 pub use error::{DbError, DbResult};
 pub use feeds::{Feed, FeedRepo};
 pub use packages::{
-    LocalVersion, NewVersion, Origin, PackageFilter, PackageRepo, PackageSummary, StoredVersion, canonical_key,
-    version_key,
+    BinnedVersion, LocalRow, LocalVersion, NewVersion, Origin, PackageFilter, PackageRepo, PackageSummary,
+    StoredVersion, canonical_key, version_key,
 };
 pub use quarantine::Holding;
 pub use retention::RetainedVersion;
@@ -52,7 +52,7 @@ pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
 pub use upstream_files::{StoredIndexFile, UpstreamFileRepo};
 pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
-pub use versions::VersionRow;
+pub use versions::{VersionEntry, VersionRow};
 pub use views::{View, ViewRepo};
 pub use warm::{Full, JobLimits, Tally, WarmJob, WarmOutcome, WarmRepo};
 pub use webhooks::{DeliveryRow, WebhookRepo, WebhookRow};

@@ -31,6 +31,23 @@ impl StoredVersion {
     }
 }
 
+/// A version published to the feed, as yanking reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalRow {
+    pub id: i64,
+    pub index_line: String,
+    pub yanked: bool,
+}
+
+/// A version in a feed's recycle bin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinnedVersion {
+    pub name: String,
+    pub version: String,
+    /// When it was deleted (seconds since the epoch).
+    pub deleted_at: i64,
+}
+
 /// A version to record in a feed.
 #[derive(Debug, Clone)]
 pub struct NewVersion<'a> {
@@ -259,8 +276,8 @@ impl<'a> PackageRepo<'a> {
         Ok(())
     }
 
-    /// A local version's id, index line and yanked flag (name compared lower-cased).
-    pub async fn local_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<(i64, String, bool)> {
+    /// A local version (name compared lower-cased).
+    pub async fn local_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<LocalRow> {
         let row = sqlx::query(
             "SELECT v.id, v.origin, v.index_line, v.yanked FROM package_versions v JOIN packages p ON p.id = v.package_id \
              WHERE p.feed_id = $1 AND p.name_key = $2 AND v.version = $3 AND v.deleted_at IS NULL",
@@ -278,7 +295,11 @@ impl<'a> PackageRepo<'a> {
                  can be yanked here."
             )));
         }
-        Ok((row.try_get("id")?, row.try_get("index_line")?, crate::get_bool(&row, "yanked")?))
+        Ok(LocalRow {
+            id: row.try_get("id")?,
+            index_line: row.try_get("index_line")?,
+            yanked: crate::get_bool(&row, "yanked")?,
+        })
     }
 
     /// Sets a version's yanked flag and the index line that says so.
@@ -323,7 +344,7 @@ impl<'a> PackageRepo<'a> {
     /// Moves a local version to the recycle bin: hidden from the index and downloads, its
     /// number still reserved.
     pub async fn delete_version(&self, feed_id: i64, name_key: &str, version: &str) -> DbResult<()> {
-        let (id, _, _) = self.local_version(feed_id, name_key, version).await?;
+        let id = self.local_version(feed_id, name_key, version).await?.id;
         sqlx::query("UPDATE package_versions SET deleted_at = $1 WHERE id = $2")
             .bind(now())
             .bind(id)
@@ -349,8 +370,8 @@ impl<'a> PackageRepo<'a> {
         Ok(())
     }
 
-    /// The feed's recycle bin: (name, version, deleted at), newest first.
-    pub async fn recycle_bin(&self, feed_id: i64) -> DbResult<Vec<(String, String, i64)>> {
+    /// The feed's recycle bin, newest first.
+    pub async fn recycle_bin(&self, feed_id: i64) -> DbResult<Vec<BinnedVersion>> {
         let rows = sqlx::query(
             "SELECT p.name, v.version, v.deleted_at FROM package_versions v JOIN packages p ON p.id = v.package_id \
              WHERE p.feed_id = $1 AND v.deleted_at IS NOT NULL ORDER BY v.deleted_at DESC, p.name_key",
@@ -359,7 +380,13 @@ impl<'a> PackageRepo<'a> {
         .fetch_all(self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("name")?, r.try_get("version")?, r.try_get("deleted_at")?)))
+            .map(|r| {
+                Ok(BinnedVersion {
+                    name: r.try_get("name")?,
+                    version: r.try_get("version")?,
+                    deleted_at: r.try_get("deleted_at")?,
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
@@ -512,22 +539,6 @@ impl<'a> PackageRepo<'a> {
             })
             .collect::<Result<_, sqlx::Error>>()?;
         Ok((total, items))
-    }
-
-    /// Every version of a feed's package (for tests and the portal), oldest first.
-    pub async fn versions(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<(String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT v.version, v.origin, v.cksum FROM package_versions v JOIN packages p ON p.id = v.package_id \
-             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
-        )
-        .bind(feed_id)
-        .bind(name_key)
-        .fetch_all(self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("version")?, r.try_get("origin")?, r.try_get("cksum")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
     }
 }
 

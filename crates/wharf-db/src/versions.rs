@@ -5,6 +5,14 @@ use sqlx::Row;
 
 use crate::{DbResult, PackageRepo, packages::VersionDetail};
 
+/// A live version of a package, as listings name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionEntry {
+    pub version: String,
+    pub origin: crate::Origin,
+    pub cksum: String,
+}
+
 /// One version in a package's listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionRow {
@@ -88,5 +96,27 @@ impl PackageRepo<'_> {
             readme: r.try_get("readme")?,
         };
         Ok(Some((detail, r.try_get::<i64, _>("locals")? > 0)))
+    }
+
+    /// Every version of a feed's package (for tests and the portal), oldest first.
+    pub async fn versions(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<VersionEntry>> {
+        let rows = sqlx::query(
+            "SELECT v.version, v.origin, v.cksum FROM package_versions v JOIN packages p ON p.id = v.package_id \
+             WHERE p.feed_id = $1 AND p.name_key = $2 AND v.deleted_at IS NULL ORDER BY v.id",
+        )
+        .bind(feed_id)
+        .bind(name_key)
+        .fetch_all(self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionEntry {
+                    version: r.try_get("version")?,
+                    origin: crate::get_word(r, "origin")?,
+                    cksum: r.try_get("cksum")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
     }
 }

@@ -13,8 +13,8 @@ pub const RECYCLE_BIN_DAYS: i64 = 30;
 pub struct Package {
     /// As first published or saved.
     pub name: String,
-    /// `(version, origin, cksum)`, oldest first.
-    pub versions: Vec<(String, String, String)>,
+    /// Oldest first.
+    pub versions: Vec<wharf_db::VersionEntry>,
     /// Whether upstream versions of a name with local versions are allowed anyway.
     pub allow_external: bool,
     /// `(version, view)` for every version promoted to a view.
@@ -68,9 +68,10 @@ pub async fn set_yanked(core: &Core, principal: &Principal, version: &VersionRef
     let feed = &found.feed;
     let key = version.package.key();
     let packages = core.db.packages();
-    let (id, line, _) = packages.local_version(feed.id, &key, &version.version).await?;
-    let line = wharf_index::publish::with_yanked(&line, yanked).map_err(|e| CoreError::BadBody(e.to_string()))?;
-    packages.set_yanked(id, yanked, &line).await?;
+    let row = packages.local_version(feed.id, &key, &version.version).await?;
+    let line =
+        wharf_index::publish::with_yanked(&row.index_line, yanked).map_err(|e| CoreError::BadBody(e.to_string()))?;
+    packages.set_yanked(row.id, yanked, &line).await?;
     tracing::info!(feed = %feed.name, krate = %key, version = %version.version, yanked, "yank changed");
     let action = if yanked { "version.yank" } else { "version.unyank" };
     let entry = Entry::feed(action, feed, format!("{} {}", version.package.name, version.version));
@@ -175,11 +176,11 @@ pub async fn recycle_bin(core: &Core, principal: &Principal, feed: &crate::FeedR
         .recycle_bin(feed.id)
         .await?
         .into_iter()
-        .map(|(name, version, at)| Recycled {
-            name,
-            version,
-            deleted_at: at,
-            purged_at: at + RECYCLE_BIN_DAYS * 86_400,
+        .map(|v| Recycled {
+            purged_at: v.deleted_at + RECYCLE_BIN_DAYS * 86_400,
+            name: v.name,
+            version: v.version,
+            deleted_at: v.deleted_at,
         })
         .collect())
 }

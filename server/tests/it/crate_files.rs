@@ -137,7 +137,7 @@ async fn race(app: &Arc<TestApp>, name: &str, expected: &mut BTreeSet<String>) -
         if versions.len() != ROUNDS {
             failed.push(format!("{feed} holds {} versions of {name}, not {ROUNDS}", versions.len()));
         }
-        for (version, _, cksum) in versions {
+        for wharf_db::VersionEntry { version, cksum, .. } in versions {
             let path = format!("/default/_packaging/{feed}/Cargo/api/v1/crates/{name}/{version}/download");
             let (status, bytes) = app.get_bytes(&path).await;
             if status != StatusCode::OK || hex::encode(Sha256::digest(&bytes)) != cksum {

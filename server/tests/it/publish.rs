@@ -164,8 +164,8 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
     assert_eq!(line["v"], 2);
     assert_eq!((&line["links"], &line["rust_version"]), (&serde_json::json!("wscore"), &serde_json::json!("1.70")));
     let stored = db.packages().versions(feed.id, "ws-core").await.unwrap();
-    assert_eq!(stored[0].1, "local");
-    assert_eq!(line["cksum"], stored[0].2);
+    assert_eq!(stored[0].origin, wharf_db::Origin::Local);
+    assert_eq!(line["cksum"], stored[0].cksum);
 
     // A consumer builds against the published crates and the upstream ones, through the feed.
     let consumer = work.path().join("consumer");

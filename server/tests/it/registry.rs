@@ -78,7 +78,11 @@ async fn cargo_builds_through_the_feed_and_every_version_is_saved() {
     let feed_id = s.wharf.db.feeds().get(&scope, "team").await.unwrap().id;
     for (name, version) in RESOLVED {
         let versions = s.wharf.db.packages().versions(feed_id, &name.to_ascii_lowercase()).await.unwrap();
-        let expected = (version.to_string(), "upstream".to_owned(), s.upstream.cksum(name, version));
+        let expected = wharf_db::VersionEntry {
+            version: version.to_string(),
+            origin: wharf_db::Origin::Upstream,
+            cksum: s.upstream.cksum(name, version),
+        };
         assert_eq!(versions, [expected], "{name}");
     }
     // Each file came from the upstream once, however many CARGO_HOMEs asked.

@@ -27,7 +27,7 @@ pub struct PackageResource {
 pub struct VersionResource {
     version: String,
     /// Where the version came from: `local` (published) or `upstream` (saved).
-    origin: String,
+    origin: wharf_core::Origin,
     /// The views it was promoted to.
     views: Vec<String>,
 }
@@ -39,10 +39,10 @@ impl From<packages::Package> for PackageResource {
             versions: p
                 .versions
                 .into_iter()
-                .map(|(version, origin, _)| VersionResource {
-                    views: p.views.iter().filter(|(v, _)| *v == version).map(|(_, view)| view.clone()).collect(),
-                    version,
-                    origin,
+                .map(|v| VersionResource {
+                    views: p.views.iter().filter(|(pv, _)| *pv == v.version).map(|(_, view)| view.clone()).collect(),
+                    version: v.version,
+                    origin: v.origin,
                 })
                 .collect(),
             allow_external_versions: p.allow_external,
