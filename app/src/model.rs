@@ -172,8 +172,7 @@ pub struct MembersView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionView {
     pub user: String,
-    /// `reader` … `owner`.
-    pub role: String,
+    pub role: wharf_core::Role,
 }
 
 /// A package's page: its versions, and what the selected version says of itself.
@@ -239,7 +238,7 @@ pub struct AffectedView {
 /// A feed's Security page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityView {
-    pub policy: String,
+    pub policy: wharf_core::feed::AdvisoryPolicy,
     pub affected: Vec<AffectedView>,
 }
 

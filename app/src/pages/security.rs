@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use wharf_core::feed::AdvisoryPolicy;
 
 use crate::{
     model::{FeedView, SecurityView},
@@ -23,10 +24,12 @@ pub fn FeedSecurityPage() -> impl IntoView {
 #[component]
 fn Security(feed: FeedView, security: SecurityView) -> impl IntoView {
     let loc = feed.location();
-    let policy = match security.policy.as_str() {
-        "hide" => "hidden from new resolution (builds locked to one still download it); malicious crates are blocked",
-        "block" => "hidden from new resolution and their downloads refused",
-        _ => "only marked; malicious crates are blocked",
+    let policy = match security.policy {
+        AdvisoryPolicy::Hide => {
+            "hidden from new resolution (builds locked to one still download it); malicious crates are blocked"
+        }
+        AdvisoryPolicy::Block => "hidden from new resolution and their downloads refused",
+        AdvisoryPolicy::Warn => "only marked; malicious crates are blocked",
     };
     let count = security.affected.len();
     view! {

@@ -280,9 +280,9 @@ fn Permissions(feed: FeedView, list: Vec<PermissionView>, csrf: String, error: O
                             .map(|p| {
                                 let hidden = row_hidden.clone();
                                 view! {
-                                    <tr data-user=p.user.clone() data-role=p.role.clone()>
+                                    <tr data-user=p.user.clone() data-role=p.role.as_str()>
                                         <td>{p.user.clone()}</td>
-                                        <td>{capitalized(&p.role)}</td>
+                                        <td>{capitalized(p.role.as_str())}</td>
                                         <td class="actions">
                                             <form method="post" action=SetRole::PATH class="inline-form">
                                                 {hidden()}

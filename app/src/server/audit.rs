@@ -60,7 +60,7 @@ pub async fn feed_security(
     let found = feed_ref.authorized(&core, &principal, wharf_service::FeedAction::Read).await?;
     let affected = wharf_service::advisories::of_feed(&core, &principal, &feed_ref).await?;
     Ok(SecurityView {
-        policy: found.feed.settings.advisory_policy.as_str().to_owned(),
+        policy: found.feed.settings.advisory_policy,
         affected: affected
             .into_iter()
             .map(|a| AffectedView {
