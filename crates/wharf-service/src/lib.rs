@@ -24,6 +24,7 @@ pub mod members;
 pub mod metrics;
 pub mod packages;
 pub mod projects;
+pub mod publish;
 pub mod refs;
 pub mod registry;
 pub mod relay;

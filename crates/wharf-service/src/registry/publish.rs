@@ -79,7 +79,12 @@ impl PublishTicket {
 impl Registry {
     /// Admits `principal` to publish into `feed`: Contributor or more, through an account
     /// (a token of the read & write scope, or a session). The ticket, or the refusal.
-    pub async fn admit_publish(&self, core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<PublishTicket> {
+    pub(crate) async fn admit_publish(
+        &self,
+        core: &Core,
+        principal: &Principal,
+        feed: &FeedRef,
+    ) -> CoreResult<PublishTicket> {
         let found = self.authorized(core, principal, feed, FeedAction::Write).await?;
         let Principal::User { user, .. } = principal else {
             return Err(CoreError::Denied(Denied::Unauthenticated));
@@ -88,12 +93,12 @@ impl Registry {
     }
 
     /// The largest publish body: the `.crate` limit, its metadata and their two lengths.
-    pub fn publish_body_limit(&self) -> usize {
+    pub(crate) fn publish_body_limit(&self) -> usize {
         self.max_crate_size + wharf_index::publish::MAX_METADATA_LEN + 8
     }
 
     /// Publishes the body of `PUT …/api/v1/crates/new` with a ticket's leave.
-    pub async fn publish_with(&self, ticket: PublishTicket, body: Bytes) -> Result<Published, PublishError> {
+    pub(crate) async fn publish_with(&self, ticket: PublishTicket, body: Bytes) -> Result<Published, PublishError> {
         self.publish(&ticket.feed, &ticket.principal, &ticket.user, body).await
     }
 

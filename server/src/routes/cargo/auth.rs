@@ -20,9 +20,9 @@ pub(super) async fn publish_ticket(
     state: &AppState,
     headers: &HeaderMap,
     path: &CargoPath,
-) -> Result<wharf_service::registry::publish::PublishTicket, CoreError> {
+) -> Result<wharf_service::publish::PublishTicket, CoreError> {
     let principal = principal(state, headers).await?;
-    state.registry.admit_publish(&state.core, &principal, &path.feed_ref()).await
+    wharf_service::publish::admit(&state.core, &principal, &path.feed_ref()).await
 }
 
 /// The caller of a Cargo request, for an operation of the core that authorizes itself.

@@ -16,7 +16,6 @@ use wharf_service::{CoreError, PackageRef, VersionRef};
 use crate::{
     access::Denied,
     error::{ApiError, ApiResult},
-    registry::publish::PublishError,
     state::AppState,
 };
 
@@ -35,12 +34,6 @@ fn refused(state: &AppState, e: CoreError) -> ApiError {
     }
 }
 
-impl From<PublishError> for ApiError {
-    fn from(e: PublishError) -> Self {
-        CoreError::from(e).into()
-    }
-}
-
 /// `PUT …/api/v1/crates/new`: Contributor or more, with a read & write token.
 #[tracing::instrument(name = "cargo.publish", skip_all, fields(feed = %path.feed))]
 pub async fn publish(
@@ -53,18 +46,17 @@ pub async fn publish(
     // The whole body, bounded: the .crate limit plus room for the metadata and lengths. It
     // is read only now that the core let the caller publish here; a larger declared one,
     // not at all.
-    let limit = state.registry.publish_body_limit();
+    let (limit, max_crate) = wharf_service::publish::body_limit(&state.core)?;
     let too_large = || {
         ApiError::PayloadTooLarge(format!(
-            "The publish request is larger than this feed accepts: .crate files up to {} bytes.",
-            state.registry.max_crate_size
+            "The publish request is larger than this feed accepts: .crate files up to {max_crate} bytes."
         ))
     };
     if crate::routes::body::declared_length(&headers).is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     let body = to_bytes(body, limit).await.map_err(|_| too_large())?;
-    state.registry.publish_with(ticket, body).await?;
+    wharf_service::publish::publish(&state.core, ticket, body).await?;
     Ok(Json(json!({ "warnings": { "invalid_categories": [], "invalid_badges": [], "other": [] } })))
 }
 
