@@ -92,14 +92,9 @@ async fn parse_bounded(text: &str, index: String) -> CoreResult<Vec<Locked>> {
 /// Starts warming `feed` from the lockfile `text` (Collaborator and up, with the read &
 /// write scope); the job, running. At most [`RUNNING_PER_USER`] jobs of one account and
 /// [`RUNNING_PER_FEED`] of one feed run at once; past that, `Limited` (429).
-pub async fn start(
-    core: &Core,
-    registry: Arc<Registry>,
-    principal: &Principal,
-    feed: &FeedRef,
-    text: &str,
-) -> CoreResult<WarmJob> {
+pub async fn start(core: &Core, principal: &Principal, feed: &FeedRef, text: &str) -> CoreResult<WarmJob> {
     let Authorized { feed, .. } = check(core, principal, feed).await?;
+    let registry = core.registry()?;
     if !feed.has_sources {
         return Err(CoreError::Conflict(format!(
             "Feed '{}' has no upstream source to save packages from: add one in its settings first.",

@@ -96,7 +96,7 @@ pub async fn upload(State(state): State<AppState>, Path(path): Path<FeedPath>, r
         let message = "This file is not a Cargo.lock: it is not UTF-8 text.".to_owned();
         return again(&state, head, StatusCode::UNPROCESSABLE_ENTITY, message).await;
     };
-    match wharf_service::warm::start(&state.core, state.registry.clone(), &principal, &feed, &text).await {
+    match wharf_service::warm::start(&state.core, &principal, &feed, &text).await {
         Ok(job) => Redirect::to(&feed.location().warm_job_path(job.id)).into_response(),
         Err(e) => {
             let (status, message) = refusal(e);

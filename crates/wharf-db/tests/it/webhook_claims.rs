@@ -75,4 +75,36 @@ async fn racing_replicas_claim_each_delivery_once(engine: Engine) {
     test_db.remove().await;
 }
 
-on_both_engines!(racing_replicas_claim_each_delivery_once);
+/// A delivery's state is one of its closed set on both engines: PostgreSQL by a CHECK,
+/// SQLite by triggers (it cannot add a CHECK to the table); a write of any other word is
+/// refused and changes nothing.
+async fn a_delivery_state_outside_the_set_is_refused(engine: Engine) {
+    let (db, test_db) = open(engine).await;
+    let project = db.scopes().resolve("default", Some("default")).await.unwrap();
+    let feed = db.feeds().create(&project, &draft("hooked", "public", false)).await.unwrap();
+    let hook = db
+        .webhooks()
+        .create(feed.id, "http://example.com/", &[wharf_core::WebhookEvent::Publish], "x", None, 1)
+        .await
+        .unwrap();
+    db.webhooks().enqueue(feed.id, None, "publish", "{}", 1).await.unwrap();
+    let insert = sqlx::query(
+        "INSERT INTO webhook_deliveries (webhook_id, event, payload, state, attempts, next_attempt_at, created_at) \
+         VALUES ($1, 'publish', '{}', 'lost', 0, 1, 1)",
+    )
+    .bind(hook.id)
+    .execute(db.pool())
+    .await;
+    assert!(insert.is_err(), "a delivery inserted as 'lost'");
+    let update = sqlx::query("UPDATE webhook_deliveries SET state = 'paused'").execute(db.pool()).await;
+    assert!(update.is_err(), "a delivery updated to 'paused'");
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT state FROM webhook_deliveries").fetch_all(db.pool()).await.unwrap();
+    assert_eq!(states, ["pending"]);
+    let update = sqlx::query("UPDATE webhook_deliveries SET state = 'delivered'").execute(db.pool()).await;
+    assert!(update.is_ok(), "{update:?}");
+    db.close().await;
+    test_db.remove().await;
+}
+
+on_both_engines!(racing_replicas_claim_each_delivery_once, a_delivery_state_outside_the_set_is_refused);

@@ -109,7 +109,7 @@ pub async fn start(
         .map_err(|_| ApiError::PayloadTooLarge(format!("A Cargo.lock of at most {} MiB.", MAX_LOCKFILE >> 20)))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::BadRequest("Send the Cargo.lock itself as the body: this is not UTF-8 text.".into()))?;
-    let job = warm::start(&state.core, state.registry.clone(), &caller.0, &feed, text).await?;
+    let job = warm::start(&state.core, &caller.0, &feed, text).await?;
     let location = state.core.public_url.join(&format!("{}/warm/{}", feed.location().rest_path(), job.id));
     let mut response = (StatusCode::ACCEPTED, Json(JobResource::from(job))).into_response();
     response.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).expect("a URL is ASCII"));
