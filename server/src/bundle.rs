@@ -1,35 +1,34 @@
 //! `wharf export` and `wharf import`: a feed to a bundle or a static registry, and a bundle
 //! into a feed. They work on the database and the crate file store directly (like `wharf
 //! admin`), so they also run where no server does, while one runs, and on an air-gapped
-//! machine. The work itself is the core's (`wharf_service::registry::bundle`); this only
-//! reads the command line and prints the progress.
+//! machine. The operations are the core's (`wharf_service::bundles`), run as the
+//! operator; this only reads the command line and prints the progress.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use wharf_core::{PublicUrl, TokenScope};
 use wharf_db::{Db, DbError, Feed};
 use wharf_service::{
     Core, FeedRef, Principal,
     audit::{self, Via},
+    bundles::{self, BundleError, Progress, Report, Step},
     feeds::{self, NewFeed},
-    registry::{
-        Registry,
-        bundle::{BundleError, Progress, Report, Step},
-        publish::DEFAULT_MAX_CRATE_SIZE,
-    },
+    registry::{Registry, publish::DEFAULT_MAX_CRATE_SIZE},
     storage::Storage,
     views::ViewSel,
 };
 
 use crate::config::{ExportArgs, ImportArgs, StoreArgs};
 
-/// The core with the database and the store the arguments name.
-async fn open(store: &StoreArgs, storage_url: Option<&str>) -> Result<(Db, Registry, Core), String> {
+/// The core with the database and the store the arguments name, and its registry (kept
+/// alive as long as the command runs).
+async fn open(store: &StoreArgs, storage_url: Option<&str>) -> Result<(Db, Arc<Registry>, Core), String> {
     let storage = store.storage(storage_url)?;
     let db = Db::connect(&store.database_url()).await.map_err(|e| format!("cannot open the database: {e}"))?;
     let storage = Storage::open(&storage).map_err(|e| format!("cannot open the crate file store {storage}: {e}"))?;
     let (core, metrics) = crate::command_line::core(&db)?;
-    let registry = Registry::new(core.clone(), storage, metrics, DEFAULT_MAX_CRATE_SIZE);
+    let registry = Arc::new(Registry::new(core.clone(), storage, metrics, DEFAULT_MAX_CRATE_SIZE));
+    let core = core.with_registry(registry.clone());
     Ok((db, registry, core))
 }
 
@@ -73,14 +72,16 @@ fn skipped(report: &Report) -> String {
 
 /// Runs `wharf export`; returns the summary to print.
 pub async fn export(args: ExportArgs) -> Result<String, String> {
-    let (db, registry, _) = open(&args.store, args.storage_url.as_deref()).await?;
+    let (db, _registry, core) = open(&args.store, args.storage_url.as_deref()).await?;
     let result = audit::within(Via::CLI, async {
         let feed = find_feed(&db, &args.feed).await?.ok_or_else(|| format!("there is no feed {}", args.feed))?;
         match (&args.out, &args.static_dir, &args.base_url) {
-            (Some(out), _, _) => export_bundle(&registry, &feed, &args.feed, out).await,
+            (Some(out), _, _) => export_bundle(&core, &feed, &args.feed, out).await,
             (None, Some(dir), Some(base_url)) => {
                 PublicUrl::parse(base_url).map_err(|e| format!("--base-url: {e}"))?;
-                let report = registry.export_static(&feed, dir, base_url, show).await.map_err(message)?;
+                let report = bundles::export_static(&core, &Principal::Operator, &feed, dir, base_url, show)
+                    .await
+                    .map_err(message)?;
                 Ok(format!(
                     "Wrote {} versions of {} as a static registry to {}; serve that directory at {base_url} and point \
                      cargo at sparse+{}/{}",
@@ -101,11 +102,11 @@ pub async fn export(args: ExportArgs) -> Result<String, String> {
 
 /// The bundle is written next to `out` and renamed when whole: a failed export leaves no
 /// half bundle.
-async fn export_bundle(registry: &Registry, feed: &Feed, label: &str, out: &Path) -> Result<String, String> {
+async fn export_bundle(core: &Core, feed: &Feed, label: &str, out: &Path) -> Result<String, String> {
     let partial = out.with_extension("partial");
     let file = std::fs::File::create(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let mut writer = std::io::BufWriter::new(file);
-    let report = match registry.export_bundle(feed, &mut writer, show).await {
+    let report = match bundles::export_bundle(core, &Principal::Operator, feed, &mut writer, show).await {
         Ok(report) => report,
         Err(e) => {
             drop(writer);
@@ -121,12 +122,12 @@ async fn export_bundle(registry: &Registry, feed: &Feed, label: &str, out: &Path
 
 /// Runs `wharf import`; returns the summary to print.
 pub async fn import(args: ImportArgs) -> Result<String, String> {
-    let (db, registry, core) = open(&args.store, args.storage_url.as_deref()).await?;
+    let (db, _registry, core) = open(&args.store, args.storage_url.as_deref()).await?;
     let servers = wharf_service::relay::CommandLine::listen(&core);
     let result = audit::within(Via::CLI, async {
         // The bundle is checked before a feed is created for it.
         let path = args.bundle.clone();
-        let bundle = tokio::task::spawn_blocking(move || wharf_service::registry::bundle_import::verify(&path))
+        let bundle = tokio::task::spawn_blocking(move || bundles::verify(&path))
             .await
             .map_err(|e| e.to_string())?
             .map_err(message)?;
@@ -134,10 +135,8 @@ pub async fn import(args: ImportArgs) -> Result<String, String> {
             Some(feed) => (false, feed),
             None => (true, create_feed(&core, &args, &bundle.manifest.feed.clone()).await?),
         };
-        let report = registry
-            .import_bundle(&feed, &args.bundle, bundle, &wharf_auth::Principal::Operator, show)
-            .await
-            .map_err(message)?;
+        let report =
+            bundles::import(&core, &Principal::Operator, &feed, &args.bundle, bundle, show).await.map_err(message)?;
         let created = if created { format!("Created feed {}. ", args.feed) } else { String::new() };
         Ok(format!(
             "{created}Imported {} into {}: {} added, {} already there.",

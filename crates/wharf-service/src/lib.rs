@@ -12,6 +12,7 @@ pub mod audit_log;
 pub mod authn;
 pub mod backup;
 pub mod browse;
+pub mod bundles;
 pub mod clock;
 pub mod cooldown;
 pub mod credentials;

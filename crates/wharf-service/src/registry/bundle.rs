@@ -89,6 +89,9 @@ pub enum BundleError {
     Storage(#[source] object_store::Error),
     #[error("the database failed: {0}")]
     Db(#[from] DbError),
+    /// The caller may not export or import feeds.
+    #[error("{0}")]
+    Denied(String),
 }
 
 pub(super) fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> BundleError {
@@ -201,7 +204,7 @@ impl Registry {
     }
 
     /// Writes `feed` as a bundle to `out`.
-    pub async fn export_bundle(
+    pub(crate) async fn export_bundle(
         &self,
         feed: &Feed,
         out: impl Write,
@@ -259,7 +262,7 @@ impl Registry {
 
     /// Writes `feed` as a static sparse registry into `dir`, its files to be served at
     /// `base_url` (the URL of `dir` itself).
-    pub async fn export_static(
+    pub(crate) async fn export_static(
         &self,
         feed: &Feed,
         dir: &Path,

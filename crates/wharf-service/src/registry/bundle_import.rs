@@ -49,7 +49,7 @@ fn entry_name(entry: &tar::Entry<'_, impl Read>) -> Result<String, BundleError> 
 
 impl Registry {
     /// Pass 2: the conflicts of a verified bundle with `feed`, each named.
-    pub async fn import_conflicts(&self, feed: &Feed, bundle: &Verified) -> Result<Vec<String>, BundleError> {
+    pub(crate) async fn import_conflicts(&self, feed: &Feed, bundle: &Verified) -> Result<Vec<String>, BundleError> {
         let mut conflicts = Vec::new();
         for v in &bundle.manifest.versions {
             let local = super::bundle::origin(v) == Some(wharf_db::Origin::Local);
@@ -63,7 +63,7 @@ impl Registry {
 
     /// Imports the bundle at `path`, which [`verify`] checked (pass 1), into `feed`
     /// (passes 2 and 3); `progress` hears of every version.
-    pub async fn import_bundle(
+    pub(crate) async fn import_bundle(
         &self,
         feed: &Feed,
         path: &Path,
