@@ -11,7 +11,7 @@ const FEEDS: &str = "/default/default/_apis/packaging/feeds";
 const PERMISSIONS: &str = "/default/default/_apis/packaging/feeds/team/permissions";
 
 async fn owners_manage_permissions(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let ada = app.user("ada", TokenScope::Write).await;
     let ada_read = app.user("ada", TokenScope::Read).await;
     let bob = app.user("bob", TokenScope::Write).await;
@@ -33,7 +33,7 @@ async fn owners_manage_permissions(engine: Engine) {
     let res = app.get_as(&ada_read, PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("read & write"));
-    let res = app.get_as(&Caller::Token("wharf_not-a-token".into()), PERMISSIONS).await;
+    let res = app.get_as(&Caller::raw_token("wharf_not-a-token"), PERMISSIONS).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 
     // All changes or none: an unknown user or role refuses the whole list.
@@ -63,7 +63,7 @@ async fn owners_manage_permissions(engine: Engine) {
 }
 
 async fn tokens_over_rest(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let ada = app.user("ada", TokenScope::Write).await;
     let ada_read = app.user("ada", TokenScope::Read).await;
 
@@ -72,7 +72,7 @@ async fn tokens_over_rest(engine: Engine) {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     let res = app.json_as(&ada, Method::POST, "/_apis/tokens", body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let laptop = Caller::Token(res.body["token"].as_str().unwrap().to_owned());
+    let laptop = Caller::raw_token(res.body["token"].as_str().unwrap());
     assert!(laptop.token().unwrap().starts_with("wharf_"));
     assert_eq!((&res.body["name"], &res.body["scope"]), (&json!("laptop"), &json!("read")));
     let id = res.body["id"].as_i64().unwrap();
@@ -104,7 +104,7 @@ async fn tokens_over_rest(engine: Engine) {
 
 /// Managing permissions takes both a role of Administrator or more and a read & write token.
 async fn managing_permissions_takes_the_role_and_the_scope(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app.json(Method::POST, FEEDS, json!({"name": "team", "visibility": "private"})).await;
     assert_eq!(res.status, StatusCode::CREATED);
     let owner = app.owner("olive", "team").await;

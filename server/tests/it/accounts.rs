@@ -9,7 +9,7 @@ use axum::{
 use wharf_core::TokenScope;
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::helpers::{TestApp, form};
+use crate::helpers::{Caller, TestApp, form};
 
 /// A server function called as the browser's fetch calls it; `cookie` is sent when given.
 fn call(path: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
@@ -88,7 +88,7 @@ async fn first_run_setup_creates_one_administrator(engine: Engine) {
 }
 
 async fn sign_in_and_out_with_sessions_in_the_database(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let hash = wharf::auth::hash_password("correct horse battery").unwrap();
     app.db().users().create("bob", &hash, false).await.unwrap();
 
@@ -148,7 +148,7 @@ async fn sign_in_and_out_with_sessions_in_the_database(engine: Engine) {
 }
 
 async fn wrong_passwords_get_one_message_and_are_limited(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let hash = wharf::auth::hash_password("correct horse battery").unwrap();
     app.db().users().create("carol", &hash, false).await.unwrap();
     let (cookie, csrf) = visitor(&app).await;
@@ -178,7 +178,7 @@ async fn wrong_passwords_get_one_message_and_are_limited(engine: Engine) {
 }
 
 async fn form_posts_without_the_csrf_token_change_nothing(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let root = app.db().users().by_name("root").await.unwrap().0;
     let (cookie, csrf) = app.session_for(Some(&root)).await;
     let (other_cookie, other_csrf) = app.session_for(Some(&root)).await;
@@ -216,7 +216,7 @@ async fn form_posts_without_the_csrf_token_change_nothing(engine: Engine) {
 }
 
 async fn tokens_page_shows_a_new_token_once(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let root = app.db().users().by_name("root").await.unwrap().0;
     let (cookie, csrf) = app.session_for(Some(&root)).await;
     // The page's form posts to the page, whose answer shows the token.
@@ -226,7 +226,7 @@ async fn tokens_page_shows_a_new_token_once(engine: Engine) {
     let secret = first.split("wharf_").nth(1).map(|rest| format!("wharf_{}", &rest[..64])).expect("the token shown");
     assert!(first.contains("Token “laptop” created"), "{first}");
     // It works with cargo's raw header and is read-only.
-    let res = app.raw_as(Some(&secret), Method::GET, "/_apis/tokens", None, "").await;
+    let res = app.get_as(Caller::raw_token(&secret), "/_apis/tokens").await;
     assert_eq!(res.status, StatusCode::OK);
     let (_, second) = app.page_with(Some(&cookie), "/_user/tokens").await;
     assert!(!second.contains(&secret), "the token is shown only once");
@@ -244,8 +244,8 @@ async fn tokens_page_shows_a_new_token_once(engine: Engine) {
 }
 
 async fn expired_and_foreign_tokens_are_refused(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
-    let ada = app.user_with_token("ada", TokenScope::Write).await;
+    let app = TestApp::builder(engine).build().await;
+    app.user("ada", TokenScope::Write).await;
     let (user, _) = app.db().users().by_name("ada").await.unwrap();
     let token = wharf::auth::generate_token();
     let expired = wharf_db::NewToken {
@@ -269,22 +269,20 @@ async fn expired_and_foreign_tokens_are_refused(engine: Engine) {
         ("ghp_0123456789abcdef", "This is not a Wharf personal access token: they start with 'wharf_'."),
         ("wharf_0000", "The token is invalid, expired or revoked."),
     ] {
-        let res = app.raw_as(Some(secret), Method::GET, "/_apis/tokens", None, "").await;
+        let caller = Caller::raw_token(secret);
+        let res = app.get_as(&caller, "/_apis/tokens").await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{secret}");
         assert_eq!(res.body["errors"][0]["detail"], message);
-        let req = Request::get("/default/_packaging/open/Cargo/index/config.json")
-            .header(header::AUTHORIZATION, secret)
-            .body(Body::empty())
-            .unwrap();
+        let req = caller.apply_cargo(Request::get("/default/_packaging/open/Cargo/index/config.json"));
+        let req = req.body(Body::empty()).unwrap();
         let (status, _, text) = app.send_raw(req).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{secret}: {text}");
     }
     // A read token cannot create or change feeds.
-    let (_, _) = (ada, ());
-    let read = app.user_with_token("reader", TokenScope::Read).await;
+    let read = app.user("reader", TokenScope::Read).await;
     let res = app
         .raw_as(
-            Some(&read),
+            &read,
             Method::POST,
             "/default/_apis/packaging/feeds",
             Some("application/json"),

@@ -39,7 +39,7 @@ fn run(db: &TestDatabase, args: &[&str], stdin: &str, store_last: bool) -> (bool
 
 async fn accounts_and_tokens_from_the_command_line(engine: Engine) {
     // A server is up on the same database the whole time.
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let db = app.test_db();
 
     let (ok, out, err) =

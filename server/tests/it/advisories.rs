@@ -63,13 +63,13 @@ async fn advisories_mark_hide_and_block_versions_as_the_feed_says(engine: Engine
 
     // Over REST, the same database again as a tarball: nothing new. Refusals first.
     let url = wharf.url("/_apis/advisories");
-    let res = wharf.http().post(&url).bearer_auth(&wharf.admin_token).body("not a tarball").send().await.unwrap();
+    let res = wharf.admin().apply(wharf.http().post(&url)).body("not a tarball").send().await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("not a gzip-compressed tarball"));
-    let user = crate::helpers::user_token(&wharf.db, "sec-user", wharf_core::TokenScope::Write).await;
-    let res = wharf.http().post(&url).bearer_auth(&user).body(fixture_tarball()).send().await.unwrap();
+    let user = wharf.user("sec-user", wharf_core::TokenScope::Write).await;
+    let res = user.apply(wharf.http().post(&url)).body(fixture_tarball()).send().await.unwrap();
     assert_eq!(res.status(), 403);
-    let res = wharf.http().post(&url).bearer_auth(&wharf.admin_token).body(fixture_tarball()).send().await.unwrap();
+    let res = wharf.admin().apply(wharf.http().post(&url)).body(fixture_tarball()).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let report: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     assert_eq!(

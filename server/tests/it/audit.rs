@@ -56,18 +56,18 @@ async fn every_operation_leaves_one_record_and_none_can_be_changed(engine: Engin
     let spec = CrateSpec::new("au-own", "0.1.0");
     let meta = json!({"name": "au-own", "vers": "0.1.0", "deps": [], "features": {}});
     let res = wharf
-        .http()
-        .put(wharf.url("/default/default/_packaging/au/Cargo/api/v1/crates/new"))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(wharf.http().put(wharf.url("/default/default/_packaging/au/Cargo/api/v1/crates/new")))
         .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let res = wharf
-        .http()
-        .delete(wharf.url("/default/default/_packaging/au/Cargo/api/v1/crates/au-own/0.1.0/yank"))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(
+            wharf.http().delete(wharf.url("/default/default/_packaging/au/Cargo/api/v1/crates/au-own/0.1.0/yank")),
+        )
         .send()
         .await
         .unwrap();
@@ -138,7 +138,7 @@ async fn every_operation_leaves_one_record_and_none_can_be_changed(engine: Engin
     assert_eq!(update["detail"], "description changed");
     let rest = records.iter().find(|r| r["action"] == "feed.create").unwrap();
     assert!(rest["tokenId"].is_i64(), "a token's use is recorded by id: {rest}");
-    assert!(!log.to_string().contains(&wharf.admin_token), "no secret in the log");
+    assert!(!log.to_string().contains(wharf.admin().token().unwrap()), "no secret in the log");
 
     // Paging: newest first.
     let (_, page) = wharf.send(Method::GET, &format!("{FEED}/audit?$top=2&$skip=1"), None).await;
@@ -162,7 +162,7 @@ async fn every_operation_leaves_one_record_and_none_can_be_changed(engine: Engin
     assert_eq!(cli["target"], "audit-cli of root");
 
     // Who may read: a reader of the feed, or an ordinary account, may not.
-    let reader = crate::helpers::user_token(&wharf.db, "au-reader", wharf_core::TokenScope::Read).await;
+    let reader = wharf.user("au-reader", wharf_core::TokenScope::Read).await;
     let (status, body) = wharf
         .send(Method::PATCH, &format!("{FEED}/permissions"), Some(json!([{"user": "au-reader", "role": "reader"}])))
         .await;
@@ -171,7 +171,7 @@ async fn every_operation_leaves_one_record_and_none_can_be_changed(engine: Engin
     assert_eq!(log["value"][0]["action"], "feed.roles", "{log}");
     assert_eq!(log["value"][0]["detail"], "au-reader: reader", "{log}");
     for path in [format!("{FEED}/audit"), "/default/_apis/audit".into(), "/_apis/audit".into()] {
-        let res = wharf.http().get(wharf.url(&path)).bearer_auth(&reader).send().await.unwrap();
+        let res = reader.apply(wharf.http().get(wharf.url(&path))).send().await.unwrap();
         assert_eq!(res.status(), 403, "{path}");
         let res = wharf.http().get(wharf.url(&path)).send().await.unwrap();
         assert!(matches!(res.status().as_u16(), 401 | 404), "{path}: anonymous gets {}", res.status());

@@ -14,7 +14,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use wharf_test_support::{Engine, TestDatabase, on_both_engines, upstream::CrateSpec};
 
-use crate::running::{Options, RunningWharf};
+use crate::{
+    helpers::Caller,
+    running::{Options, RunningWharf},
+};
 
 const FEEDS: &str = "/default/default/_apis/packaging/feeds";
 
@@ -45,7 +48,7 @@ fn run(cmd: &mut std::process::Command) {
 
 /// What a client sees of an instance: the feeds, an index file, a crate file, the token's
 /// and the session's answers.
-async fn seen(wharf: &RunningWharf, token: &str, cookie: &str) -> Vec<String> {
+async fn seen(wharf: &RunningWharf, caller: &Caller, cookie: &str) -> Vec<String> {
     let (_, feeds) = wharf.send(Method::GET, FEEDS, None).await;
     let mut names: Vec<String> = feeds["value"]
         .as_array()
@@ -70,7 +73,7 @@ async fn seen(wharf: &RunningWharf, token: &str, cookie: &str) -> Vec<String> {
         .await
         .unwrap();
     let file = format!("{} {}", file.status().as_u16(), hex::encode(Sha256::digest(file.bytes().await.unwrap())));
-    let tokens = wharf.http().get(wharf.url("/_apis/tokens")).bearer_auth(token).send().await.unwrap();
+    let tokens = caller.apply(wharf.http().get(wharf.url("/_apis/tokens"))).send().await.unwrap();
     let tokens = format!("{} {}", tokens.status().as_u16(), tokens.text().await.unwrap().contains("\"name\""));
     let page = wharf.http().get(wharf.url("/_user/tokens")).header("cookie", cookie).send().await.unwrap();
     let page = format!("{} {}", page.status().as_u16(), page.text().await.unwrap().contains("Sign out"));
@@ -91,10 +94,10 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
     let settings = json!({"retentionDays": 30, "badgesEnabled": false});
     let (status, body) = source.send(Method::PATCH, &format!("{FEEDS}/kept"), Some(settings)).await;
     assert_eq!(status, 200, "{body}");
-    let token = crate::helpers::user_token(&source.db, "ada", wharf_core::TokenScope::Write).await;
+    let ada_caller = source.user("ada", wharf_core::TokenScope::Write).await;
     let (ada, _) = source.db.users().by_name("ada").await.unwrap();
     let (cookie, _) = crate::helpers::session_cookie(&source.db, Some(&ada)).await;
-    let before = seen(&source, &token, &cookie).await;
+    let before = seen(&source, &ada_caller, &cookie).await;
     assert_eq!(before[0], "kept,second");
     assert!(before[1].contains("\"vers\":\"1.1.0\"") && before[1].contains("\"yanked\":true"), "{}", before[1]);
     assert!(before[2].starts_with("200 ") && before[3] == "200 true" && before[4] == "200 true", "{before:?}");
@@ -138,7 +141,7 @@ async fn a_restored_instance_serves_what_the_backup_saw(engine: Engine) {
         assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("exists"));
     }
     let copy = RunningWharf::start_with(restored, options).await;
-    assert_eq!(seen(&copy, &token, &cookie).await, before, "the same feeds, index, file, token and session");
+    assert_eq!(seen(&copy, &ada_caller, &cookie).await, before, "the same feeds, index, file, token and session");
     let (status, _) = copy.send(Method::GET, &format!("{FEEDS}/kept/packages/backed"), None).await;
     assert_eq!(status, 200);
     let (_, index) = copy.get_text("/default/default/_packaging/kept/Cargo/index/ba/ck/backed").await;

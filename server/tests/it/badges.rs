@@ -30,12 +30,12 @@ async fn publish(app: &TestApp, feed: &str, name: &str, version: &str) {
     let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
     let body = publish_body(&meta, &CrateSpec::new(name, version).crate_file());
     let path = format!("/default/_packaging/{feed}/Cargo/api/v1/crates/new");
-    let res = app.put_bytes(&app.admin_token, &path, body).await;
+    let res = app.put_bytes_as(app.admin(), &path, body).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
 async fn a_badge_shows_the_newest_version_cargo_sees(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for (name, visibility) in [("open", "public"), ("closed", "private")] {
         let res = app.json(Method::POST, FEEDS, json!({"name": name, "visibility": visibility})).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
@@ -68,7 +68,7 @@ async fn a_badge_shows_the_newest_version_cargo_sees(engine: Engine) {
 
     // Yanked: the badge moves back (and its ETag changes).
     let yank = "/default/_packaging/open/Cargo/api/v1/crates/shiny/0.2.0/yank";
-    let res = app.raw_as(Some(&app.admin_token), Method::DELETE, yank, None, "").await;
+    let res = app.request_as(app.admin(), Method::DELETE, yank).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let (status, headers, svg) = get(&app, badge, Some(&etag)).await;
     assert_eq!(status, StatusCode::OK);
@@ -98,7 +98,7 @@ async fn a_badge_shows_the_newest_version_cargo_sees(engine: Engine) {
     // A private feed's badge needs a token; with one, the browser alone may cache it.
     let closed = "/default/_packaging/closed/Cargo/badge/shiny.svg";
     assert_eq!(get(&app, closed, None).await.0, StatusCode::UNAUTHORIZED);
-    let req = Request::get(closed).header(header::AUTHORIZATION, format!("Bearer {}", app.admin_token));
+    let req = app.admin().apply(Request::get(closed));
     let res = app.router().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "private, max-age=300");
@@ -126,7 +126,7 @@ async fn badge_until(app: &TestApp, path: &str, expected: StatusCode) -> String 
 /// The feed setting `badgesEnabled` (on by default): off, the badge URLs answer 404 saying
 /// why; the change is in the audit log. Through REST and through the portal's form.
 async fn badges_can_be_turned_off(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app.json(Method::POST, FEEDS, json!({"name": "quiet", "visibility": "public"})).await;
     assert_eq!((res.status, res.body["badgesEnabled"].clone()), (StatusCode::CREATED, json!(true)), "{}", res.body);
     publish(&app, "quiet", "shiny", "1.0.0").await;
@@ -146,7 +146,7 @@ async fn badges_can_be_turned_off(engine: Engine) {
     assert!(res.body.to_string().contains("badgesEnabled"), "{}", res.body);
 
     // The audit record names the setting, with no line of its own in the audit code.
-    let log = app.get_as(Some(&app.admin_token), &format!("{feed}/audit")).await;
+    let log = app.get_as(app.admin(), &format!("{feed}/audit")).await;
     let update = log.body["value"].as_array().unwrap().iter().find(|r| r["action"] == "feed.update").cloned();
     assert_eq!(update.unwrap()["detail"], "badgesEnabled: true → false", "{}", log.body);
 
@@ -175,7 +175,7 @@ async fn badges_can_be_turned_off(engine: Engine) {
         assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
         badge_until(&app, badge, expected).await;
     }
-    let log = app.get_as(Some(&app.admin_token), &format!("{feed}/audit")).await;
+    let log = app.get_as(app.admin(), &format!("{feed}/audit")).await;
     let details: Vec<&str> =
         log.body["value"].as_array().unwrap().iter().filter_map(|r| r["detail"].as_str()).collect();
     assert!(details.contains(&"badgesEnabled: false → true"), "{details:?}");

@@ -19,7 +19,10 @@ use tokio::{
 use wharf_core::{Role, TokenScope};
 use wharf_test_support::{Engine, on_both_engines};
 
-use crate::running::{Options, RunningWharf};
+use crate::{
+    helpers::Caller,
+    running::{Options, RunningWharf},
+};
 
 /// How soon a refusal must come. The server's body timeout is 60 s here: a route that
 /// reads the body first answers only then.
@@ -86,9 +89,8 @@ async fn no_route_reads_a_body_before_it_knows_the_caller(engine: Engine) {
         RunningWharf::start(engine, Options::upstream("http://127.0.0.1:9/index/".into(), Duration::from_secs(300)))
             .await;
     let res = wharf
-        .http()
-        .post(wharf.url("/default/default/_apis/packaging/feeds"))
-        .bearer_auth(&wharf.admin_token)
+        .admin()
+        .apply(wharf.http().post(wharf.url("/default/default/_apis/packaging/feeds")))
         .header("content-type", "application/json")
         .body(serde_json::json!({"name": "held", "visibility": "private", "upstreamEnabled": true}).to_string())
         .send()
@@ -122,7 +124,8 @@ async fn no_route_reads_a_body_before_it_knows_the_caller(engine: Engine) {
     // Signed in, but not allowed: the large bodies are not read either.
     let scope = wharf.db.scopes().resolve("default", Some("default")).await.unwrap();
     let held = wharf.db.feeds().get(&scope, "held").await.unwrap();
-    let reader_token = crate::helpers::user_token(&wharf.db, "rita", TokenScope::Write).await;
+    let reader = wharf.user("rita", TokenScope::Write).await;
+    let reader_token = reader.token().unwrap();
     let (rita, _) = wharf.db.users().by_name("rita").await.unwrap();
     wharf.db.roles().set(held.id, rita.id, Some(Role::Reader)).await.unwrap();
     let (cookie, _) = crate::helpers::session_cookie(&wharf.db, Some(&rita)).await;
@@ -262,13 +265,16 @@ async fn slow_uploads_cost_no_memory_and_are_cut_off() {
     assert!(create.wait().await.unwrap().success());
     let out =
         wharf(&["admin", "create-token", "--user", "root", "--name", "t", "--scope", "write"]).output().await.unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned();
+    let root = Caller::User {
+        name: "root".into(),
+        token: String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned(),
+    };
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = memory(pid, "VmRSS:");
 
     let tarball = std::sync::Arc::new(slow_tarball());
-    let head = |path: &str, auth: Option<&str>| {
-        let auth = auth.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = |path: &str, caller: &Caller| {
+        let auth = caller.token().map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         format!(
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/octet-stream\r\nContent-Length: 60000000\r\n\r\n"
         )
@@ -276,11 +282,16 @@ async fn slow_uploads_cost_no_memory_and_are_cut_off() {
     let mut anonymous = Vec::new();
     for i in 0..32 {
         let path = if i % 2 == 0 { "/_apis/advisories" } else { "/default/default/_artifacts/feed/any/warm" };
-        anonymous.push(tokio::spawn(dribble(addr.clone(), head(path, None), tarball.clone(), Duration::from_secs(8))));
+        anonymous.push(tokio::spawn(dribble(
+            addr.clone(),
+            head(path, &Caller::Anonymous),
+            tarball.clone(),
+            Duration::from_secs(8),
+        )));
     }
     let mut admins = Vec::new();
     for _ in 0..4 {
-        let head = head("/_apis/advisories", Some(&token));
+        let head = head("/_apis/advisories", &root);
         admins.push(tokio::spawn(dribble(addr.clone(), head, tarball.clone(), Duration::from_secs(15))));
     }
     for task in anonymous {

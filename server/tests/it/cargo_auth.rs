@@ -7,6 +7,7 @@ use wharf_core::{Role, TokenScope};
 use wharf_db::{NewToken, TokenRef, User};
 use wharf_test_support::{Engine, upstream::LocalUpstream};
 
+use crate::helpers::Caller;
 use crate::running::{Options, RunningWharf, assert_ok, cargo, consumer_project};
 
 struct Private {
@@ -30,9 +31,8 @@ impl Private {
         };
         let wharf = RunningWharf::start(Engine::Sqlite, options).await;
         let res = wharf
-            .http()
-            .post(wharf.url("/default/default/_apis/packaging/feeds"))
-            .bearer_auth(&wharf.admin_token)
+            .admin()
+            .apply(wharf.http().post(wharf.url("/default/default/_apis/packaging/feeds")))
             .header("content-type", "application/json")
             .body(format!(r#"{{"name":"secret","visibility":"{visibility}","upstreamEnabled":true}}"#))
             .send()
@@ -47,7 +47,8 @@ impl Private {
         Private { upstream, wharf, work, project, feed_id }
     }
 
-    async fn user(&self, name: &str, role: Option<Role>) -> (User, String) {
+    /// A user `name` with `role` on the feed and a read token named `cargo`.
+    async fn user(&self, name: &str, role: Option<Role>) -> (User, Caller) {
         let user = self.wharf.db.users().create(name, &hash_password("a long password").unwrap(), false).await.unwrap();
         self.wharf.db.roles().set(self.feed_id, user.id, role).await.unwrap();
         let token = generate_token();
@@ -61,7 +62,7 @@ impl Private {
             parent_id: None,
         };
         self.wharf.db.tokens().create(&new).await.unwrap();
-        (user, token.secret)
+        (user, Caller::User { name: name.to_owned(), token: token.secret })
     }
 
     async fn cargo(&self, home: &str, args: &[&str], provider: bool) -> std::process::Output {
@@ -70,7 +71,8 @@ impl Private {
         cargo(&self.project, &self.work.path().join(home), args, env).await
     }
 
-    async fn login(&self, home: &str, token: &str) {
+    async fn login(&self, home: &str, caller: &Caller) {
+        let token = caller.token().expect("a caller with a token");
         let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut child = tokio::process::Command::new(cargo_bin)
             .args(["login", "--registry", "feed"])
@@ -95,7 +97,7 @@ fn stderr(out: &std::process::Output) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn cargo_needs_a_live_token_for_a_private_feed() {
     let p = Private::new("private").await;
-    let (ada, token) = p.user("ada", Some(Role::Collaborator)).await;
+    let (ada, caller) = p.user("ada", Some(Role::Collaborator)).await;
 
     // No credential provider: cargo refuses before sending anything.
     let out = p.cargo("h1", &["generate-lockfile"], false).await;
@@ -113,7 +115,7 @@ async fn cargo_needs_a_live_token_for_a_private_feed() {
     assert!(err.contains("cargo login --registry feed"), "{err}");
 
     // Logged in: resolution and downloads work (and save into the feed).
-    p.login("h1", &token).await;
+    p.login("h1", &caller).await;
     assert_ok(&p.cargo("h1", &["generate-lockfile"], true).await, "generate-lockfile with a token");
     assert_ok(&p.cargo("h1", &["fetch"], true).await, "fetch with a token");
     assert_eq!(p.upstream.hits("/files/top/0.1.0/download"), 1);
@@ -123,7 +125,7 @@ async fn cargo_needs_a_live_token_for_a_private_feed() {
     p.wharf.db.tokens().revoke(ada.id, TokenRef::Name("cargo")).await.unwrap();
     let index = p.wharf.url("/default/default/_packaging/secret/Cargo/index/3/t/top");
     let started = std::time::Instant::now();
-    while p.wharf.http().get(&index).header("authorization", &token).send().await.unwrap().status() != 401 {
+    while caller.apply_cargo(p.wharf.http().get(&index)).send().await.unwrap().status() != 401 {
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "the revoked token still works");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
@@ -166,7 +168,8 @@ async fn roles_decide_reading_and_saving() {
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_answers_speak_cargo() {
     let p = Private::new("organization").await;
-    let (_, member) = p.user("mo", None).await;
+    let (_, mo) = p.user("mo", None).await;
+    let member = mo.token().unwrap().to_owned();
     let http = p.wharf.http();
     let config = p.wharf.url("/default/default/_packaging/secret/Cargo/index/config.json");
 
@@ -187,14 +190,14 @@ async fn auth_answers_speak_cargo() {
     }
     // A wrong token, or one with a wrong prefix: 401.
     for bad in ["wharf_0000", "ghp_abcdef"] {
-        let res = http.get(&config).header("authorization", bad).send().await.unwrap();
+        let res = Caller::raw_token(bad).apply_cargo(http.get(&config)).send().await.unwrap();
         assert_eq!(res.status(), 401);
     }
     let index = p.wharf.url("/default/default/_packaging/secret/Cargo/index/3/a/abc");
     assert_eq!(http.get(&index).send().await.unwrap().status(), 401);
     let dl = p.wharf.url("/default/default/_packaging/secret/Cargo/api/v1/crates/abc/1.0.0/download");
     assert_eq!(http.get(&dl).send().await.unwrap().status(), 401);
-    assert_eq!(http.get(&index).header("authorization", &member).send().await.unwrap().status(), 200);
+    assert_eq!(mo.apply_cargo(http.get(&index)).send().await.unwrap().status(), 200);
     p.upstream.stop().await;
     p.wharf.stop().await;
 }
@@ -204,9 +207,10 @@ async fn public_feeds_can_stop_anonymous_saves() {
     let p = Private::new("public").await;
     let (_, collaborator) = p.user("cole", Some(Role::Collaborator)).await;
     let http = p.wharf.http();
-    let res = http
-        .patch(p.wharf.url("/default/default/_apis/packaging/feeds/secret"))
-        .bearer_auth(&p.wharf.admin_token)
+    let res = p
+        .wharf
+        .admin()
+        .apply(http.patch(p.wharf.url("/default/default/_apis/packaging/feeds/secret")))
         .header("content-type", "application/json")
         .body(r#"{"allowAnonymousSaves": false}"#)
         .send()
@@ -223,7 +227,7 @@ async fn public_feeds_can_stop_anonymous_saves() {
     assert!(res.text().await.unwrap().contains("is not saved in this feed yet, and you may not save it"));
     assert_eq!(p.upstream.hits("/files/abc/1.0.0/download"), 0);
     // …a Collaborator's may, and from then on everyone gets the saved file.
-    assert_eq!(http.get(&dl).header("authorization", &collaborator).send().await.unwrap().status(), 200);
+    assert_eq!(collaborator.apply_cargo(http.get(&dl)).send().await.unwrap().status(), 200);
     let res = http.get(&dl).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().as_ref() == p.upstream.crate_bytes("abc", "1.0.0").as_slice());

@@ -35,7 +35,7 @@ fn body(spec: &CrateSpec) -> (Vec<u8>, String) {
 }
 
 async fn shared_files_survive_refusals_and_purges(engine: Engine) {
-    let app = Arc::new(TestApp::spawn(engine).await);
+    let app = Arc::new(TestApp::builder(engine).build().await);
     for feed in VICTIMS.iter().chain(&["attacker", "bin"]) {
         let res = app
             .json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": feed, "visibility": "public"}))
@@ -70,18 +70,18 @@ async fn shared_files_survive_refusals_and_purges(engine: Engine) {
 /// download right, and the publishes not answered as expected. Adds the checksums every
 /// feed should hold in the end to `expected`.
 async fn race(app: &Arc<TestApp>, name: &str, expected: &mut BTreeSet<String>) -> (Vec<String>, Vec<String>) {
-    let token = app.admin_token.clone();
+    let admin = app.admin();
     let shared: Vec<_> = (0..ROUNDS).map(|r| body(&CrateSpec::new(name, version(r)))).collect();
     for (round, (bytes, cksum)) in shared.iter().enumerate() {
         expected.insert(cksum.clone());
         // The attacker's feed holds each version already, with other bytes: publishing the
         // shared bytes there stores them, then is refused.
         let (own, own_cksum) = body(&CrateSpec::new(name, version(round)).feature("own", &[]));
-        assert_eq!(app.put_bytes(&token, &publish_path("attacker"), own).await.status, StatusCode::OK);
+        assert_eq!(app.put_bytes_as(&admin, &publish_path("attacker"), own).await.status, StatusCode::OK);
         expected.insert(own_cksum);
         // Every other round's bytes also sit in a recycle bin, purged during the race.
         if round % 2 == 0 {
-            assert_eq!(app.put_bytes(&token, &publish_path("bin"), bytes.clone()).await.status, StatusCode::OK);
+            assert_eq!(app.put_bytes_as(&admin, &publish_path("bin"), bytes.clone()).await.status, StatusCode::OK);
             let path = format!("/default/_apis/packaging/feeds/bin/packages/{name}/versions/{}", version(round));
             assert_eq!(app.request(Method::DELETE, &path).await.status, StatusCode::NO_CONTENT);
         }
@@ -90,16 +90,16 @@ async fn race(app: &Arc<TestApp>, name: &str, expected: &mut BTreeSet<String>) -
     let mut tasks = Vec::new();
     for (round, (bytes, _)) in shared.iter().enumerate() {
         for feed in VICTIMS {
-            let (app, token, bytes) = (app.clone(), token.clone(), bytes.clone());
+            let (app, admin, bytes) = (app.clone(), admin.clone(), bytes.clone());
             tasks.push(tokio::spawn(async move {
-                let res = app.put_bytes(&token, &publish_path(feed), bytes).await;
+                let res = app.put_bytes_as(&admin, &publish_path(feed), bytes).await;
                 (res.status != StatusCode::OK).then(|| format!("{feed} {round}: {} {}", res.status, res.body))
             }));
         }
         for _ in 0..REFUSALS {
-            let (app, token, bytes) = (app.clone(), token.clone(), bytes.clone());
+            let (app, admin, bytes) = (app.clone(), admin.clone(), bytes.clone());
             tasks.push(tokio::spawn(async move {
-                let res = app.put_bytes(&token, &publish_path("attacker"), bytes).await;
+                let res = app.put_bytes_as(&admin, &publish_path("attacker"), bytes).await;
                 (res.status != StatusCode::CONFLICT).then(|| format!("attacker {round}: {} {}", res.status, res.body))
             }));
         }
@@ -150,12 +150,12 @@ async fn race(app: &Arc<TestApp>, name: &str, expected: &mut BTreeSet<String>) -
 
 /// A refused publish of bytes no one else holds leaves neither the file nor its row.
 async fn a_lone_refused_publish_leaves_nothing(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
     let (first, _) = body(&CrateSpec::new("lone", "1.0.0"));
     let (other, _) = body(&CrateSpec::new("lone", "1.0.0").feature("x", &[]));
-    assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), first).await.status, StatusCode::OK);
-    assert_eq!(app.put_bytes(&app.admin_token, &publish_path("team"), other).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.put_bytes_as(app.admin(), &publish_path("team"), first).await.status, StatusCode::OK);
+    assert_eq!(app.put_bytes_as(app.admin(), &publish_path("team"), other).await.status, StatusCode::CONFLICT);
     assert_eq!(crate::helpers::files_under(&app.data_dir().join("storage")).len(), 1);
 }
 

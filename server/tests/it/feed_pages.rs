@@ -16,7 +16,7 @@ fn rows(html: &str) -> usize {
 }
 
 async fn a_large_feed_is_paged_on_the_server(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app
         .json(
             axum::http::Method::POST,

@@ -23,8 +23,9 @@ pub struct TestApp {
     core: wharf_service::Core,
     db: Db,
     test_db: TestDatabase,
-    /// A read & write token of `root`, a Wharf administrator: what [`TestApp::json`] sends.
-    pub admin_token: String,
+    /// `root`, a Wharf administrator with a read & write token: who [`TestApp::json`] is.
+    /// None for an app built [`TestAppBuilder::without_accounts`].
+    admin: Option<Caller>,
 }
 
 pub struct TestResponse {
@@ -38,15 +39,41 @@ pub struct TestResponse {
 pub enum Caller {
     /// No credentials at all.
     Anonymous,
-    /// A user with a personal access token, made by [`TestApp::user`], [`TestApp::member`]
-    /// and the like.
+    /// A user with a personal access token: made by [`TestApp::user`], [`TestApp::member`]
+    /// and the like, or a user the test made and a token it minted for them.
     User { name: String, token: String },
-    /// A bearer token as is: the administrator's, one the API minted, or a forged one.
+    /// A token as is, made by [`Caller::raw_token`]: one the API or the portal minted, or
+    /// a wrong, expired or revoked one.
     Token(String),
 }
 
+/// A request builder that takes headers: the router's, and the real HTTP client's for a
+/// [`crate::running::RunningWharf`].
+pub trait Headers: Sized {
+    /// The request with `Authorization: value`.
+    fn authorization(self, value: String) -> Self;
+}
+
+impl Headers for axum::http::request::Builder {
+    fn authorization(self, value: String) -> Self {
+        self.header(header::AUTHORIZATION, value)
+    }
+}
+
+impl Headers for reqwest::RequestBuilder {
+    fn authorization(self, value: String) -> Self {
+        self.header(reqwest::header::AUTHORIZATION, value)
+    }
+}
+
 impl Caller {
-    /// The bearer token this caller sends, if any.
+    /// A caller sending `token` as is, whatever it is.
+    pub fn raw_token(token: impl Into<String>) -> Self {
+        Caller::Token(token.into())
+    }
+
+    /// The token this caller sends, if any: for cargo's environment or a header the test
+    /// writes itself.
     pub fn token(&self) -> Option<&str> {
         match self {
             Caller::Anonymous => None,
@@ -62,10 +89,20 @@ impl Caller {
         }
     }
 
-    /// `request` with this caller's credentials: `Authorization: Bearer …`, or nothing.
-    pub fn apply(&self, request: axum::http::request::Builder) -> axum::http::request::Builder {
+    /// `request` with this caller's credentials as the REST API and the portal take them:
+    /// `Authorization: Bearer …`, or nothing.
+    pub fn apply<R: Headers>(&self, request: R) -> R {
         match self.token() {
-            Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            Some(token) => request.authorization(format!("Bearer {token}")),
+            None => request,
+        }
+    }
+
+    /// `request` with this caller's credentials as cargo sends them: the token alone in
+    /// `Authorization`, or nothing.
+    pub fn apply_cargo<R: Headers>(&self, request: R) -> R {
+        match self.token() {
+            Some(token) => request.authorization(token.to_owned()),
             None => request,
         }
     }
@@ -74,24 +111,6 @@ impl Caller {
 impl From<&Caller> for Caller {
     fn from(caller: &Caller) -> Self {
         caller.clone()
-    }
-}
-
-impl From<&str> for Caller {
-    fn from(token: &str) -> Self {
-        Caller::Token(token.to_owned())
-    }
-}
-
-impl From<&String> for Caller {
-    fn from(token: &String) -> Self {
-        Caller::Token(token.clone())
-    }
-}
-
-impl<T: Into<Caller>> From<Option<T>> for Caller {
-    fn from(token: Option<T>) -> Self {
-        token.map_or(Caller::Anonymous, Into::into)
     }
 }
 
@@ -114,8 +133,7 @@ impl TestAppBuilder {
         self
     }
 
-    /// The app as installed: no account at all, so no administrator and no
-    /// [`TestApp::admin_token`].
+    /// The app as installed: no account at all, so no administrator ([`TestApp::admin`] panics).
     pub fn without_accounts(mut self) -> Self {
         self.accounts = false;
         self
@@ -185,8 +203,8 @@ impl TestAppBuilder {
         let (state, db) = wharf::startup::build_state(&config).await.expect("build the app");
         let (registry, core) = (state.registry.clone(), state.core.clone());
         let router = wharf::routes::router(state);
-        let admin_token = if self.accounts { admin_token(&db).await } else { String::new() };
-        TestApp { router, registry, core, db, test_db, admin_token }
+        let admin = if self.accounts { Some(admin(&db).await) } else { None };
+        TestApp { router, registry, core, db, test_db, admin }
     }
 }
 
@@ -196,19 +214,14 @@ impl TestApp {
         TestAppBuilder { engine, public_url: "http://wharf.test".into(), accounts: true, tweaks: Vec::new() }
     }
 
-    /// The app with a Wharf administrator `root` (and its token), all else by default.
-    pub async fn spawn(engine: Engine) -> Self {
-        Self::builder(engine).build().await
-    }
-
     /// The Wharf administrator `root`, with its read & write token.
     pub fn admin(&self) -> Caller {
-        Caller::User { name: "root".into(), token: self.admin_token.clone() }
+        self.admin.clone().expect("an app built without accounts has no administrator")
     }
 
     /// A user `name` (created unless present) with a new token of `scope`, and no role.
     pub async fn user(&self, name: &str, scope: wharf_core::TokenScope) -> Caller {
-        Caller::User { name: name.to_owned(), token: user_token(&self.db, name, scope).await }
+        user(&self.db, name, scope).await
     }
 
     /// A user `name` with `role` on the feed `feed` of `default/default` and a new token of
@@ -240,7 +253,7 @@ impl TestApp {
         (status, location, bytes)
     }
 
-    /// A request as `caller` (a [`Caller`], or a token as is); the answer parsed as JSON.
+    /// A request as `caller`; the answer parsed as JSON.
     pub async fn raw_as(
         &self,
         caller: impl Into<Caller>,
@@ -265,12 +278,13 @@ impl TestApp {
 
     /// A JSON API request as the Wharf administrator `root`.
     pub async fn json(&self, method: Method, path: &str, body: Value) -> TestResponse {
-        self.json_as(&self.admin_token, method, path, body).await
+        self.json_as(self.admin(), method, path, body).await
     }
 
-    /// A `PUT` of raw bytes with a token, as cargo publishes; the answer parsed as JSON.
-    pub async fn put_bytes(&self, token: &str, path: &str, body: Vec<u8>) -> TestResponse {
-        let req = Request::put(path).header(header::AUTHORIZATION, token).body(Body::from(body)).unwrap();
+    /// A `PUT` of raw bytes as `caller`, with the token as cargo sends it (as cargo
+    /// publishes); the answer parsed as JSON.
+    pub async fn put_bytes_as(&self, caller: impl Into<Caller>, path: &str, body: Vec<u8>) -> TestResponse {
+        let req = caller.into().apply_cargo(Request::put(path)).body(Body::from(body)).unwrap();
         let (status, location, bytes) = self.send(req).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         TestResponse { status, location, body }
@@ -291,14 +305,9 @@ impl TestApp {
         self.raw_as(caller, method, path, None, "").await
     }
 
-    /// A user with a token of `scope`; returns the token.
-    pub async fn user_with_token(&self, name: &str, scope: wharf_core::TokenScope) -> String {
-        user_token(&self.db, name, scope).await
-    }
-
     /// A request without a body as the Wharf administrator `root`.
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {
-        self.request_as(&self.admin_token, method, path).await
+        self.request_as(self.admin(), method, path).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
@@ -369,15 +378,17 @@ impl TestApp {
     }
 }
 
-/// A read & write token of `root`, a Wharf administrator created on first use.
-pub async fn admin_token(db: &Db) -> String {
+/// `root`, a Wharf administrator created on first use, with a new read & write token.
+pub async fn admin(db: &Db) -> Caller {
     let user = match db.users().by_name("root").await {
         Ok((user, _)) => user,
         Err(_) => db.users().create("root", "not a real hash", true).await.unwrap(),
     };
     let name =
         format!("admin-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-    wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None, None).await.unwrap().1
+    let token =
+        wharf::auth::issue_token(db, user.id, &name, wharf_core::TokenScope::Write, None, None).await.unwrap().1;
+    Caller::User { name: "root".into(), token }
 }
 
 /// A response body as text.
@@ -427,8 +438,8 @@ pub async fn session_cookie(db: &Db, user: Option<&wharf_db::User>) -> (String, 
     (format!("{}={}", wharf_auth::session::COOKIE_NAME, record.id), csrf)
 }
 
-/// A user `name` (created unless present) with a new token of `scope`; returns the token.
-pub async fn user_token(db: &Db, name: &str, scope: wharf_core::TokenScope) -> String {
+/// A user `name` (created unless present) with a new token of `scope`, and no role.
+pub async fn user(db: &Db, name: &str, scope: wharf_core::TokenScope) -> Caller {
     let user = match db.users().by_name(name).await {
         Ok((user, _)) => user,
         Err(_) => {
@@ -446,5 +457,5 @@ pub async fn user_token(db: &Db, name: &str, scope: wharf_core::TokenScope) -> S
         parent_id: None,
     };
     db.tokens().create(&new).await.unwrap();
-    token.secret
+    Caller::User { name: name.to_owned(), token: token.secret }
 }

@@ -23,7 +23,7 @@ async fn private_feed(app: &TestApp, name: &str) {
 /// A private feed answers exactly as a missing one: 401 to anonymous callers (cargo needs
 /// it to log in), 404 with the same words to signed-in callers without a role.
 async fn private_feed_names_cannot_be_probed(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     private_feed(&app, "secret").await;
     let eve = app.user("eve", TokenScope::Write).await;
     for (path, missing) in [
@@ -55,7 +55,7 @@ async fn private_feed_names_cannot_be_probed(engine: Engine) {
 
 /// Eight Owners each remove all the others at the same moment: the feed keeps an Owner.
 async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for round in 0..3 {
         let feed = format!("shared-{round}");
         private_feed(&app, &feed).await;
@@ -94,14 +94,15 @@ async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
 /// A token can mint one no stronger and no longer-lived than itself, which dies with it
 /// and cannot mint further; a read token cannot revoke.
 async fn tokens_minted_by_tokens_never_outlive_them(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let ada = app.db().users().create("ada", "x", false).await.unwrap();
     let (parent, parent_secret) =
         wharf::auth::issue_token(app.db(), ada.id, "parent", TokenScope::Write, Some(30), None).await.unwrap();
+    let parent_secret = Caller::raw_token(parent_secret);
     let res =
         app.json_as(&parent_secret, Method::POST, "/_apis/tokens", json!({"name": "child", "scope": "write"})).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let child_secret = res.body["token"].as_str().unwrap().to_owned();
+    let child_secret = Caller::raw_token(res.body["token"].as_str().unwrap());
     assert_eq!(res.body["expiresAt"].as_str(), Some(wharf_service::rfc3339(parent.expires_at.unwrap()).as_str()));
     let res = app
         .json_as(
@@ -118,7 +119,7 @@ async fn tokens_minted_by_tokens_never_outlive_them(engine: Engine) {
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     // A read token cannot revoke.
     let read = app.json_as(&parent_secret, Method::POST, "/_apis/tokens", json!({"name": "r", "scope": "read"})).await;
-    let read_secret = read.body["token"].as_str().unwrap().to_owned();
+    let read_secret = Caller::raw_token(read.body["token"].as_str().unwrap());
     let res = app.request_as(&read_secret, Method::DELETE, &format!("/_apis/tokens/{}", parent.id)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     assert_eq!(app.get_as(&child_secret, "/_apis/tokens").await.status, StatusCode::OK);
@@ -133,7 +134,7 @@ async fn tokens_minted_by_tokens_never_outlive_them(engine: Engine) {
 /// The tokens page shows a new token in the answer to its form, and nowhere else: not in
 /// the session, not on the next view.
 async fn a_new_token_is_stored_nowhere(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let root = app.db().users().by_name("root").await.unwrap().0;
     let (cookie, csrf) = app.session_for(Some(&root)).await;
     let body = form_urlencoded::Serializer::new(String::new())
@@ -152,7 +153,8 @@ async fn a_new_token_is_stored_nowhere(engine: Engine) {
     let start = page.find("wharf_").expect("the new token on the page");
     let secret: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     assert_eq!(secret.len(), 70, "{secret}");
-    assert_eq!(app.get_as(&secret, "/_apis/tokens").await.status, StatusCode::OK, "the token shown works");
+    let shown = Caller::raw_token(&secret);
+    assert_eq!(app.get_as(&shown, "/_apis/tokens").await.status, StatusCode::OK, "the token shown works");
     let sessions: Vec<String> =
         sqlx::query_scalar("SELECT data FROM sessions").fetch_all(app.db().pool()).await.unwrap();
     assert!(sessions.iter().all(|d| !d.contains(&secret[6..])), "the secret is in the sessions table");
@@ -175,7 +177,7 @@ async fn a_new_token_is_stored_nowhere(engine: Engine) {
 /// A REST change made with only the session cookie needs the session's CSRF token and
 /// this site's origin, whatever its body.
 async fn rest_changes_by_cookie_need_the_csrf_token(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     private_feed(&app, "team").await;
     let root = app.db().users().by_name("root").await.unwrap().0;
     let (cookie, csrf) = app.session_for(Some(&root)).await;
@@ -211,8 +213,8 @@ async fn metrics_can_be_kept_behind_a_token(engine: Engine) {
     let app = TestApp::builder(engine).network(network).build().await;
     let get = |caller: Caller| app.send_raw(caller.apply(Request::get("/_metrics")).body(Body::empty()).unwrap());
     assert_eq!(get(Caller::Anonymous).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(get(Caller::Token("wrong".into())).await.0, StatusCode::UNAUTHORIZED);
-    let (status, _, text) = get(Caller::Token("scrape-me".into())).await;
+    assert_eq!(get(Caller::raw_token("wrong")).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, text) = get(Caller::raw_token("scrape-me")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(text.contains("wharf_"), "{text}");
 }

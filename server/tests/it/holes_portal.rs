@@ -28,7 +28,7 @@ async fn publish(app: &TestApp, krate: &str) {
     let meta = json!({"name": krate, "vers": "1.0.0", "deps": [], "features": {}});
     let body = publish_body(&meta, &CrateSpec::new(krate, "1.0.0").crate_file());
     let path = "/default/default/_packaging/sec/Cargo/api/v1/crates/new";
-    let res = app.put_bytes(&app.admin_token, path, body).await;
+    let res = app.put_bytes_as(app.admin(), path, body).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
@@ -49,17 +49,14 @@ fn advisory_tarball(id: &str, url: &str) -> Vec<u8> {
 }
 
 async fn an_advisory_links_only_to_an_http_page(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app.json(Method::POST, PROJECT_FEEDS, json!({"name": "sec", "visibility": "private"})).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     publish(&app, "adv-js").await;
 
     // Imported over REST with a `javascript:` URL: kept as RustSec's page instead.
     let tarball = advisory_tarball("RUSTSEC-2099-0042", "javascript:alert(document.cookie)");
-    let import = Request::post("/_apis/advisories")
-        .header(header::AUTHORIZATION, format!("Bearer {}", app.admin_token))
-        .body(Body::from(tarball))
-        .unwrap();
+    let import = app.admin().apply(Request::post("/_apis/advisories")).body(Body::from(tarball)).unwrap();
     let (status, _, body) = send(&app, import).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let stored = app.db().advisories().of_package("adv-js").await.unwrap();
@@ -160,7 +157,7 @@ fn is_portal_page(method: &Method, pattern: &str) -> bool {
 }
 
 async fn every_portal_page_sends_a_policy_with_its_scripts_nonce(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for feeds in [PROJECT_FEEDS, ORG_FEEDS] {
         let res = app.json(Method::POST, feeds, json!({"name": "sec", "visibility": "private"})).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);

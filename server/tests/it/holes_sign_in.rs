@@ -27,7 +27,7 @@ async fn user(app: &TestApp, name: &str) -> wharf_db::User {
 /// `next` is resolved against the public URL: only a path of this site is followed, and
 /// nothing in it (a TAB, a control character) can break the redirect.
 async fn sign_in_goes_only_to_paths_of_this_site(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     user(&app, "ada").await;
     let cases = [
         ("/default/_artifacts?x=1", "/default/_artifacts?x=1"),
@@ -52,7 +52,7 @@ async fn sign_in_goes_only_to_paths_of_this_site(engine: Engine) {
 /// Sixty wrong passwords at once: each attempt is recorded before its password is checked,
 /// so no more than the limit are checked at all.
 async fn concurrent_wrong_passwords_cannot_pass_the_limit(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     user(&app, "ada").await;
     let (cookie, csrf) = app.session_for(None).await;
     let body = form(&[("csrf", &csrf), ("name", "ada"), ("password", "wrong password!")]);
@@ -89,7 +89,7 @@ async fn concurrent_wrong_passwords_cannot_pass_the_limit(engine: Engine) {
 /// error of a plain form post still is.
 async fn only_errors_the_server_signed_are_shown(engine: Engine) {
     use base64::Engine as _;
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     user(&app, "ada").await;
     let forged =
         base64::engine::general_purpose::URL_SAFE.encode(br#"{"Refused":"Your account is locked: call +1 555 0100"}"#);
@@ -114,7 +114,7 @@ async fn only_errors_the_server_signed_are_shown(engine: Engine) {
 /// Every server function that can change something refuses, before it runs, a call without
 /// the session's CSRF token: the column the authorization matrix has for such calls.
 async fn state_changing_server_functions_need_the_csrf_token(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let root = app.db().users().by_name("root").await.unwrap().0;
     let (cookie, _) = app.session_for(Some(&root)).await;
     let read_only = app::server::READ_ONLY_FNS;

@@ -13,24 +13,21 @@ use wharf_test_support::{
 };
 
 use crate::{
-    helpers::user_token,
+    helpers::Caller,
     running::{Options, RunningWharf, cargo, dependent_project},
 };
 
 const API: &str = "/default/default/_apis/packaging/feeds";
 
-/// A REST call with `token` (none: anonymous): status and JSON.
+/// A REST call as `caller`: status and JSON.
 async fn call(
     wharf: &RunningWharf,
-    token: Option<&str>,
+    caller: &Caller,
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = wharf.http().request(method, wharf.url(path));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
+    let mut req = caller.apply(wharf.http().request(method, wharf.url(path)));
     if let Some(body) = body {
         req = req.header("content-type", "application/json").body(body.to_string());
     }
@@ -40,16 +37,15 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-async fn create_feed(wharf: &RunningWharf, token: &str, name: &str, visibility: &str, upstream: bool) {
+async fn create_feed(wharf: &RunningWharf, caller: &Caller, name: &str, visibility: &str, upstream: bool) {
     let body = json!({"name": name, "visibility": visibility, "upstreamEnabled": upstream});
-    let (status, body) = call(wharf, Some(token), reqwest::Method::POST, API, Some(body)).await;
+    let (status, body) = call(wharf, caller, reqwest::Method::POST, API, Some(body)).await;
     assert_eq!(status, 201, "create {name}: {body}");
 }
 
-async fn set_source(wharf: &RunningWharf, token: &str, feed: &str, target: &str) {
+async fn set_source(wharf: &RunningWharf, caller: &Caller, feed: &str, target: &str) {
     let sources = json!({"upstreamSources": [{"name": "inner", "kind": "feed", "location": target}]});
-    let (status, body) =
-        call(wharf, Some(token), reqwest::Method::PATCH, &format!("{API}/{feed}"), Some(sources)).await;
+    let (status, body) = call(wharf, caller, reqwest::Method::PATCH, &format!("{API}/{feed}"), Some(sources)).await;
     assert_eq!(status, 200, "sources of {feed}: {body}");
 }
 
@@ -59,13 +55,10 @@ async fn set_role(wharf: &RunningWharf, feed: &str, user: &str, role: Value) {
     assert_eq!(status, 200, "role of {user} on {feed}: {body}");
 }
 
-/// A Cargo GET on `feed` (an index path or a download) with `token`: the status.
-async fn cargo_get(wharf: &RunningWharf, token: Option<&str>, feed: &str, path: &str) -> u16 {
-    let mut req = wharf.http().get(wharf.url(&format!("/default/default/_packaging/{feed}/Cargo/{path}")));
-    if let Some(token) = token {
-        req = req.header("authorization", token);
-    }
-    req.send().await.unwrap().status().as_u16()
+/// A Cargo GET on `feed` (an index path or a download) as `caller`: the status.
+async fn cargo_get(wharf: &RunningWharf, caller: &Caller, feed: &str, path: &str) -> u16 {
+    let req = wharf.http().get(wharf.url(&format!("/default/default/_packaging/{feed}/Cargo/{path}")));
+    caller.apply_cargo(req).send().await.unwrap().status().as_u16()
 }
 
 /// The versions of `package` a feed holds, with their origins (as the administrator).
@@ -97,19 +90,19 @@ async fn audited(wharf: &RunningWharf, feed: &str, action: &str) -> Vec<String> 
 async fn an_organization_feed_is_not_republished_to_anonymous_callers(engine: Engine) {
     let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     let wharf = RunningWharf::start(engine, Options::upstream(upstream.index_url(), Duration::from_secs(300))).await;
-    let mallory = user_token(&wharf.db, "mallory", TokenScope::Write).await;
-    create_feed(&wharf, &wharf.admin_token, "team", "organization", true).await;
+    let mallory = wharf.user("mallory", TokenScope::Write).await;
+    create_feed(&wharf, &wharf.admin(), "team", "organization", true).await;
     wharf.publish("team", &CrateSpec::new("team-secret", "1.0.0")).await;
     create_feed(&wharf, &mallory, "open", "public", false).await;
     set_source(&wharf, &mallory, "open", "default/default/team").await;
 
     // Mallory, a member, reads the organization feed through hers, as she may directly.
-    assert_eq!(cargo_get(&wharf, Some(&mallory), "open", "index/te/am/team-secret").await, 200);
+    assert_eq!(cargo_get(&wharf, &mallory, "open", "index/te/am/team-secret").await, 200);
     // Anonymous callers get nothing of it: not its own crate, not its upstream's.
-    assert_eq!(cargo_get(&wharf, None, "open", "index/te/am/team-secret").await, 404);
-    assert_eq!(cargo_get(&wharf, None, "open", "api/v1/crates/team-secret/1.0.0/download").await, 404);
-    assert_eq!(cargo_get(&wharf, None, "open", "index/3/a/abc").await, 404);
-    assert_eq!(cargo_get(&wharf, None, "open", "api/v1/crates/abc/1.0.0/download").await, 404);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "open", "index/te/am/team-secret").await, 404);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "open", "api/v1/crates/team-secret/1.0.0/download").await, 404);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "open", "index/3/a/abc").await, 404);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "open", "api/v1/crates/abc/1.0.0/download").await, 404);
     // Nothing was saved anywhere on an anonymous caller's behalf.
     assert!(held(&wharf, "team", "abc").await.is_empty(), "an anonymous download saved into the source");
     assert!(audited(&wharf, "team", "version.save").await.is_empty());
@@ -122,12 +115,12 @@ async fn an_organization_feed_is_not_republished_to_anonymous_callers(engine: En
     assert!(!out.status.success(), "anonymous cargo resolved a crate of an organization feed");
 
     // The public feed's resource names the source feed only to those who may read it.
-    let (status, anon) = call(&wharf, None, reqwest::Method::GET, &format!("{API}/open"), None).await;
+    let (status, anon) = call(&wharf, &Caller::Anonymous, reqwest::Method::GET, &format!("{API}/open"), None).await;
     assert_eq!(status, 200, "{anon}");
     let source = &anon["upstreamSources"][0];
     assert!(!source.to_string().contains("team"), "the source feed is named to anonymous callers: {source}");
     assert_eq!(source["lastError"], Value::Null);
-    let (_, member) = call(&wharf, Some(&mallory), reqwest::Method::GET, &format!("{API}/open"), None).await;
+    let (_, member) = call(&wharf, &mallory, reqwest::Method::GET, &format!("{API}/open"), None).await;
     assert_eq!(member["upstreamSources"][0]["location"], "default/default/team");
     wharf.stop().await;
 }
@@ -138,36 +131,36 @@ async fn an_organization_feed_is_not_republished_to_anonymous_callers(engine: En
 async fn a_removed_reader_keeps_nothing_through_their_public_feed(engine: Engine) {
     let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
     let wharf = RunningWharf::start(engine, Options::upstream(upstream.index_url(), Duration::from_secs(300))).await;
-    let rita = user_token(&wharf.db, "rita", TokenScope::Write).await;
-    create_feed(&wharf, &wharf.admin_token, "vault", "private", true).await;
+    let rita = wharf.user("rita", TokenScope::Write).await;
+    create_feed(&wharf, &wharf.admin(), "vault", "private", true).await;
     wharf.publish("vault", &CrateSpec::new("vault-lib", "1.0.0")).await;
     set_role(&wharf, "vault", "rita", json!("reader")).await;
     create_feed(&wharf, &rita, "leak", "public", false).await;
     set_source(&wharf, &rita, "leak", "default/default/vault").await;
 
-    assert_eq!(cargo_get(&wharf, None, "leak", "index/va/ul/vault-lib").await, 404);
-    assert_eq!(cargo_get(&wharf, Some(&rita), "leak", "index/va/ul/vault-lib").await, 200);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "leak", "index/va/ul/vault-lib").await, 404);
+    assert_eq!(cargo_get(&wharf, &rita, "leak", "index/va/ul/vault-lib").await, 200);
     // Rita reads the vault but may not save into it: `abc` is saved into her feed alone.
-    assert_eq!(cargo_get(&wharf, Some(&rita), "leak", "api/v1/crates/abc/1.0.0/download").await, 200);
+    assert_eq!(cargo_get(&wharf, &rita, "leak", "api/v1/crates/abc/1.0.0/download").await, 200);
     assert_eq!(held(&wharf, "leak", "abc").await, ["1.0.0"]);
     assert!(held(&wharf, "vault", "abc").await.is_empty(), "a Reader's download saved into the source feed");
     assert!(audited(&wharf, "vault", "version.save").await.is_empty());
     // The Owner, who may save there, saves into both.
-    assert_eq!(cargo_get(&wharf, Some(&wharf.admin_token), "leak", "api/v1/crates/ab/1.0.0/download").await, 200);
+    assert_eq!(cargo_get(&wharf, &wharf.admin(), "leak", "api/v1/crates/ab/1.0.0/download").await, 200);
     assert_eq!(held(&wharf, "vault", "ab").await, ["1.0.0"]);
 
     // The Owner removes Rita: at once, her feed gives her nothing of the vault either.
     set_role(&wharf, "vault", "rita", Value::Null).await;
     wharf.publish("vault", &CrateSpec::new("vault-lib", "1.1.0")).await;
-    for token in [Some(rita.as_str()), None] {
-        assert_eq!(cargo_get(&wharf, token, "leak", "index/va/ul/vault-lib").await, 404);
-        assert_eq!(cargo_get(&wharf, token, "leak", "api/v1/crates/vault-lib/1.1.0/download").await, 404);
+    for caller in [&rita, &Caller::Anonymous] {
+        assert_eq!(cargo_get(&wharf, caller, "leak", "index/va/ul/vault-lib").await, 404);
+        assert_eq!(cargo_get(&wharf, caller, "leak", "api/v1/crates/vault-lib/1.1.0/download").await, 404);
     }
     // A visibility change takes effect through the source at once too.
     let (status, body) =
         wharf.send(reqwest::Method::PATCH, &format!("{API}/vault"), Some(json!({"visibility": "public"}))).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(cargo_get(&wharf, None, "leak", "index/va/ul/vault-lib").await, 200);
+    assert_eq!(cargo_get(&wharf, &Caller::Anonymous, "leak", "index/va/ul/vault-lib").await, 200);
     wharf.stop().await;
 }
 

@@ -54,7 +54,7 @@ const PROJECT_FEEDS: &str = "/default/default/_apis/packaging/feeds";
 const ORG_FEEDS: &str = "/default/_apis/packaging/feeds";
 
 async fn create_returns_the_feed(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app
         .json(
             Method::POST,
@@ -112,7 +112,7 @@ async fn create_returns_the_feed(engine: Engine) {
 }
 
 async fn duplicate_names_are_409(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let body = json!({"name": "crates", "visibility": "public"});
     assert_eq!(app.json(Method::POST, PROJECT_FEEDS, body).await.status, StatusCode::CREATED);
     let res = app.json(Method::POST, PROJECT_FEEDS, json!({"name": "CRATES", "visibility": "private"})).await;
@@ -128,7 +128,7 @@ async fn duplicate_names_are_409(engine: Engine) {
 }
 
 async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let cases = [
         (json!({"name": "", "visibility": "public"}), StatusCode::UNPROCESSABLE_ENTITY, "name: Enter a name."),
         (
@@ -167,18 +167,17 @@ async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
     assert_eq!(res.body["errors"].as_array().map(Vec::len), Some(2), "{}", res.body);
 
     // Not JSON at all, or not said to be JSON.
-    let res =
-        app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, Some("application/json"), "{\"name\": ").await;
+    let res = app.raw_as(app.admin(), Method::POST, PROJECT_FEEDS, Some("application/json"), "{\"name\": ").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(
         res.body["errors"][0]["detail"].as_str().unwrap().starts_with("The body is not valid JSON"),
         "{}",
         res.body
     );
-    let res = app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, Some("text/plain"), "{}").await;
+    let res = app.raw_as(app.admin(), Method::POST, PROJECT_FEEDS, Some("text/plain"), "{}").await;
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("application/json"));
-    let res = app.raw_as(Some(&app.admin_token), Method::POST, PROJECT_FEEDS, None, "{}").await;
+    let res = app.raw_as(app.admin(), Method::POST, PROJECT_FEEDS, None, "{}").await;
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // Oversized bodies are refused before they are parsed.
@@ -192,7 +191,7 @@ async fn invalid_input_is_refused_and_nothing_is_stored(engine: Engine) {
 }
 
 async fn list_get_patch_delete(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for name in ["beta", "Alpha"] {
         let res = app.json(Method::POST, PROJECT_FEEDS, json!({"name": name, "visibility": "organization"})).await;
         assert_eq!(res.status, StatusCode::CREATED);
@@ -249,7 +248,7 @@ async fn list_get_patch_delete(engine: Engine) {
 }
 
 async fn unknown_things_are_404(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let cases = [
         (
             "/default/default/_apis/packaging/feeds/nope",
@@ -275,7 +274,7 @@ async fn unknown_things_are_404(engine: Engine) {
 }
 
 async fn portal_pages_render_with_statuses(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     app.json(Method::POST, PROJECT_FEEDS, json!({"name": "team", "visibility": "private", "upstreamEnabled": true}))
         .await;
     let page = app.page("/default/default/_artifacts/feed/team/connect").await;

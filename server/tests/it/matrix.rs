@@ -26,8 +26,8 @@ use wharf_test_support::{Engine, on_both_engines};
 mod spares;
 mod table;
 
-use crate::helpers::TestApp;
-use spares::{authorized, spare_source, spare_token, spare_view, spare_webhook};
+use crate::helpers::{Caller, TestApp};
+use spares::{spare_source, spare_token, spare_view, spare_webhook};
 use table::{Row, table};
 
 const CALLERS: [&str; 8] =
@@ -43,17 +43,17 @@ const ROLES: [Option<Role>; 8] = [
     None,
 ];
 
-/// One caller: their account, token and session.
-struct Caller {
+/// One column of the matrix: a caller's account, token and session.
+struct Column {
     user: Option<User>,
-    token: Option<String>,
+    caller: Caller,
     cookie: String,
     csrf: String,
 }
 
 struct Cx<'a> {
     app: &'a TestApp,
-    callers: Vec<Caller>,
+    callers: Vec<Column>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -208,16 +208,14 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
             let spec = wharf_test_support::upstream::CrateSpec::new(&name, "1.0.0");
             let meta = serde_json::json!({"name": name, "vers": "1.0.0", "deps": [], "features": {}});
             let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
-            return authorized(Request::put(path), c.token.as_deref()).body(Body::from(body)).unwrap();
+            return c.caller.apply_cargo(Request::put(path)).body(Body::from(body)).unwrap();
         }
         ("PUT" | "DELETE", p) if p.ends_with("/owners") => {
             (path, r#"{"users":["someone"]}"#.into(), Some("application/json"))
         }
         ("PUT", p) if p.ends_with("/unyank") => (path, String::new(), None),
         ("POST", "/_apis/advisories") => {
-            return authorized(Request::post(path), c.token.as_deref())
-                .body(Body::from(spares::advisory_tarball()))
-                .unwrap();
+            return c.caller.apply_cargo(Request::post(path)).body(Body::from(spares::advisory_tarball())).unwrap();
         }
         ("POST", "/_apis/tokens") => {
             let body = serde_json::json!({"name": cx.unique("t"), "scope": "read"});
@@ -377,9 +375,9 @@ async fn request_for(cx: &Cx<'_>, method: &Method, pattern: &str, caller: usize,
         } else {
             req = req.header(header::ACCEPT, "text/html");
         }
-    } else if let Some(token) = &c.token {
+    } else {
         // Raw, as cargo sends it; the REST API takes the same.
-        req = req.header(header::AUTHORIZATION, token);
+        req = c.caller.apply_cargo(req);
     }
     if let Some(ct) = content_type {
         req = req.header(header::CONTENT_TYPE, ct);
@@ -404,7 +402,7 @@ fn cell_of(status: StatusCode, location: Option<&str>, body: &str, feed: &str) -
 }
 
 async fn every_route_obeys_the_matrix(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let db = app.db();
     let mut callers = Vec::new();
     for (i, name) in CALLERS.iter().enumerate() {
@@ -412,14 +410,15 @@ async fn every_route_obeys_the_matrix(engine: Engine) {
             0 => None,
             _ => Some(db.users().create(name, "not a real hash", *name == "superuser").await.unwrap()),
         };
-        let token = match &user {
-            Some(user) => {
-                Some(wharf::auth::issue_token(db, user.id, "matrix", TokenScope::Write, None, None).await.unwrap().1)
-            }
-            None => None,
+        let caller = match &user {
+            Some(user) => Caller::User {
+                name: user.name.clone(),
+                token: wharf::auth::issue_token(db, user.id, "matrix", TokenScope::Write, None, None).await.unwrap().1,
+            },
+            None => Caller::Anonymous,
         };
         let (cookie, csrf) = app.session_for(user.as_ref()).await;
-        callers.push(Caller { user, token, cookie, csrf });
+        callers.push(Column { user, caller, cookie, csrf });
     }
     db.users().create("target", "not a real hash", false).await.unwrap();
     let cx = Cx { app: &app, callers, counter: Default::default() };

@@ -41,7 +41,7 @@ fn documented(doc: &Value) -> BTreeSet<(String, String)> {
 }
 
 async fn every_rest_route_is_described_and_nothing_else(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let doc = served(&app).await;
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
 
@@ -76,7 +76,7 @@ fn dangling_refs(doc: &Value, value: &Value, found: &mut Vec<String>) {
 }
 
 async fn every_operation_is_whole(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let doc = served(&app).await;
     let mut problems = Vec::new();
     let mut ids = BTreeSet::new();
@@ -120,7 +120,7 @@ async fn every_operation_is_whole(engine: Engine) {
 
 /// The domain's closed sets are described with the words the API sends and takes.
 async fn enums_are_described_with_their_words(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let doc = served(&app).await;
     let words = |list: Vec<String>| Value::from(list);
     let sets = [

@@ -8,6 +8,8 @@ use std::{io::Write as _, process::Stdio, time::Duration};
 use serde_json::json;
 use wharf_test_support::{Engine, TestDatabase, on_both_engines};
 
+use crate::helpers::Caller;
+
 /// How much above its idle size a server may grow while it answers the bombs.
 const HEADROOM_KB: u64 = 150 * 1024;
 
@@ -19,7 +21,7 @@ fn free_port() -> u16 {
 struct Fresh {
     child: tokio::process::Child,
     base: String,
-    token: String,
+    admin: Caller,
     _db: TestDatabase,
 }
 
@@ -71,8 +73,8 @@ impl Fresh {
         wharf_cli(&db, &data_dir, &admin, "correct horse battery\n").await;
         let token = ["admin", "create-token", "--user", "root", "--name", "tests", "--scope", "write"];
         let out = wharf_cli(&db, &data_dir, &token, "").await;
-        let token = out.lines().last().unwrap().trim().to_owned();
-        Fresh { child, base, token, _db: db }
+        let admin = Caller::User { name: "root".into(), token: out.lines().last().unwrap().trim().to_owned() };
+        Fresh { child, base, admin, _db: db }
     }
 
     /// A line of /proc/PID/status, in kB.
@@ -101,9 +103,9 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let wharf = Fresh::start(engine).await;
     let http = reqwest::Client::new();
     let feeds = format!("{}/default/default/_apis/packaging/feeds", wharf.base);
-    let res = http
-        .post(&feeds)
-        .bearer_auth(&wharf.token)
+    let res = wharf
+        .admin
+        .apply(http.post(&feeds))
         .header("content-type", "application/json")
         .body(json!({"name": "bombs", "visibility": "private", "upstreamEnabled": true}).to_string())
         .send()
@@ -126,7 +128,7 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     }
     let lockfiles = [array, lines];
     let warms = (0..8).map(|i| {
-        let request = http.post(format!("{feeds}/bombs/warm")).bearer_auth(&wharf.token).body(lockfiles[i % 2].clone());
+        let request = wharf.admin.apply(http.post(format!("{feeds}/bombs/warm"))).body(lockfiles[i % 2].clone());
         async move { request.send().await.expect("the server answers every bomb (it was not killed for its memory)") }
     });
 
@@ -138,7 +140,7 @@ async fn parser_bombs_keep_a_fresh_server_within_150_mb_of_idle(engine: Engine) 
     let body = wharf_test_support::publish_body(&meta, &krate);
     let publish_url = format!("{}/default/default/_packaging/bombs/Cargo/api/v1/crates/new", wharf.base);
     let publishes = (0..4).map(|_| {
-        let request = http.put(&publish_url).header("authorization", &wharf.token).body(body.clone());
+        let request = wharf.admin.apply_cargo(http.put(&publish_url)).body(body.clone());
         async move { request.send().await.expect("the server answers every bomb (it was not killed for its memory)") }
     });
 

@@ -9,7 +9,7 @@ use wharf_test_support::{Engine, on_both_engines};
 use crate::helpers::TestApp;
 
 async fn projects_are_created_renamed_and_deleted(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app.json(Method::POST, "/default/_apis/projects", json!({"name": "web"})).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.location.as_deref(), Some("http://wharf.test/default/_apis/projects/web"));
@@ -58,7 +58,7 @@ async fn projects_are_created_renamed_and_deleted(engine: Engine) {
 }
 
 async fn a_project_being_filled_is_never_deleted_with_its_feeds(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for round in 0..6 {
         let project = format!("race{round}");
         let res = app.json(Method::POST, "/default/_apis/projects", json!({"name": project})).await;
@@ -92,7 +92,7 @@ async fn a_project_being_filled_is_never_deleted_with_its_feeds(engine: Engine) 
 }
 
 async fn organizations_have_their_own_projects(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app.json(Method::POST, "/_apis/organizations", json!({"name": "acme"})).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let res = app.json(Method::POST, "/_apis/organizations", json!({"name": "ACME"})).await;

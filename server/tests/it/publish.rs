@@ -249,9 +249,12 @@ async fn cargo_publishes_yanks_searches_and_is_refused_clearly() {
 
     // A deleted version keeps its number: publishing it again is refused with the reason.
     let res = wharf
-        .http()
-        .delete(wharf.url("/default/default/_apis/packaging/feeds/team/packages/ws-app/versions/0.1.0"))
-        .bearer_auth(&wharf.admin_token)
+        .admin()
+        .apply(
+            wharf
+                .http()
+                .delete(wharf.url("/default/default/_apis/packaging/feeds/team/packages/ws-app/versions/0.1.0")),
+        )
         .send()
         .await
         .unwrap();
@@ -297,9 +300,8 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
     let spec = wharf_test_support::upstream::CrateSpec::new("serde", "9.0.0");
     let meta = serde_json::json!({"name": "serde", "vers": "9.0.0", "deps": [], "features": {}});
     let res = wharf
-        .http()
-        .put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new"))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(wharf.http().put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new")))
         .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
         .send()
         .await
@@ -310,15 +312,14 @@ async fn a_local_name_hides_upstream_versions_until_allowed() {
     let download = wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/serde/1.0.200/download");
     assert_eq!(get(download.clone()).await.0, StatusCode::NOT_FOUND);
     let package = wharf.url("/default/default/_apis/packaging/feeds/team/packages/serde");
-    let res = wharf.http().get(&package).bearer_auth(&wharf.admin_token).send().await.unwrap();
+    let res = wharf.admin().apply(wharf.http().get(&package)).send().await.unwrap();
     let info: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     assert_eq!(info["allowExternalVersions"], false);
 
     // The Owner allows externally-sourced versions for this package.
     let res = wharf
-        .http()
-        .patch(&package)
-        .bearer_auth(&wharf.admin_token)
+        .admin()
+        .apply(wharf.http().patch(&package))
         .header("content-type", "application/json")
         .body(r#"{"allowExternalVersions": true}"#)
         .send()

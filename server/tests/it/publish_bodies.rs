@@ -43,12 +43,12 @@ fn tarball(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
 const MANIFEST: &str = "[package]\nname = \"good\"\nversion = \"1.0.0\"\n";
 
 async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app
         .json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "private"}))
         .await;
     assert_eq!(res.status, StatusCode::CREATED);
-    let token = app.user_with_token("publisher", TokenScope::Write).await;
+    let publisher = app.user("publisher", TokenScope::Write).await;
     let feed_id = res.body["id"].as_i64().unwrap();
     let user = app.db().users().by_name("publisher").await.unwrap().0;
     app.db().roles().set(feed_id, user.id, Some(wharf_core::Role::Contributor)).await.unwrap();
@@ -160,7 +160,7 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
         ),
     ];
     for (what, body, status, detail) in cases {
-        let res = app.put_bytes(&token, PUBLISH, body).await;
+        let res = app.put_bytes_as(&publisher, PUBLISH, body).await;
         assert_eq!(res.status, status, "{what}: {}", res.body);
         let message = res.body["errors"][0]["detail"].as_str().unwrap_or_default().to_owned();
         assert!(message.contains(detail), "{what}: {message}");
@@ -171,7 +171,7 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
 
     // The good one goes in; the same version again, or with other build metadata, or the
     // name spelled otherwise, is a 409 that says why, and stores nothing more.
-    assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
+    assert_eq!(app.put_bytes_as(&publisher, PUBLISH, body.clone()).await.status, StatusCode::OK);
     let files = crate::helpers::files_under(&app.data_dir().join("storage")).len();
     for (what, body, detail) in [
         ("same version", body.clone(), "Version 1.0.0 of `good` already exists in this feed."),
@@ -186,7 +186,7 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
             "This feed already has a crate named `good`",
         ),
     ] {
-        let res = app.put_bytes(&token, PUBLISH, body).await;
+        let res = app.put_bytes_as(&publisher, PUBLISH, body).await;
         assert_eq!(res.status, StatusCode::CONFLICT, "{what}: {}", res.body);
         assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains(detail), "{what}: {}", res.body);
     }
@@ -196,13 +196,13 @@ async fn malformed_publishes_are_refused_and_leave_nothing(engine: Engine) {
 
 /// Delete to the recycle bin, the reserved number, restore; downloads counted in batches.
 async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res =
         app.json(Method::POST, "/default/_apis/packaging/feeds", json!({"name": "team", "visibility": "public"})).await;
     let feed_id = res.body["id"].as_i64().unwrap();
-    let token = app.admin_token.clone();
+    let admin = app.admin();
     let body = publish_body(&meta("good", "1.0.0"), &CrateSpec::new("good", "1.0.0").crate_file());
-    assert_eq!(app.put_bytes(&token, PUBLISH, body.clone()).await.status, StatusCode::OK);
+    assert_eq!(app.put_bytes_as(&admin, PUBLISH, body.clone()).await.status, StatusCode::OK);
     let index = "/default/_packaging/team/Cargo/index/go/od/good";
     let download = "/default/_packaging/team/Cargo/api/v1/crates/good/1.0.0/download";
     let app = &app;
@@ -233,7 +233,7 @@ async fn deleted_versions_wait_in_the_recycle_bin(engine: Engine) {
     assert_eq!(bin.body["value"][0]["name"], "good");
     assert_eq!(bin.body["value"][0]["version"], "1.0.0");
     // The number stays reserved.
-    let res = app.put_bytes(&token, PUBLISH, body).await;
+    let res = app.put_bytes_as(&admin, PUBLISH, body).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.body["errors"][0]["detail"].as_str().unwrap().contains("recycle bin; its number stays reserved"));
 
@@ -286,7 +286,7 @@ async fn oversized_manifests_and_gzip_bombs_are_refused(engine: Engine) {
         ("entries", many, "The .crate has more than 30000 files and directories, the most accepted."),
     ] {
         let started = std::time::Instant::now();
-        let res = app.put_bytes(&app.admin_token, PUBLISH, publish_body(&meta("good", "1.0.0"), &krate)).await;
+        let res = app.put_bytes_as(app.admin(), PUBLISH, publish_body(&meta("good", "1.0.0"), &krate)).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{what}: {}", res.body);
         assert_eq!(res.body["errors"][0]["detail"], detail, "{what}");
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{what} took {:?}", started.elapsed());

@@ -275,17 +275,17 @@ async fn feed_endpoints_speak_cargo() {
     // be probed); to a signed-in caller 404 with a clear body.
     let res = raw.get(wharf.url(&format!("{base}/nope/Cargo/index/config.json"))).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let res = raw
-        .get(wharf.url(&format!("{base}/nope/Cargo/index/config.json")))
-        .header("authorization", wharf.admin_token.as_str())
+    let res = wharf
+        .admin()
+        .apply_cargo(raw.get(wharf.url(&format!("{base}/nope/Cargo/index/config.json"))))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.text().await.unwrap(), "Feed 'nope' does not exist in project 'default' of organization 'default'.");
-    let res = raw
-        .get(wharf.url("/default/_packaging/team/Cargo/index/config.json"))
-        .header("authorization", wharf.admin_token.as_str())
+    let res = wharf
+        .admin()
+        .apply_cargo(raw.get(wharf.url("/default/_packaging/team/Cargo/index/config.json")))
         .send()
         .await
         .unwrap();

@@ -12,7 +12,7 @@ const FEED: &str = "/default/default/_apis/packaging/feeds/kept";
 async fn publish(app: &TestApp, version: &str) {
     let meta = json!({"name": "old-crate", "vers": version, "deps": [], "features": {}});
     let body = wharf_test_support::publish_body(&meta, &CrateSpec::new("old-crate", version).crate_file());
-    let res = app.put_bytes(&app.admin_token, "/default/default/_packaging/kept/Cargo/api/v1/crates/new", body).await;
+    let res = app.put_bytes_as(app.admin(), "/default/default/_packaging/kept/Cargo/api/v1/crates/new", body).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
@@ -25,7 +25,7 @@ async fn live_versions(app: &TestApp) -> Vec<String> {
 }
 
 async fn retention_runs_on_a_controlled_clock(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let res = app
         .json(Method::POST, "/default/default/_apis/packaging/feeds", json!({"name": "kept", "visibility": "public"}))
         .await;

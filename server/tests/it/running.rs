@@ -12,6 +12,8 @@ use wharf_core::PublicUrl;
 use wharf_db::Db;
 use wharf_test_support::{Engine, TestDatabase};
 
+use crate::helpers::Caller;
+
 /// Knobs of a test server.
 #[derive(Clone)]
 pub struct Options {
@@ -48,8 +50,8 @@ pub struct RunningWharf {
     task: JoinHandle<()>,
     test_db: Option<TestDatabase>,
     options: Options,
-    /// A read & write token of `root`, a Wharf administrator.
-    pub admin_token: String,
+    /// `root`, a Wharf administrator with a read & write token.
+    admin: Caller,
 }
 
 impl RunningWharf {
@@ -102,7 +104,7 @@ impl RunningWharf {
             )),
         };
         let (app, db) = wharf::startup::build(&config).await.expect("build the app");
-        let admin_token = crate::helpers::admin_token(&db).await;
+        let admin = crate::helpers::admin(&db).await;
         let (tx, rx) = oneshot::channel::<()>();
         let task = match &options.tls {
             Some((cert, key)) => {
@@ -138,8 +140,18 @@ impl RunningWharf {
             task,
             test_db: Some(test_db),
             options,
-            admin_token,
+            admin,
         }
+    }
+
+    /// The Wharf administrator `root`, with its read & write token.
+    pub fn admin(&self) -> Caller {
+        self.admin.clone()
+    }
+
+    /// A user `name` (created unless present) with a new token of `scope`, and no role.
+    pub async fn user(&self, name: &str, scope: wharf_core::TokenScope) -> Caller {
+        crate::helpers::user(&self.db, name, scope).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -163,9 +175,8 @@ impl RunningWharf {
     /// Creates a project-scoped feed through the REST API.
     pub async fn create_feed(&self, name: &str, upstream: bool) {
         let res = self
-            .http
-            .post(self.url("/default/default/_apis/packaging/feeds"))
-            .bearer_auth(&self.admin_token)
+            .admin
+            .apply(self.http.post(self.url("/default/default/_apis/packaging/feeds")))
             .header("content-type", "application/json")
             .body(serde_json::json!({"name": name, "visibility": "public", "upstreamEnabled": upstream}).to_string())
             .send()
@@ -179,9 +190,10 @@ impl RunningWharf {
         let meta = serde_json::json!({"name": spec.name, "vers": spec.version, "deps": [], "features": {}});
         let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
         let res = self
-            .http
-            .put(self.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new")))
-            .header("authorization", &self.admin_token)
+            .admin
+            .apply_cargo(
+                self.http.put(self.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new"))),
+            )
             .body(body)
             .send()
             .await
@@ -197,7 +209,7 @@ impl RunningWharf {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let mut req = self.http.request(method, self.url(path)).bearer_auth(&self.admin_token);
+        let mut req = self.admin.apply(self.http.request(method, self.url(path)));
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body.to_string());
         }

@@ -11,7 +11,7 @@ use crate::helpers::TestApp;
 async fn a_panicking_test_leaves_no_database() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let test = tokio::spawn(async move {
-        let app = TestApp::spawn(Engine::Postgres).await;
+        let app = TestApp::builder(Engine::Postgres).build().await;
         tx.send(app.test_db().pg_name().unwrap().to_owned()).unwrap();
         let res = app.request(Method::GET, "/_apis/tokens").await;
         assert_eq!(res.status, StatusCode::IM_A_TEAPOT, "the test fails");

@@ -35,9 +35,10 @@ async fn publish(wharf: &RunningWharf, feed: &str, name: &str, version: &str) {
     let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
     let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
     let res = wharf
-        .http()
-        .put(wharf.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new")))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(
+            wharf.http().put(wharf.url(&format!("/default/default/_packaging/{feed}/Cargo/api/v1/crates/new"))),
+        )
         .body(body)
         .send()
         .await
@@ -288,13 +289,13 @@ async fn the_first_source_that_knows_a_name_supplies_all_of_its_versions(engine:
 }
 
 async fn upstream_sources_are_refused_clearly_and_leave_nothing_behind(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for (name, visibility) in [("a", "private"), ("b", "public"), ("hidden", "private")] {
         let res = app.json(Method::POST, API, json!({"name": name, "visibility": visibility})).await;
         assert_eq!(res.status, 201, "{}", res.body);
     }
     // bob administers `a`, reads the public `b`, and cannot read `hidden`.
-    let bob = app.user_with_token("bob", TokenScope::Write).await;
+    let bob = app.user("bob", TokenScope::Write).await;
     let res = app
         .json(Method::PATCH, &format!("{API}/a/permissions"), json!([{"user": "bob", "role": "administrator"}]))
         .await;
@@ -444,7 +445,7 @@ async fn tokens_need_the_operators_secret_key(engine: Engine) {
 /// Two feeds made each other's upstream at the same moment, many times over: each time at
 /// most one change wins, and no cycle is ever stored.
 async fn concurrent_changes_never_close_a_cycle(engine: Engine) {
-    let app = std::sync::Arc::new(TestApp::spawn(engine).await);
+    let app = std::sync::Arc::new(TestApp::builder(engine).build().await);
     for name in ["a", "b"] {
         let res = app.json(Method::POST, API, json!({"name": name, "visibility": "public"})).await;
         assert_eq!(res.status, 201, "{}", res.body);

@@ -31,9 +31,8 @@ async fn publish(wharf: &RunningWharf, version: &str) {
     let meta = json!({"name": "vw-lib", "vers": version, "deps": [], "features": {}});
     let body = wharf_test_support::publish_body(&meta, &spec.crate_file());
     let res = wharf
-        .http()
-        .put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new"))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(wharf.http().put(wharf.url("/default/default/_packaging/team/Cargo/api/v1/crates/new")))
         .body(body)
         .send()
         .await
@@ -47,7 +46,7 @@ async fn send(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
-    let mut req = wharf.http().request(method, wharf.url(path)).bearer_auth(&wharf.admin_token);
+    let mut req = wharf.admin().apply(wharf.http().request(method, wharf.url(path)));
     if let Some(body) = body {
         req = req.header("content-type", "application/json").body(body.to_string());
     }

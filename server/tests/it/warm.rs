@@ -19,7 +19,7 @@ const FEED: &str = "/default/default/_apis/packaging/feeds/warm";
 /// Polls the job at `location` until it is done.
 async fn finished(wharf: &RunningWharf, location: &str) -> Value {
     for _ in 0..200 {
-        let res = wharf.http().get(location).bearer_auth(&wharf.admin_token).send().await.unwrap();
+        let res = wharf.admin().apply(wharf.http().get(location)).send().await.unwrap();
         let job: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
         if job["state"] == "done" {
             return job;
@@ -50,9 +50,7 @@ async fn a_feed_warmed_from_a_lockfile_builds_it_with_the_upstream_gone(engine: 
     assert!(lockfile.contains("registry+https://github.com/rust-lang/crates.io-index"), "{lockfile}");
 
     // Refused: what is not a lockfile.
-    let post = |path: String, body: String| {
-        wharf.http().post(wharf.url(&path)).bearer_auth(&wharf.admin_token).body(body).send()
-    };
+    let post = |path: String, body: String| wharf.admin().apply(wharf.http().post(wharf.url(&path))).body(body).send();
     let res = post(format!("{FEED}/warm"), "not = [a lockfile".into()).await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("this is not a Cargo.lock"));
@@ -79,7 +77,15 @@ async fn a_feed_warmed_from_a_lockfile_builds_it_with_the_upstream_gone(engine: 
     // The real `wharf warm` with the real lockfile: the rest is saved, the others were there.
     let lock_path = project.join("Cargo.lock");
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
-        .args(["warm", "--url", &wharf.base, "--token", &wharf.admin_token, "--feed", "default/default/warm"])
+        .args([
+            "warm",
+            "--url",
+            &wharf.base,
+            "--token",
+            wharf.admin().token().unwrap(),
+            "--feed",
+            "default/default/warm",
+        ])
         .arg(&lock_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -106,14 +112,8 @@ async fn a_feed_warmed_from_a_lockfile_builds_it_with_the_upstream_gone(engine: 
     assert_eq!(std::fs::read_to_string(build.join("Cargo.lock")).unwrap(), lockfile, "the same checksums");
 
     // The job's progress as server-sent events.
-    let res = wharf
-        .http()
-        .get(&location)
-        .bearer_auth(&wharf.admin_token)
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let res =
+        wharf.admin().apply(wharf.http().get(&location)).header("accept", "text/event-stream").send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let events = res.text().await.unwrap();
     assert!(events.contains("event: done") && events.contains("\"saved\":2"), "{events}");

@@ -55,7 +55,7 @@ async fn post_lockfile(app: &TestApp, caller: &Caller, feed: &str) -> crate::hel
 }
 
 async fn warming_needs_collaborator_and_a_write_token(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     feed(&app, "open").await;
     let reader = app.member("rita", "open", Role::Reader, TokenScope::Write).await;
     let stranger = app.user("sam", TokenScope::Write).await;
@@ -142,7 +142,7 @@ async fn job_limits_hold_when_starts_race(engine: Engine) {
 }
 
 async fn finished_jobs_are_swept_after_a_week(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let open = feed(&app, "open").await;
     let limits = JobLimits { per_user: 10, per_feed: 10, since: 0 };
     let now = wharf_db::unix_now();
@@ -160,7 +160,7 @@ async fn finished_jobs_are_swept_after_a_week(engine: Engine) {
 }
 
 async fn the_event_stream_sends_each_failure_once(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     let open = feed(&app, "open").await;
     let limits = JobLimits { per_user: 10, per_feed: 10, since: 0 };
     let job = app.db().warm_jobs().create(open.id, 4, None, wharf_db::unix_now(), limits).await.unwrap().unwrap();

@@ -43,7 +43,7 @@ async fn jobs(app: &TestApp) -> i64 {
 }
 
 async fn an_upload_that_cannot_start_a_job_says_why_and_starts_none(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    let app = TestApp::builder(engine).build().await;
     for (name, upstream) in [("mirror", true), ("alone", false)] {
         let body = json!({"name": name, "visibility": "public", "upstreamEnabled": upstream});
         let res = app.json(Method::POST, "/default/default/_apis/packaging/feeds", body).await;

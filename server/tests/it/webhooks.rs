@@ -95,7 +95,7 @@ async fn events_reach_the_receiver_signed_and_retried(engine: Engine) {
         assert_eq!(answer["errors"][0]["field"], field, "{answer}");
     }
     // A feed Administrator who is not a Wharf administrator may not point it at this machine.
-    let admin = crate::helpers::user_token(&wharf.db, "hook-admin", wharf_core::TokenScope::Write).await;
+    let admin = wharf.user("hook-admin", wharf_core::TokenScope::Write).await;
     let (status, _) = wharf
         .send(
             Method::PATCH,
@@ -104,10 +104,8 @@ async fn events_reach_the_receiver_signed_and_retried(engine: Engine) {
         )
         .await;
     assert_eq!(status, 200);
-    let res = wharf
-        .http()
-        .post(wharf.url(&format!("{FEED}/webhooks")))
-        .bearer_auth(&admin)
+    let res = admin
+        .apply(wharf.http().post(wharf.url(&format!("{FEED}/webhooks"))))
         .header("content-type", "application/json")
         .body(json!({"url": url, "events": ["publish"], "secret": SECRET}).to_string())
         .send()
@@ -134,9 +132,8 @@ async fn events_reach_the_receiver_signed_and_retried(engine: Engine) {
     let spec = CrateSpec::new("hooked", "1.0.0");
     let meta = json!({"name": "hooked", "vers": "1.0.0", "deps": [], "features": {}});
     let res = wharf
-        .http()
-        .put(wharf.url("/default/default/_packaging/hooks/Cargo/api/v1/crates/new"))
-        .header("authorization", &wharf.admin_token)
+        .admin()
+        .apply_cargo(wharf.http().put(wharf.url("/default/default/_packaging/hooks/Cargo/api/v1/crates/new")))
         .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
         .send()
         .await
@@ -167,12 +164,11 @@ async fn events_reach_the_receiver_signed_and_retried(engine: Engine) {
     for path in ["yank", "unyank"] {
         let method = if path == "yank" { reqwest::Method::DELETE } else { reqwest::Method::PUT };
         let res = wharf
-            .http()
-            .request(
+            .admin()
+            .apply_cargo(wharf.http().request(
                 method,
                 wharf.url(&format!("/default/default/_packaging/hooks/Cargo/api/v1/crates/hooked/1.0.0/{path}")),
-            )
-            .header("authorization", &wharf.admin_token)
+            ))
             .send()
             .await
             .unwrap();

@@ -3,8 +3,6 @@
 
 use wharf_core::TokenScope;
 
-use axum::http::header;
-
 use super::Cx;
 
 /// A view of the feed made for one cell to delete.
@@ -50,14 +48,6 @@ pub(super) async fn spare_token(cx: &Cx<'_>, caller: usize) -> String {
         .await
         .unwrap();
     info.id.to_string()
-}
-
-/// `req` with the caller's token as cargo sends it (raw), if any.
-pub(super) fn authorized(req: axum::http::request::Builder, token: Option<&str>) -> axum::http::request::Builder {
-    match token {
-        Some(token) => req.header(header::AUTHORIZATION, token),
-        None => req,
-    }
 }
 
 /// A `.tar.gz` of the advisory-db layout holding one advisory.

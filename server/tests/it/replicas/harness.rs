@@ -106,12 +106,12 @@ impl Cluster {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// An administrator `root` and a read & write token of theirs.
-    pub async fn admin_token(&self) -> String {
+    /// An administrator `root`, with a read & write token of theirs.
+    pub async fn root(&self) -> crate::helpers::Caller {
         self.admin(&["create-user", "--name", "root", "--password-stdin", "--admin"], Some("correct horse battery\n"))
             .await;
         let out = self.admin(&["create-token", "--user", "root", "--name", "tests", "--scope", "write"], None).await;
-        out.lines().last().unwrap().trim().to_owned()
+        crate::helpers::Caller::User { name: "root".into(), token: out.lines().last().unwrap().trim().to_owned() }
     }
 
     /// Starts a replica on `port` and waits until `/_ready` says it is.

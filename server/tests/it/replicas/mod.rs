@@ -16,16 +16,18 @@ use reqwest::StatusCode;
 use serde_json::json;
 use wharf_test_support::upstream::{CrateSpec, LocalUpstream, Mode, SAMPLE_RESOLVED};
 
-use crate::running::{assert_ok, cargo, consumer_project};
+use crate::{
+    helpers::Caller,
+    running::{assert_ok, cargo, consumer_project},
+};
 
 const FEEDS: &str = "/default/default/_apis/packaging/feeds";
 const CARGO: &str = "/default/default/_packaging/team/Cargo";
 
 /// Creates feed `team` through `base`.
-async fn create_feed(http: &reqwest::Client, base: &str, token: &str, visibility: &str, upstream: bool) {
-    let res = http
-        .post(format!("{base}{FEEDS}"))
-        .bearer_auth(token)
+async fn create_feed(http: &reqwest::Client, base: &str, caller: &Caller, visibility: &str, upstream: bool) {
+    let res = caller
+        .apply(http.post(format!("{base}{FEEDS}")))
         .header("content-type", "application/json")
         .body(json!({"name": "team", "visibility": visibility, "upstreamEnabled": upstream}).to_string())
         .send()
@@ -35,12 +37,11 @@ async fn create_feed(http: &reqwest::Client, base: &str, token: &str, visibility
 }
 
 /// Publishes `name` `version` through `base`.
-async fn publish(http: &reqwest::Client, base: &str, token: &str, name: &str, version: &str) {
+async fn publish(http: &reqwest::Client, base: &str, caller: &Caller, name: &str, version: &str) {
     let spec = CrateSpec::new(name, version);
     let meta = json!({"name": name, "vers": version, "deps": [], "features": {}});
-    let res = http
-        .put(format!("{base}{CARGO}/api/v1/crates/new"))
-        .header("authorization", token)
+    let res = caller
+        .apply_cargo(http.put(format!("{base}{CARGO}/api/v1/crates/new")))
         .body(wharf_test_support::publish_body(&meta, &spec.crate_file()))
         .send()
         .await
@@ -56,7 +57,7 @@ struct Pair {
     cluster: Cluster,
     a: harness::Replica,
     b: harness::Replica,
-    token: String,
+    root: Caller,
     http: reqwest::Client,
 }
 
@@ -65,10 +66,10 @@ impl Pair {
         let upstream = LocalUpstream::start(LocalUpstream::sample_crates()).await;
         let cluster = Cluster::new(&upstream.index_url(), public_port).await;
         let (a, b) = (cluster.replica(free_port()).await, cluster.replica(free_port()).await);
-        let token = cluster.admin_token().await;
+        let root = cluster.root().await;
         let http = reqwest::Client::new();
-        create_feed(&http, &a.url(""), &token, "public", true).await;
-        Pair { upstream, cluster, a, b, token, http }
+        create_feed(&http, &a.url(""), &root, "public", true).await;
+        Pair { upstream, cluster, a, b, root, http }
     }
 }
 
@@ -88,13 +89,9 @@ where
     }
 }
 
-/// The index file of `mine` as one replica serves it, with `token` if any.
-async fn index_of(http: &reqwest::Client, base: &str, token: Option<&str>) -> (StatusCode, String) {
-    let mut req = http.get(format!("{base}{CARGO}/index/mi/ne/mine"));
-    if let Some(token) = token {
-        req = req.header("authorization", token);
-    }
-    let res = req.send().await.unwrap();
+/// The index file of `mine` as one replica serves it to `caller`.
+async fn index_of(http: &reqwest::Client, base: &str, caller: &Caller) -> (StatusCode, String) {
+    let res = caller.apply_cargo(http.get(format!("{base}{CARGO}/index/mi/ne/mine"))).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
 
@@ -111,23 +108,23 @@ async fn changes_reach_every_replica_at_once() {
         r.wait_ready().await;
     }
     let balancer = Balancer::start(lb_port, &replicas.iter().map(|r| r.port).collect::<Vec<_>>()).await;
-    let token = cluster.admin_token().await;
+    let root = cluster.root().await;
     let http = reqwest::Client::new();
     let (a, b, c) = (replicas[0].url(""), replicas[1].url(""), replicas[2].url(""));
-    create_feed(&http, &a, &token, "public", false).await;
-    publish(&http, &a, &token, "mine", "1.0.0").await;
+    create_feed(&http, &a, &root, "public", false).await;
+    publish(&http, &a, &root, "mine", "1.0.0").await;
     let limit = Duration::from_secs(1);
     let mut latencies = Vec::new();
 
     // A publish on A: B and C, which served the old file, serve the new one.
     for base in [&b, &c] {
-        assert!(index_of(&http, base, None).await.1.contains("\"1.0.0\""));
+        assert!(index_of(&http, base, &Caller::Anonymous).await.1.contains("\"1.0.0\""));
     }
-    publish(&http, &a, &token, "mine", "1.1.0").await;
+    publish(&http, &a, &root, "mine", "1.1.0").await;
     for base in [&b, &c] {
         latencies.push(
             within(limit, "a publish on another replica", || async {
-                index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+                index_of(&http, base, &Caller::Anonymous).await.1.contains("\"1.1.0\"")
             })
             .await,
         );
@@ -153,26 +150,26 @@ async fn changes_reach_every_replica_at_once() {
     .unwrap();
     let env = [
         ("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS", "cargo:token"),
-        ("CARGO_REGISTRIES_TEAM_TOKEN", token.as_str()),
+        ("CARGO_REGISTRIES_TEAM_TOKEN", root.token().unwrap()),
     ];
     let out = cargo(&krate, &work.path().join("home"), &["publish", "--registry", "team", "--no-verify"], &env).await;
     assert_ok(&out, "cargo publish through the balancer");
     for base in [&a, &b, &c] {
         latencies.push(
             within(limit, "a cargo publish on another replica", || async {
-                index_of(&http, base, None).await.1.contains("\"1.2.0\"")
+                index_of(&http, base, &Caller::Anonymous).await.1.contains("\"1.2.0\"")
             })
             .await,
         );
     }
 
     // A yank on B: A and C show it.
-    let res = http.delete(format!("{b}{CARGO}/api/v1/crates/mine/1.0.0/yank")).header("authorization", &token).send();
+    let res = root.apply_cargo(http.delete(format!("{b}{CARGO}/api/v1/crates/mine/1.0.0/yank"))).send();
     assert_eq!(res.await.unwrap().status(), StatusCode::OK);
     for base in [&a, &c] {
         latencies.push(
             within(limit, "a yank on another replica", || async {
-                index_of(&http, base, None)
+                index_of(&http, base, &Caller::Anonymous)
                     .await
                     .1
                     .lines()
@@ -184,32 +181,31 @@ async fn changes_reach_every_replica_at_once() {
 
     // A version deleted on C leaves A's and B's index; restored on A, it is back on B and C.
     let version = format!("{c}{FEEDS}/team/packages/mine/versions/1.1.0");
-    let res = http.delete(version).bearer_auth(&token).send().await.unwrap();
+    let res = root.apply(http.delete(version)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     for base in [&a, &b] {
         latencies.push(
             within(limit, "a delete on another replica", || async {
-                !index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+                !index_of(&http, base, &Caller::Anonymous).await.1.contains("\"1.1.0\"")
             })
             .await,
         );
     }
     let restore = format!("{a}{FEEDS}/team/recycle-bin/mine/versions/1.1.0/restore");
-    let res = http.post(restore).bearer_auth(&token).send().await.unwrap();
+    let res = root.apply(http.post(restore)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     for base in [&b, &c] {
         latencies.push(
             within(limit, "a restore on another replica", || async {
-                index_of(&http, base, None).await.1.contains("\"1.1.0\"")
+                index_of(&http, base, &Caller::Anonymous).await.1.contains("\"1.1.0\"")
             })
             .await,
         );
     }
 
     // Feed settings on C: the feed turns private, and A and B stop serving it anonymously.
-    let res = http
-        .patch(format!("{c}{FEEDS}/team"))
-        .bearer_auth(&token)
+    let res = root
+        .apply(http.patch(format!("{c}{FEEDS}/team")))
         .header("content-type", "application/json")
         .body(json!({"visibility": "private"}).to_string())
         .send()
@@ -219,7 +215,7 @@ async fn changes_reach_every_replica_at_once() {
     for base in [&a, &b] {
         latencies.push(
             within(limit, "feed settings on another replica", || async {
-                index_of(&http, base, None).await.0 == StatusCode::UNAUTHORIZED
+                index_of(&http, base, &Caller::Anonymous).await.0 == StatusCode::UNAUTHORIZED
             })
             .await,
         );
@@ -228,11 +224,10 @@ async fn changes_reach_every_replica_at_once() {
     // A role granted on A lets bob read the private feed on B, where he was just refused.
     cluster.admin(&["create-user", "--name", "bob", "--password-stdin"], Some("bob's long password\n")).await;
     let out = cluster.admin(&["create-token", "--user", "bob", "--name", "bob", "--scope", "read"], None).await;
-    let bob = out.lines().last().unwrap().trim().to_owned();
-    assert_eq!(index_of(&http, &b, Some(&bob)).await.0, StatusCode::NOT_FOUND, "no role yet");
-    let res = http
-        .patch(format!("{a}{FEEDS}/team/permissions"))
-        .bearer_auth(&token)
+    let bob = Caller::User { name: "bob".into(), token: out.lines().last().unwrap().trim().to_owned() };
+    assert_eq!(index_of(&http, &b, &bob).await.0, StatusCode::NOT_FOUND, "no role yet");
+    let res = root
+        .apply(http.patch(format!("{a}{FEEDS}/team/permissions")))
         .header("content-type", "application/json")
         .body(json!([{"user": "bob", "role": "reader"}]).to_string())
         .send()
@@ -241,15 +236,14 @@ async fn changes_reach_every_replica_at_once() {
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
     latencies.push(
         within(limit, "a role granted on another replica", || async {
-            index_of(&http, &b, Some(&bob)).await.0 == StatusCode::OK
+            index_of(&http, &b, &bob).await.0 == StatusCode::OK
         })
         .await,
     );
 
     // A token revoked on A stops working on B and C, where it was just used.
-    let res = http
-        .post(format!("{a}/_apis/tokens"))
-        .bearer_auth(&token)
+    let res = root
+        .apply(http.post(format!("{a}/_apis/tokens")))
         .header("content-type", "application/json")
         .body(json!({"name": "ci", "scope": "read"}).to_string())
         .send()
@@ -257,30 +251,30 @@ async fn changes_reach_every_replica_at_once() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
-    let ci = created["token"].as_str().unwrap().to_owned();
+    let ci = Caller::raw_token(created["token"].as_str().unwrap());
     for base in [&b, &c] {
-        assert_eq!(index_of(&http, base, Some(&ci)).await.0, StatusCode::OK);
+        assert_eq!(index_of(&http, base, &ci).await.0, StatusCode::OK);
     }
     let id = created["id"].as_i64().unwrap();
-    let res = http.delete(format!("{a}/_apis/tokens/{id}")).bearer_auth(&token).send().await.unwrap();
+    let res = root.apply(http.delete(format!("{a}/_apis/tokens/{id}"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(index_of(&http, &a, Some(&ci)).await.0, StatusCode::UNAUTHORIZED, "at once on its own replica");
+    assert_eq!(index_of(&http, &a, &ci).await.0, StatusCode::UNAUTHORIZED, "at once on its own replica");
     for base in [&b, &c] {
         latencies.push(
             within(limit, "a revocation on another replica", || async {
-                index_of(&http, base, Some(&ci)).await.0 == StatusCode::UNAUTHORIZED
+                index_of(&http, base, &ci).await.0 == StatusCode::UNAUTHORIZED
             })
             .await,
         );
     }
     // So does one revoked with `wharf admin` from another process.
     let out = cluster.admin(&["create-token", "--user", "root", "--name", "cli", "--scope", "read"], None).await;
-    let cli = out.lines().last().unwrap().trim().to_owned();
-    assert_eq!(index_of(&http, &b, Some(&cli)).await.0, StatusCode::OK);
+    let cli = Caller::User { name: "root".into(), token: out.lines().last().unwrap().trim().to_owned() };
+    assert_eq!(index_of(&http, &b, &cli).await.0, StatusCode::OK);
     cluster.admin(&["revoke-token", "--user", "root", "--name", "cli"], None).await;
     latencies.push(
         within(limit, "a revocation by wharf admin", || async {
-            index_of(&http, &b, Some(&cli)).await.0 == StatusCode::UNAUTHORIZED
+            index_of(&http, &b, &cli).await.0 == StatusCode::UNAUTHORIZED
         })
         .await,
     );
@@ -297,9 +291,9 @@ async fn changes_reach_every_replica_at_once() {
 /// index within a second (it had the guarded file cached).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_settings_reach_every_replica_at_once() {
-    let Pair { upstream, cluster, a, b, token, http } = Pair::start(free_port()).await;
+    let Pair { upstream, cluster, a, b, root, http } = Pair::start(free_port()).await;
     // The team's own `serde` hides the upstream's (1.0.200) on both replicas.
-    publish(&http, &a.url(""), &token, "serde", "9.0.0").await;
+    publish(&http, &a.url(""), &root, "serde", "9.0.0").await;
     let serde = |base: String| {
         let http = http.clone();
         async move { http.get(format!("{base}{CARGO}/index/se/rd/serde")).send().await.unwrap().text().await.unwrap() }
@@ -309,9 +303,8 @@ async fn guard_settings_reach_every_replica_at_once() {
         body.contains("\"9.0.0\"") && !body.contains("1.0.200")
     })
     .await;
-    let res = http
-        .patch(format!("{}{FEEDS}/team/packages/serde", a.url("")))
-        .bearer_auth(&token)
+    let res = root
+        .apply(http.patch(format!("{}{FEEDS}/team/packages/serde", a.url(""))))
         .header("content-type", "application/json")
         .body(r#"{"allowExternalVersions": true}"#)
         .send()
@@ -431,8 +424,8 @@ async fn a_rolling_restart_fails_no_cargo_request() {
     let ports = [free_port(), free_port()];
     let mut replicas = vec![cluster.replica(ports[0]).await, cluster.replica(ports[1]).await];
     let balancer = Balancer::start(lb_port, &ports).await;
-    let token = cluster.admin_token().await;
-    create_feed(&reqwest::Client::new(), &balancer.url(""), &token, "public", true).await;
+    let root = cluster.root().await;
+    create_feed(&reqwest::Client::new(), &balancer.url(""), &root, "public", true).await;
 
     let work = tempfile::tempdir().unwrap();
     let project = work.path().join("consumer");
@@ -512,18 +505,18 @@ async fn postgres_away_for_ten_seconds() {
     let proxy = DbProxy::start(pg_port).await;
     cluster.database_url = through_proxy(&cluster.db.url, &proxy);
     let behind = cluster.replica(free_port()).await;
-    let token = cluster.admin_token().await;
+    let root = cluster.root().await;
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    create_feed(&http, &direct.url(""), &token, "public", false).await;
-    publish(&http, &direct.url(""), &token, "mine", "1.0.0").await;
-    assert!(index_of(&http, &behind.url(""), None).await.1.contains("1.0.0"));
+    create_feed(&http, &direct.url(""), &root, "public", false).await;
+    publish(&http, &direct.url(""), &root, "mine", "1.0.0").await;
+    assert!(index_of(&http, &behind.url(""), &Caller::Anonymous).await.1.contains("1.0.0"));
 
     proxy.cut();
     let away = Instant::now();
     let mut answers = 0;
     while away.elapsed() < Duration::from_secs(10) {
         let asked = Instant::now();
-        let res = http.get(behind.url(FEEDS)).bearer_auth(&token).send().await.unwrap();
+        let res = root.apply(http.get(behind.url(FEEDS))).send().await.unwrap();
         assert!(asked.elapsed() < Duration::from_secs(6), "an answer took {:?}", asked.elapsed());
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         let body = res.text().await.unwrap();
@@ -538,15 +531,15 @@ async fn postgres_away_for_ten_seconds() {
         http.get(behind.url("/_ready")).send().await.unwrap().status() == StatusCode::OK
     })
     .await;
-    let res = http.get(behind.url(FEEDS)).bearer_auth(&token).send().await.unwrap();
+    let res = root.apply(http.get(behind.url(FEEDS))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     // It listens for changes again: a publish on the other replica shows well before the
     // caches' 5 s safety net.
-    assert!(index_of(&http, &behind.url(""), None).await.1.contains("1.0.0"));
+    assert!(index_of(&http, &behind.url(""), &Caller::Anonymous).await.1.contains("1.0.0"));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    publish(&http, &direct.url(""), &token, "mine", "1.1.0").await;
+    publish(&http, &direct.url(""), &root, "mine", "1.1.0").await;
     within(Duration::from_secs(2), "a change after the database came back", || async {
-        index_of(&http, &behind.url(""), None).await.1.contains("1.1.0")
+        index_of(&http, &behind.url(""), &Caller::Anonymous).await.1.contains("1.1.0")
     })
     .await;
     behind.terminate().await;

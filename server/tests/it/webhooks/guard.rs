@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use wharf_test_support::{Engine, on_both_engines};
 
 use super::{FEED, SECRET, receiver, receiver_at, until_deliveries};
+use crate::helpers::Caller;
 use crate::running::{Options, RunningWharf};
 
 /// A name other than `localhost` that this machine's hosts file maps to loopback (its own
@@ -37,12 +38,10 @@ async fn loopback_name() -> (String, IpAddr) {
     panic!("this test needs a name besides localhost that resolves to loopback (the host name, in /etc/hosts)");
 }
 
-/// Adds a webhook to `url` as the holder of `token`: the status and the answer.
-async fn add(wharf: &RunningWharf, token: &str, url: &str) -> (u16, Value) {
-    let res = wharf
-        .http()
-        .post(wharf.url(&format!("{FEED}/webhooks")))
-        .bearer_auth(token)
+/// Adds a webhook to `url` as `caller`: the status and the answer.
+async fn add(wharf: &RunningWharf, caller: &Caller, url: &str) -> (u16, Value) {
+    let res = caller
+        .apply(wharf.http().post(wharf.url(&format!("{FEED}/webhooks"))))
         .header("content-type", "application/json")
         .body(json!({"url": url, "events": ["publish"], "secret": SECRET}).to_string())
         .send()
@@ -52,10 +51,9 @@ async fn add(wharf: &RunningWharf, token: &str, url: &str) -> (u16, Value) {
     (status, serde_json::from_str(&res.text().await.unwrap()).unwrap_or_default())
 }
 
-/// Queues a ping to webhook `id` as the holder of `token`.
-async fn ping(wharf: &RunningWharf, token: &str, id: i64) {
-    let res =
-        wharf.http().post(wharf.url(&format!("{FEED}/webhooks/{id}/test"))).bearer_auth(token).send().await.unwrap();
+/// Queues a ping to webhook `id` as `caller`.
+async fn ping(wharf: &RunningWharf, caller: &Caller, id: i64) {
+    let res = caller.apply(wharf.http().post(wharf.url(&format!("{FEED}/webhooks/{id}/test")))).send().await.unwrap();
     assert_eq!(res.status(), 202);
 }
 
@@ -66,10 +64,10 @@ async fn only_administrators_webhooks_reach_this_machine(engine: Engine) {
     let (url, received) = receiver(vec![]).await;
     let port = url.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
     // A feed Administrator who is not a Wharf administrator, and one who is.
-    let member = crate::helpers::user_token(&wharf.db, "hook-member", wharf_core::TokenScope::Write).await;
+    let member = wharf.user("hook-member", wharf_core::TokenScope::Write).await;
     let hash = wharf::auth::hash_password("a long password").unwrap();
     wharf.db.users().create("hook-boss", &hash, true).await.unwrap();
-    let boss = crate::helpers::user_token(&wharf.db, "hook-boss", wharf_core::TokenScope::Write).await;
+    let boss = wharf.user("hook-boss", wharf_core::TokenScope::Write).await;
     let (status, _) = wharf
         .send(
             Method::PATCH,
