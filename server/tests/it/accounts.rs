@@ -225,7 +225,7 @@ async fn tokens_page_shows_a_new_token_once(engine: Engine) {
     assert_eq!(status, StatusCode::OK);
     let secret = first.split("wharf_").nth(1).map(|rest| format!("wharf_{}", &rest[..64])).expect("the token shown");
     assert!(first.contains("Token “laptop” created"), "{first}");
-    // It works with cargo's raw header and is read-only.
+    // It works as a personal access token.
     let res = app.get_as(Caller::raw_token(&secret), "/_apis/tokens").await;
     assert_eq!(res.status, StatusCode::OK);
     let (_, second) = app.page_with(Some(&cookie), "/_user/tokens").await;
