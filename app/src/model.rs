@@ -239,6 +239,8 @@ pub struct AffectedView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityView {
     pub policy: wharf_core::feed::AdvisoryPolicy,
+    /// Whether any advisory database was loaded into this Wharf.
+    pub loaded: bool,
     pub affected: Vec<AffectedView>,
 }
 

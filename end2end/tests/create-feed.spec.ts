@@ -24,8 +24,9 @@ test.describe("with JavaScript", () => {
     const expected = expectedConfig(baseURL!, name, "default", true);
     const snippet = page.locator("#snippet-config pre");
     expect(await snippet.textContent()).toBe(expected);
-    // A public feed needs no credentials section.
-    await expect(page.locator("#snippet-credentials")).toHaveCount(0);
+    // A public feed needs no credentials section; its page says what publishing needs.
+    await expect(page.locator("#step-credentials")).toHaveCount(0);
+    await expect(page.locator("#publish-needs-token")).toContainText(`CARGO_REGISTRIES_${name.toUpperCase().replace(/-/g, "_")}_TOKEN`);
 
     const copy = page.locator("#snippet-config").getByRole("button", { name: "Copy" });
     await copy.click();
@@ -54,12 +55,11 @@ test.describe("with JavaScript", () => {
     await page.getByRole("button", { name: "Create" }).click();
 
     await expect(page).toHaveURL(new RegExp(`/default/_artifacts/feed/${name}/connect$`));
-    expect(await page.locator("#snippet-config pre").textContent()).toBe(expectedConfig(baseURL!, name, null, false));
+    expect(await page.locator("#snippet-config pre").textContent()).toBe(expectedConfig(baseURL!, name, null, false, true));
     expect(await page.locator("#snippet-dependency pre").textContent()).toBe(
       `[dependencies]\nmy-crate = { version = "0.1", registry = "${name}" }\n`,
     );
-    const credentials = `[registry]\nglobal-credential-providers = ["cargo:token"]\n`;
-    expect(await page.locator("#snippet-credentials pre").textContent()).toBe(credentials);
+    await expect(page.locator("#credentials-why")).toContainText("needs nothing more than the token");
     expect(await page.locator("#snippet-login pre").textContent()).toBe(`cargo login --registry ${name}`);
 
     await page.locator("#snippet-login").getByRole("button", { name: "Copy" }).click();
@@ -116,7 +116,8 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Create" }).click();
 
     await expect(page).toHaveURL(new RegExp(`/default/_artifacts/feed/${name}/connect$`));
-    expect(await page.locator("#snippet-config pre").textContent()).toBe(expectedConfig(baseURL!, name, null, true));
+    // The default visibility is organization: the project's file carries the credential provider.
+    expect(await page.locator("#snippet-config pre").textContent()).toBe(expectedConfig(baseURL!, name, null, true, true));
     // No JavaScript, no Copy button: the snippet is plain selectable text.
     await expect(page.locator("#snippet-config button")).toBeHidden();
     expect(await feedNames(page.request)).toContain(name);

@@ -15,10 +15,18 @@ export async function waitForHydration(page: Page): Promise<void> {
 }
 
 /** The snippet the Connect page must show, written out here independently of the server. */
-export function expectedConfig(base: string, name: string, project: string | null, upstream: boolean): string {
+export function expectedConfig(
+  base: string,
+  name: string,
+  project: string | null,
+  upstream: boolean,
+  credentials = false,
+): string {
   const scope = project ? `/default/${project}` : "/default";
   let text = `[registries]\n${name} = { index = "sparse+${base}${scope}/_packaging/${name}/Cargo/index/" }\n`;
   if (upstream) text += `\n[source.crates-io]\nreplace-with = "${name}"\n`;
+  // A feed that needs a token: the project's own file tells cargo to send one.
+  if (credentials) text += `\n[registry]\nglobal-credential-providers = ["cargo:token"]\n`;
   return text;
 }
 

@@ -54,7 +54,8 @@ test("quarantine and lift a version, set the advisory policy, and read it all on
   await page.goto(`/default/_artifacts/feed/${feed}`);
   await page.locator("#feed-security-link").click();
   await expect(page.locator("#security-policy")).toContainText("their downloads refused");
-  await expect(page.locator("#security-summary")).toContainText("No version this feed holds is affected");
+  // No advisory database was loaded into this test server: said as such.
+  await expect(page.locator("#security-summary")).toContainText("No advisory database is loaded");
 
   // The Audit tab lists every change, newest first, with its channel.
   await page.goto(`/default/_artifacts/feed/${feed}/settings`);

@@ -109,12 +109,11 @@ fn ConnectDetails(feed: FeedView, views: Vec<ViewInfo>, view: Option<ViewInfo>) 
         {info.needs_credentials().then(|| view! {
             <section class="step" aria-labelledby="step-credentials">
                 <h2 id="step-credentials"><span class="step__n">"2"</span>"Credentials"</h2>
-                <p>
+                <p id="credentials-why">
                     "This feed is " {feed.visibility.label().to_lowercase()}
-                    ": cargo must send a personal access token. Let cargo store tokens by adding this to your user configuration, "
-                    <code>"~/.cargo/config.toml"</code> ":"
+                    ": cargo must send a personal access token. The project setup above already tells cargo to use tokens (its "
+                    <code>"[registry]"</code> " lines), so a fresh machine or CI runner needs nothing more than the token."
                 </p>
-                <Snippet id="snippet-credentials" title="~/.cargo/config.toml" text=info.credential_config()/>
                 <p>
                     <a href=info.tokens_url.clone()>"Create a personal access token"</a>
                     " with the Packaging scope, then run this and paste the token when asked:"
@@ -132,6 +131,14 @@ fn ConnectDetails(feed: FeedView, views: Vec<ViewInfo>, view: Option<ViewInfo>) 
             </h2>
             <p>"Publish a crate of yours to the feed:"</p>
             <Snippet id="snippet-publish" title="Terminal" text=info.publish_command()/>
+            {(!info.needs_credentials()).then(|| view! {
+                <p id="publish-needs-token">
+                    "Reading this feed needs no token. Publishing does: "
+                    <a href=info.tokens_url.clone()>"create a personal access token"</a>
+                    " with the Packaging read & write scope and run " <code>{info.login_command()}</code>
+                    ", or in CI set " <code>{info.token_env_var()}</code> "."
+                </p>
+            })}
         </section>
     }
 }

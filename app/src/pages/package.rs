@@ -47,8 +47,8 @@ fn PackageDetails(
     error: Option<crate::error::PortalError>,
 ) -> impl IntoView {
     let page = feed.location().page_path();
-    let registry = feed.connect_info().registry_name();
-    let install = format!("cargo add {} --registry {registry}\n", package.name);
+    // What works in a project set up as the Connect page says.
+    let install = feed.connect_info().add_command(&package.name);
     let admin = feed.can_administer;
     let shown_versions = package.versions.len();
     let links = [

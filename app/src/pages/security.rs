@@ -40,7 +40,16 @@ fn Security(feed: FeedView, security: SecurityView) -> impl IntoView {
             {format!("Versions a security advisory affects are {policy}.")}
             {feed.can_administer.then(|| view! { " " <a href=format!("{}#advisory-policy", loc.settings_path())>"Change the policy"</a> })}
         </p>
-        {if count == 0 {
+        {if !security.loaded {
+            view! {
+                <p class="notice" id="security-summary">
+                    "No advisory database is loaded into this Wharf, so nothing is known about the versions this feed holds. "
+                    "An administrator loads the RustSec database with " <code>"wharf admin import-advisories PATH"</code>
+                    " (a checkout of rustsec/advisory-db), or has Wharf fetch it on a schedule with "
+                    <code>"--advisory-db-url"</code> "."
+                </p>
+            }.into_any()
+        } else if count == 0 {
             view! { <p class="muted" id="security-summary">"No version this feed holds is affected by a known advisory."</p> }.into_any()
         } else {
             view! {

@@ -60,6 +60,7 @@ pub async fn feed_security(
     let found = feed_ref.authorized(&core, &principal, wharf_service::FeedAction::Read).await?;
     let affected = wharf_service::advisories::of_feed(&core, &principal, &feed_ref).await?;
     Ok(SecurityView {
+        loaded: wharf_service::advisories::loaded(&core).await?,
         policy: found.feed.settings.advisory_policy,
         affected: affected
             .into_iter()

@@ -50,7 +50,24 @@ impl ConnectInfo {
         if self.includes_crates_io {
             out.push_str(&format!("\n[source.crates-io]\nreplace-with = \"{name}\"\n"));
         }
+        // cargo sends no token to a registry that requires one unless a credential
+        // provider is configured; in the project's own file, a fresh CI runner with only
+        // the token variable works too.
+        if self.needs_credentials() {
+            out.push('\n');
+            out.push_str(&self.credential_config());
+        }
         out
+    }
+
+    /// How a project adds `krate` from this feed: plainly where the feed replaces
+    /// crates.io (naming the registry would add a second copy of a crates.io crate),
+    /// else naming the registry.
+    pub fn add_command(&self, krate: &str) -> String {
+        match self.includes_crates_io {
+            true => format!("cargo add {krate}\n"),
+            false => format!("cargo add {krate} --registry {}\n", self.registry_name()),
+        }
     }
 
     /// How a `Cargo.toml` depends on a crate from this feed; needed when crates.io is not
@@ -64,7 +81,8 @@ impl ConnectInfo {
         self.visibility.requires_auth()
     }
 
-    /// The user's `~/.cargo/config.toml` addition that lets cargo send a token.
+    /// What lets cargo send a token (part of [`ConnectInfo::project_config`] for feeds
+    /// that need one).
     pub fn credential_config(&self) -> String {
         "[registry]\nglobal-credential-providers = [\"cargo:token\"]\n".to_owned()
     }
@@ -108,14 +126,8 @@ mod tests {
         if !i.includes_crates_io {
             out.push_str(&format!("\n# Cargo.toml\n{}", i.dependency_example()));
         }
-        if i.needs_credentials() {
-            out.push_str(&format!(
-                "\n# ~/.cargo/config.toml\n{}\n# shell\n{}\n# CI\n{}\n",
-                i.credential_config(),
-                i.login_command(),
-                i.token_env_var()
-            ));
-        }
+        out.push_str(&format!("\n# add a crate\n{}", i.add_command("serde")));
+        out.push_str(&format!("\n# shell\n{}\n# CI\n{}\n", i.login_command(), i.token_env_var()));
         out
     }
 

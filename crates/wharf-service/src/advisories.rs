@@ -216,6 +216,12 @@ pub struct Affected {
     pub advisory: Advisory,
 }
 
+/// Whether any advisory database was ever loaded: without one, "nothing is affected" says
+/// nothing.
+pub async fn loaded(core: &Core) -> CoreResult<bool> {
+    Ok(core.db.advisories().count().await? > 0)
+}
+
 /// Every saved upstream version of the feed an advisory in force affects (readers of the
 /// feed): its Security page. Informational advisories (unmaintained, unsound, notices) are
 /// shown with the package only.

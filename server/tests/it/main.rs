@@ -12,6 +12,7 @@ mod bodies;
 mod bundles;
 mod cargo_auth;
 mod cooldown;
+mod copied_snippets;
 mod crate_files;
 mod feed_pages;
 mod helpers;
