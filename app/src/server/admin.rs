@@ -123,7 +123,7 @@ pub async fn list_permissions(
     Ok(wharf_service::roles::list(&core, &principal(&core).await?, &feed)
         .await?
         .into_iter()
-        .map(|(user, role)| PermissionView { user, role })
+        .map(|h| PermissionView { user: h.user, role: h.role })
         .collect())
 }
 

@@ -107,7 +107,7 @@ pub async fn get_package(
                 yanked: v.yanked,
                 downloads: v.downloads,
                 created_at: rfc3339(v.created_at),
-                views: details.promoted.iter().filter(|(pv, _)| *pv == v.version).map(|(_, w)| w.clone()).collect(),
+                views: details.promoted.iter().filter(|w| w.version == v.version).map(|w| w.view.clone()).collect(),
                 quarantine: v.quarantine.clone(),
                 removed_upstream: details.removed_upstream.contains(&v.version),
                 advisories: advisory_views

@@ -42,7 +42,7 @@ pub async fn change_roles(
     let mut resolved = Vec::with_capacity(changes.len());
     let mut touches_owner = false;
     let mut owners: Vec<String> =
-        current.iter().filter(|(_, r)| *r == Role::Owner).map(|(n, _)| n.to_ascii_lowercase()).collect();
+        current.iter().filter(|h| h.role == Role::Owner).map(|h| h.user.to_ascii_lowercase()).collect();
     for (i, (name, role)) in changes.iter().enumerate() {
         let user = match db.users().by_name(name).await {
             Ok((user, _)) => user,
@@ -69,7 +69,7 @@ pub async fn change_roles(
     if touches_owner {
         check(db, principal, feed, FeedAction::Own).await?;
     }
-    if owners.is_empty() && !current.iter().all(|(_, r)| *r != Role::Owner) {
+    if owners.is_empty() && !current.iter().all(|h| h.role != Role::Owner) {
         let mut errors = FieldErrors::default();
         errors.push("owners", "A feed keeps at least one Owner: make someone else Owner first.");
         return Err(RoleChangeError::Invalid(errors));

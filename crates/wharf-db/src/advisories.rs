@@ -31,6 +31,15 @@ pub struct Imported {
     pub removed: usize,
 }
 
+/// An advisory about a crate a feed holds a saved version of.
+#[derive(Debug, Clone)]
+pub struct Concerning {
+    /// The package as the feed names it.
+    pub package: String,
+    pub version: String,
+    pub advisory: AdvisoryRow,
+}
+
 /// Reads and writes advisories.
 pub struct AdvisoryRepo<'a> {
     pool: &'a AnyPool,
@@ -132,7 +141,7 @@ impl<'a> AdvisoryRepo<'a> {
     /// The saved upstream versions of a feed whose crate has an advisory:
     /// `(package as named, version, advisory)`; whether each version is affected is for the
     /// caller to judge.
-    pub async fn concerning_feed(&self, feed_id: i64) -> DbResult<Vec<(String, String, AdvisoryRow)>> {
+    pub async fn concerning_feed(&self, feed_id: i64) -> DbResult<Vec<Concerning>> {
         let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
         let rows = sqlx::query(&format!(
             "SELECT p.name AS package_name, v.version AS version, {} FROM package_versions v \
@@ -144,7 +153,13 @@ impl<'a> AdvisoryRepo<'a> {
         .fetch_all(self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("package_name")?, r.try_get("version")?, from_row(r)?)))
+            .map(|r| {
+                Ok(Concerning {
+                    package: r.try_get("package_name")?,
+                    version: r.try_get("version")?,
+                    advisory: from_row(r)?,
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }

@@ -32,7 +32,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
-pub use advisories::{AdvisoryRepo, AdvisoryRow, Imported};
+pub use advisories::{AdvisoryRepo, AdvisoryRow, Concerning, Imported};
 pub use audit::{AuditFilter, AuditRepo, NewRecord, Record};
 pub use bundles::{FeedVersion, ImportOutcome, ImportedVersion};
 pub use cooldown::{CooldownRepo, Released};
@@ -45,7 +45,7 @@ pub use packages::{
 };
 pub use quarantine::Holding;
 pub use retention::RetainedVersion;
-pub use roles::RoleRepo;
+pub use roles::{FeedRole, RoleRepo};
 pub use scopes::{Scope, ScopeRepo};
 pub use sessions::{KeyRepo, SessionRepo, SignInFailureRepo};
 pub use tokens::{NewToken, TokenInfo, TokenRef, TokenRepo};
@@ -53,7 +53,7 @@ pub use upstream_files::{StoredIndexFile, UpstreamFileRepo};
 pub use upstreams::{NewUpstream, UpstreamRepo, UpstreamRow};
 pub use users::{User, UserRepo};
 pub use versions::{VersionEntry, VersionRow};
-pub use views::{View, ViewRepo};
+pub use views::{Promotion, View, ViewRepo};
 pub use warm::{Full, JobLimits, Tally, WarmJob, WarmOutcome, WarmRepo};
 pub use webhooks::{DeliveryRow, WebhookRepo, WebhookRow};
 

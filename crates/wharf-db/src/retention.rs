@@ -51,7 +51,7 @@ impl PackageRepo<'_> {
     /// Moves versions of a feed to its recycle bin at `at`, in one transaction; a version
     /// promoted to a view meanwhile, or already deleted, stays as it is. Returns (package,
     /// version) of those moved.
-    pub async fn retire(&self, feed_id: i64, ids: &[i64], at: i64) -> DbResult<Vec<(String, String)>> {
+    pub async fn retire(&self, feed_id: i64, ids: &[i64], at: i64) -> DbResult<Vec<crate::BinnedVersion>> {
         let mut tx = self.pool.begin().await?;
         let mut moved = Vec::new();
         for id in ids {
@@ -67,7 +67,11 @@ impl PackageRepo<'_> {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(row) = row {
-                moved.push((row.try_get("name")?, row.try_get("version")?));
+                moved.push(crate::BinnedVersion {
+                    name: row.try_get("name")?,
+                    version: row.try_get("version")?,
+                    deleted_at: at,
+                });
             }
         }
         tx.commit().await?;

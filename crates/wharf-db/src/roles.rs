@@ -8,6 +8,14 @@ use crate::{DbError, DbResult};
 /// Why a role change that would leave a feed without an Owner is refused.
 pub const LAST_OWNER: &str = "A feed keeps at least one Owner: make someone else Owner first.";
 
+/// Who holds a role on a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRole {
+    /// The account's name.
+    pub user: String,
+    pub role: Role,
+}
+
 /// Reads and writes feed roles.
 pub struct RoleRepo<'a> {
     pool: &'a AnyPool,
@@ -94,13 +102,13 @@ impl<'a> RoleRepo<'a> {
     }
 
     /// Everyone with a role on a feed, by user name.
-    pub async fn list(&self, feed_id: i64) -> DbResult<Vec<(String, Role)>> {
+    pub async fn list(&self, feed_id: i64) -> DbResult<Vec<FeedRole>> {
         let rows = sqlx::query(
             "SELECT u.name, r.role FROM feed_roles r JOIN users u ON u.id = r.user_id WHERE r.feed_id = $1 ORDER BY u.name_key",
         )
         .bind(feed_id)
         .fetch_all(self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("name")?, decode(r.try_get("role")?)?))).collect()
+        rows.iter().map(|r| Ok(FeedRole { user: r.try_get("name")?, role: decode(r.try_get("role")?)? })).collect()
     }
 }

@@ -18,6 +18,14 @@ pub struct View {
     pub versions: i64,
 }
 
+/// A version promoted to a view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub version: String,
+    /// The view's name.
+    pub view: String,
+}
+
 /// Reads and writes a feed's views and what was promoted to them.
 pub struct ViewRepo<'a> {
     pool: &'a AnyPool,
@@ -195,7 +203,7 @@ impl<'a> ViewRepo<'a> {
     }
 
     /// Which views each version of a package is in: (version, view name), by view name.
-    pub async fn of_package(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<(String, String)>> {
+    pub async fn of_package(&self, feed_id: i64, name_key: &str) -> DbResult<Vec<Promotion>> {
         let rows = sqlx::query(
             "SELECT v.version, w.name FROM view_versions vv JOIN feed_views w ON w.id = vv.view_id \
              JOIN package_versions v ON v.id = vv.version_id JOIN packages p ON p.id = v.package_id \
@@ -206,7 +214,7 @@ impl<'a> ViewRepo<'a> {
         .fetch_all(self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("version")?, r.try_get("name")?)))
+            .map(|r| Ok(Promotion { version: r.try_get("version")?, view: r.try_get("name")? }))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }

@@ -233,7 +233,7 @@ pub async fn of_feed(core: &Core, principal: &Principal, feed: &FeedRef) -> Core
         .concerning_feed(feed.id)
         .await?
         .into_iter()
-        .map(|(package, version, row)| Affected { package, version, advisory: advisory_of(&row) })
+        .map(|c| Affected { advisory: advisory_of(&c.advisory), package: c.package, version: c.version })
         .filter(|a| a.advisory.is_in_force() && a.advisory.affects(&a.version))
         .collect())
 }

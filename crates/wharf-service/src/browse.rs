@@ -88,8 +88,8 @@ pub struct PackageDetails {
     pub can_promote: bool,
     /// The feed's views, by name.
     pub views: Vec<String>,
-    /// `(version, view)` for every version promoted to a view.
-    pub promoted: Vec<(String, String)>,
+    /// Every version promoted to a view.
+    pub promoted: Vec<wharf_db::Promotion>,
     /// Versions in all, this page (from 1), and its versions, newest first.
     pub total: i64,
     pub page: i64,
@@ -193,11 +193,11 @@ pub async fn owners(
     principal: &Principal,
     feed: &FeedRef,
     krate: &str,
-) -> CoreResult<Vec<(String, Role)>> {
+) -> CoreResult<Vec<wharf_db::FeedRole>> {
     let feed = &core.registry()?.authorized(core, principal, feed, FeedAction::Read).await?.feed;
     if core.db.packages().versions(feed.id, &krate.to_ascii_lowercase()).await?.is_empty() {
         return Err(CoreError::NotFound(format!("This feed has no crate named `{krate}`.")));
     }
     let roles = core.db.roles().list(feed.id).await?;
-    Ok(roles.into_iter().filter(|(_, role)| matches!(role, Role::Owner | Role::Contributor)).collect())
+    Ok(roles.into_iter().filter(|h| matches!(h.role, Role::Owner | Role::Contributor)).collect())
 }

@@ -17,8 +17,8 @@ pub struct Package {
     pub versions: Vec<wharf_db::VersionEntry>,
     /// Whether upstream versions of a name with local versions are allowed anyway.
     pub allow_external: bool,
-    /// `(version, view)` for every version promoted to a view.
-    pub views: Vec<(String, String)>,
+    /// Every version promoted to a view.
+    pub views: Vec<wharf_db::Promotion>,
 }
 
 /// The package, if the caller may do `action` on its feed; 404 if the feed has no version

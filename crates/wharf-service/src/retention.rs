@@ -105,12 +105,12 @@ pub(crate) async fn apply_under_lock(core: &Core, now: i64) -> CoreResult<usize>
         }
         let ids: Vec<i64> = taken.iter().map(|t| t.id).collect();
         let moved = core.db.packages().retire(feed.id, &ids, now).await?;
-        for (package, version) in &moved {
-            tracing::info!(feed = %feed.name, package = %package, version = %version, "retention moved a version to the recycle bin");
+        for v in &moved {
+            tracing::info!(feed = %feed.name, package = %v.name, version = %v.version, "retention moved a version to the recycle bin");
         }
         if !moved.is_empty() {
             total += moved.len();
-            let moved_list: Vec<String> = moved.iter().map(|(p, v)| format!("{p} {v}")).collect();
+            let moved_list: Vec<String> = moved.iter().map(|v| format!("{} {}", v.name, v.version)).collect();
             let entry = crate::audit::Entry::feed("retention.apply", &feed, &feed.name)
                 .detail(format!("moved to the recycle bin: {}", moved_list.join(", ")));
             crate::audit::write(&core.db, crate::audit::Actor::SYSTEM, &entry).await;

@@ -9,7 +9,7 @@ use crate::{Authorized, Change, Core, CoreError, CoreResult, FeedRef};
 pub const NEEDS_TO_CHANGE: FeedAction = FeedAction::Administer;
 
 /// Who holds which role on a feed (Administrator or Owner).
-pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Vec<(String, Role)>> {
+pub async fn list(core: &Core, principal: &Principal, feed: &FeedRef) -> CoreResult<Vec<wharf_db::FeedRole>> {
     let Authorized { feed, .. } = feed.authorized(core, principal, FeedAction::Administer).await?;
     Ok(core.db.roles().list(feed.id).await?)
 }

@@ -85,7 +85,7 @@ async fn owners_removing_each_other_at_once_leave_an_owner(engine: Engine) {
         let scope = app.db().scopes().resolve("default", None).await.unwrap();
         let feed_id = app.db().feeds().get(&scope, &feed).await.unwrap().id;
         let owners = app.db().roles().list(feed_id).await.unwrap();
-        let owners = owners.iter().filter(|(_, r)| *r == wharf_core::Role::Owner).count();
+        let owners = owners.iter().filter(|h| h.role == wharf_core::Role::Owner).count();
         assert!(owners >= 1, "round {round}: no Owner left after {statuses:?}");
         assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
     }

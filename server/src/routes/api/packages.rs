@@ -40,7 +40,7 @@ impl From<packages::Package> for PackageResource {
                 .versions
                 .into_iter()
                 .map(|v| VersionResource {
-                    views: p.views.iter().filter(|(pv, _)| *pv == v.version).map(|(_, view)| view.clone()).collect(),
+                    views: p.views.iter().filter(|w| w.version == v.version).map(|w| w.view.clone()).collect(),
                     version: v.version,
                     origin: v.origin,
                 })

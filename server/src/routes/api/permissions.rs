@@ -41,7 +41,7 @@ async fn list_of(core: &Core, caller: &Caller, path: &FeedPath) -> ApiResult<Jso
     let value: Vec<_> = roles::list(core, &caller.0, &path.to_ref())
         .await?
         .into_iter()
-        .map(|(user, role)| Permission { user, role })
+        .map(|h| Permission { user: h.user, role: h.role })
         .collect();
     Ok(Json(PermissionList { count: value.len(), value }))
 }

@@ -131,7 +131,7 @@ pub async fn owners(
         .map_err(|e| refused(&state, e))?
         .into_iter()
         .enumerate()
-        .map(|(i, (name, role))| json!({ "id": i + 1, "login": name, "name": format!("{name} ({role})") }))
+        .map(|(i, h)| json!({ "id": i + 1, "login": h.user, "name": format!("{} ({})", h.user, h.role) }))
         .collect();
     Ok(Json(json!({ "users": users })))
 }
